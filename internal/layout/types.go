@@ -1,0 +1,96 @@
+// Package layout places the namespace forest on a plane, once, on the
+// server, so that the browser, the SVG export and every client draw the same
+// picture and the picture holds still while containers churn. It is pure: it
+// reads a model.Snapshot and makes no system calls.
+package layout
+
+import "github.com/nsweb/nsweb/internal/model"
+
+// View names a way of seeing the forest.
+type View string
+
+// The views nsweb draws.
+const (
+	// Owner is the picture from the kernel discussion that gave us the
+	// namespace ioctls: user namespaces are directories and every other
+	// namespace is a file in the user namespace that owns it.
+	Owner View = "owner"
+	// PIDTree is the hierarchy of PID namespaces.
+	PIDTree View = "pid"
+)
+
+// Valid reports whether v names a view nsweb knows, so that request input can
+// be checked with a clear error.
+func (v View) Valid() bool { return v == Owner || v == PIDTree }
+
+// Orientation is the direction in which the tree grows.
+type Orientation string
+
+// The orientations the layout supports.
+const (
+	TopDown   Orientation = "top-down"
+	LeftRight Orientation = "left-right"
+)
+
+// NodeKind says how a node is drawn.
+type NodeKind string
+
+// The node kinds.
+const (
+	Dir   NodeKind = "dir"   // a user namespace (owner view) or a PID namespace (pid view) that can have children
+	File  NodeKind = "file"  // any other namespace
+	Group NodeKind = "group" // a folded run of sibling files of one type
+)
+
+// Options are the inputs of a layout besides the snapshot. Folding and
+// filtering are inputs, so every consumer that passes the same options gets
+// the same picture.
+type Options struct {
+	View        View
+	Orientation Orientation
+	// FoldThreshold is the number of sibling files of one type above which
+	// they fold into a group node. 0 means DefaultFoldThreshold; a negative
+	// value never folds.
+	FoldThreshold int
+	// Expanded holds the IDs of group nodes the user opened.
+	Expanded map[string]bool
+	// Keep selects namespaces to show; nil shows all. Ancestors of a kept
+	// namespace are shown too, so that it stays in context.
+	Keep func(*model.Namespace) bool
+}
+
+// DefaultFoldThreshold is the fan-out above which siblings fold when the
+// options do not say.
+const DefaultFoldThreshold = 50
+
+// Node is one placed box. X and Y are its top-left corner.
+type Node struct {
+	ID     string       `json:"id"` // "ns:<NSID>" or a group ID
+	Kind   NodeKind     `json:"kind"`
+	Type   model.NSType `json:"type"`
+	NS     model.NSID   `json:"ns,omitempty"` // 0 for groups
+	Label  string       `json:"label"`
+	Parent string       `json:"parent,omitempty"`
+	Count  int          `json:"count,omitempty"` // namespaces folded into a group
+	X      float64      `json:"x"`
+	Y      float64      `json:"y"`
+	W      float64      `json:"w"`
+	H      float64      `json:"h"`
+}
+
+// Edge joins a parent node to a child node.
+type Edge struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// Result is a laid-out view. Nodes are in depth-first pre-order, so a parent
+// always comes before its children.
+type Result struct {
+	View        View        `json:"view"`
+	Orientation Orientation `json:"orientation"`
+	Nodes       []Node      `json:"nodes"`
+	Edges       []Edge      `json:"edges"`
+	Width       float64     `json:"width"`
+	Height      float64     `json:"height"`
+}
