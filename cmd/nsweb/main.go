@@ -1,0 +1,70 @@
+// Command nsweb maps every Linux namespace on a host and how they relate,
+// and serves the map as a live web dashboard on loopback.
+//
+// Usage:
+//
+//	nsweb [serve] [--listen 127.0.0.1:8080]
+//	nsweb snapshot [--format text|json|svg] [-o FILE]
+//	nsweb --version
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is the release this binary was built from; builds can override it
+// with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `nsweb maps the Linux namespaces of this host and serves a live dashboard.
+
+Usage:
+  nsweb [serve] [flags]        serve the dashboard (default: http://127.0.0.1:8080/)
+  nsweb snapshot [flags]       print one snapshot of the host and exit
+  nsweb version                print the version
+
+Run "nsweb COMMAND --help" for the flags of a command.
+nsweb needs root to see every process and namespace; as another user it
+shows what that user can see and says what is missing.
+`
+
+// run is main without the process exit, so that tests can drive the CLI.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 {
+		switch args[0] {
+		case "serve", "snapshot", "version", "help":
+			cmd, args = args[0], args[1:]
+		case "-h", "--help", "-help":
+			fmt.Fprint(stdout, usage)
+			return 0
+		case "-version", "--version", "-v":
+			fmt.Fprintf(stdout, "nsweb %s\n", version)
+			return 0
+		}
+	}
+	switch cmd {
+	case "version":
+		fmt.Fprintf(stdout, "nsweb %s\n", version)
+		return 0
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "snapshot":
+		return snapshotCmd(ctx, args, stdout, stderr)
+	default:
+		return serveCmd(ctx, args, stdout, stderr)
+	}
+}

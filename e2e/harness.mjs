@@ -1,0 +1,127 @@
+// @ts-check
+/**
+ * Shared set-up of the end-to-end tests: start the real nsweb binary on a
+ * free loopback port and drive Debian's chromium through playwright-core.
+ * Nothing here downloads a browser.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+/** The chromium binary from Debian's package; never a downloaded build. */
+export const CHROMIUM = process.env.NSWEB_CHROMIUM || "/usr/bin/chromium";
+
+/** Flags that keep chromium quiet on a machine with no outside network. */
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/**
+ * @typedef {object} Server
+ * @property {string} url base URL, e.g. http://127.0.0.1:41234/
+ * @property {import("node:child_process").ChildProcess} proc
+ * @property {() => string} output everything the server printed so far
+ * @property {() => Promise<void>} stop
+ */
+
+/**
+ * Start nsweb on an ephemeral loopback port and wait until it prints its URL.
+ * @param {string[]} [extraArgs]
+ * @returns {Promise<Server>}
+ */
+export async function startServer(extraArgs = []) {
+  const bin = process.env.NSWEB_BIN;
+  if (!bin) {
+    throw new Error("NSWEB_BIN is not set: build nsweb and point NSWEB_BIN at it (scripts/test does)");
+  }
+  const proc = spawn(bin, ["serve", "--listen", "127.0.0.1:0", ...extraArgs], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  proc.stdout?.on("data", (d) => (out += d));
+  proc.stderr?.on("data", (d) => (out += d));
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`nsweb did not print its URL in 20s:\n${out}`)), 20000);
+    const check = () => {
+      const m = out.match(/open (http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    proc.stdout?.on("data", check);
+    proc.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`nsweb exited with ${code} before serving:\n${out}`));
+    });
+  });
+  return {
+    url,
+    proc,
+    output: () => out,
+    stop: async () => {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise((r) => proc.once("exit", r));
+      proc.kill("SIGTERM");
+      const t = setTimeout(() => proc.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+/**
+ * @typedef {object} Browser
+ * @property {import("playwright-core").BrowserContext} browser a fresh
+ *   persistent context; newPage() opens a tab in it
+ * @property {() => Promise<void>} close
+ */
+
+/**
+ * Launch headless chromium with a fresh, empty profile directory.
+ * @returns {Promise<Browser>}
+ */
+export async function startBrowser() {
+  const profile = await mkdtemp(path.join(tmpdir(), "nsweb-e2e-"));
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  return {
+    browser,
+    close: async () => {
+      await browser.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Collect console errors and uncaught page errors, so a test can assert
+ * that the page ran cleanly.
+ * @param {import("playwright-core").Page} page
+ * @returns {string[]}
+ */
+export function watchErrors(page) {
+  /** @type {string[]} */
+  const errors = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
+  });
+  page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
+  page.on("requestfailed", (req) => errors.push(`requestfailed: ${req.url()} ${req.failure()?.errorText}`));
+  return errors;
+}
+
+/** Directory for screenshots and other artefacts (not committed). */
+export const ARTEFACTS = process.env.NSWEB_ARTEFACTS || path.join(process.cwd(), "artefacts");
