@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 )
 
 func TestCLI(t *testing.T) {
+	t.Setenv("NSWEB_TOKEN", "")
 	tests := []struct {
 		name   string
 		args   []string
@@ -28,6 +30,8 @@ func TestCLI(t *testing.T) {
 		{"bad flag", []string{"serve", "--bogus"}, 2, "", "flag provided but not defined: -bogus"},
 		{"stray argument", []string{"serve", "extra"}, 2, "", `unexpected argument "extra"`},
 		{"public address refused", []string{"--listen", "0.0.0.0:8080"}, 2, "", "not a loopback address"},
+		{"remote needs a token", []string{"--listen", "0.0.0.0:0", "--allow-remote", "--token-file", ""}, 2, "", "--allow-remote needs a token"},
+		{"missing token file", []string{"--listen", "127.0.0.1:0", "--token-file", "/nonexistent/token"}, 2, "", "read token: open /nonexistent/token"},
 		{"malformed address", []string{"--listen", "nonsense"}, 2, "", "invalid --listen address"},
 	}
 	for _, tc := range tests {
@@ -82,23 +86,77 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func TestServeAndShutdown(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+// startServe runs "nsweb serve" with args in the background and returns the
+// URL it printed and a channel with its exit code.
+func startServe(t *testing.T, ctx context.Context, args ...string) (string, <-chan int, *syncBuffer) {
+	t.Helper()
 	var out, errb syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"serve", "--listen", "127.0.0.1:0"}, &out, &errb) }()
-	re := regexp.MustCompile(`open (http://127\.0\.0\.1:\d+/)`)
-	var url string
+	go func() { done <- run(ctx, append([]string{"serve"}, args...), &out, &errb) }()
+	re := regexp.MustCompile(`open (http://127\.0\.0\.1:\d+/\S*)`)
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if m := re.FindStringSubmatch(out.String()); m != nil {
-			url = m[1]
-			break
+			return m[1], done, &errb
 		}
 	}
-	if url == "" {
-		t.Fatalf("no URL printed; stdout %q stderr %q", out.String(), errb.String())
+	t.Fatalf("no URL printed; stdout %q stderr %q", out.String(), errb.String())
+	return "", nil, nil
+}
+
+func TestServeWithToken(t *testing.T) {
+	t.Setenv("NSWEB_TOKEN", "0123456789abcdef-token")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	url, done, _ := startServe(t, ctx, "--listen", "127.0.0.1:0")
+	if !strings.HasSuffix(url, "/?token=0123456789abcdef-token") {
+		t.Fatalf("printed URL %q lacks the token", url)
 	}
+	base := strings.TrimSuffix(url, "?token=0123456789abcdef-token")
+	resp, err := http.Get(base + "healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("no token: %d, want 401", resp.StatusCode)
+	}
+	jar := &cookieJar{}
+	c := &http.Client{Jar: jar}
+	resp, err = c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Request.URL.RawQuery != "" {
+		t.Errorf("token URL: %d at %s, want 200 at the bare page", resp.StatusCode, resp.Request.URL)
+	}
+	cancel()
+	<-done
+}
+
+// cookieJar is the smallest jar that lets a client keep nsweb's cookie.
+type cookieJar struct {
+	mu sync.Mutex
+	c  []*http.Cookie
+}
+
+func (j *cookieJar) SetCookies(_ *neturl.URL, c []*http.Cookie) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.c = append(j.c, c...)
+}
+
+func (j *cookieJar) Cookies(*neturl.URL) []*http.Cookie {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.c
+}
+
+func TestServeAndShutdown(t *testing.T) {
+	t.Setenv("NSWEB_TOKEN", "")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	url, done, errb := startServe(t, ctx, "--listen", "127.0.0.1:0")
 	for _, path := range []string{"", "healthz"} {
 		resp, err := http.Get(url + path)
 		if err != nil {

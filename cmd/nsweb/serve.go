@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/nsweb/nsweb/internal/server"
@@ -16,14 +19,26 @@ import (
 
 // serveOptions are the flags of "nsweb serve".
 type serveOptions struct {
-	listen string
+	listen      string
+	allowRemote bool
+	tokenFile   string
+	hosts       stringList
 }
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 func parseServe(args []string, stdout, stderr io.Writer) (serveOptions, int, bool) {
 	var o serveOptions
 	fs := flag.NewFlagSet("nsweb serve", flag.ContinueOnError)
 	fs.SetOutput(helpOutput(args, stdout, stderr))
-	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on (loopback only)")
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on; loopback unless --allow-remote")
+	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback --listen address (requires a token)")
+	fs.StringVar(&o.tokenFile, "token-file", "", "file holding the access token (else $NSWEB_TOKEN); required with --allow-remote")
+	fs.Var(&o.hosts, "host", "extra host name clients may use to reach nsweb (repeatable), e.g. nsweb.example:8080")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: nsweb serve [flags]\n\nServe the live namespace dashboard.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -47,21 +62,45 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return code
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	if err := checkLoopback(o.listen); err != nil {
+	token, err := readToken(o.tokenFile)
+	if err != nil {
 		fmt.Fprintf(stderr, "nsweb: %v\n", err)
 		return 2
+	}
+	remote := false
+	if err := checkLoopback(o.listen); err != nil {
+		if !o.allowRemote {
+			fmt.Fprintf(stderr, "nsweb: %v (add --allow-remote and a token to expose it)\n", err)
+			return 2
+		}
+		if token == "" {
+			fmt.Fprintf(stderr, "nsweb: --allow-remote needs a token: --token-file FILE or $NSWEB_TOKEN\n")
+			return 2
+		}
+		remote = true
 	}
 	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "nsweb: cannot listen on %s: %v\n", o.listen, unwrapListen(err))
 		return 1
 	}
+	guard := server.Guard{Hosts: append(server.LoopbackHosts(ln.Addr()), o.hosts...), AnyIPHost: remote, Token: token}
+	if remote {
+		log.Warn("nsweb is reachable from other machines: everyone with the token sees every process of this host", "listen", ln.Addr().String())
+	}
+	unpriv := ""
+	if os.Geteuid() != 0 {
+		unpriv = "nsweb runs as an unprivileged user and cannot see other users' processes and namespaces; run it as root for the full view"
+		log.Warn("partial view", "reason", unpriv)
+	}
 	srv := &http.Server{
-		Handler:           server.New(server.Config{Version: version, Logger: log}),
+		Handler:           server.New(server.Config{Version: version, Logger: log, Guard: guard, Unprivileged: unpriv}),
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	fmt.Fprintf(stdout, "nsweb %s: open http://%s/\n", version, ln.Addr())
+	fmt.Fprintf(stdout, "nsweb %s: open %s\n", version, openURL(ln.Addr(), token))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -78,6 +117,41 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	return 0
+}
+
+// readToken reads the access token from a file, else from $NSWEB_TOKEN.
+func readToken(file string) (string, error) {
+	if file == "" {
+		return strings.TrimSpace(os.Getenv("NSWEB_TOKEN")), nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("read token: %w", err)
+	}
+	t := strings.TrimSpace(string(b))
+	if len(t) < 16 {
+		return "", fmt.Errorf("token in %s is too short: use at least 16 characters", file)
+	}
+	return t, nil
+}
+
+// openURL is the address to print: on a loopback listener the loopback IP,
+// on a wildcard one still the loopback IP (the user can swap in the host's
+// name), with the token for the first page load.
+func openURL(addr net.Addr, token string) string {
+	_, port, _ := net.SplitHostPort(addr.String())
+	host := "127.0.0.1"
+	if tcp, ok := addr.(*net.TCPAddr); ok && !tcp.IP.IsUnspecified() {
+		host = tcp.IP.String()
+		if tcp.IP.To4() == nil {
+			host = "[" + host + "]"
+		}
+	}
+	u := "http://" + host + ":" + port + "/"
+	if token != "" {
+		u += "?token=" + url.QueryEscape(token)
+	}
+	return u
 }
 
 // checkLoopback refuses addresses that would expose the host's process map

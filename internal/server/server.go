@@ -32,6 +32,12 @@ type Config struct {
 	Snapshot SnapshotFunc
 	// Logger receives request errors; nil means slog.Default().
 	Logger *slog.Logger
+	// Guard is the access policy applied to every request. Its zero value
+	// refuses every Host, so a caller must say where it listens.
+	Guard Guard
+	// Unprivileged says that nsweb cannot see the whole host, and why; the
+	// page shows it in a banner. Empty when nsweb runs as root.
+	Unprivileged string
 }
 
 // Server is nsweb's HTTP handler.
@@ -52,6 +58,7 @@ func New(cfg Config) *Server {
 	s.host, _ = os.Hostname()
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
+	r.Use(s.cfg.Guard.Middleware)
 	r.Get("/", s.page)
 	r.Get("/healthz", s.healthz)
 	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServerFS(s.static)))
@@ -67,9 +74,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	data := templates.PageData{Host: s.host, Version: s.cfg.Version}
-	if os.Geteuid() != 0 {
+	if s.cfg.Unprivileged != "" {
 		data.Unprivileged = true
-		data.Reason = "nsweb runs as an unprivileged user and cannot see other users' processes and namespaces; run it as root for the full view."
+		data.Reason = s.cfg.Unprivileged
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")

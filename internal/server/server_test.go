@@ -39,7 +39,7 @@ func TestRoutes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := New(Config{Version: "test", Snapshot: tc.src})
+			s := New(Config{Version: "test", Snapshot: tc.src, Guard: Guard{Hosts: []string{"example.com"}}})
 			rec := httptest.NewRecorder()
 			s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.path, nil))
 			if rec.Code != tc.code {
@@ -57,8 +57,12 @@ func TestRoutes(t *testing.T) {
 
 func TestModelIsValidJSON(t *testing.T) {
 	snap := &model.Snapshot{Host: "h", Namespaces: map[model.NSID]*model.Namespace{1: {ID: 1, Type: model.User}}}
-	s := New(Config{Snapshot: func(context.Context) (*model.Snapshot, error) { return snap, nil }})
-	srv := httptest.NewServer(s)
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Config.Handler = New(Config{
+		Snapshot: func(context.Context) (*model.Snapshot, error) { return snap, nil },
+		Guard:    Guard{Hosts: LoopbackHosts(srv.Listener.Addr())},
+	})
+	srv.Start()
 	defer srv.Close()
 	resp, err := http.Get(srv.URL + "/api/v1/model")
 	if err != nil {
