@@ -97,14 +97,14 @@ type scan struct {
 
 	noID atomic.Bool // NS_GET_ID unavailable: IDs are inodes until remapped
 
-	mu      sync.Mutex
-	byIno   map[uint64]*model.Namespace
-	procs   map[int]*model.Process
-	conts   map[string]*model.Container
-	gaps    []model.Gap
-	mntPIDs map[uint64][]int // mount ns inode → member PIDs, for mountinfo
-	sockets []sockRef        // socket fds to resolve after the process pass
-	holds   map[holdKey]bool // dedupes holders
+	mu       sync.Mutex
+	byIno    map[uint64]*model.Namespace
+	procs    map[int]*model.Process
+	conts    map[string]*model.Container
+	gaps     []model.Gap
+	mntPIDs  map[uint64][]int // mount ns inode → member PIDs, for mountinfo
+	sockets  []sockRef        // socket fds to resolve after the process pass
+	holds    map[holdKey]bool // dedupes holders
 	sockSeen map[uint64]uint64
 }
 
