@@ -1,0 +1,573 @@
+package layout
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/nsweb/nsweb/internal/model"
+)
+
+// Compute lays out one view of a snapshot. It is pure and deterministic: the
+// same snapshot and options always give the same Result, whatever order the
+// snapshot's maps iterate in.
+//
+// Owner view: the roots are the user namespaces whose parent is not in the
+// snapshot (normally s.Root, placed first). A user namespace is a Dir node;
+// its children are the user namespaces whose Parent it is (Dirs) and every
+// other namespace it owns (Files). Namespaces whose owner is 0 or not a user
+// namespace of the snapshot go under a synthetic root Dir with ID UnownedID,
+// after all other roots, so nothing is dropped. A cycle of parents (which
+// only malformed input can have) is cut at its lowest namespace ID, which
+// becomes a root.
+//
+// PID view: the PID namespaces as Dir nodes under their Parent; other types
+// are not shown.
+//
+// Sibling order is Files by type (model.Types order: pid, net, mnt, uts, ipc,
+// cgroup, time, then unknown types by name), then Dirs; within a type by
+// namespace ID. Namespace IDs grow with creation, so a new container's
+// namespaces append at the right end of their run and a new user namespace
+// appends at the very right of its parent: the placement that moves the
+// fewest existing boxes in a tidy tree (see docs/benchmarks.md).
+//
+// More than FoldThreshold sibling Files of one type fold into one Group node
+// with ID GroupID(parent, type), unless Expanded names it. Keep filters
+// namespaces before folding; the ancestors of a kept namespace are shown.
+//
+// A nil or empty snapshot gives a Result without nodes. Invalid view or
+// orientation values fall back to Owner and TopDown (see Options.Check).
+func Compute(s *model.Snapshot, opt Options) *Result {
+	view := opt.View
+	if !view.Valid() {
+		view = Owner
+	}
+	orient := opt.Orientation
+	if orient != LeftRight {
+		orient = TopDown
+	}
+	res := &Result{View: view, Orientation: orient, Nodes: []Node{}, Edges: []Edge{}}
+	if s == nil || len(s.Namespaces) == 0 {
+		res.Width, res.Height = 2*Margin, 2*Margin
+		return res
+	}
+	fold := opt.FoldThreshold
+	if fold == 0 {
+		fold = DefaultFoldThreshold
+	}
+	b := builder{snap: s, view: view, fold: fold, expanded: opt.Expanded}
+	b.collect()
+	b.linkParents()
+	b.breakCycles()
+	b.filter(opt.Keep)
+	b.sortChildren()
+	b.buildTree()
+	b.place(orient, res)
+	return res
+}
+
+// Check reports, as an error a request handler can return, whether the
+// options name a view and orientation the layout knows. Compute itself
+// falls back to defaults instead of failing.
+func (o Options) Check() error {
+	if o.View != "" && !o.View.Valid() {
+		return &OptionError{Field: "view", Value: string(o.View)}
+	}
+	if o.Orientation != "" && o.Orientation != TopDown && o.Orientation != LeftRight {
+		return &OptionError{Field: "orientation", Value: string(o.Orientation)}
+	}
+	return nil
+}
+
+// OptionError says which option had a value the layout does not know.
+type OptionError struct {
+	Field, Value string
+}
+
+func (e *OptionError) Error() string {
+	return "layout: unknown " + e.Field + " " + strconv.Quote(e.Value)
+}
+
+// Parent markers in builder.par besides namespace indices.
+const (
+	parRoot    = -1 // a root of the forest
+	parUnowned = -2 // a file whose owner is unknown
+)
+
+// entry is one namespace of the view, in namespace-ID order.
+type entry struct {
+	id model.NSID
+	ns *model.Namespace
+}
+
+// builder turns a snapshot into the tidy arena. Namespaces are referred to
+// by their index in ents (ascending namespace ID), never through maps in
+// the loops that run once per node.
+type builder struct {
+	snap     *model.Snapshot
+	view     View
+	fold     int
+	expanded map[string]bool
+
+	ents  []entry
+	isDir []bool
+	par   []int32 // parent namespace index, parRoot or parUnowned
+	key   []uint8 // sibling sort key: file type rank, dirs last
+	vis   []bool  // shown (kept or an ancestor of a kept one)
+	unown bool    // some shown namespace lacks an owner
+
+	// children of each parent slot, sorted; slot 0 = unowned, 1 = roots,
+	// 2+i = namespace i.
+	kidStart []int32
+	kids     []int32
+
+	// The tidy arena and, per arena node, what it shows.
+	t       tidy
+	src     []int32 // namespace index; -1 virtual root, -2 unowned, -3 group
+	gtype   []model.NSType
+	count   []int
+	ids     []string
+	labels  []string
+	widths  []float64
+	depth   []int32
+	maxDeep int32
+}
+
+// dirKey is the sort key of Dirs among siblings: after every file type.
+const dirKey = 255
+
+func (b *builder) collect() {
+	ents := make([]entry, 0, len(b.snap.Namespaces))
+	for id, ns := range b.snap.Namespaces {
+		if ns == nil {
+			continue
+		}
+		if b.view == PIDTree && ns.Type != model.PID {
+			continue
+		}
+		ents = append(ents, entry{id, ns})
+	}
+	slices.SortFunc(ents, func(x, y entry) int {
+		switch {
+		case x.id < y.id:
+			return -1
+		case x.id > y.id:
+			return 1
+		}
+		return 0
+	})
+	b.ents = ents
+}
+
+// linkParents finds every namespace's parent node and its sort key.
+func (b *builder) linkParents() {
+	n := len(b.ents)
+	b.isDir = make([]bool, n)
+	b.par = make([]int32, n)
+	b.key = make([]uint8, n)
+	dirType := model.User
+	if b.view == PIDTree {
+		dirType = model.PID
+	}
+	ndirs := 0
+	for _, e := range b.ents {
+		if e.ns.Type == dirType {
+			ndirs++
+		}
+	}
+	dirs := make(map[model.NSID]int32, ndirs)
+	var unknown []model.NSType
+	for i, e := range b.ents {
+		if e.ns.Type == dirType {
+			b.isDir[i] = true
+			b.key[i] = dirKey
+			dirs[e.id] = int32(i)
+			continue
+		}
+		if r := e.ns.Type.Rank(); r < len(model.Types) {
+			b.key[i] = uint8(r)
+		} else {
+			unknown = append(unknown, e.ns.Type)
+		}
+	}
+	if len(unknown) > 0 {
+		// Unknown types sort after the known ones, by name, so that each
+		// forms one run.
+		slices.Sort(unknown)
+		unknown = slices.Compact(unknown)
+		if len(unknown) > dirKey-1-len(model.Types) {
+			unknown = unknown[:dirKey-1-len(model.Types)]
+		}
+		for i, e := range b.ents {
+			if !b.isDir[i] && e.ns.Type.Rank() >= len(model.Types) {
+				k, ok := slices.BinarySearch(unknown, e.ns.Type)
+				if !ok {
+					k = len(unknown) // beyond 200 unknown types: share a key
+				}
+				b.key[i] = uint8(len(model.Types) + k)
+			}
+		}
+	}
+	for i, e := range b.ents {
+		if b.isDir[i] {
+			p := e.ns.Parent
+			if p == 0 && b.view == Owner {
+				p = e.ns.Owner
+			}
+			b.par[i] = parRoot
+			if j, ok := dirs[p]; ok && p != e.id {
+				b.par[i] = j
+			}
+			continue
+		}
+		b.par[i] = parUnowned
+		if j, ok := dirs[e.ns.Owner]; ok {
+			b.par[i] = j
+		}
+	}
+}
+
+// breakCycles makes sure every Dir reaches a root by following parents: a
+// cycle (malformed input) is cut at its lowest namespace ID. Each Dir is
+// visited a constant number of times.
+func (b *builder) breakCycles() {
+	const (
+		fresh = iota
+		onPath
+		done
+	)
+	state := make([]uint8, len(b.ents))
+	var path []int32
+	for i := range b.ents {
+		if !b.isDir[i] || state[i] != fresh {
+			continue
+		}
+		path = path[:0]
+		j := int32(i)
+		for j >= 0 && state[j] == fresh {
+			state[j] = onPath
+			path = append(path, j)
+			j = b.par[j]
+		}
+		if j >= 0 && state[j] == onPath {
+			// path from j's position to the end is a cycle.
+			k := slices.Index(path, j)
+			cut := slices.Min(path[k:])
+			b.par[cut] = parRoot
+		}
+		for _, p := range path {
+			state[p] = done
+		}
+	}
+}
+
+// filter marks the namespaces to show: the kept ones and their ancestors.
+func (b *builder) filter(keep func(*model.Namespace) bool) {
+	n := len(b.ents)
+	b.vis = make([]bool, n)
+	if keep == nil {
+		for i := range b.vis {
+			b.vis[i] = true
+			if b.par[i] == parUnowned {
+				b.unown = true
+			}
+		}
+		return
+	}
+	for i, e := range b.ents {
+		if !keep(e.ns) {
+			continue
+		}
+		// Climb until a node already shown: each node is marked once.
+		for j := int32(i); j >= 0 && !b.vis[j]; j = b.par[j] {
+			b.vis[j] = true
+			if b.par[j] == parUnowned {
+				b.unown = true
+			}
+		}
+	}
+}
+
+// sortChildren groups the shown namespaces by parent, each group in sibling
+// order (key, then namespace ID), with two stable counting sorts.
+func (b *builder) sortChildren() {
+	n := len(b.ents)
+	// Pass 1: by key, stable over ID order.
+	var cnt [dirKey + 2]int32
+	shown := 0
+	for i := range n {
+		if b.vis[i] {
+			cnt[int(b.key[i])+1]++
+			shown++
+		}
+	}
+	for k := 1; k < len(cnt); k++ {
+		cnt[k] += cnt[k-1]
+	}
+	byKey := make([]int32, shown)
+	for i := range n {
+		if b.vis[i] {
+			k := b.key[i]
+			byKey[cnt[k]] = int32(i)
+			cnt[k]++
+		}
+	}
+	// Pass 2: by parent slot, stable over key order.
+	start := make([]int32, n+3)
+	for _, i := range byKey {
+		start[b.par[i]+2+1]++
+	}
+	for s := 1; s < len(start); s++ {
+		start[s] += start[s-1]
+	}
+	kids := make([]int32, shown)
+	fill := make([]int32, n+2)
+	copy(fill, start)
+	for _, i := range byKey {
+		s := b.par[i] + 2
+		kids[fill[s]] = i
+		fill[s]++
+	}
+	b.kidStart = start
+	b.kids = kids
+	// The initial user (or PID) namespace leads the roots.
+	roots := kids[start[1]:start[2]]
+	if len(roots) > 1 {
+		for k, i := range roots {
+			if b.ents[i].id == b.snap.Root {
+				copy(roots[1:k+1], roots[:k])
+				roots[0] = i
+				break
+			}
+		}
+	}
+}
+
+// Arena source markers besides namespace indices.
+const (
+	srcVirtual = -1
+	srcUnowned = -2
+	srcGroup   = -3
+)
+
+// buildTree creates the tidy arena in breadth-first order, folding long runs
+// of files into groups.
+func (b *builder) buildTree() {
+	est := len(b.kids) + 2
+	b.src = make([]int32, 0, est)
+	b.t.par = make([]int32, 0, est)
+	b.t.first = make([]int32, 0, est)
+	b.t.nkids = make([]int32, 0, est)
+	b.ids = make([]string, 0, est)
+	b.labels = make([]string, 0, est)
+	b.widths = make([]float64, 0, est)
+	b.depth = make([]int32, 0, est)
+	b.gtype = make([]model.NSType, 0, est)
+	b.count = make([]int, 0, est)
+	buf := make([]byte, 0, 64)
+
+	add := func(src, par int32, id, label string, gt model.NSType, count int) {
+		b.src = append(b.src, src)
+		b.t.par = append(b.t.par, par)
+		b.t.first = append(b.t.first, 0)
+		b.t.nkids = append(b.t.nkids, 0)
+		b.ids = append(b.ids, id)
+		b.labels = append(b.labels, label)
+		b.widths = append(b.widths, nodeWidth(label))
+		d := int32(0)
+		if par >= 0 {
+			d = b.depth[par] + 1
+		}
+		if d > b.maxDeep {
+			b.maxDeep = d
+		}
+		b.depth = append(b.depth, d)
+		b.gtype = append(b.gtype, gt)
+		b.count = append(b.count, count)
+	}
+	addNS := func(i, par int32) {
+		e := b.ents[i]
+		id := NodeID(e.id)
+		add(i, par, id, nsLabel(b.snap, e.ns, buf), e.ns.Type, 0)
+	}
+
+	add(srcVirtual, -1, "", "", "", 0)
+	for v := int32(0); v < int32(len(b.src)); v++ {
+		var slot int32
+		switch s := b.src[v]; {
+		case s == srcVirtual:
+			slot = 1
+		case s == srcUnowned:
+			slot = 0
+		case s == srcGroup:
+			continue
+		default:
+			if !b.isDir[s] {
+				continue
+			}
+			slot = s + 2
+		}
+		kids := b.kids[b.kidStart[slot]:b.kidStart[slot+1]]
+		first := int32(len(b.src))
+		pid := b.ids[v]
+		for k := 0; k < len(kids); {
+			i := kids[k]
+			if b.isDir[i] {
+				addNS(i, v)
+				k++
+				continue
+			}
+			// A run of files of one type.
+			t := b.ents[i].ns.Type
+			end := k + 1
+			for end < len(kids) && !b.isDir[kids[end]] && b.ents[kids[end]].ns.Type == t {
+				end++
+			}
+			if run := end - k; b.fold > 0 && run > b.fold {
+				gid := GroupID(pid, t)
+				if !b.expanded[gid] {
+					add(srcGroup, v, gid, groupLabel(run, t, buf), t, run)
+					k = end
+					continue
+				}
+			}
+			for ; k < end; k++ {
+				addNS(kids[k], v)
+			}
+		}
+		if v == 0 && b.unown {
+			add(srcUnowned, 0, UnownedID, "unknown owner", model.User, 0)
+		}
+		b.t.first[v] = first
+		b.t.nkids[v] = int32(len(b.src)) - first
+	}
+}
+
+// place runs the tidy tree, assigns layers and writes the result in
+// depth-first pre-order.
+func (b *builder) place(orient Orientation, res *Result) {
+	n := len(b.src)
+	td := orient == TopDown
+	// Breadth extents: widths when top-down, heights when left-right.
+	b.t.ext = make([]float64, n)
+	if td {
+		copy(b.t.ext, b.widths)
+	} else {
+		for i := range b.t.ext {
+			b.t.ext[i] = NodeHeight
+		}
+	}
+	b.t.siblingGap, b.t.cousinGap = siblingGap, cousinGap
+	b.t.run()
+
+	// Layer offsets along the depth axis: each depth is as deep as its
+	// largest box. Depth 0 is the virtual root, not drawn.
+	layerSize := make([]float64, b.maxDeep+1)
+	for i := 1; i < n; i++ {
+		sz := NodeHeight
+		if !td {
+			sz = b.widths[i]
+		}
+		if d := b.depth[i]; sz > layerSize[d] {
+			layerSize[d] = sz
+		}
+	}
+	layerOff := make([]float64, b.maxDeep+1)
+	off := Margin
+	for d := 1; d <= int(b.maxDeep); d++ {
+		layerOff[d] = off
+		off += layerSize[d] + layerGap
+	}
+	depthEnd := off - layerGap + Margin
+	if n == 1 {
+		depthEnd = 2 * Margin
+	}
+
+	// Normalise the breadth axis so the leftmost (topmost) box sits at the
+	// margin.
+	lo, hi := 0.0, 0.0
+	for i := 1; i < n; i++ {
+		a := b.t.pos[i] - b.t.ext[i]/2
+		z := b.t.pos[i] + b.t.ext[i]/2
+		if i == 1 || a < lo {
+			lo = a
+		}
+		if i == 1 || z > hi {
+			hi = z
+		}
+	}
+	shift := Margin - lo
+	breadthEnd := hi + shift + Margin
+	if n == 1 {
+		breadthEnd = 2 * Margin
+	}
+	if td {
+		res.Width, res.Height = breadthEnd, depthEnd
+	} else {
+		res.Width, res.Height = depthEnd, breadthEnd
+	}
+
+	// Depth-first pre-order output.
+	res.Nodes = make([]Node, 0, n-1)
+	res.Edges = make([]Edge, 0, n-1)
+	stack := make([]int32, 0, 64)
+	for c := b.t.first[0] + b.t.nkids[0] - 1; b.t.nkids[0] > 0 && c >= b.t.first[0]; c-- {
+		stack = append(stack, c)
+	}
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		nd := Node{ID: b.ids[v], Label: b.labels[v], W: b.widths[v], H: NodeHeight}
+		switch s := b.src[v]; {
+		case s == srcUnowned:
+			nd.Kind = Dir
+			nd.Type = model.User
+		case s == srcGroup:
+			nd.Kind = Group
+			nd.Type = b.gtype[v]
+			nd.Count = b.count[v]
+		default:
+			e := b.ents[s]
+			nd.Type = e.ns.Type
+			nd.NS = e.id
+			nd.Kind = File
+			if b.isDir[s] {
+				nd.Kind = Dir
+			}
+		}
+		centre := b.t.pos[v] + shift
+		d := layerOff[b.depth[v]]
+		if td {
+			nd.X, nd.Y = centre-nd.W/2, d
+		} else {
+			nd.X, nd.Y = d, centre-nd.H/2
+		}
+		if p := b.t.par[v]; p > 0 {
+			nd.Parent = b.ids[p]
+			res.Edges = append(res.Edges, Edge{From: nd.Parent, To: nd.ID})
+		}
+		res.Nodes = append(res.Nodes, nd)
+		f, k := b.t.first[v], b.t.nkids[v]
+		for c := f + k - 1; k > 0 && c >= f; c-- {
+			stack = append(stack, c)
+		}
+	}
+}
+
+// NodeID is the ID of the node that shows namespace id: "ns:<decimal ID>".
+// It is built on the never-reused namespace ID, not the inode, so a client
+// can keep state per node across snapshots.
+func NodeID(id model.NSID) string {
+	return "ns:" + strconv.FormatUint(uint64(id), 10)
+}
+
+// GroupID is the ID of the group node that folds the files of type t under
+// the node with ID parent, e.g. "grp:ns:5:net". It depends only on parent and
+// type, so a client can name a group in Options.Expanded before and after
+// its count changes.
+func GroupID(parent string, t model.NSType) string {
+	return "grp:" + parent + ":" + string(t)
+}
+
+// UnownedID is the ID of the synthetic root Dir that holds the namespaces
+// whose owning user namespace is unknown.
+const UnownedID = "unowned"
