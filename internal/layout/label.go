@@ -33,8 +33,8 @@ const (
 
 // nodeWidth is the box width for a label: a deterministic monospace
 // estimate, never below MinNodeWidth.
-func nodeWidth(label string) float64 {
-	w := float64(utf8.RuneCountInString(label))*CharWidth + 2*NodePadding
+func nodeWidth(label []byte) float64 {
+	w := float64(utf8.RuneCount(label))*CharWidth + 2*NodePadding
 	if w < MinNodeWidth {
 		return MinNodeWidth
 	}
@@ -82,11 +82,13 @@ func hasVisibleAfter(s string) bool {
 	return false
 }
 
-// nsLabel says what a namespace is: its type, its inode (the number lsns and
-// /proc show) and, where known, the name a person recognises it by.
-func nsLabel(s *model.Snapshot, ns *model.Namespace, buf []byte) string {
-	b := appendClean(buf[:0], string(ns.Type), maxTypeRunes)
-	if len(b) == 0 {
+// appendLabel appends what a namespace is: its type, its inode (the number
+// lsns and /proc show) and, where known, the name a person recognises it by,
+// e.g. "net 4026532001 · nginx".
+func appendLabel(b []byte, s *model.Snapshot, ns *model.Namespace) []byte {
+	start := len(b)
+	b = appendClean(b, string(ns.Type), maxTypeRunes)
+	if len(b) == start {
 		b = append(b, '?')
 	}
 	b = append(b, ' ')
@@ -95,7 +97,7 @@ func nsLabel(s *model.Snapshot, ns *model.Namespace, buf []byte) string {
 		b = append(b, " · "...)
 		b = appendClean(b, name, maxNameRunes)
 	}
-	return string(b)
+	return b
 }
 
 // nsName picks the most recognisable name for a namespace: the container
@@ -144,13 +146,12 @@ func holderName(h model.Holder) string {
 	return string(h.Kind)
 }
 
-// groupLabel is the label of a folded run: "+2,345 net".
-func groupLabel(count int, t model.NSType, buf []byte) string {
-	b := append(buf[:0], '+')
+// appendGroupLabel appends the label of a folded run: "+2,345 net".
+func appendGroupLabel(b []byte, count int, t model.NSType) []byte {
+	b = append(b, '+')
 	b = appendThousands(b, count)
 	b = append(b, ' ')
-	b = appendClean(b, string(t), maxTypeRunes)
-	return string(b)
+	return appendClean(b, string(t), maxTypeRunes)
 }
 
 // appendThousands appends n with commas between groups of three digits.
