@@ -46,6 +46,9 @@ func nodeWidth(label []byte) float64 {
 // container name), replacing invalid UTF-8 with U+FFFD and cutting it to max
 // runes with a trailing "…".
 func appendClean(b []byte, s string, max int) []byte {
+	if len(s) <= max && printableASCII(s) {
+		return append(b, s...)
+	}
 	n := 0
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -62,6 +65,17 @@ func appendClean(b []byte, s string, max int) []byte {
 		n++
 	}
 	return b
+}
+
+// printableASCII reports whether s is plain printable ASCII, the common
+// case that needs no cleaning.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // visible reports whether a label keeps rune r.
@@ -83,39 +97,68 @@ func hasVisibleAfter(s string) bool {
 }
 
 // appendLabel appends what a namespace is: its type, its inode (the number
-// lsns and /proc show) and, where known, the name a person recognises it by,
-// e.g. "net 4026532001 · nginx".
-func appendLabel(b []byte, s *model.Snapshot, ns *model.Namespace) []byte {
-	start := len(b)
-	b = appendClean(b, string(ns.Type), maxTypeRunes)
-	if len(b) == start {
-		b = append(b, '?')
+// lsns and /proc show) and, where known, the name a person recognises it by
+// (see namer), e.g. "net 4026532001 · nginx".
+func appendLabel(b []byte, ns *model.Namespace, name string) []byte {
+	if ns.Type.Valid() {
+		b = append(b, ns.Type...)
+	} else {
+		start := len(b)
+		b = appendClean(b, string(ns.Type), maxTypeRunes)
+		if len(b) == start {
+			b = append(b, '?')
+		}
 	}
 	b = append(b, ' ')
 	b = strconv.AppendUint(b, ns.Inode, 10)
-	if name := nsName(s, ns); name != "" {
+	if name != "" {
 		b = append(b, " · "...)
 		b = appendClean(b, name, maxNameRunes)
 	}
 	return b
 }
 
-// nsName picks the most recognisable name for a namespace: the container
+// namer picks the most recognisable name for a namespace: the container
 // that alone uses it, else its leading process's command, else what keeps
-// it alive.
-func nsName(s *model.Snapshot, ns *model.Namespace) string {
+// it alive. It remembers the last container and leader it looked up: the
+// namespaces of one container have neighbouring IDs and are named in ID
+// order, so most lookups are a comparison instead of a map access.
+type namer struct {
+	s          *model.Snapshot
+	cid        string
+	cname      string
+	leader     int
+	comm       string
+	hasC, hasP bool
+}
+
+func (m *namer) name(ns *model.Namespace) string {
 	if len(ns.Containers) == 1 {
 		id := ns.Containers[0]
-		if c := s.Containers[id]; c != nil {
-			return c.DisplayName()
+		if m.hasC && id == m.cid {
+			return m.cname
 		}
-		return (&model.Container{ID: id}).DisplayName()
+		name := ""
+		if c := m.s.Containers[id]; c != nil {
+			name = c.DisplayName()
+		} else {
+			name = (&model.Container{ID: id}).DisplayName()
+		}
+		m.cid, m.cname, m.hasC = id, name, true
+		return name
 	}
-	if ns.Leader != 0 {
-		if p := s.Processes[ns.Leader]; p != nil && p.Comm != "" {
-			return p.Comm
+	if l := ns.Leader; l != 0 {
+		if m.hasP && l == m.leader {
+			return m.comm
 		}
-		return "pid " + strconv.Itoa(ns.Leader)
+		name := ""
+		if p := m.s.Processes[l]; p != nil && p.Comm != "" {
+			name = p.Comm
+		} else {
+			name = "pid " + strconv.Itoa(l)
+		}
+		m.leader, m.comm, m.hasP = l, name, true
+		return name
 	}
 	if len(ns.HeldBy) > 0 {
 		return holderName(ns.HeldBy[0])

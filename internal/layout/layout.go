@@ -123,104 +123,87 @@ type builder struct {
 	kids     []int32
 
 	// The tidy arena and, per arena node, what it shows.
-	t         tidy
-	src       []int32 // namespace index; -1 virtual root, -2 unowned, -3 group
-	gtype     []model.NSType
-	count     []int
-	text      string // all node IDs and labels
-	idSpan    []span
-	labelSpan []span
-	widths    []float64
-	depth     []int32
-	maxDeep   int32
+	t       tidy
+	info    []nodeInfo
+	text    string // all node IDs and labels
+	maxDeep int32
+}
+
+// nodeInfo is what an arena node shows, kept together so that writing the
+// result touches one record per node.
+type nodeInfo struct {
+	src            int32 // namespace index; srcVirtual, srcUnowned or srcGroup
+	depth          int32 // 0 for the virtual root
+	idLo, labelLo  int32 // ID is text[idLo:labelLo], label text[labelLo:labelHi]
+	labelHi, count int32
+	width          float64
+	typ            model.NSType
 }
 
 // dirKey is the sort key of Dirs among siblings: after every file type.
 const dirKey = 255
 
 func (b *builder) collect() {
+	// No dereference here: map order is random, so touching the
+	// namespaces now would miss the cache on every one. After sorting,
+	// they are visited in ID order, which is close to allocation order.
 	ents := make([]entry, 0, len(b.snap.Namespaces))
 	for id, ns := range b.snap.Namespaces {
-		if ns == nil {
-			continue
+		if ns != nil {
+			ents = append(ents, entry{id, ns})
 		}
-		if b.view == PIDTree && ns.Type != model.PID {
-			continue
-		}
-		ents = append(ents, entry{id, ns})
 	}
-	b.ents = sortEntries(ents)
+	ents = sortEntries(ents)
+	if b.view == PIDTree {
+		k := 0
+		for _, e := range ents {
+			if e.ns.Type == model.PID {
+				ents[k] = e
+				k++
+			}
+		}
+		ents = ents[:k]
+	}
+	b.ents = ents
 }
 
-// sortEntries sorts by namespace ID with a least-significant-digit radix
-// sort over the bits in which the IDs differ: a few linear passes instead
-// of n log n comparisons, which dominated the layout of 60k namespaces.
-// IDs are unique (they are map keys), so stability is not at stake.
-func sortEntries(ents []entry) []entry {
-	if len(ents) < 256 {
-		slices.SortFunc(ents, func(x, y entry) int { return cmp.Compare(x.id, y.id) })
-		return ents
-	}
-	lo, hi := ents[0].id, ents[0].id
-	for _, e := range ents {
-		lo = min(lo, e.id)
-		hi = max(hi, e.id)
-	}
-	const digit = 11
-	const buckets = 1 << digit
-	bits := stdbits.Len64(uint64(hi - lo))
-	src, dst := ents, make([]entry, len(ents))
-	var cnt [buckets]int
-	for sh := 0; sh < bits; sh += digit {
-		clear(cnt[:])
-		for _, e := range src {
-			cnt[(uint64(e.id-lo)>>sh)&(buckets-1)]++
-		}
-		pos := 0
-		for d := range cnt {
-			c := cnt[d]
-			cnt[d] = pos
-			pos += c
-		}
-		for _, e := range src {
-			d := (uint64(e.id-lo) >> sh) & (buckets - 1)
-			dst[cnt[d]] = e
-			cnt[d]++
-		}
-		src, dst = dst, src
-	}
-	return src
-}
+// overflowKey is the sort key shared by unknown types beyond the first 246
+// (only absurd input has so many); runs under it also compare type names.
+const overflowKey = dirKey - 1
 
-// linkParents finds every namespace's parent node and its sort key.
+// linkParents finds every namespace's parent node and its sort key in one
+// pass over the namespaces and one over their references.
 func (b *builder) linkParents() {
 	n := len(b.ents)
 	b.isDir = make([]bool, n)
 	b.par = make([]int32, n)
 	b.key = make([]uint8, n)
+	refs := make([]model.NSID, n) // the parent (Dirs) or owner (Files) to look up
 	dirType := model.User
 	if b.view == PIDTree {
 		dirType = model.PID
 	}
-	ndirs := 0
-	for _, e := range b.ents {
-		if e.ns.Type == dirType {
-			ndirs++
-		}
-	}
-	dirs := make(map[model.NSID]int32, ndirs)
 	var unknown []model.NSType
 	for i, e := range b.ents {
-		if e.ns.Type == dirType {
+		ns := e.ns
+		if ns.Type == dirType {
 			b.isDir[i] = true
 			b.key[i] = dirKey
-			dirs[e.id] = int32(i)
+			p := ns.Parent
+			if p == 0 && b.view == Owner {
+				p = ns.Owner
+			}
+			if p == e.id {
+				p = 0
+			}
+			refs[i] = p
 			continue
 		}
-		if r := e.ns.Type.Rank(); r < len(model.Types) {
+		refs[i] = ns.Owner
+		if r := ns.Type.Rank(); r < len(model.Types) {
 			b.key[i] = uint8(r)
 		} else {
-			unknown = append(unknown, e.ns.Type)
+			unknown = append(unknown, ns.Type)
 		}
 	}
 	if len(unknown) > 0 {
@@ -228,35 +211,63 @@ func (b *builder) linkParents() {
 		// forms one run.
 		slices.Sort(unknown)
 		unknown = slices.Compact(unknown)
-		if len(unknown) > dirKey-1-len(model.Types) {
-			unknown = unknown[:dirKey-1-len(model.Types)]
-		}
 		for i, e := range b.ents {
 			if !b.isDir[i] && e.ns.Type.Rank() >= len(model.Types) {
-				k, ok := slices.BinarySearch(unknown, e.ns.Type)
-				if !ok {
-					k = len(unknown) // beyond 200 unknown types: share a key
-				}
-				b.key[i] = uint8(len(model.Types) + k)
+				k, _ := slices.BinarySearch(unknown, e.ns.Type)
+				b.key[i] = uint8(min(len(model.Types)+k, overflowKey))
 			}
 		}
 	}
+	look := b.dirIndex()
+	for i := range b.ents {
+		if j := look(refs[i]); j >= 0 {
+			b.par[i] = j
+		} else if b.isDir[i] {
+			b.par[i] = parRoot
+		} else {
+			b.par[i] = parUnowned
+		}
+	}
+}
+
+// dirIndex returns a lookup from namespace ID to the index of the Dir with
+// that ID, or -1. IDs are usually dense (a creation counter), so a table
+// over the ID range is used when it is at most four times the namespace
+// count; a map otherwise.
+func (b *builder) dirIndex() func(model.NSID) int32 {
+	n := len(b.ents)
+	if n == 0 {
+		return func(model.NSID) int32 { return -1 }
+	}
+	lo, hi := b.ents[0].id, b.ents[n-1].id
+	if hi-lo < model.NSID(4*n+64) {
+		table := make([]int32, hi-lo+1)
+		for i := range table {
+			table[i] = -1
+		}
+		for i, e := range b.ents {
+			if b.isDir[i] {
+				table[e.id-lo] = int32(i)
+			}
+		}
+		return func(id model.NSID) int32 {
+			if id < lo || id > hi {
+				return -1
+			}
+			return table[id-lo]
+		}
+	}
+	dirs := make(map[model.NSID]int32)
 	for i, e := range b.ents {
 		if b.isDir[i] {
-			p := e.ns.Parent
-			if p == 0 && b.view == Owner {
-				p = e.ns.Owner
-			}
-			b.par[i] = parRoot
-			if j, ok := dirs[p]; ok && p != e.id {
-				b.par[i] = j
-			}
-			continue
+			dirs[e.id] = int32(i)
 		}
-		b.par[i] = parUnowned
-		if j, ok := dirs[e.ns.Owner]; ok {
-			b.par[i] = j
+	}
+	return func(id model.NSID) int32 {
+		if j, ok := dirs[id]; ok {
+			return j
 		}
+		return -1
 	}
 }
 
@@ -383,60 +394,64 @@ const (
 	srcGroup   = -3
 )
 
-// span locates a string in builder.text.
-type span struct{ lo, hi int32 }
+// nsText locates the ID and label of a namespace in the text buffer.
+type nsText struct {
+	lo, mid, hi int32
+	width       float64
+}
 
 // buildTree creates the tidy arena in breadth-first order, folding long runs
 // of files into groups. Node IDs and labels are written into one byte
 // buffer and become substrings of one string at the end: two allocations
-// instead of two per node.
+// instead of two per node. Namespace labels are written in ID order first,
+// where memory is read sequentially and the namer's memory works best.
 func (b *builder) buildTree() {
 	est := len(b.kids) + 2
-	b.src = make([]int32, 0, est)
+	b.info = make([]nodeInfo, 0, est)
 	b.t.par = make([]int32, 0, est)
 	b.t.first = make([]int32, 0, est)
 	b.t.nkids = make([]int32, 0, est)
-	b.idSpan = make([]span, 0, est)
-	b.labelSpan = make([]span, 0, est)
-	b.widths = make([]float64, 0, est)
-	b.depth = make([]int32, 0, est)
-	b.gtype = make([]model.NSType, 0, est)
-	b.count = make([]int, 0, est)
 	text := make([]byte, 0, est*40)
 
-	// add appends a node whose ID is text[idLo:] up to the label, which
-	// starts at labelLo and runs to the end of text.
-	add := func(src, par int32, idLo, labelLo int, gt model.NSType, count int) {
-		b.src = append(b.src, src)
+	nst := make([]nsText, len(b.ents))
+	nm := namer{s: b.snap}
+	for i, e := range b.ents {
+		if !b.vis[i] {
+			continue
+		}
+		lo := len(text)
+		text = append(text, "ns:"...)
+		text = strconv.AppendUint(text, uint64(e.id), 10)
+		mid := len(text)
+		text = appendLabel(text, e.ns, nm.name(e.ns))
+		nst[i] = nsText{int32(lo), int32(mid), int32(len(text)), nodeWidth(text[mid:])}
+	}
+
+	add := func(in nodeInfo, par int32) {
+		if par >= 0 {
+			in.depth = b.info[par].depth + 1
+			b.maxDeep = max(b.maxDeep, in.depth)
+		}
+		b.info = append(b.info, in)
 		b.t.par = append(b.t.par, par)
 		b.t.first = append(b.t.first, 0)
 		b.t.nkids = append(b.t.nkids, 0)
-		b.idSpan = append(b.idSpan, span{int32(idLo), int32(labelLo)})
-		b.labelSpan = append(b.labelSpan, span{int32(labelLo), int32(len(text))})
-		b.widths = append(b.widths, nodeWidth(text[labelLo:]))
-		d := int32(0)
-		if par >= 0 {
-			d = b.depth[par] + 1
-		}
-		b.maxDeep = max(b.maxDeep, d)
-		b.depth = append(b.depth, d)
-		b.gtype = append(b.gtype, gt)
-		b.count = append(b.count, count)
+	}
+	// addText adds a node whose ID starts at idLo and whose label runs from
+	// labelLo to the end of text.
+	addText := func(src, par int32, idLo, labelLo int, t model.NSType, count int) {
+		add(nodeInfo{src: src, idLo: int32(idLo), labelLo: int32(labelLo), labelHi: int32(len(text)),
+			count: int32(count), width: nodeWidth(text[labelLo:]), typ: t}, par)
 	}
 	addNS := func(i, par int32) {
-		e := b.ents[i]
-		idLo := len(text)
-		text = append(text, "ns:"...)
-		text = strconv.AppendUint(text, uint64(e.id), 10)
-		labelLo := len(text)
-		text = appendLabel(text, b.snap, e.ns)
-		add(i, par, idLo, labelLo, e.ns.Type, 0)
+		x := nst[i]
+		add(nodeInfo{src: i, idLo: x.lo, labelLo: x.mid, labelHi: x.hi, width: x.width, typ: b.ents[i].ns.Type}, par)
 	}
 
-	add(srcVirtual, -1, 0, 0, "", 0)
-	for v := int32(0); v < int32(len(b.src)); v++ {
+	add(nodeInfo{src: srcVirtual}, -1)
+	for v := int32(0); v < int32(len(b.info)); v++ {
 		var slot int32
-		switch s := b.src[v]; {
+		switch s := b.info[v].src; {
 		case s == srcVirtual:
 			slot = 1
 		case s == srcUnowned:
@@ -450,7 +465,7 @@ func (b *builder) buildTree() {
 			slot = s + 2
 		}
 		kids := b.kids[b.kidStart[slot]:b.kidStart[slot+1]]
-		first := int32(len(b.src))
+		first := int32(len(b.info))
 		for k := 0; k < len(kids); {
 			i := kids[k]
 			if b.isDir[i] {
@@ -458,23 +473,32 @@ func (b *builder) buildTree() {
 				k++
 				continue
 			}
-			// A run of files of one type.
-			t := b.ents[i].ns.Type
+			// A run of files of one type: one sort key, except that the
+			// overflow key may hold several unknown types.
+			key := b.key[i]
 			end := k + 1
-			for end < len(kids) && !b.isDir[kids[end]] && b.ents[kids[end]].ns.Type == t {
-				end++
+			if key == overflowKey {
+				t := b.ents[i].ns.Type
+				for end < len(kids) && b.key[kids[end]] == key && b.ents[kids[end]].ns.Type == t {
+					end++
+				}
+			} else {
+				for end < len(kids) && b.key[kids[end]] == key {
+					end++
+				}
 			}
 			if run := end - k; b.fold > 0 && run > b.fold {
+				t := b.ents[i].ns.Type
 				idLo := len(text)
-				pid := b.idSpan[v]
+				pin := b.info[v]
 				text = append(text, "grp:"...)
-				text = append(text, text[pid.lo:pid.hi]...)
+				text = append(text, text[pin.idLo:pin.labelLo]...)
 				text = append(text, ':')
 				text = append(text, t...)
 				if !b.expanded[string(text[idLo:])] {
 					labelLo := len(text)
 					text = appendGroupLabel(text, run, t)
-					add(srcGroup, v, idLo, labelLo, t, run)
+					addText(srcGroup, v, idLo, labelLo, t, run)
 					k = end
 					continue
 				}
@@ -489,10 +513,10 @@ func (b *builder) buildTree() {
 			text = append(text, UnownedID...)
 			labelLo := len(text)
 			text = append(text, "unknown owner"...)
-			add(srcUnowned, 0, idLo, labelLo, model.User, 0)
+			addText(srcUnowned, 0, idLo, labelLo, model.User, 0)
 		}
 		b.t.first[v] = first
-		b.t.nkids[v] = int32(len(b.src)) - first
+		b.t.nkids[v] = int32(len(b.info)) - first
 	}
 	b.text = string(text)
 }
@@ -500,14 +524,14 @@ func (b *builder) buildTree() {
 // place runs the tidy tree, assigns layers and writes the result in
 // depth-first pre-order.
 func (b *builder) place(orient Orientation, res *Result) {
-	n := len(b.src)
+	n := len(b.info)
 	td := orient == TopDown
 	// Breadth extents: widths when top-down, heights when left-right.
 	b.t.ext = make([]float64, n)
-	if td {
-		copy(b.t.ext, b.widths)
-	} else {
-		for i := range b.t.ext {
+	for i := range b.t.ext {
+		if td {
+			b.t.ext[i] = b.info[i].width
+		} else {
 			b.t.ext[i] = NodeHeight
 		}
 	}
@@ -520,9 +544,9 @@ func (b *builder) place(orient Orientation, res *Result) {
 	for i := 1; i < n; i++ {
 		sz := NodeHeight
 		if !td {
-			sz = b.widths[i]
+			sz = b.info[i].width
 		}
-		if d := b.depth[i]; sz > layerSize[d] {
+		if d := b.info[i].depth; sz > layerSize[d] {
 			layerSize[d] = sz
 		}
 	}
@@ -533,9 +557,6 @@ func (b *builder) place(orient Orientation, res *Result) {
 		off += layerSize[d] + layerGap
 	}
 	depthEnd := off - layerGap + Margin
-	if n == 1 {
-		depthEnd = 2 * Margin
-	}
 
 	// Normalise the breadth axis so the leftmost (topmost) box sits at the
 	// margin.
@@ -553,7 +574,7 @@ func (b *builder) place(orient Orientation, res *Result) {
 	shift := Margin - lo
 	breadthEnd := hi + shift + Margin
 	if n == 1 {
-		breadthEnd = 2 * Margin
+		depthEnd, breadthEnd = 2*Margin, 2*Margin
 	}
 	if td {
 		res.Width, res.Height = breadthEnd, depthEnd
@@ -561,51 +582,62 @@ func (b *builder) place(orient Orientation, res *Result) {
 		res.Width, res.Height = depthEnd, breadthEnd
 	}
 
-	// Depth-first pre-order output.
-	res.Nodes = make([]Node, 0, n-1)
-	res.Edges = make([]Edge, 0, n-1)
-	stack := make([]int32, 0, 64)
-	for c := b.t.first[0] + b.t.nkids[0] - 1; b.t.nkids[0] > 0 && c >= b.t.first[0]; c-- {
-		stack = append(stack, c)
+	// Pre-order positions from subtree sizes, both in index order: a
+	// node's first child follows it, each further child follows the
+	// subtree of the one before. The virtual root takes position -1.
+	size := b.t.anc // scratch the tidy walk no longer needs
+	for i := range size {
+		size[i] = 1
 	}
-	for len(stack) > 0 {
-		v := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		id, lb := b.idSpan[v], b.labelSpan[v]
-		nd := Node{ID: b.text[id.lo:id.hi], Label: b.text[lb.lo:lb.hi], W: b.widths[v], H: NodeHeight}
-		switch s := b.src[v]; {
+	for v := n - 1; v > 0; v-- {
+		size[b.t.par[v]] += size[v]
+	}
+	pre := b.t.thread // scratch too
+	pre[0] = -1
+	for v := 0; v < n; v++ {
+		f, k := b.t.first[v], b.t.nkids[v]
+		next := pre[v] + 1
+		for c := f; c < f+k; c++ {
+			pre[c] = next
+			next += size[c]
+		}
+	}
+
+	// Nodes are written at their pre-order position while the arena is
+	// read in index order; edges come in breadth-first order.
+	res.Nodes = make([]Node, n-1)
+	res.Edges = make([]Edge, 0, n-1)
+	for v := 1; v < n; v++ {
+		in := &b.info[v]
+		nd := &res.Nodes[pre[v]]
+		nd.ID = b.text[in.idLo:in.labelLo]
+		nd.Label = b.text[in.labelLo:in.labelHi]
+		nd.W, nd.H = in.width, NodeHeight
+		nd.Type = in.typ
+		switch s := in.src; {
 		case s == srcUnowned:
 			nd.Kind = Dir
-			nd.Type = model.User
 		case s == srcGroup:
 			nd.Kind = Group
-			nd.Type = b.gtype[v]
-			nd.Count = b.count[v]
+			nd.Count = int(in.count)
 		default:
-			e := b.ents[s]
-			nd.Type = e.ns.Type
-			nd.NS = e.id
+			nd.NS = b.ents[s].id
 			nd.Kind = File
 			if b.isDir[s] {
 				nd.Kind = Dir
 			}
 		}
 		centre := b.t.pos[v] + shift
-		d := layerOff[b.depth[v]]
+		d := layerOff[in.depth]
 		if td {
 			nd.X, nd.Y = centre-nd.W/2, d
 		} else {
 			nd.X, nd.Y = d, centre-nd.H/2
 		}
 		if p := b.t.par[v]; p > 0 {
-			ps := b.idSpan[p]
-			nd.Parent = b.text[ps.lo:ps.hi]
+			pin := &b.info[p]
+			nd.Parent = b.text[pin.idLo:pin.labelLo]
 			res.Edges = append(res.Edges, Edge{From: nd.Parent, To: nd.ID})
-		}
-		res.Nodes = append(res.Nodes, nd)
-		f, k := b.t.first[v], b.t.nkids[v]
-		for c := f + k - 1; k > 0 && c >= f; c-- {
-			stack = append(stack, c)
 		}
 	}
 }
@@ -628,3 +660,43 @@ func GroupID(parent string, t model.NSType) string {
 // UnownedID is the ID of the synthetic root Dir that holds the namespaces
 // whose owning user namespace is unknown.
 const UnownedID = "unowned"
+
+// sortEntries sorts by namespace ID with a least-significant-digit radix
+// sort over the bits in which the IDs differ: a few linear passes instead
+// of n log n comparisons, which dominated the layout of 60k namespaces.
+// IDs are unique (they are map keys), so stability is not at stake.
+func sortEntries(ents []entry) []entry {
+	if len(ents) < 256 {
+		slices.SortFunc(ents, func(x, y entry) int { return cmp.Compare(x.id, y.id) })
+		return ents
+	}
+	lo, hi := ents[0].id, ents[0].id
+	for _, e := range ents {
+		lo = min(lo, e.id)
+		hi = max(hi, e.id)
+	}
+	const digit = 11
+	const buckets = 1 << digit
+	bits := stdbits.Len64(uint64(hi - lo))
+	src, dst := ents, make([]entry, len(ents))
+	var cnt [buckets]int
+	for sh := 0; sh < bits; sh += digit {
+		clear(cnt[:])
+		for _, e := range src {
+			cnt[(uint64(e.id-lo)>>sh)&(buckets-1)]++
+		}
+		pos := 0
+		for d := range cnt {
+			c := cnt[d]
+			cnt[d] = pos
+			pos += c
+		}
+		for _, e := range src {
+			d := (uint64(e.id-lo) >> sh) & (buckets - 1)
+			dst[cnt[d]] = e
+			cnt[d]++
+		}
+		src, dst = dst, src
+	}
+	return src
+}

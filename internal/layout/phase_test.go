@@ -52,7 +52,10 @@ func BenchmarkPhases(b *testing.B) {
 		bb.filter(nil)
 		bb.sortChildren()
 		bb.buildTree()
-		bb.t.ext = bb.widths
+		bb.t.ext = make([]float64, len(bb.info))
+		for i := range bb.info {
+			bb.t.ext[i] = bb.info[i].width
+		}
 		for b.Loop() {
 			bb.t.run()
 		}
