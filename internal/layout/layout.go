@@ -2,6 +2,7 @@ package layout
 
 import (
 	"cmp"
+	"math"
 	stdbits "math/bits"
 	"slices"
 	"strconv"
@@ -394,40 +395,22 @@ const (
 	srcGroup   = -3
 )
 
-// nsText locates the ID and label of a namespace in the text buffer.
-type nsText struct {
-	lo, mid, hi int32
-	width       float64
-}
-
 // buildTree creates the tidy arena in breadth-first order, folding long runs
 // of files into groups. Node IDs and labels are written into one byte
 // buffer and become substrings of one string at the end: two allocations
-// instead of two per node. Namespace labels are written in ID order first,
-// where memory is read sequentially and the namer's memory works best.
+// instead of two per node. Namespace labels are written after the tree is
+// known, only for namespaces that became nodes, and in ID order, where
+// memory is read sequentially and the namer's memory works best.
 func (b *builder) buildTree() {
 	est := len(b.kids) + 2
 	b.info = make([]nodeInfo, 0, est)
 	b.t.par = make([]int32, 0, est)
 	b.t.first = make([]int32, 0, est)
 	b.t.nkids = make([]int32, 0, est)
-	text := make([]byte, 0, est*40)
+	var text []byte
+	nodeOf := make([]int32, len(b.ents)) // arena node of each namespace, 0 if none
 
-	nst := make([]nsText, len(b.ents))
-	nm := namer{s: b.snap}
-	for i, e := range b.ents {
-		if !b.vis[i] {
-			continue
-		}
-		lo := len(text)
-		text = append(text, "ns:"...)
-		text = strconv.AppendUint(text, uint64(e.id), 10)
-		mid := len(text)
-		text = appendLabel(text, e.ns, nm.name(e.ns))
-		nst[i] = nsText{int32(lo), int32(mid), int32(len(text)), nodeWidth(text[mid:])}
-	}
-
-	add := func(in nodeInfo, par int32) {
+	add := func(in nodeInfo, par int32) int32 {
 		if par >= 0 {
 			in.depth = b.info[par].depth + 1
 			b.maxDeep = max(b.maxDeep, in.depth)
@@ -436,6 +419,7 @@ func (b *builder) buildTree() {
 		b.t.par = append(b.t.par, par)
 		b.t.first = append(b.t.first, 0)
 		b.t.nkids = append(b.t.nkids, 0)
+		return int32(len(b.info) - 1)
 	}
 	// addText adds a node whose ID starts at idLo and whose label runs from
 	// labelLo to the end of text.
@@ -444,8 +428,7 @@ func (b *builder) buildTree() {
 			count: int32(count), width: nodeWidth(text[labelLo:]), typ: t}, par)
 	}
 	addNS := func(i, par int32) {
-		x := nst[i]
-		add(nodeInfo{src: i, idLo: x.lo, labelLo: x.mid, labelHi: x.hi, width: x.width, typ: b.ents[i].ns.Type}, par)
+		nodeOf[i] = add(nodeInfo{src: i}, par)
 	}
 
 	add(nodeInfo{src: srcVirtual}, -1)
@@ -490,9 +473,13 @@ func (b *builder) buildTree() {
 			if run := end - k; b.fold > 0 && run > b.fold {
 				t := b.ents[i].ns.Type
 				idLo := len(text)
-				pin := b.info[v]
 				text = append(text, "grp:"...)
-				text = append(text, text[pin.idLo:pin.labelLo]...)
+				if slot == 0 {
+					text = append(text, UnownedID...)
+				} else {
+					text = append(text, "ns:"...)
+					text = strconv.AppendUint(text, uint64(b.ents[slot-2].id), 10)
+				}
 				text = append(text, ':')
 				text = append(text, t...)
 				if !b.expanded[string(text[idLo:])] {
@@ -517,6 +504,25 @@ func (b *builder) buildTree() {
 		}
 		b.t.first[v] = first
 		b.t.nkids[v] = int32(len(b.info)) - first
+	}
+
+	// Namespace IDs and labels, in ID order.
+	text = slices.Grow(text, (len(b.info)-1)*40)
+	nm := namer{s: b.snap}
+	for i, e := range b.ents {
+		v := nodeOf[i]
+		if v == 0 {
+			continue
+		}
+		in := &b.info[v]
+		in.idLo = int32(len(text))
+		text = append(text, "ns:"...)
+		text = strconv.AppendUint(text, uint64(e.id), 10)
+		in.labelLo = int32(len(text))
+		text = appendLabel(text, e.ns, nm.name(e.ns))
+		in.labelHi = int32(len(text))
+		in.width = nodeWidth(text[in.labelLo:])
+		in.typ = e.ns.Type
 	}
 	b.text = string(text)
 }
@@ -548,6 +554,13 @@ func (b *builder) place(orient Orientation, res *Result) {
 		}
 		if d := b.info[i].depth; sz > layerSize[d] {
 			layerSize[d] = sz
+		}
+	}
+	if !td {
+		// Round layer widths up to a step, so that most new labels fit
+		// the layer they join instead of shifting every deeper layer.
+		for d := range layerSize {
+			layerSize[d] = math.Ceil(layerSize[d]/layerStep) * layerStep
 		}
 	}
 	layerOff := make([]float64, b.maxDeep+1)
