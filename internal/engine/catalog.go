@@ -91,10 +91,10 @@ type engineState struct {
 	socket     string
 	runtime    string
 	connected  bool
-	everUp     bool // it answered once, so its loss is worth an info line
-	loggedDown bool // its being down has been logged once already
-	err        string // of the connection or the last list
-	eventErr   string // the last event that could not be read, until the next connection
+	everUp     bool                        // it answered once, so its loss is worth an info line
+	loggedDown bool                        // its being down has been logged once already
+	err        string                      // of the connection or the last list
+	eventErr   string                      // the last event that could not be read, until the next connection
 	containers map[string]*model.Container // by lowercase ID
 }
 

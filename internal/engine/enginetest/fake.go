@@ -238,9 +238,7 @@ func (e *Engine) events(w http.ResponseWriter, r *http.Request) {
 	e.mu.Unlock()
 	defer func() {
 		e.mu.Lock()
-		if _, ok := e.subs[ch]; ok {
-			delete(e.subs, ch)
-		}
+		delete(e.subs, ch)
 		e.mu.Unlock()
 	}()
 	w.Header().Set("Content-Type", "application/json")
