@@ -172,8 +172,12 @@ func (c *client) events(ctx context.Context) (*eventStream, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &eventStream{socket: c.socket, body: resp.Body, r: bufio.NewReaderSize(resp.Body, 64<<10), maxLine: c.maxLine}, nil
+	return &eventStream{socket: c.socket, body: resp.Body, r: newReader(resp.Body), maxLine: c.maxLine}, nil
 }
+
+// newReader buffers an event stream; events longer than the buffer are
+// read in pieces up to maxLine.
+func newReader(r io.Reader) *bufio.Reader { return bufio.NewReaderSize(r, 64<<10) }
 
 func (s *eventStream) Close() error { return s.body.Close() }
 
