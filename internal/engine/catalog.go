@@ -169,6 +169,9 @@ func (c *Catalog) signal() {
 	}
 }
 
+// fullIDLen is the length of the IDs Docker and podman give containers.
+const fullIDLen = 64
+
 // Lookup finds a container by runtime and ID. runtime "" matches any
 // engine. id may be the full ID (as cgroups give it) or a unique prefix (as
 // people type it); an ambiguous prefix finds nothing. The result is a copy
@@ -188,6 +191,11 @@ func (c *Catalog) Lookup(runtime, id string) (*model.Container, bool) {
 		if x, ok := e.containers[id]; ok {
 			return copyContainer(x), true
 		}
+	}
+	if len(id) >= fullIDLen {
+		// A full ID is never a prefix of another: skip the scan, which
+		// Enrich would otherwise pay for every container no engine knows.
+		return nil, false
 	}
 	for _, e := range c.engines {
 		if runtime != "" && e.runtime != runtime {

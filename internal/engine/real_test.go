@@ -1,14 +1,17 @@
 package engine_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -197,4 +200,75 @@ func sameContainers(a, b []*model.Container) bool {
 		return out
 	}
 	return slices.Equal(key(a), key(b))
+}
+
+// TestRealEngineRestart stops a real engine's API service under a following
+// catalogue, changes its containers meanwhile, and starts it again: the
+// catalogue must notice the loss, reconnect and show the new state. It uses
+// a second podman service over the storage of engines-up's podman, so that
+// the shared engines other tests use keep running.
+func TestRealEngineRestart(t *testing.T) {
+	e := findEngine(t, "podman")
+	dir := os.Getenv("NSWEB_ENGINES_DIR")
+	if dir == "" {
+		t.Skip("NSWEB_ENGINES_DIR not set: run eval \"$(scripts/engines-up)\" as root first")
+	}
+	tmp, err := os.MkdirTemp("", "nsweb-restart-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
+	sock := filepath.Join(tmp, "podman.sock")
+
+	var services []func()
+	serve := func() {
+		t.Helper()
+		cmd := exec.Command(e.cli[0],
+			"--root", filepath.Join(dir, "podman", "storage"),
+			"--runroot", filepath.Join(dir, "podman", "run"),
+			"--tmpdir", filepath.Join(dir, "podman", "tmp"),
+			"system", "service", "--time=0", "unix://"+sock)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		stop := func() {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				_ = cmd.Process.Kill()
+				<-done
+			}
+		}
+		t.Cleanup(stop)
+		waitFor(t, "podman service on "+sock, func() bool {
+			select {
+			case <-done:
+				t.Fatalf("podman system service exited: %s", out.String())
+			default:
+			}
+			_, err := os.Stat(sock)
+			return err == nil
+		})
+		services = append(services, stop)
+	}
+	serve()
+	c := start(t, engine.Config{Sockets: []string{sock}, MinBackoff: 50 * time.Millisecond, MaxBackoff: 500 * time.Millisecond})
+	waitFor(t, "connection", func() bool { return connected(c) })
+
+	services[0]() // stop the service: the engine "restarts"
+	waitFor(t, "the catalogue to notice the lost engine", func() bool { return !connected(c) })
+	name, id := e.start(t) // through the shared service, into the same storage
+	if _, ok := c.Lookup("podman", id); ok {
+		t.Fatal("the catalogue knows a container created while its engine was away")
+	}
+	serve()
+	waitFor(t, "reconnection and the container made meanwhile", func() bool {
+		x, ok := c.Lookup("podman", id)
+		return connected(c) && ok && x.Name == name
+	})
 }
