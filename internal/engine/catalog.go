@@ -177,26 +177,36 @@ const fullIDLen = 64
 // people type it); an ambiguous prefix finds nothing. The result is a copy
 // the caller may keep.
 func (c *Catalog) Lookup(runtime, id string) (*model.Container, bool) {
-	id = strings.ToLower(id)
-	if id == "" {
-		return nil, false
-	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	var found *model.Container
+	x := c.lookupLocked(runtime, strings.ToLower(id))
+	if x == nil {
+		return nil, false
+	}
+	return copyContainer(x), true
+}
+
+// lookupLocked is Lookup without the copy, for callers holding c.mu. The
+// entry it returns is never changed in place: replace and apply install new
+// entries instead, so sharing its Labels map with a snapshot is safe.
+func (c *Catalog) lookupLocked(runtime, id string) *model.Container {
+	if id == "" {
+		return nil
+	}
 	for _, e := range c.engines {
 		if runtime != "" && e.runtime != runtime {
 			continue
 		}
 		if x, ok := e.containers[id]; ok {
-			return copyContainer(x), true
+			return x
 		}
 	}
 	if len(id) >= fullIDLen {
 		// A full ID is never a prefix of another: skip the scan, which
 		// Enrich would otherwise pay for every container no engine knows.
-		return nil, false
+		return nil
 	}
+	var found *model.Container
 	for _, e := range c.engines {
 		if runtime != "" && e.runtime != runtime {
 			continue
@@ -204,27 +214,28 @@ func (c *Catalog) Lookup(runtime, id string) (*model.Container, bool) {
 		for full, x := range e.containers {
 			if strings.HasPrefix(full, id) {
 				if found != nil && found != x {
-					return nil, false
+					return nil
 				}
 				found = x
 			}
 		}
 	}
-	if found == nil {
-		return nil, false
-	}
-	return copyContainer(found), true
+	return found
 }
 
 // Enrich fills Name, Image, Labels, Pod and PodNamespace of the snapshot's
 // containers that an engine knows, matching first by runtime and ID and then
 // by ID alone (a Kubernetes node's cgroups may say "kubernetes" for a
 // container Docker runs). Fields the engine leaves empty keep what the
-// snapshot had. Call it while building the snapshot, before it is shared.
+// snapshot had. Call it while building the snapshot, before it is shared;
+// the snapshot's Labels maps are shared with the catalogue and, like the
+// rest of a snapshot, must not be changed.
 func (c *Catalog) Enrich(s *model.Snapshot) {
 	if s == nil {
 		return
 	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	for key, sc := range s.Containers {
 		if sc == nil {
 			continue
@@ -233,11 +244,12 @@ func (c *Catalog) Enrich(s *model.Snapshot) {
 		if id == "" {
 			id = key
 		}
-		x, ok := c.Lookup(sc.Runtime, id)
-		if !ok && len(id) >= 32 {
-			x, ok = c.Lookup("", id)
+		id = strings.ToLower(id)
+		x := c.lookupLocked(sc.Runtime, id)
+		if x == nil && len(id) >= 32 {
+			x = c.lookupLocked("", id)
 		}
-		if !ok {
+		if x == nil {
 			continue
 		}
 		if x.Name != "" {

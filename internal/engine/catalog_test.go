@@ -24,7 +24,7 @@ const (
 
 // start runs a catalogue of the given sockets until the test ends and waits
 // for Run to return then.
-func start(t *testing.T, cfg engine.Config) *engine.Catalog {
+func start(t testing.TB, cfg engine.Config) *engine.Catalog {
 	t.Helper()
 	if cfg.MinBackoff == 0 {
 		cfg.MinBackoff = 10 * time.Millisecond
@@ -55,7 +55,7 @@ func start(t *testing.T, cfg engine.Config) *engine.Catalog {
 }
 
 // waitFor polls cond until it holds or 5 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !cond() {
