@@ -2,9 +2,7 @@ package render
 
 import (
 	"strconv"
-	"strings"
 
-	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/model"
 )
 
@@ -126,41 +124,4 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
-}
-
-// tooltip returns the lines of a node's tooltip from raw host data.
-func tooltip(s *model.Snapshot, n *layout.Node) []string {
-	if n.Kind == layout.Group {
-		return []string{
-			plural(n.Count, string(n.Type)+" namespace", string(n.Type)+" namespaces") + ", folded",
-			n.Label,
-		}
-	}
-	ns := s.Namespaces[n.NS]
-	if ns == nil {
-		return []string{string(n.Type) + " namespace", "id " + strconv.FormatUint(uint64(n.NS), 10) + " (not in the snapshot)"}
-	}
-	lines := []string{
-		string(ns.Type) + " namespace " + strconv.FormatUint(ns.Inode, 10),
-		"id " + strconv.FormatUint(uint64(ns.ID), 10) + ", inode " + strconv.FormatUint(ns.Inode, 10),
-	}
-	if ns.Type == model.User && ns.OwnerUID != nil {
-		lines = append(lines, "created by uid "+strconv.FormatUint(uint64(*ns.OwnerUID), 10))
-	}
-	if ns.Owner != 0 && ns.Owner != ns.ID {
-		lines = append(lines, "owner: "+nsRef(s, ns.Owner))
-	}
-	procs := plural(len(ns.Procs), "process", "processes")
-	if pid, cmd := leader(s, ns); pid != 0 {
-		procs += ", leader " + strconv.Itoa(pid) + " " + cmd
-	}
-	lines = append(lines, procs)
-	if names, more := containerNames(s, ns); len(names) > 0 {
-		t := "containers: " + strings.Join(names, ", ")
-		if more > 0 {
-			t += " and " + strconv.Itoa(more) + " more"
-		}
-		lines = append(lines, t)
-	}
-	return append(lines, markers(s, ns)...)
 }

@@ -109,7 +109,11 @@ func (w *svgWriter) n(x float64) {
 	if x == 0 {
 		x = 0 // no "-0"
 	}
-	w.num = strconv.AppendFloat(w.num[:0], x, 'f', -1, 64)
+	if i := int64(x); float64(i) == x {
+		w.num = strconv.AppendInt(w.num[:0], i, 10) // the common case, and cheaper
+	} else {
+		w.num = strconv.AppendFloat(w.num[:0], x, 'f', -1, 64)
+	}
 	w.Write(w.num)
 }
 
@@ -324,6 +328,107 @@ func writeTab(w *svgWriter, x, y float64) {
 	w.WriteString(`z"/>`)
 }
 
+// host writes host data as XML text, cleaned and cut to max runes.
+func (w *svgWriter) host(s string, max int) { writeXML(w.Writer, clean(s, max)) }
+
+// u writes an unsigned integer.
+func (w *svgWriter) u(x uint64) {
+	w.num = strconv.AppendUint(w.num[:0], x, 10)
+	w.Write(w.num)
+}
+
+// count writes "1 thing" or "N things".
+func (w *svgWriter) count(n int, one, many string) {
+	w.u(uint64(max(n, 0)))
+	if n == 1 {
+		w.WriteString(one)
+	} else {
+		w.WriteString(many)
+	}
+}
+
+// writeTooltip writes the lines of a node's <title>: what it is, its IDs,
+// owner, processes and leader, containers, and what holds it. It writes
+// straight to the output, without building strings, because it runs once
+// per node of views with tens of thousands of nodes.
+func writeTooltip(w *svgWriter, s *model.Snapshot, n *layout.Node) {
+	typ := clean(string(n.Type), 20)
+	if n.Kind == layout.Group {
+		w.u(uint64(max(n.Count, 0)))
+		w.WriteByte(' ')
+		w.host(typ, 0)
+		if n.Count == 1 {
+			w.WriteString(" namespace, folded\n")
+		} else {
+			w.WriteString(" namespaces, folded\n")
+		}
+		w.host(n.Label, 300)
+		return
+	}
+	ns := s.Namespaces[n.NS]
+	w.host(typ, 0)
+	w.WriteString(" namespace")
+	if ns == nil {
+		w.WriteString("\nid ")
+		w.u(uint64(n.NS))
+		w.WriteString(" (not in the snapshot)")
+		return
+	}
+	w.WriteByte(' ')
+	w.u(ns.Inode)
+	w.WriteString("\nid ")
+	w.u(uint64(ns.ID))
+	w.WriteString(", inode ")
+	w.u(ns.Inode)
+	if ns.Type == model.User && ns.OwnerUID != nil {
+		w.WriteString("\ncreated by uid ")
+		w.u(uint64(*ns.OwnerUID))
+	}
+	if ns.Owner != 0 && ns.Owner != ns.ID {
+		w.WriteString("\nowner: ")
+		if o := s.Namespaces[ns.Owner]; o != nil {
+			w.host(string(o.Type), 20)
+			w.WriteString(" ns ")
+			w.u(o.Inode)
+		} else {
+			w.WriteString("ns id ")
+			w.u(uint64(ns.Owner))
+		}
+	}
+	w.WriteByte('\n')
+	w.count(len(ns.Procs), " process", " processes")
+	if pid, cmd := leader(s, ns); pid != 0 {
+		w.WriteString(", leader ")
+		w.u(uint64(pid))
+		w.WriteByte(' ')
+		w.host(cmd, 200)
+	}
+	for i, id := range ns.Containers {
+		if i == maxNames {
+			w.WriteString(" and ")
+			w.u(uint64(len(ns.Containers) - maxNames))
+			w.WriteString(" more")
+			break
+		}
+		if i == 0 {
+			w.WriteString("\ncontainers: ")
+		} else {
+			w.WriteString(", ")
+		}
+		if c := s.Containers[id]; c != nil {
+			w.host(c.DisplayName(), 64)
+		} else {
+			w.host((&model.Container{ID: id}).DisplayName(), 64)
+		}
+	}
+	if len(ns.Procs) == 0 || len(ns.HeldBy) > 0 {
+		for _, m := range markers(s, ns) {
+			w.WriteByte('\n')
+			w.host(m, 300)
+		}
+	}
+}
+
 // writeID writes a node ID as an id attribute value: letters, digits and
 // ":_.-" as they are, every other byte as %XX. The attribute stays plain
 // ASCII that no CSS or URL parser reads as syntax, and distinct IDs stay
@@ -346,15 +451,14 @@ func writeID(w *bufio.Writer, id string) {
 // with the process count and leader when the box is tall enough.
 func writeNode(w *svgWriter, s *model.Snapshot, n *layout.Node) {
 	kind := kindClass(n.Kind)
-	w.WriteString(`<g class="n t-` + typeClass(n.Type) + " " + kind + `" id="`)
+	w.WriteString(`<g class="n t-`)
+	w.WriteString(typeClass(n.Type))
+	w.WriteByte(' ')
+	w.WriteString(kind)
+	w.WriteString(`" id="`)
 	writeID(w.Writer, n.ID)
 	w.WriteString(`"><title>`)
-	for i, line := range tooltip(s, n) {
-		if i > 0 {
-			w.WriteByte('\n')
-		}
-		writeHost(w.Writer, line, 300)
-	}
+	writeTooltip(w, s, n)
 	w.WriteString(`</title>`)
 	if kind == string(layout.Dir) {
 		writeTab(w, n.X, n.Y)
@@ -369,8 +473,8 @@ func writeNode(w *svgWriter, s *model.Snapshot, n *layout.Node) {
 	w.n(n.H)
 	w.WriteString(`" rx="3"/>`)
 
-	sub := subline(s, n)
-	two := sub != "" && n.H >= 30
+	ns := s.Namespaces[n.NS]
+	two := n.H >= 30 && (n.Kind == layout.Group || ns != nil)
 	ly := n.Y + n.H/2
 	if two {
 		ly -= 6
@@ -380,36 +484,29 @@ func writeNode(w *svgWriter, s *model.Snapshot, n *layout.Node) {
 	w.WriteString(`" y="`)
 	w.n(ly)
 	w.WriteString(`">`)
-	writeHost(w.Writer, n.Label, int(math.Max(4, (n.W-10)/charW)))
+	w.host(n.Label, int(math.Max(4, (n.W-10)/charW)))
 	w.WriteString(`</text>`)
 	if two {
+		// The small second line: the size of a folded group, or the
+		// process count and the leader's comm.
 		w.WriteString(`<text class="s" x="`)
 		w.n(n.X + 6)
 		w.WriteString(`" y="`)
 		w.n(ly + 13)
 		w.WriteString(`">`)
-		writeHost(w.Writer, sub, int(math.Max(4, (n.W-10)/smallCharW)))
+		switch {
+		case n.Kind == layout.Group:
+			w.count(n.Count, " namespace", " namespaces")
+		case len(ns.Procs) == 0:
+			w.WriteString("no process")
+		default:
+			w.count(len(ns.Procs), " proc", " procs")
+			if p := s.Processes[ns.Leader]; p != nil {
+				w.WriteString(" · ")
+				w.host(p.Comm, int(math.Max(4, (n.W-10)/smallCharW-12)))
+			}
+		}
 		w.WriteString(`</text>`)
 	}
 	w.WriteString("</g>\n")
-}
-
-// subline is the small second line of a node: the process count and the
-// leader's command, or the size of a folded group.
-func subline(s *model.Snapshot, n *layout.Node) string {
-	if n.Kind == layout.Group {
-		return plural(n.Count, "namespace", "namespaces")
-	}
-	ns := s.Namespaces[n.NS]
-	if ns == nil {
-		return ""
-	}
-	if len(ns.Procs) == 0 {
-		return "no process"
-	}
-	t := plural(len(ns.Procs), "proc", "procs")
-	if p := s.Processes[ns.Leader]; p != nil {
-		t += " · " + p.Comm
-	}
-	return t
 }
