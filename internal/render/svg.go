@@ -221,7 +221,7 @@ func SVG(w io.Writer, s *model.Snapshot, r *layout.Result, o SVGOptions) error {
 	}{
 		{layout.Dir, "directory: user or pid ns"}, {layout.File, "namespace"}, {layout.Group, "folded group"},
 	} {
-		x := float64(i) * 2 * legendStep
+		x := float64(i) * 2.5 * legendStep
 		bw.WriteString(`<g class="t-x ` + string(k.kind) + `">`)
 		if k.kind == layout.Dir {
 			writeTab(bw, x, 47)
