@@ -227,10 +227,12 @@ func (s *scan) parallel(n int, f func(w *worker, i int)) {
 	wg.Wait()
 }
 
-// readFile reads a whole small /proc file into the worker's buffer. The
-// result is valid until the next call.
-func (w *worker) readFile(path string) ([]byte, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+// readFile reads a whole small /proc file, name relative to dirfd, into
+// the worker's buffer. The result is valid until the next call. Paths are
+// resolved relative to an open /proc/PID directory: walking "/proc/PID" for
+// every file costs as much as reading the file.
+func (w *worker) readFile(dirfd int, name string) ([]byte, error) {
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -254,10 +256,10 @@ func (w *worker) readFile(path string) ([]byte, error) {
 	}
 }
 
-// readlink reads a symlink into the worker's buffer.
-func (w *worker) readlink(path string) (string, error) {
+// readlink reads a symlink, name relative to dirfd.
+func (w *worker) readlink(dirfd int, name string) (string, error) {
 	for {
-		n, err := unix.Readlink(path, w.lbuf)
+		n, err := unix.Readlinkat(dirfd, name, w.lbuf)
 		if err != nil {
 			return "", err
 		}
@@ -268,14 +270,28 @@ func (w *worker) readlink(path string) (string, error) {
 	}
 }
 
-// readdirnames lists a directory without sorting or stat'ing entries.
-func readdirnames(path string) ([]string, error) {
-	d, err := os.Open(path)
+// readdirnames lists a directory (name relative to dirfd) with raw
+// getdents64: no sorting, no stat, no poller registration.
+func (w *worker) readdirnames(dirfd int, name string) ([]string, error) {
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
-	defer d.Close()
-	return d.Readdirnames(-1)
+	defer unix.Close(fd)
+	var names []string
+	for {
+		n, err := unix.Getdents(fd, w.buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n <= 0 {
+			return names, nil
+		}
+		_, _, names = unix.ParseDirent(w.buf[:n], -1, names)
+	}
 }
 
 // gap records something the scan could not read; with pid > 0 it also
@@ -313,8 +329,14 @@ func (s *scan) process(w *worker, pid int) {
 	s.mu.Lock()
 	s.procs[pid] = p
 	s.mu.Unlock()
+	dfd, err := unix.Open(base, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		s.gap(p, base, err)
+		return
+	}
+	defer unix.Close(dfd)
 
-	if data, err := w.readFile(base + "/stat"); err != nil {
+	if data, err := w.readFile(dfd, "stat"); err != nil {
 		s.gap(p, base+"/stat", err)
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH) {
 			return // gone: nothing else will be readable
@@ -325,19 +347,19 @@ func (s *scan) process(w *worker, pid int) {
 		p.PPID, p.Comm, p.Start = st.PPID, st.Comm, st.Start
 	}
 	threads := 0
-	if data, err := w.readFile(base + "/status"); err != nil {
+	if data, err := w.readFile(dfd, "status"); err != nil {
 		s.gap(p, base+"/status", err)
 	} else if st, err := ParseStatus(data); err != nil {
 		s.gap(p, base+"/status", err)
 	} else {
 		p.UID, p.NSpid, threads = st.UID, st.NSpid, st.Threads
 	}
-	if data, err := w.readFile(base + "/cmdline"); err != nil {
+	if data, err := w.readFile(dfd, "cmdline"); err != nil {
 		s.gap(p, base+"/cmdline", err)
 	} else {
 		p.Cmdline = ParseCmdline(data)
 	}
-	if data, err := w.readFile(base + "/cgroup"); err != nil {
+	if data, err := w.readFile(dfd, "cgroup"); err != nil {
 		s.gap(p, base+"/cgroup", err)
 	} else if ref, ok := cgroup.Parse(data); ok {
 		p.Container = ref.ID
@@ -352,9 +374,19 @@ func (s *scan) process(w *worker, pid int) {
 	// namespace this scan has not met yet.
 	own := map[model.NSType]uint64{}
 	p.NS = make(map[model.NSType]model.NSID, 8)
+	nsfd, err := unix.Openat(dfd, "ns", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		s.gap(p, base+"/ns", err)
+		nsfd = -1
+	} else {
+		defer unix.Close(nsfd)
+	}
 	for _, f := range nsFiles {
+		if nsfd < 0 {
+			break
+		}
 		path := base + "/ns/" + f.name
-		ns, ino, err := s.nsAt(w, path, f.typ)
+		ns, ino, err := s.nsAt(w, nsfd, f.name, f.typ)
 		if err != nil {
 			if errors.Is(err, unix.ENOENT) && f.typ == model.Time && ino == 0 && !processGone(base) {
 				continue // kernel without time namespaces
@@ -376,9 +408,9 @@ func (s *scan) process(w *worker, pid int) {
 		}
 	}
 	if threads > 1 && len(own) > 0 { // no own namespaces: the threads' are as unreadable
-		s.threads(w, p, base, own)
+		s.threads(w, p, dfd, base, own)
 	}
-	s.fds(w, p, base, own[model.Net])
+	s.fds(w, p, dfd, base, own[model.Net])
 }
 
 // processGone reports whether a process directory has disappeared.
@@ -389,8 +421,8 @@ func processGone(base string) bool {
 
 // nsAt returns the namespace a /proc ns link (or nsfs fd link) points at,
 // opening and resolving it only when the scan has not seen its inode yet.
-func (s *scan) nsAt(w *worker, path string, typ model.NSType) (*model.Namespace, uint64, error) {
-	target, err := w.readlink(path)
+func (s *scan) nsAt(w *worker, dirfd int, name string, typ model.NSType) (*model.Namespace, uint64, error) {
+	target, err := w.readlink(dirfd, name)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -399,7 +431,7 @@ func (s *scan) nsAt(w *worker, path string, typ model.NSType) (*model.Namespace,
 		return nil, 0, err
 	}
 	if typ != "" && t != typ {
-		return nil, ino, fmt.Errorf("%s is a %s namespace, want %s", path, t, typ)
+		return nil, ino, fmt.Errorf("%s is a %s namespace, want %s", name, t, typ)
 	}
 	s.mu.Lock()
 	ns := s.byIno[ino]
@@ -407,7 +439,7 @@ func (s *scan) nsAt(w *worker, path string, typ model.NSType) (*model.Namespace,
 	if ns != nil {
 		return ns, ino, nil
 	}
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, ino, err
 	}
@@ -490,8 +522,8 @@ func (s *scan) hold(ns *model.Namespace, h model.Holder) {
 // threads reads the namespaces of each thread of a multi-threaded process
 // and records those that differ from the process's own (a thread may
 // unshare() on its own).
-func (s *scan) threads(w *worker, p *model.Process, base string, own map[model.NSType]uint64) {
-	tids, err := readdirnames(base + "/task")
+func (s *scan) threads(w *worker, p *model.Process, dfd int, base string, own map[model.NSType]uint64) {
+	tids, err := w.readdirnames(dfd, "task")
 	if err != nil {
 		s.gap(p, base+"/task", err)
 		return
@@ -505,8 +537,9 @@ func (s *scan) threads(w *worker, p *model.Process, base string, own map[model.N
 			if f.children {
 				continue
 			}
-			path := base + "/task/" + t + "/ns/" + f.name
-			target, err := w.readlink(path)
+			name := "task/" + t + "/ns/" + f.name
+			path := base + "/" + name
+			target, err := w.readlink(dfd, name)
 			if err != nil {
 				if errors.Is(err, unix.ENOENT) {
 					continue // thread exited: normal
@@ -517,7 +550,7 @@ func (s *scan) threads(w *worker, p *model.Process, base string, own map[model.N
 			if _, ino, err := ParseNSLink(target); err == nil && ino == own[f.typ] {
 				continue
 			}
-			ns, _, err := s.nsAt(w, path, f.typ)
+			ns, _, err := s.nsAt(w, dfd, name, f.typ)
 			if err != nil {
 				s.gap(p, path, err)
 				continue
@@ -530,15 +563,15 @@ func (s *scan) threads(w *worker, p *model.Process, base string, own map[model.N
 // fds scans a process's open files for nsfs fds (holders) and sockets
 // (resolved later, in one batch, because most are in the process's own
 // network namespace and a cache answers them).
-func (s *scan) fds(w *worker, p *model.Process, base string, netIno uint64) {
-	names, err := readdirnames(base + "/fd")
+func (s *scan) fds(w *worker, p *model.Process, dfd int, base string, netIno uint64) {
+	names, err := w.readdirnames(dfd, "fd")
 	if err != nil {
 		s.gap(p, base+"/fd", err)
 		return
 	}
 	for _, n := range names {
-		path := base + "/fd/" + n
-		target, err := w.readlink(path)
+		name := "fd/" + n
+		target, err := w.readlink(dfd, name)
 		if err != nil {
 			continue // closed since the listing: normal
 		}
@@ -558,9 +591,9 @@ func (s *scan) fds(w *worker, p *model.Process, base string, netIno uint64) {
 		if err != nil {
 			continue // anon_inode:[eventfd], pipe:[…] and the like
 		}
-		ns, _, err := s.nsAt(w, path, typ)
+		ns, _, err := s.nsAt(w, dfd, name, typ)
 		if err != nil {
-			s.gap(p, path, err)
+			s.gap(p, base+"/"+name, err)
 			continue
 		}
 		s.hold(ns, model.Holder{Kind: model.HeldByFD, PID: p.PID, FD: fd})
@@ -577,7 +610,7 @@ func (s *scan) mounts(w *worker, mntIno uint64) {
 	var lastErr error
 	for _, pid := range pids {
 		base := s.proc + "/" + strconv.Itoa(pid)
-		data, err := w.readFile(base + "/mountinfo")
+		data, err := w.readFile(unix.AT_FDCWD, base+"/mountinfo")
 		if err != nil {
 			lastErr = err
 			continue
