@@ -55,6 +55,12 @@ type Collector struct {
 	// quickly, so a hit saves a pidfd_getfd + ioctl per socket per scan.
 	// Entries not seen in a scan are dropped.
 	sockets map[uint64]uint64
+	// known remembers, by NS_GET_ID, the namespaces of the previous scan
+	// and their immutable facts (type, inode, owner, parent, owner UID).
+	// A namespace met again costs one open and one NS_GET_ID instead of
+	// the whole USERNS/PARENT/OWNER_UID closure; a live namespace's owner
+	// and parent are alive too, so they are taken from here unread.
+	known map[model.NSID]*model.Namespace
 	// fallback identity state (NoNSGetID or ENOTTY): see identity.go.
 	fb fallbackState
 }
@@ -172,6 +178,13 @@ func (c *Collector) Scan(ctx context.Context) (*model.Snapshot, error) {
 	s.finish(snap)
 	if s.noID.Load() {
 		c.fb.remap(snap)
+		c.known = nil
+	} else {
+		c.known = make(map[model.NSID]*model.Namespace, len(snap.Namespaces))
+		for id, ns := range snap.Namespaces {
+			c.known[id] = &model.Namespace{ID: id, Type: ns.Type, Inode: ns.Inode, Dev: ns.Dev,
+				Parent: ns.Parent, Owner: ns.Owner, OwnerUID: ns.OwnerUID}
+		}
 	}
 	return snap, nil
 }
@@ -444,8 +457,40 @@ func (s *scan) nsAt(w *worker, dirfd int, name string, typ model.NSType) (*model
 		return nil, ino, err
 	}
 	defer unix.Close(fd)
+	if !s.noID.Load() {
+		if id, err := nsGetID(fd); err == nil {
+			if k := s.c.known[model.NSID(id)]; k != nil && k.Inode == ino && k.Type == t {
+				return s.adopt(k), ino, nil
+			}
+		}
+	}
 	ns, err = s.resolve(fd, t)
 	return ns, ino, err
+}
+
+// adopt registers a namespace the previous scan knew, and its owner and
+// parent chain, without reading them again. It is only called after
+// NS_GET_ID proved the namespace still alive, which keeps its ancestors
+// alive as well.
+func (s *scan) adopt(k *model.Namespace) *model.Namespace {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.adoptLocked(k)
+}
+
+func (s *scan) adoptLocked(k *model.Namespace) *model.Namespace {
+	if ns := s.byIno[k.Inode]; ns != nil {
+		return ns
+	}
+	ns := &model.Namespace{ID: k.ID, Type: k.Type, Inode: k.Inode, Dev: k.Dev,
+		Parent: k.Parent, Owner: k.Owner, OwnerUID: k.OwnerUID}
+	s.byIno[ns.Inode] = ns
+	for _, a := range []model.NSID{k.Owner, k.Parent} {
+		if up := s.c.known[a]; a != 0 && up != nil {
+			s.adoptLocked(up)
+		}
+	}
+	return ns
 }
 
 // resolve returns the namespace behind an nsfs fd, registering it and

@@ -70,7 +70,37 @@ func TestZoo(t *testing.T) {
 	sockNS, sockHolder := zoo.SocketNet(t)
 	tid, threadNS := zoo.UTSThread(t)
 
-	snap := scanT(t, New(Options{}))
+	// The second scan of a Collector takes namespaces it met before from
+	// its memory: it must see exactly the same.
+	c := New(Options{})
+	for _, pass := range []string{"cold", "warm"} {
+		t.Run(pass, func(t *testing.T) {
+			zooChecks(t, scanT(t, c), zooCase{hostUser, hostPID, hostMnt, containers, chain,
+				orphanParent, orphanChild, orphanPID, bindNS, bindPath, fdNS, fdHolder, sockNS, sockHolder, tid, threadNS})
+		})
+	}
+}
+
+type zooCase struct {
+	hostUser, hostPID, hostMnt zoo.NS
+	containers                 []*zoo.Container
+	chain                      zoo.Chain
+	orphanParent, orphanChild  zoo.NS
+	orphanPID                  int
+	bindNS                     zoo.NS
+	bindPath                   string
+	fdNS                       zoo.NS
+	fdHolder                   int
+	sockNS                     zoo.NS
+	sockHolder                 int
+	tid                        int
+	threadNS                   zoo.NS
+}
+
+func zooChecks(t *testing.T, snap *model.Snapshot, z zooCase) {
+	hostUser, hostPID, hostMnt, containers, chain := z.hostUser, z.hostPID, z.hostMnt, z.containers, z.chain
+	orphanParent, orphanChild, orphanPID, bindNS, bindPath := z.orphanParent, z.orphanChild, z.orphanPID, z.bindNS, z.bindPath
+	fdNS, fdHolder, sockNS, sockHolder, tid, threadNS := z.fdNS, z.fdHolder, z.sockNS, z.sockHolder, z.tid, z.threadNS
 
 	t.Run("containers", func(t *testing.T) {
 		for i, c := range containers {
