@@ -1,6 +1,7 @@
 package collect
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -269,15 +270,16 @@ func (w *worker) readFile(dirfd int, name string) ([]byte, error) {
 	}
 }
 
-// readlink reads a symlink, name relative to dirfd.
-func (w *worker) readlink(dirfd int, name string) (string, error) {
+// readlink reads a symlink, name relative to dirfd, into the worker's
+// buffer; the result is valid until the next call.
+func (w *worker) readlink(dirfd int, name string) ([]byte, error) {
 	for {
 		n, err := unix.Readlinkat(dirfd, name, w.lbuf)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if n < len(w.lbuf) {
-			return string(w.lbuf[:n]), nil
+			return w.lbuf[:n], nil
 		}
 		w.lbuf = make([]byte, 2*len(w.lbuf))
 	}
@@ -304,6 +306,11 @@ func (w *worker) readdirnames(dirfd int, name string) ([]string, error) {
 			return names, nil
 		}
 		_, _, names = unix.ParseDirent(w.buf[:n], -1, names)
+		if n < len(w.buf)-4096 {
+			// procfs fills the buffer as far as entries go: a short
+			// read is the end, and saves the empty getdents after it.
+			return names, nil
+		}
 	}
 }
 
@@ -348,6 +355,7 @@ func (s *scan) process(w *worker, pid int) {
 		return
 	}
 	defer unix.Close(dfd)
+	threads := 0
 
 	if data, err := w.readFile(dfd, "stat"); err != nil {
 		s.gap(p, base+"/stat", err)
@@ -358,14 +366,14 @@ func (s *scan) process(w *worker, pid int) {
 		s.gap(p, base+"/stat", err)
 	} else {
 		p.PPID, p.Comm, p.Start = st.PPID, st.Comm, st.Start
+		threads = st.Threads
 	}
-	threads := 0
 	if data, err := w.readFile(dfd, "status"); err != nil {
 		s.gap(p, base+"/status", err)
 	} else if st, err := ParseStatus(data); err != nil {
 		s.gap(p, base+"/status", err)
 	} else {
-		p.UID, p.NSpid, threads = st.UID, st.NSpid, st.Threads
+		p.UID, p.NSpid = st.UID, st.NSpid
 	}
 	if data, err := w.readFile(dfd, "cmdline"); err != nil {
 		s.gap(p, base+"/cmdline", err)
@@ -439,9 +447,9 @@ func (s *scan) nsAt(w *worker, dirfd int, name string, typ model.NSType) (*model
 	if err != nil {
 		return nil, 0, err
 	}
-	t, ino, err := ParseNSLink(target)
-	if err != nil {
-		return nil, 0, err
+	t, ino, ok := parseNSLink(target)
+	if !ok {
+		return nil, 0, fmt.Errorf("%s: %q is not a namespace", name, target)
 	}
 	if typ != "" && t != typ {
 		return nil, ino, fmt.Errorf("%s is a %s namespace, want %s", name, t, typ)
@@ -592,7 +600,7 @@ func (s *scan) threads(w *worker, p *model.Process, dfd int, base string, own ma
 				s.gap(p, path, err)
 				return // the other threads will answer the same
 			}
-			if _, ino, err := ParseNSLink(target); err == nil && ino == own[f.typ] {
+			if _, ino, ok := parseNSLink(target); ok && ino == own[f.typ] {
 				continue
 			}
 			ns, _, err := s.nsAt(w, dfd, name, f.typ)
@@ -614,26 +622,32 @@ func (s *scan) fds(w *worker, p *model.Process, dfd int, base string, netIno uin
 		s.gap(p, base+"/fd", err)
 		return
 	}
+	var socks []sockRef
+	defer func() {
+		if len(socks) > 0 {
+			s.mu.Lock()
+			s.sockets = append(s.sockets, socks...)
+			s.mu.Unlock()
+		}
+	}()
 	for _, n := range names {
 		name := "fd/" + n
 		target, err := w.readlink(dfd, name)
 		if err != nil {
 			continue // closed since the listing: normal
 		}
+		if len(target) == 0 || target[0] == '/' || target[len(target)-1] != ']' {
+			continue // files, and fds closed since the listing
+		}
 		fd, _ := strconv.Atoi(n)
-		if rest, ok := strings.CutPrefix(target, "socket:["); ok {
-			if ino, err := strconv.ParseUint(strings.TrimSuffix(rest, "]"), 10, 64); err == nil {
-				s.mu.Lock()
-				s.sockets = append(s.sockets, sockRef{pid: p.PID, fd: fd, ino: ino, netIno: netIno})
-				s.mu.Unlock()
+		if rest, ok := bytes.CutPrefix(target, []byte("socket:[")); ok {
+			if ino, err := strconv.ParseUint(string(rest[:len(rest)-1]), 10, 64); err == nil {
+				socks = append(socks, sockRef{pid: p.PID, fd: fd, ino: ino, netIno: netIno})
 			}
 			continue
 		}
-		if !strings.HasSuffix(target, "]") || strings.HasPrefix(target, "/") {
-			continue
-		}
-		typ, _, err := ParseNSLink(target)
-		if err != nil {
+		typ, _, ok := parseNSLink(target)
+		if !ok {
 			continue // anon_inode:[eventfd], pipe:[…] and the like
 		}
 		ns, _, err := s.nsAt(w, dfd, name, typ)
