@@ -36,7 +36,7 @@ func benchDiscovery(b *testing.B, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("%d containers: %d namespaces, %d processes", n, len(snap.Namespaces), len(snap.Processes))
+	b.Logf("zoo: %d containers: %d namespaces, %d processes", n, len(snap.Namespaces), len(snap.Processes))
 	b.Run("nsweb-cold", func(b *testing.B) {
 		timed(b, func() time.Duration {
 			t0 := cpuTime()

@@ -246,6 +246,18 @@ func (s *scan) parallel(n int, f func(w *worker, i int)) {
 // resolved relative to an open /proc/PID directory: walking "/proc/PID" for
 // every file costs as much as reading the file.
 func (w *worker) readFile(dirfd int, name string) ([]byte, error) {
+	return w.read(dirfd, name, false)
+}
+
+// readShort is readFile for the single-record /proc files (stat, status,
+// cmdline, cgroup): the kernel hands them over whole in one read when the
+// buffer is big enough, so a short read is the end and the empty read that
+// would confirm it is skipped.
+func (w *worker) readShort(dirfd int, name string) ([]byte, error) {
+	return w.read(dirfd, name, true)
+}
+
+func (w *worker) read(dirfd int, name string, short bool) ([]byte, error) {
 	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
@@ -267,6 +279,9 @@ func (w *worker) readFile(dirfd int, name string) ([]byte, error) {
 			return w.buf[:n], nil
 		}
 		n += m
+		if short && n < len(w.buf) {
+			return w.buf[:n], nil
+		}
 	}
 }
 
@@ -357,7 +372,7 @@ func (s *scan) process(w *worker, pid int) {
 	defer unix.Close(dfd)
 	threads := 0
 
-	if data, err := w.readFile(dfd, "stat"); err != nil {
+	if data, err := w.readShort(dfd, "stat"); err != nil {
 		s.gap(p, base+"/stat", err)
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH) {
 			return // gone: nothing else will be readable
@@ -368,19 +383,19 @@ func (s *scan) process(w *worker, pid int) {
 		p.PPID, p.Comm, p.Start = st.PPID, st.Comm, st.Start
 		threads = st.Threads
 	}
-	if data, err := w.readFile(dfd, "status"); err != nil {
+	if data, err := w.readShort(dfd, "status"); err != nil {
 		s.gap(p, base+"/status", err)
 	} else if st, err := ParseStatus(data); err != nil {
 		s.gap(p, base+"/status", err)
 	} else {
 		p.UID, p.NSpid = st.UID, st.NSpid
 	}
-	if data, err := w.readFile(dfd, "cmdline"); err != nil {
+	if data, err := w.readShort(dfd, "cmdline"); err != nil {
 		s.gap(p, base+"/cmdline", err)
 	} else {
 		p.Cmdline = ParseCmdline(data)
 	}
-	if data, err := w.readFile(dfd, "cgroup"); err != nil {
+	if data, err := w.readShort(dfd, "cgroup"); err != nil {
 		s.gap(p, base+"/cgroup", err)
 	} else if ref, ok := cgroup.Parse(data); ok {
 		p.Container = ref.ID
