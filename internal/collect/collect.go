@@ -422,10 +422,16 @@ func (s *scan) process(w *worker, pid int) {
 			break
 		}
 		path := base + "/ns/" + f.name
-		ns, ino, err := s.nsAt(w, nsfd, f.name, f.typ)
+		ns, _, err := s.nsAt(w, nsfd, f.name, f.typ)
 		if err != nil {
-			if errors.Is(err, unix.ENOENT) && f.typ == model.Time && ino == 0 && !processGone(base) {
+			gone := errors.Is(err, unix.ENOENT) && processGone(base)
+			if errors.Is(err, unix.ENOENT) && f.typ == model.Time && !gone {
 				continue // kernel without time namespaces
+			}
+			if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) || gone {
+				// Every other link answers the same: one gap says it.
+				s.gap(p, base+"/ns", err)
+				break
 			}
 			s.gap(p, path, err)
 			continue
@@ -708,6 +714,12 @@ func (s *scan) mounts(w *worker, mntIno uint64) {
 				unix.Close(fd)
 				if err != nil {
 					s.gap(nil, path, err)
+					continue
+				}
+				if ns.Inode != m.Inode {
+					// Something is mounted over the nsfs mount: the path
+					// leads elsewhere, and the namespace stays unopened.
+					s.gap(nil, path, fmt.Errorf("over-mounted: %s:[%d] not reachable", m.Type, m.Inode))
 					continue
 				}
 			}

@@ -182,7 +182,7 @@ func TestScanFixture(t *testing.T) {
 	for _, g := range snap.Gaps {
 		gaps[g.What] = true
 	}
-	for _, w := range []string{"testdata/proc/5000/stat", "testdata/proc/4242/ns/user", "testdata/proc/77/ns/pid"} {
+	for _, w := range []string{"testdata/proc/5000/stat", "testdata/proc/4242/ns/user", "testdata/proc/77/ns/pid", "testdata/proc/4242/fd/7"} {
 		if !gaps[w] {
 			t.Errorf("no gap for %s", w)
 		}
