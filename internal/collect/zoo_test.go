@@ -98,6 +98,7 @@ type zooCase struct {
 }
 
 func zooChecks(t *testing.T, snap *model.Snapshot, z zooCase) {
+	checkIntegrity(t, snap)
 	hostUser, hostPID, hostMnt, containers, chain := z.hostUser, z.hostPID, z.hostMnt, z.containers, z.chain
 	orphanParent, orphanChild, orphanPID, bindNS, bindPath := z.orphanParent, z.orphanChild, z.orphanPID, z.bindNS, z.bindPath
 	fdNS, fdHolder, sockNS, sockHolder, tid, threadNS := z.fdNS, z.fdHolder, z.sockNS, z.sockHolder, z.tid, z.threadNS
@@ -237,6 +238,8 @@ func TestInodeReuse(t *testing.T) {
 			var before *model.Snapshot
 			r := zoo.InodeReuse(t, func() { before = scanT(t, c) })
 			after := scanT(t, c)
+			checkIntegrity(t, before)
+			checkIntegrity(t, after)
 			a := byInode(before, model.UTS, r.First.Inode)
 			b := byInode(after, model.UTS, r.Second.Inode)
 			if a == nil || b == nil {
