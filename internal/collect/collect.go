@@ -638,11 +638,6 @@ func (s *scan) threads(w *worker, p *model.Process, dfd int, base string, own ma
 // (resolved later, in one batch, because most are in the process's own
 // network namespace and a cache answers them).
 func (s *scan) fds(w *worker, p *model.Process, dfd int, base string, netIno uint64) {
-	names, err := w.readdirnames(dfd, "fd")
-	if err != nil {
-		s.gap(p, base+"/fd", err)
-		return
-	}
 	var socks []sockRef
 	defer func() {
 		if len(socks) > 0 {
@@ -651,32 +646,69 @@ func (s *scan) fds(w *worker, p *model.Process, dfd int, base string, netIno uin
 			s.mu.Unlock()
 		}
 	}()
+	visit := func(fd int, name string, target []byte) {
+		if len(target) == 0 || target[0] == '/' || target[len(target)-1] != ']' {
+			return // files
+		}
+		if rest, ok := bytes.CutPrefix(target, []byte("socket:[")); ok {
+			if ino, err := strconv.ParseUint(string(rest[:len(rest)-1]), 10, 64); err == nil {
+				socks = append(socks, sockRef{pid: p.PID, fd: fd, ino: ino, netIno: netIno})
+			}
+			return
+		}
+		typ, _, ok := parseNSLink(target)
+		if !ok {
+			return // anon_inode:[eventfd], pipe:[…] and the like
+		}
+		ns, _, err := s.nsAt(w, dfd, name, typ)
+		if err != nil {
+			s.gap(p, base+"/"+name, err)
+			return
+		}
+		s.hold(ns, model.Holder{Kind: model.HeldByFD, PID: p.PID, FD: fd})
+	}
+
+	// Since Linux 6.2 the size of /proc/PID/fd is the number of open fds.
+	// Most processes use 0..n-1 densely, so probing those links directly
+	// saves opening and listing the directory (which also builds a /proc
+	// entry per fd). A sparse table falls back to the listing.
+	probed := 0
+	var st unix.Stat_t
+	if err := unix.Fstatat(dfd, "fd", &st, 0); err == nil && st.Size > 0 && st.Size <= 256 {
+		count, found := int(st.Size), 0
+		for ; found < count && probed < count+16; probed++ {
+			name := "fd/" + strconv.Itoa(probed)
+			target, err := w.readlink(dfd, name)
+			if err != nil {
+				if errors.Is(err, unix.ENOENT) {
+					continue // a hole in the table
+				}
+				s.gap(p, base+"/fd", err)
+				return
+			}
+			found++
+			visit(probed, name, target)
+		}
+		if found == count {
+			return
+		}
+	}
+	names, err := w.readdirnames(dfd, "fd")
+	if err != nil {
+		s.gap(p, base+"/fd", err)
+		return
+	}
 	for _, n := range names {
+		fd, err := strconv.Atoi(n)
+		if err != nil || fd < probed {
+			continue // seen while probing
+		}
 		name := "fd/" + n
 		target, err := w.readlink(dfd, name)
 		if err != nil {
 			continue // closed since the listing: normal
 		}
-		if len(target) == 0 || target[0] == '/' || target[len(target)-1] != ']' {
-			continue // files, and fds closed since the listing
-		}
-		fd, _ := strconv.Atoi(n)
-		if rest, ok := bytes.CutPrefix(target, []byte("socket:[")); ok {
-			if ino, err := strconv.ParseUint(string(rest[:len(rest)-1]), 10, 64); err == nil {
-				socks = append(socks, sockRef{pid: p.PID, fd: fd, ino: ino, netIno: netIno})
-			}
-			continue
-		}
-		typ, _, ok := parseNSLink(target)
-		if !ok {
-			continue // anon_inode:[eventfd], pipe:[…] and the like
-		}
-		ns, _, err := s.nsAt(w, dfd, name, typ)
-		if err != nil {
-			s.gap(p, base+"/"+name, err)
-			continue
-		}
-		s.hold(ns, model.Holder{Kind: model.HeldByFD, PID: p.PID, FD: fd})
+		visit(fd, name, target)
 	}
 }
 

@@ -67,6 +67,7 @@ func TestZoo(t *testing.T) {
 	orphanParent, orphanChild, orphanPID := zoo.OrphanUser(t)
 	bindNS, bindPath := zoo.BindMountNet(t)
 	fdNS, fdHolder := zoo.FDNet(t)
+	sparseNS, sparseHolder := zoo.FDNetAt(t, 40)
 	sockNS, sockHolder := zoo.SocketNet(t)
 	tid, threadNS := zoo.UTSThread(t)
 
@@ -76,7 +77,7 @@ func TestZoo(t *testing.T) {
 	for _, pass := range []string{"cold", "warm"} {
 		t.Run(pass, func(t *testing.T) {
 			zooChecks(t, scanT(t, c), zooCase{hostUser, hostPID, hostMnt, containers, chain,
-				orphanParent, orphanChild, orphanPID, bindNS, bindPath, fdNS, fdHolder, sockNS, sockHolder, tid, threadNS})
+				orphanParent, orphanChild, orphanPID, bindNS, bindPath, fdNS, fdHolder, sparseNS, sparseHolder, sockNS, sockHolder, tid, threadNS})
 		})
 	}
 }
@@ -91,6 +92,8 @@ type zooCase struct {
 	bindPath                   string
 	fdNS                       zoo.NS
 	fdHolder                   int
+	sparseNS                   zoo.NS
+	sparseHolder               int
 	sockNS                     zoo.NS
 	sockHolder                 int
 	tid                        int
@@ -195,6 +198,13 @@ func zooChecks(t *testing.T, snap *model.Snapshot, z zooCase) {
 		ns := nsT(t, snap, fdNS, "fd-held netns")
 		if len(ns.Procs) != 0 || !hasHolder(ns, model.Holder{Kind: model.HeldByFD, PID: fdHolder, FD: 3}) {
 			t.Errorf("procs %v held by %+v, want fd 3 of %d", ns.Procs, ns.HeldBy, fdHolder)
+		}
+	})
+
+	t.Run("fd in a sparse table", func(t *testing.T) {
+		ns := nsT(t, snap, z.sparseNS, "fd-40-held netns")
+		if len(ns.Procs) != 0 || !hasHolder(ns, model.Holder{Kind: model.HeldByFD, PID: z.sparseHolder, FD: 40}) {
+			t.Errorf("procs %v held by %+v, want fd 40 of %d", ns.Procs, ns.HeldBy, z.sparseHolder)
 		}
 	})
 

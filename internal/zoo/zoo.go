@@ -421,13 +421,20 @@ func inNamespace(flag int, f func() (int, error), hold <-chan struct{}) (int, er
 // process that is not a member.
 func FDNet(tb testing.TB) (ns NS, holder int) {
 	tb.Helper()
+	return FDNetAt(tb, 3)
+}
+
+// FDNetAt is FDNet with the fd at number n (≥ 3), leaving fds 3..n-1
+// closed: a sparse fd table.
+func FDNetAt(tb testing.TB, n int) (ns NS, holder int) {
+	tb.Helper()
 	fd, err := inNamespace(unix.CLONE_NEWNET, func() (int, error) {
 		return unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	}, nil)
 	if err != nil {
 		tb.Fatalf("zoo: %v", err)
 	}
-	return handOver(tb, fd)
+	return handOver(tb, fd, n)
 }
 
 // SocketNet plants a network namespace kept alive only by a UDP socket,
@@ -451,16 +458,19 @@ func SocketNet(tb testing.TB) (ns NS, holder int) {
 	if err != nil {
 		tb.Fatalf("zoo: %v", err)
 	}
-	_, holder = handOver(tb, fd)
+	_, holder = handOver(tb, fd, 3)
 	return ns, holder
 }
 
-// handOver gives fd to a new sleep process as its fd 3 and closes ours.
-func handOver(tb testing.TB, fd int) (NS, int) {
+// handOver gives fd to a new sleep process as its fd number n and closes
+// ours.
+func handOver(tb testing.TB, fd, n int) (NS, int) {
 	f := os.NewFile(uintptr(fd), "zoo")
 	ns, _ := nsOfFD(fd) // a socket has no NS_GET_ID: the caller knows
 	ns.Type = model.Net
-	p := start(tb, 0, []*os.File{f}, "sleep", "infinity")
+	extra := make([]*os.File, n-2)
+	extra[n-3] = f
+	p := start(tb, 0, extra, "sleep", "infinity")
 	f.Close()
 	return ns, p.PID
 }
