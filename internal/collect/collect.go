@@ -668,31 +668,6 @@ func (s *scan) fds(w *worker, p *model.Process, dfd int, base string, netIno uin
 		s.hold(ns, model.Holder{Kind: model.HeldByFD, PID: p.PID, FD: fd})
 	}
 
-	// Since Linux 6.2 the size of /proc/PID/fd is the number of open fds.
-	// Most processes use 0..n-1 densely, so probing those links directly
-	// saves opening and listing the directory (which also builds a /proc
-	// entry per fd). A sparse table falls back to the listing.
-	probed := 0
-	var st unix.Stat_t
-	if err := unix.Fstatat(dfd, "fd", &st, 0); err == nil && st.Size > 0 && st.Size <= 256 {
-		count, found := int(st.Size), 0
-		for ; found < count && probed < count+16; probed++ {
-			name := "fd/" + strconv.Itoa(probed)
-			target, err := w.readlink(dfd, name)
-			if err != nil {
-				if errors.Is(err, unix.ENOENT) {
-					continue // a hole in the table
-				}
-				s.gap(p, base+"/fd", err)
-				return
-			}
-			found++
-			visit(probed, name, target)
-		}
-		if found == count {
-			return
-		}
-	}
 	names, err := w.readdirnames(dfd, "fd")
 	if err != nil {
 		s.gap(p, base+"/fd", err)
@@ -700,8 +675,8 @@ func (s *scan) fds(w *worker, p *model.Process, dfd int, base string, netIno uin
 	}
 	for _, n := range names {
 		fd, err := strconv.Atoi(n)
-		if err != nil || fd < probed {
-			continue // seen while probing
+		if err != nil {
+			continue
 		}
 		name := "fd/" + n
 		target, err := w.readlink(dfd, name)
