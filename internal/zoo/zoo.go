@@ -82,12 +82,29 @@ func nsOfFD(fd int) (NS, error) {
 // user namespace is made) and registers its killing.
 func start(tb testing.TB, flags uintptr, extra []*os.File, argv ...string) *Proc {
 	tb.Helper()
+	cloexecInherited()
 	p, err := startProc(flags, extra, argv...)
 	if err != nil {
 		tb.Fatalf("zoo: start %v: %v", argv, err)
 	}
 	tb.Cleanup(p.Kill)
 	return p
+}
+
+// cloexecInherited marks the fds this process inherited from whatever
+// started it (a shell, a CI runner) close-on-exec. Go opens its own fds
+// that way, but inherited ones would leak into every planted process and
+// make its fd table unlike a container's.
+func cloexecInherited() {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			unix.CloseOnExec(fd)
+		}
+	}
 }
 
 func startProc(flags uintptr, extra []*os.File, argv ...string) (*Proc, error) {
@@ -140,6 +157,7 @@ const containerScript = "sleep infinity & exec sleep infinity"
 // worker. Starting 5000 takes seconds, not minutes.
 func Containers(tb testing.TB, n int) []*Container {
 	tb.Helper()
+	cloexecInherited()
 	cs := make([]*Container, n)
 	errs := make(chan error, n)
 	var wg sync.WaitGroup
