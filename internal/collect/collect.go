@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -62,6 +63,9 @@ type Collector struct {
 	// the whole USERNS/PARENT/OWNER_UID closure; a live namespace's owner
 	// and parent are alive too, so they are taken from here unread.
 	known map[model.NSID]*model.Namespace
+	// mnts remembers each mount namespace's mount IDs and nsfs mounts,
+	// by mount namespace ID (see mounts).
+	mnts map[model.NSID]*mntState
 	// fallback identity state (NoNSGetID or ENOTTY): see identity.go.
 	fb fallbackState
 }
@@ -113,6 +117,7 @@ type scan struct {
 	sockets  []sockRef        // socket fds to resolve after the process pass
 	holds    map[holdKey]bool // dedupes holders
 	sockSeen map[uint64]uint64
+	mntSeen  map[model.NSID]*mntState
 }
 
 type sockRef struct {
@@ -140,6 +145,7 @@ func (c *Collector) Scan(ctx context.Context) (*model.Snapshot, error) {
 		mntPIDs:  map[uint64][]int{},
 		holds:    map[holdKey]bool{},
 		sockSeen: map[uint64]uint64{},
+		mntSeen:  map[model.NSID]*mntState{},
 	}
 	if c.opts.NoNSGetID {
 		s.noID.Store(true)
@@ -179,8 +185,9 @@ func (c *Collector) Scan(ctx context.Context) (*model.Snapshot, error) {
 	s.finish(snap)
 	if s.noID.Load() {
 		c.fb.remap(snap)
-		c.known = nil
+		c.known, c.mnts = nil, nil
 	} else {
+		c.mnts = s.mntSeen
 		c.known = make(map[model.NSID]*model.Namespace, len(snap.Namespaces))
 		for id, ns := range snap.Namespaces {
 			c.known[id] = &model.Namespace{ID: id, Type: ns.Type, Inode: ns.Inode, Dev: ns.Dev,
@@ -218,6 +225,7 @@ func listPIDs(proc string) ([]int, error) {
 type worker struct {
 	buf  []byte
 	lbuf []byte
+	ids  []uint64
 }
 
 // parallel runs f over 0..n-1 on the configured number of workers, stopping
@@ -282,6 +290,31 @@ func (w *worker) read(dirfd int, name string, short bool) ([]byte, error) {
 		if short && n < len(w.buf) {
 			return w.buf[:n], nil
 		}
+	}
+}
+
+// listmount returns the unique IDs of every mount in the mount namespace
+// with the given ID (listmount(2), Linux 6.8+), or nil if the kernel will
+// not say. The slice is the caller's.
+func (w *worker) listmount(nsID uint64) []uint64 {
+	req := struct {
+		size, spare  uint32
+		mntID, param uint64
+		mntNsID      uint64
+	}{size: 32, mntID: ^uint64(0) /* LSMT_ROOT: all mounts */, mntNsID: nsID}
+	for {
+		if len(w.ids) == 0 {
+			w.ids = make([]uint64, 256)
+		}
+		r, _, e := unix.Syscall6(unix.SYS_LISTMOUNT, uintptr(unsafe.Pointer(&req)),
+			uintptr(unsafe.Pointer(&w.ids[0])), uintptr(len(w.ids)), 0, 0, 0)
+		if e != 0 {
+			return nil
+		}
+		if int(r) < len(w.ids) {
+			return slices.Clone(w.ids[:r])
+		}
+		w.ids = make([]uint64, 2*len(w.ids)) // may be truncated: ask again
 	}
 }
 
@@ -687,13 +720,41 @@ func (s *scan) fds(w *worker, p *model.Process, dfd int, base string, netIno uin
 	}
 }
 
-// mounts reads the mountinfo of one mount namespace, through the first of
-// its member processes that lets us, and records its nsfs bind mounts.
+// mntState is what a Collector remembers of one mount namespace: the
+// unique IDs of all its mounts (listmount(2)), which change whenever a
+// mount comes or goes, and its nsfs mounts with their unique mount IDs.
+type mntState struct {
+	ids  []uint64
+	nsfs []nsfsMount
+}
+
+type nsfsMount struct {
+	NSMount
+	mntID uint64 // unique mount ID, from statx STATX_MNT_ID_UNIQUE
+	ns    model.NSID
+}
+
+// mounts finds the nsfs bind mounts of one mount namespace. When the
+// namespace's mount IDs are those of the previous scan, nothing was
+// mounted or unmounted: the remembered nsfs mounts are checked in place
+// (one statx each: same mount, same namespace, still at that path) instead
+// of rereading mountinfo. Otherwise mountinfo is read, through the first
+// member process that lets us.
 func (s *scan) mounts(w *worker, mntIno uint64) {
 	s.mu.Lock()
 	pids := s.mntPIDs[mntIno]
 	mnt := s.byIno[mntIno]
 	s.mu.Unlock()
+	var ids []uint64
+	if !s.noID.Load() && len(pids) > 0 {
+		ids = w.listmount(uint64(mnt.ID)) // nil when unsupported or denied
+		if prev := s.c.mnts[mnt.ID]; ids != nil && prev != nil && slices.Equal(prev.ids, ids) && s.reuseMounts(pids[0], mnt, prev) {
+			s.mu.Lock()
+			s.mntSeen[mnt.ID] = prev
+			s.mu.Unlock()
+			return
+		}
+	}
 	var lastErr error
 	for _, pid := range pids {
 		base := s.proc + "/" + strconv.Itoa(pid)
@@ -703,40 +764,100 @@ func (s *scan) mounts(w *worker, mntIno uint64) {
 			continue
 		}
 		ms, err := ParseMountinfo(data)
+		st := &mntState{ids: ids}
 		if err != nil {
 			s.gap(nil, base+"/mountinfo", err)
+			st = nil
 		}
 		for _, m := range ms {
+			path := base + "/root" + m.MountPoint
 			s.mu.Lock()
 			ns := s.byIno[m.Inode]
 			s.mu.Unlock()
 			if ns == nil {
-				path := base + "/root" + m.MountPoint
 				fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 				if err != nil {
 					s.gap(nil, path, err)
+					st = nil
 					continue
 				}
 				ns, err = s.resolve(fd, m.Type)
 				unix.Close(fd)
 				if err != nil {
 					s.gap(nil, path, err)
+					st = nil
 					continue
 				}
 				if ns.Inode != m.Inode {
 					// Something is mounted over the nsfs mount: the path
 					// leads elsewhere, and the namespace stays unopened.
 					s.gap(nil, path, fmt.Errorf("over-mounted: %s:[%d] not reachable", m.Type, m.Inode))
+					st = nil
 					continue
 				}
 			}
 			s.hold(ns, model.Holder{Kind: model.HeldByBindMount, PID: pid, Path: m.MountPoint, MntNS: mnt.ID})
+			if st != nil {
+				if mid, ok := mountID(path, m.Inode); ok {
+					st.nsfs = append(st.nsfs, nsfsMount{NSMount: m, mntID: mid, ns: ns.ID})
+				} else {
+					st = nil // cannot be checked next time: always reread
+				}
+			}
+		}
+		if st != nil && ids != nil {
+			s.mu.Lock()
+			s.mntSeen[mnt.ID] = st
+			s.mu.Unlock()
 		}
 		return
 	}
 	if lastErr != nil {
 		s.gap(nil, fmt.Sprintf("mountinfo of mnt:[%d]", mntIno), lastErr)
 	}
+}
+
+// reuseMounts records the remembered nsfs mounts of an unchanged mount
+// namespace after checking that each is still the same mount of the same
+// namespace at the same path. It reports false, recording nothing, if any
+// check fails.
+func (s *scan) reuseMounts(pid int, mnt *model.Namespace, prev *mntState) bool {
+	base := s.proc + "/" + strconv.Itoa(pid)
+	nss := make([]*model.Namespace, len(prev.nsfs))
+	for i, m := range prev.nsfs {
+		if mid, ok := mountID(base+"/root"+m.MountPoint, m.Inode); !ok || mid != m.mntID {
+			return false
+		}
+		// The mount holds its namespace: the inode cannot have been reused.
+		s.mu.Lock()
+		ns := s.byIno[m.Inode]
+		s.mu.Unlock()
+		if ns == nil {
+			k := s.c.known[m.ns]
+			if k == nil || k.Inode != m.Inode {
+				return false
+			}
+			ns = s.adopt(k)
+		}
+		nss[i] = ns
+	}
+	for i, m := range prev.nsfs {
+		s.hold(nss[i], model.Holder{Kind: model.HeldByBindMount, PID: pid, Path: m.MountPoint, MntNS: mnt.ID})
+	}
+	return true
+}
+
+// mountID returns the unique ID of the mount at path, checking that the
+// file there is the nsfs inode expected.
+func mountID(path string, ino uint64) (uint64, bool) {
+	var stx unix.Statx_t
+	if err := unix.Statx(unix.AT_FDCWD, path, unix.AT_STATX_DONT_SYNC, unix.STATX_INO|unix.STATX_MNT_ID_UNIQUE, &stx); err != nil {
+		return 0, false
+	}
+	if stx.Mask&unix.STATX_MNT_ID_UNIQUE == 0 || stx.Ino != ino {
+		return 0, false
+	}
+	return stx.Mnt_id, true
 }
 
 // resolveSockets finds the network namespace of every socket fd and

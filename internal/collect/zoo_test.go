@@ -361,3 +361,47 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestBindMountChanges checks a Collector's memory of mount namespaces: a
+// bind mount added after a scan is seen by the next one, and one removed is
+// gone from it.
+func TestBindMountChanges(t *testing.T) {
+	needRoot(t)
+	c := New(Options{NoSockets: true})
+	self := zoo.NSOf(t, strconv.Itoa(os.Getpid()), model.Mnt)
+	scanT(t, c)
+	ns, path := zoo.BindMountNet(t)
+	mid := scanT(t, c)
+	got := mid.Namespaces[ns.ID]
+	if got == nil {
+		t.Fatalf("bind-mounted netns %s added after a scan not found by the next", path)
+	}
+	if !hasHolder(got, model.Holder{Kind: model.HeldByBindMount, PID: heldByPID(got, path), Path: path, MntNS: self.ID}) {
+		t.Errorf("held by %+v, want %s in mnt ns %d", got.HeldBy, path, self.ID)
+	}
+	// Unchanged: the remembered mount must still be reported.
+	again := scanT(t, c)
+	if again.Namespaces[ns.ID] == nil {
+		t.Fatalf("bind-mounted netns lost on an unchanged rescan")
+	}
+	if out, err := exec.Command("ip", "netns", "delete", filepath.Base(path)).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns delete: %v: %s", err, out)
+	}
+	after := scanT(t, c)
+	for _, n := range after.Namespaces {
+		for _, h := range n.HeldBy {
+			if h.Kind == model.HeldByBindMount && h.Path == path {
+				t.Errorf("removed bind mount %s still reported on %s %d", path, n.Type, n.ID)
+			}
+		}
+	}
+}
+
+func heldByPID(ns *model.Namespace, path string) int {
+	for _, h := range ns.HeldBy {
+		if h.Kind == model.HeldByBindMount && h.Path == path {
+			return h.PID
+		}
+	}
+	return 0
+}
