@@ -39,8 +39,10 @@ type Options struct {
 }
 
 // Scan takes one snapshot of the host with a fresh Collector. Callers that
-// scan repeatedly should keep a Collector instead: it remembers socket
-// namespaces and, on kernels without NS_GET_ID, namespace generations.
+// scan repeatedly should keep a Collector instead: it remembers namespaces'
+// immutable facts, socket namespaces, mount namespaces' nsfs mounts and, on
+// kernels without NS_GET_ID, namespace generations, which makes the next
+// scan cheaper (and, without NS_GET_ID, identities stable).
 func Scan(ctx context.Context, opts Options) (*model.Snapshot, error) {
 	return New(opts).Scan(ctx)
 }
@@ -478,7 +480,7 @@ func (s *scan) process(w *worker, pid int) {
 				s.mntPIDs[ns.Inode] = append(s.mntPIDs[ns.Inode], pid)
 			}
 			s.mu.Unlock()
-		} else if ns.Inode != own[f.typ] {
+		} else if o, ok := own[f.typ]; ok && ns.Inode != o {
 			s.hold(ns, model.Holder{Kind: model.HeldByChildren, PID: pid})
 		}
 	}

@@ -26,7 +26,11 @@
 //   - /proc/PID/mountinfo once per mount namespace, through the first
 //     member process that can be read, for nsfs bind mounts (ip netns add,
 //     CNI); the mount is opened through /proc/PID/root when its namespace
-//     is not known otherwise;
+//     is not known otherwise. A Collector remembers each mount namespace's
+//     unique mount IDs (listmount(2), Linux 6.8+) and nsfs mounts: when the
+//     IDs are unchanged, each remembered nsfs mount is checked in place
+//     with one statx (same unique mount ID, same inode, same path) instead
+//     of rereading mountinfo;
 //   - the closure over nsfs ioctls: NS_GET_USERNS gives every namespace's
 //     owner, NS_GET_PARENT the parents of user and PID namespaces, up to
 //     the root, adding namespaces no process is in; NS_GET_OWNER_UID the

@@ -155,6 +155,11 @@ func zooChecks(t *testing.T, snap *model.Snapshot, z zooCase) {
 			if p.Parent != wantP || p.Owner != u.ID {
 				t.Errorf("level %d pid: parent %d owner %d, want parent %d owner %d", k, p.Parent, p.Owner, wantP, u.ID)
 			}
+			// The forking unshare is outside PIDs[k] but points its
+			// children there.
+			if !hasHolder(p, model.Holder{Kind: model.HeldByChildren, PID: chain.Procs[k]}) {
+				t.Errorf("level %d pid ns held by %+v, want pid_for_children of %d", k, p.HeldBy, chain.Procs[k])
+			}
 		}
 		if got := len(snap.Processes[chain.Leaf].NSpid); got != 5 {
 			t.Errorf("leaf NSpid has %d levels, want 5", got)

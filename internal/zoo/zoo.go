@@ -277,6 +277,10 @@ func comm(pid int) string {
 type Chain struct {
 	Users, PIDs []NS
 	Leaf        int
+	// Procs are the chain's processes, outermost first: Procs[k] is in
+	// Users[k] and forked Procs[k+1] into PIDs[k], so PIDs[k] is its
+	// pid_for_children; Procs[depth] is Leaf.
+	Procs []int
 }
 
 // NestedChain plants depth nested user+PID namespace pairs with unshare(1),
@@ -311,6 +315,7 @@ func NestedChain(tb testing.TB, depth int) Chain {
 		ch.PIDs = append(ch.PIDs, NSOf(tb, strconv.Itoa(chain[k+1]), model.PID))
 	}
 	ch.Leaf = chain[depth]
+	ch.Procs = chain
 	return ch
 }
 
