@@ -36,6 +36,10 @@ type Options struct {
 	// NoNSGetID pretends the kernel lacks NS_GET_ID, so that the fallback
 	// identity (device, inode, generation) can be tested on any kernel.
 	NoNSGetID bool
+	// NoFileHandles identifies namespaces by readlink, then open and
+	// NS_GET_ID, as on kernels before 6.18, instead of by nsfs file
+	// handles; for tests of that path.
+	NoFileHandles bool
 }
 
 // Scan takes one snapshot of the host with a fresh Collector. Callers that
@@ -68,6 +72,9 @@ type Collector struct {
 	// mnts remembers each mount namespace's mount IDs and nsfs mounts,
 	// by mount namespace ID (see mounts).
 	mnts map[model.NSID]*mntState
+	// noHandles is set once the kernel turns down nsfs file handles
+	// (before 6.18): namespaces are then identified by readlink + open.
+	noHandles atomic.Bool
 	// fallback identity state (NoNSGetID or ENOTTY): see identity.go.
 	fb fallbackState
 }
@@ -80,7 +87,9 @@ func New(opts Options) *Collector {
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	return &Collector{opts: opts, sockets: map[uint64]uint64{}}
+	c := &Collector{opts: opts, sockets: map[uint64]uint64{}}
+	c.noHandles.Store(opts.NoFileHandles)
+	return c
 }
 
 // nsFiles are the entries of /proc/PID/ns read for every process, in one
@@ -499,6 +508,35 @@ func processGone(base string) bool {
 // nsAt returns the namespace a /proc ns link (or nsfs fd link) points at,
 // opening and resolving it only when the scan has not seen its inode yet.
 func (s *scan) nsAt(w *worker, dirfd int, name string, typ model.NSType) (*model.Namespace, uint64, error) {
+	if !s.noID.Load() && !s.c.noHandles.Load() {
+		id, t, ino, err := nsHandle(dirfd, name)
+		switch {
+		case err == nil:
+			if typ != "" && t != typ {
+				return nil, ino, fmt.Errorf("%s is a %s namespace, want %s", name, t, typ)
+			}
+			s.mu.Lock()
+			ns := s.byIno[ino]
+			s.mu.Unlock()
+			if ns != nil && ns.ID == model.NSID(id) {
+				return ns, ino, nil
+			}
+			if k := s.c.known[model.NSID(id)]; ns == nil && k != nil && k.Inode == ino && k.Type == t {
+				return s.adopt(k), ino, nil
+			}
+			fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return nil, ino, err
+			}
+			defer unix.Close(fd)
+			ns, err = s.resolve(fd, t)
+			return ns, ino, err
+		case errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.ENOSYS) || errors.Is(err, errHandleFormat):
+			s.c.noHandles.Store(true) // kernel before 6.18: readlink from now on
+		default:
+			return nil, 0, err
+		}
+	}
 	target, err := w.readlink(dirfd, name)
 	if err != nil {
 		return nil, 0, err

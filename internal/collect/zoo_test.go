@@ -73,12 +73,17 @@ func TestZoo(t *testing.T) {
 
 	// The second scan of a Collector takes namespaces it met before from
 	// its memory: it must see exactly the same.
-	c := New(Options{})
-	for _, pass := range []string{"cold", "warm"} {
-		t.Run(pass, func(t *testing.T) {
-			zooChecks(t, scanT(t, c), zooCase{hostUser, hostPID, hostMnt, containers, chain,
-				orphanParent, orphanChild, orphanPID, bindNS, bindPath, fdNS, fdHolder, sparseNS, sparseHolder, sockNS, sockHolder, tid, threadNS})
-		})
+	for _, mode := range []struct {
+		name string
+		opts Options
+	}{{"handles", Options{}}, {"readlink", Options{NoFileHandles: true}}} {
+		c := New(mode.opts)
+		for _, pass := range []string{"cold", "warm"} {
+			t.Run(mode.name+"/"+pass, func(t *testing.T) {
+				zooChecks(t, scanT(t, c), zooCase{hostUser, hostPID, hostMnt, containers, chain,
+					orphanParent, orphanChild, orphanPID, bindNS, bindPath, fdNS, fdHolder, sparseNS, sparseHolder, sockNS, sockHolder, tid, threadNS})
+			})
+		}
 	}
 }
 
