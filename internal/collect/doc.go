@@ -12,7 +12,11 @@
 //     NSpid), cmdline, cgroup (the container, via package cgroup), and the
 //     ten links of /proc/PID/ns, including pid_for_children and
 //     time_for_children, which become holders when they differ from the
-//     process's own namespaces;
+//     process's own namespaces. Each link is identified with one
+//     name_to_handle_at: since Linux 6.18 an nsfs file handle holds the
+//     namespace's ID, type and inode. Older kernels (EOPNOTSUPP) get
+//     readlink for the inode, then open + NS_GET_ID for namespaces the scan
+//     has not met yet;
 //   - /proc/PID/task/TID/ns/* only for multi-threaded processes, recording
 //     threads whose namespaces differ from their process's (a thread may
 //     unshare on its own);
@@ -36,8 +40,8 @@
 //     the root, adding namespaces no process is in; NS_GET_OWNER_UID the
 //     creator of each user namespace.
 //
-// A namespace is opened only the first time a scan meets its inode: after
-// one readlink, a known inode costs nothing more. Processes are read by a
+// A namespace is opened only the first time a scan meets it: after its
+// handle (or readlink), a known namespace costs nothing more. Processes are read by a
 // small worker pool (Options.Workers, GOMAXPROCS by default); the /proc
 // reads are kernel CPU work, so more workers than CPUs do not help.
 //
@@ -46,11 +50,12 @@
 // Namespaces are named by NS_GET_ID, a 64-bit value the kernel never
 // reuses. Inode and device are kept too (what /proc and lsns show), but
 // inodes come back as soon as a namespace dies, so they identify a
-// namespace only within one scan, where collect dedupes by them. A
-// Collector also remembers the previous scan's namespaces by ID: when
-// NS_GET_ID on a freshly opened namespace returns a known ID with the same
-// inode, its owner, parent and owner UID (which never change) are taken
-// from memory instead of being asked again.
+// namespace only within one scan, where collect dedupes by them (checking
+// the file handle's ID agrees). A Collector also remembers the previous
+// scan's namespaces by ID: when a link's handle (or NS_GET_ID on the
+// opened namespace) gives a known ID with the same inode, its owner,
+// parent and owner UID (which never change) are taken from memory instead
+// of being asked again.
 //
 // On a kernel without NS_GET_ID (ENOTTY), or with Options.NoNSGetID, the ID
 // is synthesised as generation<<32 | inode: a (device, inode) pair keeps
