@@ -1,6 +1,7 @@
 package collect
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -34,11 +36,17 @@ type Options struct {
 	// NoNSGetID pretends the kernel lacks NS_GET_ID, so that the fallback
 	// identity (device, inode, generation) can be tested on any kernel.
 	NoNSGetID bool
+	// NoFileHandles identifies namespaces by readlink, then open and
+	// NS_GET_ID, as on kernels before 6.18, instead of by nsfs file
+	// handles; for tests of that path.
+	NoFileHandles bool
 }
 
 // Scan takes one snapshot of the host with a fresh Collector. Callers that
-// scan repeatedly should keep a Collector instead: it remembers socket
-// namespaces and, on kernels without NS_GET_ID, namespace generations.
+// scan repeatedly should keep a Collector instead: it remembers namespaces'
+// immutable facts, socket namespaces, mount namespaces' nsfs mounts and, on
+// kernels without NS_GET_ID, namespace generations, which makes the next
+// scan cheaper (and, without NS_GET_ID, identities stable).
 func Scan(ctx context.Context, opts Options) (*model.Snapshot, error) {
 	return New(opts).Scan(ctx)
 }
@@ -55,6 +63,18 @@ type Collector struct {
 	// quickly, so a hit saves a pidfd_getfd + ioctl per socket per scan.
 	// Entries not seen in a scan are dropped.
 	sockets map[uint64]uint64
+	// known remembers, by NS_GET_ID, the namespaces of the previous scan
+	// and their immutable facts (type, inode, owner, parent, owner UID).
+	// A namespace met again costs one open and one NS_GET_ID instead of
+	// the whole USERNS/PARENT/OWNER_UID closure; a live namespace's owner
+	// and parent are alive too, so they are taken from here unread.
+	known map[model.NSID]*model.Namespace
+	// mnts remembers each mount namespace's mount IDs and nsfs mounts,
+	// by mount namespace ID (see mounts).
+	mnts map[model.NSID]*mntState
+	// noHandles is set once the kernel turns down nsfs file handles
+	// (before 6.18): namespaces are then identified by readlink + open.
+	noHandles atomic.Bool
 	// fallback identity state (NoNSGetID or ENOTTY): see identity.go.
 	fb fallbackState
 }
@@ -67,7 +87,9 @@ func New(opts Options) *Collector {
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	return &Collector{opts: opts, sockets: map[uint64]uint64{}}
+	c := &Collector{opts: opts, sockets: map[uint64]uint64{}}
+	c.noHandles.Store(opts.NoFileHandles)
+	return c
 }
 
 // nsFiles are the entries of /proc/PID/ns read for every process, in one
@@ -106,6 +128,7 @@ type scan struct {
 	sockets  []sockRef        // socket fds to resolve after the process pass
 	holds    map[holdKey]bool // dedupes holders
 	sockSeen map[uint64]uint64
+	mntSeen  map[model.NSID]*mntState
 }
 
 type sockRef struct {
@@ -133,6 +156,7 @@ func (c *Collector) Scan(ctx context.Context) (*model.Snapshot, error) {
 		mntPIDs:  map[uint64][]int{},
 		holds:    map[holdKey]bool{},
 		sockSeen: map[uint64]uint64{},
+		mntSeen:  map[model.NSID]*mntState{},
 	}
 	if c.opts.NoNSGetID {
 		s.noID.Store(true)
@@ -172,6 +196,14 @@ func (c *Collector) Scan(ctx context.Context) (*model.Snapshot, error) {
 	s.finish(snap)
 	if s.noID.Load() {
 		c.fb.remap(snap)
+		c.known, c.mnts = nil, nil
+	} else {
+		c.mnts = s.mntSeen
+		c.known = make(map[model.NSID]*model.Namespace, len(snap.Namespaces))
+		for id, ns := range snap.Namespaces {
+			c.known[id] = &model.Namespace{ID: id, Type: ns.Type, Inode: ns.Inode, Dev: ns.Dev,
+				Parent: ns.Parent, Owner: ns.Owner, OwnerUID: ns.OwnerUID}
+		}
 	}
 	return snap, nil
 }
@@ -204,6 +236,7 @@ func listPIDs(proc string) ([]int, error) {
 type worker struct {
 	buf  []byte
 	lbuf []byte
+	ids  []uint64
 }
 
 // parallel runs f over 0..n-1 on the configured number of workers, stopping
@@ -227,10 +260,24 @@ func (s *scan) parallel(n int, f func(w *worker, i int)) {
 	wg.Wait()
 }
 
-// readFile reads a whole small /proc file into the worker's buffer. The
-// result is valid until the next call.
-func (w *worker) readFile(path string) ([]byte, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+// readFile reads a whole small /proc file, name relative to dirfd, into
+// the worker's buffer. The result is valid until the next call. Paths are
+// resolved relative to an open /proc/PID directory: walking "/proc/PID" for
+// every file costs as much as reading the file.
+func (w *worker) readFile(dirfd int, name string) ([]byte, error) {
+	return w.read(dirfd, name, false)
+}
+
+// readShort is readFile for the single-record /proc files (stat, status,
+// cmdline, cgroup): the kernel hands them over whole in one read when the
+// buffer is big enough, so a short read is the end and the empty read that
+// would confirm it is skipped.
+func (w *worker) readShort(dirfd int, name string) ([]byte, error) {
+	return w.read(dirfd, name, true)
+}
+
+func (w *worker) read(dirfd int, name string, short bool) ([]byte, error) {
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -251,31 +298,79 @@ func (w *worker) readFile(path string) ([]byte, error) {
 			return w.buf[:n], nil
 		}
 		n += m
+		if short && n < len(w.buf) {
+			return w.buf[:n], nil
+		}
 	}
 }
 
-// readlink reads a symlink into the worker's buffer.
-func (w *worker) readlink(path string) (string, error) {
+// listmount returns the unique IDs of every mount in the mount namespace
+// with the given ID (listmount(2), Linux 6.8+), or nil if the kernel will
+// not say. The slice is the caller's.
+func (w *worker) listmount(nsID uint64) []uint64 {
+	req := struct {
+		size, spare  uint32
+		mntID, param uint64
+		mntNsID      uint64
+	}{size: 32, mntID: ^uint64(0) /* LSMT_ROOT: all mounts */, mntNsID: nsID}
 	for {
-		n, err := unix.Readlink(path, w.lbuf)
+		if len(w.ids) == 0 {
+			w.ids = make([]uint64, 256)
+		}
+		r, _, e := unix.Syscall6(unix.SYS_LISTMOUNT, uintptr(unsafe.Pointer(&req)),
+			uintptr(unsafe.Pointer(&w.ids[0])), uintptr(len(w.ids)), 0, 0, 0)
+		if e != 0 {
+			return nil
+		}
+		if int(r) < len(w.ids) {
+			return slices.Clone(w.ids[:r])
+		}
+		w.ids = make([]uint64, 2*len(w.ids)) // may be truncated: ask again
+	}
+}
+
+// readlink reads a symlink, name relative to dirfd, into the worker's
+// buffer; the result is valid until the next call.
+func (w *worker) readlink(dirfd int, name string) ([]byte, error) {
+	for {
+		n, err := unix.Readlinkat(dirfd, name, w.lbuf)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if n < len(w.lbuf) {
-			return string(w.lbuf[:n]), nil
+			return w.lbuf[:n], nil
 		}
 		w.lbuf = make([]byte, 2*len(w.lbuf))
 	}
 }
 
-// readdirnames lists a directory without sorting or stat'ing entries.
-func readdirnames(path string) ([]string, error) {
-	d, err := os.Open(path)
+// readdirnames lists a directory (name relative to dirfd) with raw
+// getdents64: no sorting, no stat, no poller registration.
+func (w *worker) readdirnames(dirfd int, name string) ([]string, error) {
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
-	defer d.Close()
-	return d.Readdirnames(-1)
+	defer unix.Close(fd)
+	var names []string
+	for {
+		n, err := unix.Getdents(fd, w.buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n <= 0 {
+			return names, nil
+		}
+		_, _, names = unix.ParseDirent(w.buf[:n], -1, names)
+		if n < len(w.buf)-4096 {
+			// procfs fills the buffer as far as entries go: a short
+			// read is the end, and saves the empty getdents after it.
+			return names, nil
+		}
+	}
 }
 
 // gap records something the scan could not read; with pid > 0 it also
@@ -313,8 +408,15 @@ func (s *scan) process(w *worker, pid int) {
 	s.mu.Lock()
 	s.procs[pid] = p
 	s.mu.Unlock()
+	dfd, err := unix.Open(base, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		s.gap(p, base, err)
+		return
+	}
+	defer unix.Close(dfd)
+	threads := 0
 
-	if data, err := w.readFile(base + "/stat"); err != nil {
+	if data, err := w.readShort(dfd, "stat"); err != nil {
 		s.gap(p, base+"/stat", err)
 		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH) {
 			return // gone: nothing else will be readable
@@ -323,21 +425,21 @@ func (s *scan) process(w *worker, pid int) {
 		s.gap(p, base+"/stat", err)
 	} else {
 		p.PPID, p.Comm, p.Start = st.PPID, st.Comm, st.Start
+		threads = st.Threads
 	}
-	threads := 0
-	if data, err := w.readFile(base + "/status"); err != nil {
+	if data, err := w.readShort(dfd, "status"); err != nil {
 		s.gap(p, base+"/status", err)
 	} else if st, err := ParseStatus(data); err != nil {
 		s.gap(p, base+"/status", err)
 	} else {
-		p.UID, p.NSpid, threads = st.UID, st.NSpid, st.Threads
+		p.UID, p.NSpid = st.UID, st.NSpid
 	}
-	if data, err := w.readFile(base + "/cmdline"); err != nil {
+	if data, err := w.readShort(dfd, "cmdline"); err != nil {
 		s.gap(p, base+"/cmdline", err)
 	} else {
 		p.Cmdline = ParseCmdline(data)
 	}
-	if data, err := w.readFile(base + "/cgroup"); err != nil {
+	if data, err := w.readShort(dfd, "cgroup"); err != nil {
 		s.gap(p, base+"/cgroup", err)
 	} else if ref, ok := cgroup.Parse(data); ok {
 		p.Container = ref.ID
@@ -352,12 +454,28 @@ func (s *scan) process(w *worker, pid int) {
 	// namespace this scan has not met yet.
 	own := map[model.NSType]uint64{}
 	p.NS = make(map[model.NSType]model.NSID, 8)
+	nsfd, err := unix.Openat(dfd, "ns", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		s.gap(p, base+"/ns", err)
+		nsfd = -1
+	} else {
+		defer unix.Close(nsfd)
+	}
 	for _, f := range nsFiles {
+		if nsfd < 0 {
+			break
+		}
 		path := base + "/ns/" + f.name
-		ns, ino, err := s.nsAt(w, path, f.typ)
+		ns, _, err := s.nsAt(w, nsfd, f.name, f.typ)
 		if err != nil {
-			if errors.Is(err, unix.ENOENT) && f.typ == model.Time && ino == 0 && !processGone(base) {
+			gone := errors.Is(err, unix.ENOENT) && processGone(base)
+			if errors.Is(err, unix.ENOENT) && f.typ == model.Time && !gone {
 				continue // kernel without time namespaces
+			}
+			if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) || gone {
+				// Every other link answers the same: one gap says it.
+				s.gap(p, base+"/ns", err)
+				break
 			}
 			s.gap(p, path, err)
 			continue
@@ -371,14 +489,14 @@ func (s *scan) process(w *worker, pid int) {
 				s.mntPIDs[ns.Inode] = append(s.mntPIDs[ns.Inode], pid)
 			}
 			s.mu.Unlock()
-		} else if ns.Inode != own[f.typ] {
+		} else if o, ok := own[f.typ]; ok && ns.Inode != o {
 			s.hold(ns, model.Holder{Kind: model.HeldByChildren, PID: pid})
 		}
 	}
 	if threads > 1 && len(own) > 0 { // no own namespaces: the threads' are as unreadable
-		s.threads(w, p, base, own)
+		s.threads(w, p, dfd, base, own)
 	}
-	s.fds(w, p, base, own[model.Net])
+	s.fds(w, p, dfd, base, own[model.Net])
 }
 
 // processGone reports whether a process directory has disappeared.
@@ -389,17 +507,46 @@ func processGone(base string) bool {
 
 // nsAt returns the namespace a /proc ns link (or nsfs fd link) points at,
 // opening and resolving it only when the scan has not seen its inode yet.
-func (s *scan) nsAt(w *worker, path string, typ model.NSType) (*model.Namespace, uint64, error) {
-	target, err := w.readlink(path)
+func (s *scan) nsAt(w *worker, dirfd int, name string, typ model.NSType) (*model.Namespace, uint64, error) {
+	if !s.noID.Load() && !s.c.noHandles.Load() {
+		id, t, ino, err := nsHandle(dirfd, name)
+		switch {
+		case err == nil:
+			if typ != "" && t != typ {
+				return nil, ino, fmt.Errorf("%s is a %s namespace, want %s", name, t, typ)
+			}
+			s.mu.Lock()
+			ns := s.byIno[ino]
+			s.mu.Unlock()
+			if ns != nil && ns.ID == model.NSID(id) {
+				return ns, ino, nil
+			}
+			if k := s.c.known[model.NSID(id)]; ns == nil && k != nil && k.Inode == ino && k.Type == t {
+				return s.adopt(k), ino, nil
+			}
+			fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return nil, ino, err
+			}
+			defer unix.Close(fd)
+			ns, err = s.resolve(fd, t)
+			return ns, ino, err
+		case errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.ENOSYS) || errors.Is(err, errHandleFormat):
+			s.c.noHandles.Store(true) // kernel before 6.18: readlink from now on
+		default:
+			return nil, 0, err
+		}
+	}
+	target, err := w.readlink(dirfd, name)
 	if err != nil {
 		return nil, 0, err
 	}
-	t, ino, err := ParseNSLink(target)
-	if err != nil {
-		return nil, 0, err
+	t, ino, ok := parseNSLink(target)
+	if !ok {
+		return nil, 0, fmt.Errorf("%s: %q is not a namespace", name, target)
 	}
 	if typ != "" && t != typ {
-		return nil, ino, fmt.Errorf("%s is a %s namespace, want %s", path, t, typ)
+		return nil, ino, fmt.Errorf("%s is a %s namespace, want %s", name, t, typ)
 	}
 	s.mu.Lock()
 	ns := s.byIno[ino]
@@ -407,13 +554,45 @@ func (s *scan) nsAt(w *worker, path string, typ model.NSType) (*model.Namespace,
 	if ns != nil {
 		return ns, ino, nil
 	}
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, ino, err
 	}
 	defer unix.Close(fd)
+	if !s.noID.Load() {
+		if id, err := nsGetID(fd); err == nil {
+			if k := s.c.known[model.NSID(id)]; k != nil && k.Inode == ino && k.Type == t {
+				return s.adopt(k), ino, nil
+			}
+		}
+	}
 	ns, err = s.resolve(fd, t)
 	return ns, ino, err
+}
+
+// adopt registers a namespace the previous scan knew, and its owner and
+// parent chain, without reading them again. It is only called after
+// NS_GET_ID proved the namespace still alive, which keeps its ancestors
+// alive as well.
+func (s *scan) adopt(k *model.Namespace) *model.Namespace {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.adoptLocked(k)
+}
+
+func (s *scan) adoptLocked(k *model.Namespace) *model.Namespace {
+	if ns := s.byIno[k.Inode]; ns != nil {
+		return ns
+	}
+	ns := &model.Namespace{ID: k.ID, Type: k.Type, Inode: k.Inode, Dev: k.Dev,
+		Parent: k.Parent, Owner: k.Owner, OwnerUID: k.OwnerUID}
+	s.byIno[ns.Inode] = ns
+	for _, a := range []model.NSID{k.Owner, k.Parent} {
+		if up := s.c.known[a]; a != 0 && up != nil {
+			s.adoptLocked(up)
+		}
+	}
+	return ns
 }
 
 // resolve returns the namespace behind an nsfs fd, registering it and
@@ -490,8 +669,8 @@ func (s *scan) hold(ns *model.Namespace, h model.Holder) {
 // threads reads the namespaces of each thread of a multi-threaded process
 // and records those that differ from the process's own (a thread may
 // unshare() on its own).
-func (s *scan) threads(w *worker, p *model.Process, base string, own map[model.NSType]uint64) {
-	tids, err := readdirnames(base + "/task")
+func (s *scan) threads(w *worker, p *model.Process, dfd int, base string, own map[model.NSType]uint64) {
+	tids, err := w.readdirnames(dfd, "task")
 	if err != nil {
 		s.gap(p, base+"/task", err)
 		return
@@ -505,8 +684,9 @@ func (s *scan) threads(w *worker, p *model.Process, base string, own map[model.N
 			if f.children {
 				continue
 			}
-			path := base + "/task/" + t + "/ns/" + f.name
-			target, err := w.readlink(path)
+			name := "task/" + t + "/ns/" + f.name
+			path := base + "/" + name
+			target, err := w.readlink(dfd, name)
 			if err != nil {
 				if errors.Is(err, unix.ENOENT) {
 					continue // thread exited: normal
@@ -514,10 +694,10 @@ func (s *scan) threads(w *worker, p *model.Process, base string, own map[model.N
 				s.gap(p, path, err)
 				return // the other threads will answer the same
 			}
-			if _, ino, err := ParseNSLink(target); err == nil && ino == own[f.typ] {
+			if _, ino, ok := parseNSLink(target); ok && ino == own[f.typ] {
 				continue
 			}
-			ns, _, err := s.nsAt(w, path, f.typ)
+			ns, _, err := s.nsAt(w, dfd, name, f.typ)
 			if err != nil {
 				s.gap(p, path, err)
 				continue
@@ -530,87 +710,194 @@ func (s *scan) threads(w *worker, p *model.Process, base string, own map[model.N
 // fds scans a process's open files for nsfs fds (holders) and sockets
 // (resolved later, in one batch, because most are in the process's own
 // network namespace and a cache answers them).
-func (s *scan) fds(w *worker, p *model.Process, base string, netIno uint64) {
-	names, err := readdirnames(base + "/fd")
+func (s *scan) fds(w *worker, p *model.Process, dfd int, base string, netIno uint64) {
+	var socks []sockRef
+	defer func() {
+		if len(socks) > 0 {
+			s.mu.Lock()
+			s.sockets = append(s.sockets, socks...)
+			s.mu.Unlock()
+		}
+	}()
+	visit := func(fd int, name string, target []byte) {
+		if len(target) == 0 || target[0] == '/' || target[len(target)-1] != ']' {
+			return // files
+		}
+		if rest, ok := bytes.CutPrefix(target, []byte("socket:[")); ok {
+			if ino, err := strconv.ParseUint(string(rest[:len(rest)-1]), 10, 64); err == nil {
+				socks = append(socks, sockRef{pid: p.PID, fd: fd, ino: ino, netIno: netIno})
+			}
+			return
+		}
+		typ, _, ok := parseNSLink(target)
+		if !ok {
+			return // anon_inode:[eventfd], pipe:[…] and the like
+		}
+		ns, _, err := s.nsAt(w, dfd, name, typ)
+		if err != nil {
+			s.gap(p, base+"/"+name, err)
+			return
+		}
+		s.hold(ns, model.Holder{Kind: model.HeldByFD, PID: p.PID, FD: fd})
+	}
+
+	names, err := w.readdirnames(dfd, "fd")
 	if err != nil {
 		s.gap(p, base+"/fd", err)
 		return
 	}
 	for _, n := range names {
-		path := base + "/fd/" + n
-		target, err := w.readlink(path)
+		fd, err := strconv.Atoi(n)
+		if err != nil {
+			continue
+		}
+		name := "fd/" + n
+		target, err := w.readlink(dfd, name)
 		if err != nil {
 			continue // closed since the listing: normal
 		}
-		fd, _ := strconv.Atoi(n)
-		if rest, ok := strings.CutPrefix(target, "socket:["); ok {
-			if ino, err := strconv.ParseUint(strings.TrimSuffix(rest, "]"), 10, 64); err == nil {
-				s.mu.Lock()
-				s.sockets = append(s.sockets, sockRef{pid: p.PID, fd: fd, ino: ino, netIno: netIno})
-				s.mu.Unlock()
-			}
-			continue
-		}
-		if !strings.HasSuffix(target, "]") || strings.HasPrefix(target, "/") {
-			continue
-		}
-		typ, _, err := ParseNSLink(target)
-		if err != nil {
-			continue // anon_inode:[eventfd], pipe:[…] and the like
-		}
-		ns, _, err := s.nsAt(w, path, typ)
-		if err != nil {
-			s.gap(p, path, err)
-			continue
-		}
-		s.hold(ns, model.Holder{Kind: model.HeldByFD, PID: p.PID, FD: fd})
+		visit(fd, name, target)
 	}
 }
 
-// mounts reads the mountinfo of one mount namespace, through the first of
-// its member processes that lets us, and records its nsfs bind mounts.
+// mntState is what a Collector remembers of one mount namespace: the
+// unique IDs of all its mounts (listmount(2)), which change whenever a
+// mount comes or goes, and its nsfs mounts with their unique mount IDs.
+type mntState struct {
+	ids  []uint64
+	nsfs []nsfsMount
+}
+
+type nsfsMount struct {
+	NSMount
+	mntID uint64 // unique mount ID, from statx STATX_MNT_ID_UNIQUE
+	ns    model.NSID
+}
+
+// mounts finds the nsfs bind mounts of one mount namespace. When the
+// namespace's mount IDs are those of the previous scan, nothing was
+// mounted or unmounted: the remembered nsfs mounts are checked in place
+// (one statx each: same mount, same namespace, still at that path) instead
+// of rereading mountinfo. Otherwise mountinfo is read, through the first
+// member process that lets us.
 func (s *scan) mounts(w *worker, mntIno uint64) {
 	s.mu.Lock()
 	pids := s.mntPIDs[mntIno]
 	mnt := s.byIno[mntIno]
 	s.mu.Unlock()
+	var ids []uint64
+	if !s.noID.Load() && len(pids) > 0 {
+		ids = w.listmount(uint64(mnt.ID)) // nil when unsupported or denied
+		if prev := s.c.mnts[mnt.ID]; ids != nil && prev != nil && slices.Equal(prev.ids, ids) && s.reuseMounts(pids[0], mnt, prev) {
+			s.mu.Lock()
+			s.mntSeen[mnt.ID] = prev
+			s.mu.Unlock()
+			return
+		}
+	}
 	var lastErr error
 	for _, pid := range pids {
 		base := s.proc + "/" + strconv.Itoa(pid)
-		data, err := w.readFile(base + "/mountinfo")
+		data, err := w.readFile(unix.AT_FDCWD, base+"/mountinfo")
 		if err != nil {
 			lastErr = err
 			continue
 		}
 		ms, err := ParseMountinfo(data)
+		st := &mntState{ids: ids}
 		if err != nil {
 			s.gap(nil, base+"/mountinfo", err)
+			st = nil
 		}
 		for _, m := range ms {
+			path := base + "/root" + m.MountPoint
 			s.mu.Lock()
 			ns := s.byIno[m.Inode]
 			s.mu.Unlock()
 			if ns == nil {
-				path := base + "/root" + m.MountPoint
 				fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 				if err != nil {
 					s.gap(nil, path, err)
+					st = nil
 					continue
 				}
 				ns, err = s.resolve(fd, m.Type)
 				unix.Close(fd)
 				if err != nil {
 					s.gap(nil, path, err)
+					st = nil
+					continue
+				}
+				if ns.Inode != m.Inode {
+					// Something is mounted over the nsfs mount: the path
+					// leads elsewhere, and the namespace stays unopened.
+					s.gap(nil, path, fmt.Errorf("over-mounted: %s:[%d] not reachable", m.Type, m.Inode))
+					st = nil
 					continue
 				}
 			}
 			s.hold(ns, model.Holder{Kind: model.HeldByBindMount, PID: pid, Path: m.MountPoint, MntNS: mnt.ID})
+			if st != nil {
+				if mid, ok := mountID(path, m.Inode); ok {
+					st.nsfs = append(st.nsfs, nsfsMount{NSMount: m, mntID: mid, ns: ns.ID})
+				} else {
+					st = nil // cannot be checked next time: always reread
+				}
+			}
+		}
+		if st != nil && ids != nil {
+			s.mu.Lock()
+			s.mntSeen[mnt.ID] = st
+			s.mu.Unlock()
 		}
 		return
 	}
 	if lastErr != nil {
 		s.gap(nil, fmt.Sprintf("mountinfo of mnt:[%d]", mntIno), lastErr)
 	}
+}
+
+// reuseMounts records the remembered nsfs mounts of an unchanged mount
+// namespace after checking that each is still the same mount of the same
+// namespace at the same path. It reports false, recording nothing, if any
+// check fails.
+func (s *scan) reuseMounts(pid int, mnt *model.Namespace, prev *mntState) bool {
+	base := s.proc + "/" + strconv.Itoa(pid)
+	nss := make([]*model.Namespace, len(prev.nsfs))
+	for i, m := range prev.nsfs {
+		if mid, ok := mountID(base+"/root"+m.MountPoint, m.Inode); !ok || mid != m.mntID {
+			return false
+		}
+		// The mount holds its namespace: the inode cannot have been reused.
+		s.mu.Lock()
+		ns := s.byIno[m.Inode]
+		s.mu.Unlock()
+		if ns == nil {
+			k := s.c.known[m.ns]
+			if k == nil || k.Inode != m.Inode {
+				return false
+			}
+			ns = s.adopt(k)
+		}
+		nss[i] = ns
+	}
+	for i, m := range prev.nsfs {
+		s.hold(nss[i], model.Holder{Kind: model.HeldByBindMount, PID: pid, Path: m.MountPoint, MntNS: mnt.ID})
+	}
+	return true
+}
+
+// mountID returns the unique ID of the mount at path, checking that the
+// file there is the nsfs inode expected.
+func mountID(path string, ino uint64) (uint64, bool) {
+	var stx unix.Statx_t
+	if err := unix.Statx(unix.AT_FDCWD, path, unix.AT_STATX_DONT_SYNC, unix.STATX_INO|unix.STATX_MNT_ID_UNIQUE, &stx); err != nil {
+		return 0, false
+	}
+	if stx.Mask&unix.STATX_MNT_ID_UNIQUE == 0 || stx.Ino != ino {
+		return 0, false
+	}
+	return stx.Mnt_id, true
 }
 
 // resolveSockets finds the network namespace of every socket fd and

@@ -18,6 +18,7 @@ func TestScanSelf(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkIntegrity(t, snap)
 	self := snap.Processes[os.Getpid()]
 	if self == nil {
 		t.Fatalf("own pid %d missing", os.Getpid())

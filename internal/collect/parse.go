@@ -16,14 +16,17 @@ import (
 
 // Stat is the part of /proc/PID/stat that nsweb uses.
 type Stat struct {
-	PID   int
-	Comm  string
-	PPID  int
-	Start uint64 // field 22, clock ticks since boot
+	PID     int
+	Comm    string
+	PPID    int
+	Threads int    // field 20
+	Start   uint64 // field 22, clock ticks since boot
 }
 
 // ParseStat parses /proc/PID/stat. The command name sits in parentheses and
 // may itself contain spaces and parentheses, so it ends at the LAST ')'.
+// It runs for every process on every scan, so it does not allocate beyond
+// the command name.
 func ParseStat(data []byte) (Stat, error) {
 	var s Stat
 	open := bytes.IndexByte(data, '(')
@@ -37,15 +40,33 @@ func ParseStat(data []byte) (Stat, error) {
 	}
 	s.PID = pid
 	s.Comm = string(data[open+1 : cls])
-	rest := strings.Fields(string(data[cls+1:]))
-	// rest[0] is field 3 (state); field N is rest[N-3].
-	if len(rest) < 20 {
-		return s, fmt.Errorf("stat: %d fields after comm, want at least 20", len(rest))
+	// Fields after the comm: the first is field 3 (state); field N is
+	// number N-3 here.
+	rest := data[cls+1:]
+	var f [20][]byte
+	n := 0
+	for n < len(f) {
+		rest = bytes.TrimLeft(rest, " \n")
+		if len(rest) == 0 {
+			break
+		}
+		end := bytes.IndexAny(rest, " \n")
+		if end < 0 {
+			end = len(rest)
+		}
+		f[n], rest = rest[:end], rest[end:]
+		n++
 	}
-	if s.PPID, err = strconv.Atoi(rest[1]); err != nil {
+	if n < len(f) {
+		return s, fmt.Errorf("stat: %d fields after comm, want at least 20", n)
+	}
+	if s.PPID, err = strconv.Atoi(string(f[1])); err != nil {
 		return s, fmt.Errorf("stat: ppid: %w", err)
 	}
-	if s.Start, err = strconv.ParseUint(rest[19], 10, 64); err != nil {
+	if s.Threads, err = strconv.Atoi(string(f[17])); err != nil {
+		return s, fmt.Errorf("stat: num_threads: %w", err)
+	}
+	if s.Start, err = strconv.ParseUint(string(f[19]), 10, 64); err != nil {
 		return s, fmt.Errorf("stat: starttime: %w", err)
 	}
 	return s, nil
@@ -128,19 +149,52 @@ func ParseCmdline(data []byte) string {
 // ParseNSLink parses the target of a /proc/PID/ns/* or nsfs fd link, such as
 // "net:[4026531840]", into its type and inode.
 func ParseNSLink(s string) (model.NSType, uint64, error) {
-	typ, rest, ok := strings.Cut(s, ":[")
-	if !ok || !strings.HasSuffix(rest, "]") {
-		return "", 0, fmt.Errorf("ns link %q: not type:[inode]", s)
-	}
-	ino, err := strconv.ParseUint(rest[:len(rest)-1], 10, 64)
-	if err != nil {
-		return "", 0, fmt.Errorf("ns link %q: %w", s, err)
-	}
-	t := model.NSType(typ)
-	if !t.Valid() {
-		return "", 0, fmt.Errorf("ns link %q: unknown type", s)
+	t, ino, ok := parseNSLink([]byte(s))
+	if !ok {
+		return "", 0, fmt.Errorf("ns link %q: not a namespace (type:[inode])", s)
 	}
 	return t, ino, nil
+}
+
+// parseNSLink is ParseNSLink without allocation, for the hot path.
+func parseNSLink(b []byte) (model.NSType, uint64, bool) {
+	i := bytes.IndexByte(b, ':')
+	if i < 0 || len(b) < i+4 || b[i+1] != '[' || b[len(b)-1] != ']' {
+		return "", 0, false
+	}
+	var t model.NSType
+	switch string(b[:i]) {
+	case "user":
+		t = model.User
+	case "pid":
+		t = model.PID
+	case "net":
+		t = model.Net
+	case "mnt":
+		t = model.Mnt
+	case "uts":
+		t = model.UTS
+	case "ipc":
+		t = model.IPC
+	case "cgroup":
+		t = model.Cgroup
+	case "time":
+		t = model.Time
+	default:
+		return "", 0, false
+	}
+	var ino uint64
+	digits := b[i+2 : len(b)-1]
+	if len(digits) == 0 || len(digits) > 19 {
+		return "", 0, false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return "", 0, false
+		}
+		ino = ino*10 + uint64(c-'0')
+	}
+	return t, ino, true
 }
 
 // NSMount is one nsfs mount from a mountinfo file: a namespace kept alive by

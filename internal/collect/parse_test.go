@@ -27,8 +27,8 @@ func TestParseStat(t *testing.T) {
 		want    Stat
 		wantErr bool
 	}{
-		{"fixture with parens in comm", string(fixture(t, "4242/stat")), Stat{PID: 4242, Comm: "evil) (name", PPID: 4100, Start: 987654}, false},
-		{"plain", string(fixture(t, "77/stat")), Stat{PID: 77, Comm: "sleep", PPID: 1, Start: 500}, false},
+		{"fixture with parens in comm", string(fixture(t, "4242/stat")), Stat{PID: 4242, Comm: "evil) (name", PPID: 4100, Threads: 1, Start: 987654}, false},
+		{"plain", string(fixture(t, "77/stat")), Stat{PID: 77, Comm: "sleep", PPID: 1, Threads: 1, Start: 500}, false},
 		{"truncated", string(fixture(t, "5000/stat")), Stat{}, true},
 		{"no comm", "12 S 1 2 3", Stat{}, true},
 		{"bad pid", "x (a) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 1 1", Stat{}, true},
@@ -182,7 +182,7 @@ func TestScanFixture(t *testing.T) {
 	for _, g := range snap.Gaps {
 		gaps[g.What] = true
 	}
-	for _, w := range []string{"testdata/proc/5000/stat", "testdata/proc/4242/ns/user", "testdata/proc/77/ns/pid"} {
+	for _, w := range []string{"testdata/proc/5000/stat", "testdata/proc/4242/ns/user", "testdata/proc/77/ns/pid", "testdata/proc/4242/fd/7"} {
 		if !gaps[w] {
 			t.Errorf("no gap for %s", w)
 		}
