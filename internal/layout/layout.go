@@ -6,6 +6,7 @@ import (
 	stdbits "math/bits"
 	"slices"
 	"strconv"
+	"unsafe"
 
 	"github.com/nsweb/nsweb/internal/model"
 )
@@ -40,6 +41,60 @@ import (
 // A nil or empty snapshot gives a Result without nodes. Invalid view or
 // orientation values fall back to Owner and TopDown (see Options.Check).
 func Compute(s *model.Snapshot, opt Options) *Result {
+	var l Layouter
+	return l.Compute(s, opt)
+}
+
+// Layouter computes layouts like Compute but keeps its working memory
+// (about 200 bytes per namespace) from one call to the next, so that a
+// server laying out every new snapshot allocates little besides the
+// Result. The Result never shares memory with the Layouter. A Layouter is
+// not safe for concurrent use; the zero value is ready.
+type Layouter struct {
+	sc scratch
+}
+
+// scratch is the reusable working memory of a layout.
+type scratch struct {
+	ents, ents2       []entry
+	isDir, vis        []bool
+	key, state        []uint8
+	par, table, byKey []int32
+	start, kids, fill []int32
+	nodeOf            []int32
+	refs              []model.NSID
+	dirs              map[model.NSID]int32
+	info              []nodeInfo
+	tn                []tnode
+}
+
+// reuse returns (*buf)[:n] zeroed, growing *buf when it is too small.
+func reuse[T any](buf *[]T, n int) []T {
+	if c := cap(*buf); c < n {
+		if c > 0 {
+			c = n + n/8 // regrowing: leave room for the next snapshot
+		}
+		*buf = make([]T, n, max(n, c))
+	}
+	s := (*buf)[:n]
+	clear(s)
+	return s
+}
+
+// room returns (*buf)[:0] with room for n elements, for appending.
+func room[T any](buf *[]T, n int) []T {
+	if c := cap(*buf); c < n {
+		if c > 0 {
+			c = n + n/8
+		}
+		*buf = make([]T, 0, max(n, c))
+	}
+	return (*buf)[:0]
+}
+
+// Compute lays out one view of a snapshot; see the package function
+// Compute.
+func (l *Layouter) Compute(s *model.Snapshot, opt Options) *Result {
 	view := opt.View
 	if !view.Valid() {
 		view = Owner
@@ -57,7 +112,7 @@ func Compute(s *model.Snapshot, opt Options) *Result {
 	if fold == 0 {
 		fold = DefaultFoldThreshold
 	}
-	b := builder{snap: s, view: view, fold: fold, expanded: opt.Expanded}
+	b := builder{sc: &l.sc, snap: s, view: view, fold: fold, expanded: opt.Expanded}
 	b.collect()
 	b.linkParents()
 	b.breakCycles()
@@ -65,6 +120,11 @@ func Compute(s *model.Snapshot, opt Options) *Result {
 	b.sortChildren()
 	b.buildTree()
 	b.place(orient, res)
+	// Keep the info and arena buffers (grown by append) and drop the
+	// references to this snapshot, which must not outlive the call.
+	l.sc.info, l.sc.tn = b.info[:0], b.t.n[:0]
+	clear(l.sc.ents[:cap(l.sc.ents)])
+	clear(l.sc.ents2[:cap(l.sc.ents2)])
 	return res
 }
 
@@ -106,6 +166,7 @@ type entry struct {
 // by their index in ents (ascending namespace ID), never through maps in
 // the loops that run once per node.
 type builder struct {
+	sc       *scratch
 	snap     *model.Snapshot
 	view     View
 	fold     int
@@ -148,13 +209,13 @@ func (b *builder) collect() {
 	// No dereference here: map order is random, so touching the
 	// namespaces now would miss the cache on every one. After sorting,
 	// they are visited in ID order, which is close to allocation order.
-	ents := make([]entry, 0, len(b.snap.Namespaces))
+	ents := room(&b.sc.ents, len(b.snap.Namespaces))
 	for id, ns := range b.snap.Namespaces {
 		if ns != nil {
 			ents = append(ents, entry{id, ns})
 		}
 	}
-	ents = sortEntries(ents)
+	ents, b.sc.ents2 = sortEntries(ents, b.sc.ents2)
 	if b.view == PIDTree {
 		k := 0
 		for _, e := range ents {
@@ -166,6 +227,7 @@ func (b *builder) collect() {
 		ents = ents[:k]
 	}
 	b.ents = ents
+	b.sc.ents = ents
 }
 
 // overflowKey is the sort key shared by unknown types beyond the first 246
@@ -176,10 +238,10 @@ const overflowKey = dirKey - 1
 // pass over the namespaces and one over their references.
 func (b *builder) linkParents() {
 	n := len(b.ents)
-	b.isDir = make([]bool, n)
-	b.par = make([]int32, n)
-	b.key = make([]uint8, n)
-	refs := make([]model.NSID, n) // the parent (Dirs) or owner (Files) to look up
+	b.isDir = reuse(&b.sc.isDir, n)
+	b.par = reuse(&b.sc.par, n)
+	b.key = reuse(&b.sc.key, n)
+	refs := reuse(&b.sc.refs, n) // the parent (Dirs) or owner (Files) to look up
 	dirType := model.User
 	if b.view == PIDTree {
 		dirType = model.PID
@@ -242,7 +304,7 @@ func (b *builder) dirIndex() func(model.NSID) int32 {
 	}
 	lo, hi := b.ents[0].id, b.ents[n-1].id
 	if hi-lo < model.NSID(4*n+64) {
-		table := make([]int32, hi-lo+1)
+		table := reuse(&b.sc.table, int(hi-lo+1))
 		for i := range table {
 			table[i] = -1
 		}
@@ -258,7 +320,11 @@ func (b *builder) dirIndex() func(model.NSID) int32 {
 			return table[id-lo]
 		}
 	}
-	dirs := make(map[model.NSID]int32)
+	if b.sc.dirs == nil {
+		b.sc.dirs = make(map[model.NSID]int32)
+	}
+	dirs := b.sc.dirs
+	clear(dirs)
 	for i, e := range b.ents {
 		if b.isDir[i] {
 			dirs[e.id] = int32(i)
@@ -281,7 +347,7 @@ func (b *builder) breakCycles() {
 		onPath
 		done
 	)
-	state := make([]uint8, len(b.ents))
+	state := reuse(&b.sc.state, len(b.ents))
 	var path []int32
 	for i := range b.ents {
 		if !b.isDir[i] || state[i] != fresh {
@@ -309,7 +375,7 @@ func (b *builder) breakCycles() {
 // filter marks the namespaces to show: the kept ones and their ancestors.
 func (b *builder) filter(keep func(*model.Namespace) bool) {
 	n := len(b.ents)
-	b.vis = make([]bool, n)
+	b.vis = reuse(&b.sc.vis, n)
 	if keep == nil {
 		for i := range b.vis {
 			b.vis[i] = true
@@ -349,7 +415,7 @@ func (b *builder) sortChildren() {
 	for k := 1; k < len(cnt); k++ {
 		cnt[k] += cnt[k-1]
 	}
-	byKey := make([]int32, shown)
+	byKey := reuse(&b.sc.byKey, shown)
 	for i := range n {
 		if b.vis[i] {
 			k := b.key[i]
@@ -358,15 +424,15 @@ func (b *builder) sortChildren() {
 		}
 	}
 	// Pass 2: by parent slot, stable over key order.
-	start := make([]int32, n+3)
+	start := reuse(&b.sc.start, n+3)
 	for _, i := range byKey {
 		start[b.par[i]+2+1]++
 	}
 	for s := 1; s < len(start); s++ {
 		start[s] += start[s-1]
 	}
-	kids := make([]int32, shown)
-	fill := make([]int32, n+2)
+	kids := reuse(&b.sc.kids, shown)
+	fill := reuse(&b.sc.fill, n+2)
 	copy(fill, start)
 	for _, i := range byKey {
 		s := b.par[i] + 2
@@ -403,12 +469,10 @@ const (
 // memory is read sequentially and the namer's memory works best.
 func (b *builder) buildTree() {
 	est := len(b.kids) + 2
-	b.info = make([]nodeInfo, 0, est)
-	b.t.par = make([]int32, 0, est)
-	b.t.first = make([]int32, 0, est)
-	b.t.nkids = make([]int32, 0, est)
+	b.info = room(&b.sc.info, est)
+	b.t.n = room(&b.sc.tn, est)
 	var text []byte
-	nodeOf := make([]int32, len(b.ents)) // arena node of each namespace, 0 if none
+	nodeOf := reuse(&b.sc.nodeOf, len(b.ents)) // arena node of each namespace, 0 if none
 
 	add := func(in nodeInfo, par int32) int32 {
 		if par >= 0 {
@@ -416,9 +480,7 @@ func (b *builder) buildTree() {
 			b.maxDeep = max(b.maxDeep, in.depth)
 		}
 		b.info = append(b.info, in)
-		b.t.par = append(b.t.par, par)
-		b.t.first = append(b.t.first, 0)
-		b.t.nkids = append(b.t.nkids, 0)
+		b.t.n = append(b.t.n, tnode{par: par})
 		return int32(len(b.info) - 1)
 	}
 	// addText adds a node whose ID starts at idLo and whose label runs from
@@ -502,12 +564,12 @@ func (b *builder) buildTree() {
 			text = append(text, "unknown owner"...)
 			addText(srcUnowned, 0, idLo, labelLo, model.User, 0)
 		}
-		b.t.first[v] = first
-		b.t.nkids[v] = int32(len(b.info)) - first
+		b.t.n[v].first = first
+		b.t.n[v].nkids = int32(len(b.info)) - first
 	}
 
 	// Namespace IDs and labels, in ID order.
-	text = slices.Grow(text, (len(b.info)-1)*40)
+	text = slices.Grow(text, (len(b.info)-1)*64)
 	nm := namer{s: b.snap}
 	for i, e := range b.ents {
 		v := nodeOf[i]
@@ -524,36 +586,49 @@ func (b *builder) buildTree() {
 		in.width = nodeWidth(text[in.labelLo:])
 		in.typ = e.ns.Type
 	}
-	b.text = string(text)
+	// text is never written again: share its bytes instead of copying
+	// them (what strings.Builder does).
+	if len(text) > 0 {
+		b.text = unsafe.String(&text[0], len(text))
+	}
 }
 
 // place runs the tidy tree, assigns layers and writes the result in
 // depth-first pre-order.
 func (b *builder) place(orient Orientation, res *Result) {
-	n := len(b.info)
+	tn := b.t.n
+	n := len(tn)
 	td := orient == TopDown
 	// Breadth extents: widths when top-down, heights when left-right.
-	b.t.ext = make([]float64, n)
-	for i := range b.t.ext {
+	for i := range tn {
 		if td {
-			b.t.ext[i] = b.info[i].width
+			tn[i].ext = b.info[i].width
 		} else {
-			b.t.ext[i] = NodeHeight
+			tn[i].ext = NodeHeight
 		}
 	}
 	b.t.siblingGap, b.t.cousinGap = siblingGap, cousinGap
 	b.t.run()
 
-	// Layer offsets along the depth axis: each depth is as deep as its
-	// largest box. Depth 0 is the virtual root, not drawn.
+	// Layer sizes along the depth axis (each depth is as deep as its
+	// largest box; depth 0 is the virtual root, not drawn) and the
+	// breadth-axis extremes, in one pass.
 	layerSize := make([]float64, b.maxDeep+1)
+	lo, hi := 0.0, 0.0
 	for i := 1; i < n; i++ {
+		in := &b.info[i]
 		sz := NodeHeight
 		if !td {
-			sz = b.info[i].width
+			sz = in.width
 		}
-		if d := b.info[i].depth; sz > layerSize[d] {
-			layerSize[d] = sz
+		layerSize[in.depth] = max(layerSize[in.depth], sz)
+		a := tn[i].prelim - tn[i].ext/2
+		z := tn[i].prelim + tn[i].ext/2
+		if i == 1 || a < lo {
+			lo = a
+		}
+		if i == 1 || z > hi {
+			hi = z
 		}
 	}
 	if !td {
@@ -570,20 +645,9 @@ func (b *builder) place(orient Orientation, res *Result) {
 		off += layerSize[d] + layerGap
 	}
 	depthEnd := off - layerGap + Margin
-
 	// Normalise the breadth axis so the leftmost (topmost) box sits at the
-	// margin.
-	lo, hi := 0.0, 0.0
-	for i := 1; i < n; i++ {
-		a := b.t.pos[i] - b.t.ext[i]/2
-		z := b.t.pos[i] + b.t.ext[i]/2
-		if i == 1 || a < lo {
-			lo = a
-		}
-		if i == 1 || z > hi {
-			hi = z
-		}
-	}
+	// margin: the picture is anchored on its left edge, so growth on the
+	// right moves nothing left of it.
 	shift := Margin - lo
 	breadthEnd := hi + shift + Margin
 	if n == 1 {
@@ -598,21 +662,20 @@ func (b *builder) place(orient Orientation, res *Result) {
 	// Pre-order positions from subtree sizes, both in index order: a
 	// node's first child follows it, each further child follows the
 	// subtree of the one before. The virtual root takes position -1.
-	size := b.t.anc // scratch the tidy walk no longer needs
-	for i := range size {
-		size[i] = 1
+	// thread and anc are scratch once the tidy walk is done.
+	for i := range tn {
+		tn[i].anc = 1 // subtree size
 	}
 	for v := n - 1; v > 0; v-- {
-		size[b.t.par[v]] += size[v]
+		tn[tn[v].par].anc += tn[v].anc
 	}
-	pre := b.t.thread // scratch too
-	pre[0] = -1
+	tn[0].thread = -1 // pre-order position
 	for v := 0; v < n; v++ {
-		f, k := b.t.first[v], b.t.nkids[v]
-		next := pre[v] + 1
+		f, k := tn[v].first, tn[v].nkids
+		next := tn[v].thread + 1
 		for c := f; c < f+k; c++ {
-			pre[c] = next
-			next += size[c]
+			tn[c].thread = next
+			next += tn[c].anc
 		}
 	}
 
@@ -622,7 +685,8 @@ func (b *builder) place(orient Orientation, res *Result) {
 	res.Edges = make([]Edge, 0, n-1)
 	for v := 1; v < n; v++ {
 		in := &b.info[v]
-		nd := &res.Nodes[pre[v]]
+		x := &tn[v]
+		nd := &res.Nodes[x.thread]
 		nd.ID = b.text[in.idLo:in.labelLo]
 		nd.Label = b.text[in.labelLo:in.labelHi]
 		nd.W, nd.H = in.width, NodeHeight
@@ -640,14 +704,14 @@ func (b *builder) place(orient Orientation, res *Result) {
 				nd.Kind = Dir
 			}
 		}
-		centre := b.t.pos[v] + shift
+		centre := x.prelim + shift
 		d := layerOff[in.depth]
 		if td {
 			nd.X, nd.Y = centre-nd.W/2, d
 		} else {
 			nd.X, nd.Y = d, centre-nd.H/2
 		}
-		if p := b.t.par[v]; p > 0 {
+		if p := x.par; p > 0 {
 			pin := &b.info[p]
 			nd.Parent = b.text[pin.idLo:pin.labelLo]
 			res.Edges = append(res.Edges, Edge{From: nd.Parent, To: nd.ID})
@@ -678,10 +742,11 @@ const UnownedID = "unowned"
 // sort over the bits in which the IDs differ: a few linear passes instead
 // of n log n comparisons, which dominated the layout of 60k namespaces.
 // IDs are unique (they are map keys), so stability is not at stake.
-func sortEntries(ents []entry) []entry {
+// buf is scratch of any capacity; both slices are returned, sorted first.
+func sortEntries(ents, buf []entry) (sorted, spare []entry) {
 	if len(ents) < 256 {
 		slices.SortFunc(ents, func(x, y entry) int { return cmp.Compare(x.id, y.id) })
-		return ents
+		return ents, buf
 	}
 	lo, hi := ents[0].id, ents[0].id
 	for _, e := range ents {
@@ -691,7 +756,10 @@ func sortEntries(ents []entry) []entry {
 	const digit = 11
 	const buckets = 1 << digit
 	bits := stdbits.Len64(uint64(hi - lo))
-	src, dst := ents, make([]entry, len(ents))
+	if cap(buf) < len(ents) {
+		buf = make([]entry, len(ents))
+	}
+	src, dst := ents, buf[:len(ents)]
 	var cnt [buckets]int
 	for sh := 0; sh < bits; sh += digit {
 		clear(cnt[:])
@@ -711,5 +779,5 @@ func sortEntries(ents []entry) []entry {
 		}
 		src, dst = dst, src
 	}
-	return src
+	return src, dst
 }

@@ -1,0 +1,42 @@
+package layout
+
+import (
+	"os"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestTiming prints median wall-clock and CPU time per Compute when
+// NSWEB_LAYOUT_TIMING is set. It asserts nothing (speed targets live in
+// BenchmarkCompute); it separates the layout's own cost from the time the
+// process waits for a CPU on a shared machine.
+func TestTiming(t *testing.T) {
+	if os.Getenv("NSWEB_LAYOUT_TIMING") == "" {
+		t.Skip("set NSWEB_LAYOUT_TIMING=1")
+	}
+	for _, c := range []struct {
+		name string
+		f    *forest
+		opt  Options
+	}{
+		{"10k", randomForest(1, 10_000, true), Options{FoldThreshold: -1}},
+		{"60k", randomForest(2, 60_000, true), Options{FoldThreshold: -1}},
+	} {
+		var walls, cpus []time.Duration
+		for range 41 {
+			var r0, r1 syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
+			t0 := time.Now()
+			Compute(c.f.s, c.opt)
+			walls = append(walls, time.Since(t0))
+			syscall.Getrusage(syscall.RUSAGE_SELF, &r1)
+			cpu := time.Duration(r1.Utime.Nano() + r1.Stime.Nano() - r0.Utime.Nano() - r0.Stime.Nano())
+			cpus = append(cpus, cpu)
+		}
+		slices.Sort(walls)
+		slices.Sort(cpus)
+		t.Logf("%s: median wall %v, median process CPU %v (includes GC on the other core)", c.name, walls[20], cpus[20])
+	}
+}
