@@ -1,6 +1,7 @@
 package layout
 
 import (
+	"slices"
 	"strconv"
 	"unicode"
 	"unicode/utf8"
@@ -35,7 +36,15 @@ const (
 // nodeWidth is the box width for a label: a deterministic monospace
 // estimate, never below MinNodeWidth.
 func nodeWidth(label []byte) float64 {
-	w := float64(utf8.RuneCount(label))*CharWidth + 2*NodePadding
+	// Labels are valid UTF-8 (appendClean sees to it), so runes are the
+	// bytes that do not continue a sequence.
+	runes := 0
+	for _, c := range label {
+		if c&0xC0 != 0x80 {
+			runes++
+		}
+	}
+	w := float64(runes)*CharWidth + 2*NodePadding
 	if w < MinNodeWidth {
 		return MinNodeWidth
 	}
@@ -111,7 +120,7 @@ func appendLabel(b []byte, ns *model.Namespace, name string) []byte {
 		}
 	}
 	b = append(b, ' ')
-	b = strconv.AppendUint(b, ns.Inode, 10)
+	b = appendUint(b, ns.Inode)
 	if name != "" {
 		b = append(b, " · "...)
 		b = appendClean(b, name, maxNameRunes)
@@ -215,3 +224,42 @@ func appendThousands(b []byte, n int) []byte {
 	}
 	return b
 }
+
+// appendUint appends the decimal form of v, writing the digits in place
+// instead of through strconv's temporary buffer: labels and IDs carry two
+// numbers per node, and the copy showed in profiles.
+func appendUint(b []byte, v uint64) []byte {
+	n := 1
+	for x := v; x >= 10; x /= 10 {
+		n++
+	}
+	b = slices.Grow(b, n)
+	i := len(b) + n
+	b = b[:i]
+	for v >= 100 {
+		q := v / 100
+		r := v - q*100
+		i -= 2
+		b[i], b[i+1] = digits2[2*r], digits2[2*r+1]
+		v = q
+	}
+	if v >= 10 {
+		i -= 2
+		b[i], b[i+1] = digits2[2*v], digits2[2*v+1]
+	} else {
+		i--
+		b[i] = byte('0' + v)
+	}
+	return b
+}
+
+const digits2 = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"

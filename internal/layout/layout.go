@@ -540,7 +540,7 @@ func (b *builder) buildTree() {
 					text = append(text, UnownedID...)
 				} else {
 					text = append(text, "ns:"...)
-					text = strconv.AppendUint(text, uint64(b.ents[slot-2].id), 10)
+					text = appendUint(text, uint64(b.ents[slot-2].id))
 				}
 				text = append(text, ':')
 				text = append(text, t...)
@@ -579,7 +579,7 @@ func (b *builder) buildTree() {
 		in := &b.info[v]
 		in.idLo = int32(len(text))
 		text = append(text, "ns:"...)
-		text = strconv.AppendUint(text, uint64(e.id), 10)
+		text = appendUint(text, uint64(e.id))
 		in.labelLo = int32(len(text))
 		text = appendLabel(text, e.ns, nm.name(e.ns))
 		in.labelHi = int32(len(text))
