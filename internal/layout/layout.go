@@ -6,6 +6,7 @@ import (
 	stdbits "math/bits"
 	"slices"
 	"strconv"
+	"sync"
 	"unsafe"
 
 	"github.com/nsweb/nsweb/internal/model"
@@ -185,9 +186,12 @@ type builder struct {
 	kids     []int32
 
 	// The tidy arena and, per arena node, what it shows.
+	workers int
 	t       tidy
 	info    []nodeInfo
-	text    string // all node IDs and labels
+	// texts hold all node IDs and labels: texts[0] those of groups and
+	// the unowned node, the others those of namespaces, one per worker.
+	texts   [1 + maxWorkers]string
 	maxDeep int32
 }
 
@@ -200,6 +204,33 @@ type nodeInfo struct {
 	labelHi, count int32
 	width          float64
 	typ            model.NSType
+	text           uint8 // index into builder.texts
+}
+
+// maxWorkers is how many goroutines write labels and result nodes when the
+// view is large (parallelMin nodes or more): the machine nsweb was built
+// for has two cores. Below that the work is done in the calling goroutine.
+const (
+	maxWorkers  = 2
+	parallelMin = 16384
+)
+
+// span splits [0, n) into part i of parts.
+func span(n, i, parts int) (lo, hi int) {
+	return n * i / parts, n * (i + 1) / parts
+}
+
+// parallel runs f(i) for i in [0, parts), in goroutines when parts > 1.
+func parallel(parts int, f func(i int)) {
+	if parts == 1 {
+		f(0)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Go(func() { f(i) })
+	}
+	wg.Wait()
 }
 
 // dirKey is the sort key of Dirs among siblings: after every file type.
@@ -568,29 +599,43 @@ func (b *builder) buildTree() {
 		b.t.n[v].nkids = int32(len(b.info)) - first
 	}
 
-	// Namespace IDs and labels, in ID order.
-	text = slices.Grow(text, (len(b.info)-1)*64)
-	nm := namer{s: b.snap}
-	for i, e := range b.ents {
-		v := nodeOf[i]
-		if v == 0 {
-			continue
-		}
-		in := &b.info[v]
-		in.idLo = int32(len(text))
-		text = append(text, "ns:"...)
-		text = appendUint(text, uint64(e.id))
-		in.labelLo = int32(len(text))
-		text = appendLabel(text, e.ns, nm.name(e.ns))
-		in.labelHi = int32(len(text))
-		in.width = nodeWidth(text[in.labelLo:])
-		in.typ = e.ns.Type
-	}
-	// text is never written again: share its bytes instead of copying
-	// them (what strings.Builder does).
 	if len(text) > 0 {
-		b.text = unsafe.String(&text[0], len(text))
+		// text is never written again: share its bytes instead of
+		// copying them (what strings.Builder does).
+		b.texts[0] = unsafe.String(&text[0], len(text))
 	}
+
+	// Namespace IDs and labels, in ID order: each worker takes a range of
+	// IDs and writes into its own buffer.
+	b.workers = 1
+	if len(b.info) >= parallelMin {
+		b.workers = maxWorkers
+	}
+	parallel(b.workers, func(w int) {
+		lo, hi := span(len(b.ents), w, b.workers)
+		text := make([]byte, 0, (len(b.info)/b.workers+1)*48)
+		nm := namer{s: b.snap}
+		for i := lo; i < hi; i++ {
+			v := nodeOf[i]
+			if v == 0 {
+				continue
+			}
+			e := b.ents[i]
+			in := &b.info[v]
+			in.text = uint8(w + 1)
+			in.idLo = int32(len(text))
+			text = append(text, "ns:"...)
+			text = appendUint(text, uint64(e.id))
+			in.labelLo = int32(len(text))
+			text = appendLabel(text, e.ns, nm.name(e.ns))
+			in.labelHi = int32(len(text))
+			in.width = nodeWidth(text[in.labelLo:])
+			in.typ = e.ns.Type
+		}
+		if len(text) > 0 {
+			b.texts[w+1] = unsafe.String(&text[0], len(text))
+		}
+	})
 }
 
 // place runs the tidy tree, assigns layers and writes the result in
@@ -680,15 +725,28 @@ func (b *builder) place(orient Orientation, res *Result) {
 	}
 
 	// Nodes are written at their pre-order position while the arena is
-	// read in index order; edges come in breadth-first order.
+	// read in index order; edges come in breadth-first order. The roots
+	// are nodes 1..roots and have no edge, so node v > roots has edge
+	// v-1-roots, and workers can take ranges of nodes.
+	roots := int(tn[0].nkids)
 	res.Nodes = make([]Node, n-1)
-	res.Edges = make([]Edge, 0, n-1)
-	for v := 1; v < n; v++ {
+	res.Edges = make([]Edge, n-1-roots)
+	parallel(b.workers, func(w int) {
+		lo, hi := span(n-1, w, b.workers)
+		b.output(res, lo+1, hi+1, roots, shift, layerOff, td)
+	})
+}
+
+// output writes nodes [lo, hi) of the arena into res.
+func (b *builder) output(res *Result, lo, hi, roots int, shift float64, layerOff []float64, td bool) {
+	tn := b.t.n
+	for v := lo; v < hi; v++ {
 		in := &b.info[v]
 		x := &tn[v]
 		nd := &res.Nodes[x.thread]
-		nd.ID = b.text[in.idLo:in.labelLo]
-		nd.Label = b.text[in.labelLo:in.labelHi]
+		txt := b.texts[in.text]
+		nd.ID = txt[in.idLo:in.labelLo]
+		nd.Label = txt[in.labelLo:in.labelHi]
 		nd.W, nd.H = in.width, NodeHeight
 		nd.Type = in.typ
 		switch s := in.src; {
@@ -713,8 +771,8 @@ func (b *builder) place(orient Orientation, res *Result) {
 		}
 		if p := x.par; p > 0 {
 			pin := &b.info[p]
-			nd.Parent = b.text[pin.idLo:pin.labelLo]
-			res.Edges = append(res.Edges, Edge{From: nd.Parent, To: nd.ID})
+			nd.Parent = b.texts[pin.text][pin.idLo:pin.labelLo]
+			res.Edges[v-1-roots] = Edge{From: nd.Parent, To: nd.ID}
 		}
 	}
 }
