@@ -42,8 +42,7 @@ import (
 // A nil or empty snapshot gives a Result without nodes. Invalid view or
 // orientation values fall back to Owner and TopDown (see Options.Check).
 func Compute(s *model.Snapshot, opt Options) *Result {
-	var l Layouter
-	return l.Compute(s, opt)
+	return compute(&scratch{}, s, opt, false)
 }
 
 // Layouter computes layouts like Compute but keeps its working memory
@@ -76,6 +75,7 @@ func reuse[T any](buf *[]T, n int) []T {
 			c = n + n/8 // regrowing: leave room for the next snapshot
 		}
 		*buf = make([]T, n, max(n, c))
+		return *buf // already zero
 	}
 	s := (*buf)[:n]
 	clear(s)
@@ -96,6 +96,12 @@ func room[T any](buf *[]T, n int) []T {
 // Compute lays out one view of a snapshot; see the package function
 // Compute.
 func (l *Layouter) Compute(s *model.Snapshot, opt Options) *Result {
+	return compute(&l.sc, s, opt, true)
+}
+
+// compute is Compute with working memory sc, which it keeps for the next
+// call if keep is set.
+func compute(sc *scratch, s *model.Snapshot, opt Options, keep bool) *Result {
 	view := opt.View
 	if !view.Valid() {
 		view = Owner
@@ -113,7 +119,7 @@ func (l *Layouter) Compute(s *model.Snapshot, opt Options) *Result {
 	if fold == 0 {
 		fold = DefaultFoldThreshold
 	}
-	b := builder{sc: &l.sc, snap: s, view: view, fold: fold, expanded: opt.Expanded}
+	b := builder{sc: sc, snap: s, view: view, fold: fold, expanded: opt.Expanded}
 	b.collect()
 	b.linkParents()
 	b.breakCycles()
@@ -121,11 +127,14 @@ func (l *Layouter) Compute(s *model.Snapshot, opt Options) *Result {
 	b.sortChildren()
 	b.buildTree()
 	b.place(orient, res)
-	// Keep the info and arena buffers (grown by append) and drop the
-	// references to this snapshot, which must not outlive the call.
-	l.sc.info, l.sc.tn = b.info[:0], b.t.n[:0]
-	clear(l.sc.ents[:cap(l.sc.ents)])
-	clear(l.sc.ents2[:cap(l.sc.ents2)])
+	if keep {
+		// Keep the info and arena buffers (grown by append) and drop
+		// the references to this snapshot, which must not outlive the
+		// call.
+		sc.info, sc.tn = b.info[:0], b.t.n[:0]
+		clear(sc.ents[:cap(sc.ents)])
+		clear(sc.ents2[:cap(sc.ents2)])
+	}
 	return res
 }
 
