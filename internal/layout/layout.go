@@ -188,6 +188,8 @@ type builder struct {
 	key   []uint8 // sibling sort key: file type rank, dirs last
 	vis   []bool  // shown (kept or an ancestor of a kept one)
 	unown bool    // some shown namespace lacks an owner
+	// unknown lists the namespace types model does not know, sorted.
+	unknown []model.NSType
 
 	// children of each parent slot, sorted; slot 0 = unowned, 1 = roots,
 	// 2+i = namespace i.
@@ -212,8 +214,9 @@ type nodeInfo struct {
 	idLo, labelLo  int32 // ID is text[idLo:labelLo], label text[labelLo:labelHi]
 	labelHi, count int32
 	width          float64
-	typ            model.NSType
-	text           uint8 // index into builder.texts
+	text           uint8  // index into builder.texts
+	typ            uint32 // namespace type, see builder.typeCode
+	// No pointers: the garbage collector need not scan this array.
 }
 
 // maxWorkers is how many goroutines write labels and result nodes when the
@@ -270,6 +273,47 @@ func (b *builder) collect() {
 	b.sc.ents = ents
 }
 
+// typeCode numbers a namespace type for nodeInfo: the index in
+// model.Types, or len(model.Types) plus the index in b.unknown.
+func (b *builder) typeCode(t model.NSType) uint32 {
+	if r := rank(t); r < len(model.Types) {
+		return uint32(r)
+	}
+	k, _ := slices.BinarySearch(b.unknown, t)
+	return uint32(len(model.Types) + k)
+}
+
+// rank is model.NSType.Rank as a switch, for the loops that run per node.
+func rank(t model.NSType) int {
+	switch t {
+	case model.User:
+		return 0
+	case model.PID:
+		return 1
+	case model.Net:
+		return 2
+	case model.Mnt:
+		return 3
+	case model.UTS:
+		return 4
+	case model.IPC:
+		return 5
+	case model.Cgroup:
+		return 6
+	case model.Time:
+		return 7
+	}
+	return len(model.Types)
+}
+
+// typeName is the type a typeCode stands for.
+func (b *builder) typeName(c uint32) model.NSType {
+	if int(c) < len(model.Types) {
+		return model.Types[c]
+	}
+	return b.unknown[int(c)-len(model.Types)]
+}
+
 // overflowKey is the sort key shared by unknown types beyond the first 246
 // (only absurd input has so many); runs under it also compare type names.
 const overflowKey = dirKey - 1
@@ -303,7 +347,7 @@ func (b *builder) linkParents() {
 			continue
 		}
 		refs[i] = ns.Owner
-		if r := ns.Type.Rank(); r < len(model.Types) {
+		if r := rank(ns.Type); r < len(model.Types) {
 			b.key[i] = uint8(r)
 		} else {
 			unknown = append(unknown, ns.Type)
@@ -314,8 +358,9 @@ func (b *builder) linkParents() {
 		// forms one run.
 		slices.Sort(unknown)
 		unknown = slices.Compact(unknown)
+		b.unknown = unknown
 		for i, e := range b.ents {
-			if !b.isDir[i] && e.ns.Type.Rank() >= len(model.Types) {
+			if !b.isDir[i] && rank(e.ns.Type) >= len(model.Types) {
 				k, _ := slices.BinarySearch(unknown, e.ns.Type)
 				b.key[i] = uint8(min(len(model.Types)+k, overflowKey))
 			}
@@ -527,7 +572,7 @@ func (b *builder) buildTree() {
 	// labelLo to the end of text.
 	addText := func(src, par int32, idLo, labelLo int, t model.NSType, count int) {
 		add(nodeInfo{src: src, idLo: int32(idLo), labelLo: int32(labelLo), labelHi: int32(len(text)),
-			count: int32(count), width: nodeWidth(text[labelLo:]), typ: t}, par)
+			count: int32(count), width: nodeWidth(text[labelLo:]), typ: b.typeCode(t)}, par)
 	}
 	addNS := func(i, par int32) {
 		nodeOf[i] = add(nodeInfo{src: i}, par)
@@ -639,7 +684,7 @@ func (b *builder) buildTree() {
 			text = appendLabel(text, e.ns, nm.name(e.ns))
 			in.labelHi = int32(len(text))
 			in.width = nodeWidth(text[in.labelLo:])
-			in.typ = e.ns.Type
+			in.typ = b.typeCode(e.ns.Type)
 		}
 		if len(text) > 0 {
 			b.texts[w+1] = unsafe.String(&text[0], len(text))
@@ -757,7 +802,7 @@ func (b *builder) output(res *Result, lo, hi, roots int, shift float64, layerOff
 		nd.ID = txt[in.idLo:in.labelLo]
 		nd.Label = txt[in.labelLo:in.labelHi]
 		nd.W, nd.H = in.width, NodeHeight
-		nd.Type = in.typ
+		nd.Type = b.typeName(in.typ)
 		switch s := in.src; {
 		case s == srcUnowned:
 			nd.Kind = Dir

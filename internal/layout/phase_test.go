@@ -4,6 +4,8 @@ import (
 	"testing"
 )
 
+// BenchmarkPhases times the builder's phases one by one on a 60k forest,
+// to show where a layout spends its time.
 func BenchmarkPhases(b *testing.B) {
 	f := randomForest(2, 60_000, true)
 	mk := func() *builder {
