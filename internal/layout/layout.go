@@ -66,6 +66,7 @@ type scratch struct {
 	dirs              map[model.NSID]int32
 	info              []nodeInfo
 	tn                []tnode
+	serial            bool // one worker whatever the size (for tests)
 }
 
 // reuse returns (*buf)[:n] zeroed, growing *buf when it is too small.
@@ -662,7 +663,7 @@ func (b *builder) buildTree() {
 	// Namespace IDs and labels, in ID order: each worker takes a range of
 	// IDs and writes into its own buffer.
 	b.workers = 1
-	if len(b.info) >= parallelMin {
+	if len(b.info) >= parallelMin && !b.sc.serial {
 		b.workers = maxWorkers
 	}
 	parallel(b.workers, func(w int) {
