@@ -67,6 +67,7 @@ type scratch struct {
 	info              []nodeInfo
 	tn                []tnode
 	serial            bool // one worker whatever the size (for tests)
+	forceParallel     bool // all workers whatever the size (for tests)
 }
 
 // reuse returns (*buf)[:n] zeroed, growing *buf when it is too small.
@@ -222,10 +223,12 @@ type nodeInfo struct {
 
 // maxWorkers is how many goroutines write labels and result nodes when the
 // view is large (parallelMin nodes or more): the machine nsweb was built
-// for has two cores. Below that the work is done in the calling goroutine.
+// for has two cores, and on it two workers beat one at 10k nodes
+// (TestABWorkers: 9.9 against 12.2 ms, loaded machine). Below parallelMin
+// the work is done in the calling goroutine.
 const (
 	maxWorkers  = 2
-	parallelMin = 16384
+	parallelMin = 4096
 )
 
 // span splits [0, n) into part i of parts.
@@ -249,6 +252,7 @@ func parallel(parts int, f func(i int)) {
 // dirKey is the sort key of Dirs among siblings: after every file type.
 const dirKey = 255
 
+// collect lists the snapshot's namespaces of the view in ID order.
 func (b *builder) collect() {
 	// No dereference here: map order is random, so touching the
 	// namespaces now would miss the cache on every one. After sorting,
@@ -663,7 +667,7 @@ func (b *builder) buildTree() {
 	// Namespace IDs and labels, in ID order: each worker takes a range of
 	// IDs and writes into its own buffer.
 	b.workers = 1
-	if len(b.info) >= parallelMin && !b.sc.serial {
+	if (len(b.info) >= parallelMin || b.sc.forceParallel) && !b.sc.serial {
 		b.workers = maxWorkers
 	}
 	parallel(b.workers, func(w int) {
