@@ -384,7 +384,7 @@ func (b *builder) linkParents() {
 }
 
 // dirIndex returns a lookup from namespace ID to the index of the Dir with
-// that ID, or -1. IDs are usually dense (a creation counter), so a table
+// that ID, or -1 (always for 0, which means "none" in Parent and Owner). IDs are usually dense (a creation counter), so a table
 // over the ID range is used when it is at most four times the namespace
 // count; a map otherwise.
 func (b *builder) dirIndex() func(model.NSID) int32 {
@@ -404,7 +404,7 @@ func (b *builder) dirIndex() func(model.NSID) int32 {
 			}
 		}
 		return func(id model.NSID) int32 {
-			if id < lo || id > hi {
+			if id < lo || id > hi || id == 0 {
 				return -1
 			}
 			return table[id-lo]
@@ -421,7 +421,7 @@ func (b *builder) dirIndex() func(model.NSID) int32 {
 		}
 	}
 	return func(id model.NSID) int32 {
-		if j, ok := dirs[id]; ok {
+		if j, ok := dirs[id]; ok && id != 0 {
 			return j
 		}
 		return -1
