@@ -217,7 +217,9 @@ type nodeInfo struct {
 	labelHi, count int32
 	width          float64
 	text           uint8  // index into builder.texts
+	dir            bool   // a Dir namespace
 	typ            uint32 // namespace type, see builder.typeCode
+	ns             model.NSID
 	// No pointers: the garbage collector need not scan this array.
 }
 
@@ -690,6 +692,7 @@ func (b *builder) buildTree() {
 			in.labelHi = int32(len(text))
 			in.width = nodeWidth(text[in.labelLo:])
 			in.typ = b.typeCode(e.ns.Type)
+			in.ns, in.dir = e.id, b.isDir[i]
 		}
 		if len(text) > 0 {
 			b.texts[w+1] = unsafe.String(&text[0], len(text))
@@ -815,9 +818,9 @@ func (b *builder) output(res *Result, lo, hi, roots int, shift float64, layerOff
 			nd.Kind = Group
 			nd.Count = int(in.count)
 		default:
-			nd.NS = b.ents[s].id
+			nd.NS = in.ns
 			nd.Kind = File
-			if b.isDir[s] {
+			if in.dir {
 				nd.Kind = Dir
 			}
 		}
