@@ -5,7 +5,6 @@ import (
 	"math"
 	stdbits "math/bits"
 	"slices"
-	"strconv"
 	"sync"
 	"unsafe"
 
@@ -138,28 +137,6 @@ func compute(sc *scratch, s *model.Snapshot, opt Options, keep bool) *Result {
 		clear(sc.ents2[:cap(sc.ents2)])
 	}
 	return res
-}
-
-// Check reports, as an error a request handler can return, whether the
-// options name a view and orientation the layout knows. Compute itself
-// falls back to defaults instead of failing.
-func (o Options) Check() error {
-	if o.View != "" && !o.View.Valid() {
-		return &OptionError{Field: "view", Value: string(o.View)}
-	}
-	if o.Orientation != "" && o.Orientation != TopDown && o.Orientation != LeftRight {
-		return &OptionError{Field: "orientation", Value: string(o.Orientation)}
-	}
-	return nil
-}
-
-// OptionError says which option had a value the layout does not know.
-type OptionError struct {
-	Field, Value string
-}
-
-func (e *OptionError) Error() string {
-	return "layout: unknown " + e.Field + " " + strconv.Quote(e.Value)
 }
 
 // Parent markers in builder.par besides namespace indices.
@@ -838,25 +815,6 @@ func (b *builder) output(res *Result, lo, hi, roots int, shift float64, layerOff
 		}
 	}
 }
-
-// NodeID is the ID of the node that shows namespace id: "ns:<decimal ID>".
-// It is built on the never-reused namespace ID, not the inode, so a client
-// can keep state per node across snapshots.
-func NodeID(id model.NSID) string {
-	return "ns:" + strconv.FormatUint(uint64(id), 10)
-}
-
-// GroupID is the ID of the group node that folds the files of type t under
-// the node with ID parent, e.g. "grp:ns:5:net". It depends only on parent and
-// type, so a client can name a group in Options.Expanded before and after
-// its count changes.
-func GroupID(parent string, t model.NSType) string {
-	return "grp:" + parent + ":" + string(t)
-}
-
-// UnownedID is the ID of the synthetic root Dir that holds the namespaces
-// whose owning user namespace is unknown.
-const UnownedID = "unowned"
 
 // sortEntries sorts by namespace ID with a least-significant-digit radix
 // sort over the bits in which the IDs differ: a few linear passes instead
