@@ -5,7 +5,6 @@ import (
 	"math"
 	stdbits "math/bits"
 	"slices"
-	"sync"
 	"unsafe"
 
 	"github.com/nsweb/nsweb/internal/model"
@@ -19,8 +18,9 @@ import (
 // snapshot (normally s.Root, placed first). A user namespace is a Dir node;
 // its children are the user namespaces whose Parent it is (Dirs) and every
 // other namespace it owns (Files). Namespaces whose owner is 0 or not a user
-// namespace of the snapshot go under a synthetic root Dir with ID UnownedID,
-// after all other roots, so nothing is dropped. A cycle of parents (which
+// namespace of the snapshot go under a synthetic root Dir with ID UnownedID
+// (Type user, NS 0, label "unknown owner"), after all other roots, so
+// nothing is dropped. A cycle of parents (which
 // only malformed input can have) is cut at its lowest namespace ID, which
 // becomes a root.
 //
@@ -37,6 +37,16 @@ import (
 // More than FoldThreshold sibling Files of one type fold into one Group node
 // with ID GroupID(parent, type), unless Expanded names it. Keep filters
 // namespaces before folding; the ancestors of a kept namespace are shown.
+//
+// Geometry: boxes are NodeHeight high and as wide as their label needs
+// (CharWidth per rune plus NodePadding on each side, at least MinNodeWidth).
+// Top-down, depth runs along y and every layer is as high as a box;
+// left-right, depth runs along x and a layer is as wide as its widest box,
+// rounded up to 56 px. The picture has a Margin on every side; the
+// leftmost (topmost) box touches it, so that a new subtree at the right end
+// of the root's children moves no existing box but the root. Equal inputs
+// give bit-identical output: the same floating-point operations run in the
+// same order.
 //
 // A nil or empty snapshot gives a Result without nodes. Invalid view or
 // orientation values fall back to Owner and TopDown (see Options.Check).
@@ -65,8 +75,6 @@ type scratch struct {
 	dirs              map[model.NSID]int32
 	info              []nodeInfo
 	tn                []tnode
-	serial            bool // one worker whatever the size (for tests)
-	forceParallel     bool // all workers whatever the size (for tests)
 }
 
 // reuse returns (*buf)[:n] zeroed, growing *buf when it is too small.
@@ -176,12 +184,11 @@ type builder struct {
 	kids     []int32
 
 	// The tidy arena and, per arena node, what it shows.
-	workers int
-	t       tidy
-	info    []nodeInfo
+	t    tidy
+	info []nodeInfo
 	// texts hold all node IDs and labels: texts[0] those of groups and
-	// the unowned node, the others those of namespaces, one per worker.
-	texts   [1 + maxWorkers]string
+	// the unowned node, texts[1] those of namespaces.
+	texts   [2]string
 	maxDeep int32
 }
 
@@ -198,34 +205,6 @@ type nodeInfo struct {
 	typ            uint32 // namespace type, see builder.typeCode
 	ns             model.NSID
 	// No pointers: the garbage collector need not scan this array.
-}
-
-// maxWorkers is how many goroutines write labels and result nodes when the
-// view is large (parallelMin nodes or more): the machine nsweb was built
-// for has two cores, and on it two workers beat one at 10k nodes
-// (TestABWorkers: 9.9 against 12.2 ms, loaded machine). Below parallelMin
-// the work is done in the calling goroutine.
-const (
-	maxWorkers  = 2
-	parallelMin = 4096
-)
-
-// span splits [0, n) into part i of parts.
-func span(n, i, parts int) (lo, hi int) {
-	return n * i / parts, n * (i + 1) / parts
-}
-
-// parallel runs f(i) for i in [0, parts), in goroutines when parts > 1.
-func parallel(parts int, f func(i int)) {
-	if parts == 1 {
-		f(0)
-		return
-	}
-	var wg sync.WaitGroup
-	for i := range parts {
-		wg.Go(func() { f(i) })
-	}
-	wg.Wait()
 }
 
 // dirKey is the sort key of Dirs among siblings: after every file type.
@@ -643,38 +622,29 @@ func (b *builder) buildTree() {
 		b.texts[0] = unsafe.String(&text[0], len(text))
 	}
 
-	// Namespace IDs and labels, in ID order: each worker takes a range of
-	// IDs and writes into its own buffer.
-	b.workers = 1
-	if (len(b.info) >= parallelMin || b.sc.forceParallel) && !b.sc.serial {
-		b.workers = maxWorkers
+	// Namespace IDs and labels, in ID order.
+	text = make([]byte, 0, len(b.info)*40)
+	nm := namer{s: b.snap}
+	for i, e := range b.ents {
+		v := nodeOf[i]
+		if v == 0 {
+			continue
+		}
+		in := &b.info[v]
+		in.text = 1
+		in.idLo = int32(len(text))
+		text = append(text, "ns:"...)
+		text = appendUint(text, uint64(e.id))
+		in.labelLo = int32(len(text))
+		text = appendLabel(text, e.ns, nm.name(e.ns))
+		in.labelHi = int32(len(text))
+		in.width = nodeWidth(text[in.labelLo:])
+		in.typ = b.typeCode(e.ns.Type)
+		in.ns, in.dir = e.id, b.isDir[i]
 	}
-	parallel(b.workers, func(w int) {
-		lo, hi := span(len(b.ents), w, b.workers)
-		text := make([]byte, 0, (len(b.info)/b.workers+1)*48)
-		nm := namer{s: b.snap}
-		for i := lo; i < hi; i++ {
-			v := nodeOf[i]
-			if v == 0 {
-				continue
-			}
-			e := b.ents[i]
-			in := &b.info[v]
-			in.text = uint8(w + 1)
-			in.idLo = int32(len(text))
-			text = append(text, "ns:"...)
-			text = appendUint(text, uint64(e.id))
-			in.labelLo = int32(len(text))
-			text = appendLabel(text, e.ns, nm.name(e.ns))
-			in.labelHi = int32(len(text))
-			in.width = nodeWidth(text[in.labelLo:])
-			in.typ = b.typeCode(e.ns.Type)
-			in.ns, in.dir = e.id, b.isDir[i]
-		}
-		if len(text) > 0 {
-			b.texts[w+1] = unsafe.String(&text[0], len(text))
-		}
-	})
+	if len(text) > 0 {
+		b.texts[1] = unsafe.String(&text[0], len(text))
+	}
 }
 
 // place runs the tidy tree, assigns layers and writes the result in
@@ -766,20 +736,11 @@ func (b *builder) place(orient Orientation, res *Result) {
 	// Nodes are written at their pre-order position while the arena is
 	// read in index order; edges come in breadth-first order. The roots
 	// are nodes 1..roots and have no edge, so node v > roots has edge
-	// v-1-roots, and workers can take ranges of nodes.
+	// v-1-roots.
 	roots := int(tn[0].nkids)
 	res.Nodes = make([]Node, n-1)
 	res.Edges = make([]Edge, n-1-roots)
-	parallel(b.workers, func(w int) {
-		lo, hi := span(n-1, w, b.workers)
-		b.output(res, lo+1, hi+1, roots, shift, layerOff, td)
-	})
-}
-
-// output writes nodes [lo, hi) of the arena into res.
-func (b *builder) output(res *Result, lo, hi, roots int, shift float64, layerOff []float64, td bool) {
-	tn := b.t.n
-	for v := lo; v < hi; v++ {
+	for v := 1; v < n; v++ {
 		in := &b.info[v]
 		x := &tn[v]
 		nd := &res.Nodes[x.thread]

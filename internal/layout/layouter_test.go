@@ -35,20 +35,3 @@ func TestLayouterReuse(t *testing.T) {
 		}
 	}
 }
-
-// TestWorkersMatchSerial: the two-worker path for large views gives the
-// same result as one worker.
-func TestWorkersMatchSerial(t *testing.T) {
-	f := randomForest(11, parallelMin+5000, true)
-	serial := Layouter{sc: scratch{serial: true}}
-	for _, o := range []Orientation{TopDown, LeftRight} {
-		opt := Options{FoldThreshold: -1, Orientation: o}
-		a := Compute(f.s, opt)
-		if len(a.Nodes) < parallelMin {
-			t.Fatalf("only %d nodes: the parallel path is not taken", len(a.Nodes))
-		}
-		if b := serial.Compute(f.s, opt); !reflect.DeepEqual(a, b) {
-			t.Fatalf("%s: parallel and serial layouts differ", o)
-		}
-	}
-}

@@ -78,9 +78,12 @@ func (o Options) Check() error {
 
 // OptionError says which option had a value the layout does not know.
 type OptionError struct {
-	Field, Value string
+	Field string // "view" or "orientation"
+	Value string // the value given
 }
 
+// Error names the option and quotes the value, so that a bad query string is
+// visible in the message as sent.
 func (e *OptionError) Error() string {
 	return "layout: unknown " + e.Field + " " + strconv.Quote(e.Value)
 }
