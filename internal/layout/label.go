@@ -36,19 +36,24 @@ const (
 // nodeWidth is the box width for a label: a deterministic monospace
 // estimate, never below MinNodeWidth.
 func nodeWidth(label []byte) float64 {
-	// Labels are valid UTF-8 (appendClean sees to it), so runes are the
-	// bytes that do not continue a sequence.
-	runes := 0
-	for _, c := range label {
+	return widthFor(runeCount(label))
+}
+
+// widthFor is the box width for a label of n runes.
+func widthFor(n int) float64 {
+	return max(float64(n)*CharWidth+2*NodePadding, MinNodeWidth)
+}
+
+// runeCount counts the runes of b, which is valid UTF-8 (appendClean sees
+// to it), as the bytes that do not continue a sequence.
+func runeCount(b []byte) int {
+	n := 0
+	for _, c := range b {
 		if c&0xC0 != 0x80 {
-			runes++
+			n++
 		}
 	}
-	w := float64(runes)*CharWidth + 2*NodePadding
-	if w < MinNodeWidth {
-		return MinNodeWidth
-	}
-	return w
+	return n
 }
 
 // appendClean appends s without control and invisible formatting characters
@@ -108,24 +113,36 @@ func hasVisibleAfter(s string) bool {
 
 // appendLabel appends what a namespace is: its type, its inode (the number
 // lsns and /proc show) and, where known, the name a person recognises it by
-// (see namer), e.g. "net 4026532001 · nginx".
-func appendLabel(b []byte, ns *model.Namespace, name string) []byte {
+// (see namer), e.g. "net 4026532001 · nginx". It also returns the label's
+// length in runes, counted on the way for the common plain-ASCII parts.
+func appendLabel(b []byte, ns *model.Namespace, name string) ([]byte, int) {
+	start := len(b)
+	runes := 0
 	if ns.Type.Valid() {
 		b = append(b, ns.Type...)
+		runes = len(ns.Type)
 	} else {
-		start := len(b)
 		b = appendClean(b, string(ns.Type), maxTypeRunes)
 		if len(b) == start {
 			b = append(b, '?')
 		}
+		runes = runeCount(b[start:])
 	}
 	b = append(b, ' ')
+	n := len(b)
 	b = appendUint(b, ns.Inode)
+	runes += 1 + len(b) - n
 	if name != "" {
 		b = append(b, " · "...)
+		n = len(b)
 		b = appendClean(b, name, maxNameRunes)
+		if len(b)-n == len(name) && printableASCII(name) {
+			runes += 3 + len(name)
+		} else {
+			runes += 3 + runeCount(b[n:])
+		}
 	}
-	return b
+	return b, runes
 }
 
 // namer picks the most recognisable name for a namespace: the container

@@ -636,9 +636,10 @@ func (b *builder) buildTree() {
 		text = append(text, "ns:"...)
 		text = appendUint(text, uint64(e.id))
 		in.labelLo = int32(len(text))
-		text = appendLabel(text, e.ns, nm.name(e.ns))
+		var runes int
+		text, runes = appendLabel(text, e.ns, nm.name(e.ns))
 		in.labelHi = int32(len(text))
-		in.width = nodeWidth(text[in.labelLo:])
+		in.width = widthFor(runes)
 		in.typ = b.typeCode(e.ns.Type)
 		in.ns, in.dir = e.id, b.isDir[i]
 	}

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/nsweb/nsweb/internal/model"
 )
@@ -296,9 +297,12 @@ func TestLabels(t *testing.T) {
 	}
 	for _, c := range cases {
 		nm := namer{s: s}
-		got := string(appendLabel(nil, &c.ns, nm.name(&c.ns)))
-		if got != c.want {
+		b, runes := appendLabel(nil, &c.ns, nm.name(&c.ns))
+		if got := string(b); got != c.want {
 			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+		if want := utf8.RuneCountInString(c.want); runes != want {
+			t.Errorf("%s: %d runes, want %d", c.name, runes, want)
 		}
 	}
 	// The namer's memory must not leak one namespace's name into another.
