@@ -128,7 +128,7 @@ func compute(sc *scratch, s *model.Snapshot, opt Options, keep bool) *Result {
 	if fold == 0 {
 		fold = DefaultFoldThreshold
 	}
-	b := builder{sc: sc, snap: s, view: view, fold: fold, expanded: opt.Expanded}
+	b := builder{sc: sc, snap: s, view: view, fold: fold, expanded: opt.Expanded, td: orient == TopDown}
 	b.collect()
 	b.linkParents()
 	b.breakCycles()
@@ -184,8 +184,10 @@ type builder struct {
 	kids     []int32
 
 	// The tidy arena and, per arena node, what it shows.
-	t    tidy
-	info []nodeInfo
+	td         bool      // top-down: breadth extents are widths
+	layerWidth []float64 // widest box per depth
+	t          tidy
+	info       []nodeInfo
 	// texts hold all node IDs and labels: texts[0] those of groups and
 	// the unowned node, texts[1] those of namespaces.
 	texts   [2]string
@@ -534,8 +536,9 @@ func (b *builder) buildTree() {
 	// addText adds a node whose ID starts at idLo and whose label runs from
 	// labelLo to the end of text.
 	addText := func(src, par int32, idLo, labelLo int, t model.NSType, count int) {
-		add(nodeInfo{src: src, idLo: int32(idLo), labelLo: int32(labelLo), labelHi: int32(len(text)),
-			count: int32(count), width: nodeWidth(text[labelLo:]), typ: b.typeCode(t)}, par)
+		v := add(nodeInfo{src: src, idLo: int32(idLo), labelLo: int32(labelLo), labelHi: int32(len(text)),
+			count: int32(count), typ: b.typeCode(t)}, par)
+		b.setWidth(v, nodeWidth(text[labelLo:]))
 	}
 	addNS := func(i, par int32) {
 		nodeOf[i] = add(nodeInfo{src: i}, par)
@@ -639,7 +642,7 @@ func (b *builder) buildTree() {
 		var runes int
 		text, runes = appendLabel(text, e.ns, nm.name(e.ns))
 		in.labelHi = int32(len(text))
-		in.width = widthFor(runes)
+		b.setWidth(v, widthFor(runes))
 		in.typ = b.typeCode(e.ns.Type)
 		in.ns, in.dir = e.id, b.isDir[i]
 	}
@@ -648,45 +651,40 @@ func (b *builder) buildTree() {
 	}
 }
 
+// setWidth records the width of node v: in its info, as its breadth extent
+// (the height when the tree grows left-right) and in its layer's width.
+func (b *builder) setWidth(v int32, w float64) {
+	b.info[v].width = w
+	if b.td {
+		b.t.n[v].ext = w
+		return
+	}
+	b.t.n[v].ext = NodeHeight
+	d := int(b.info[v].depth)
+	if d >= len(b.layerWidth) {
+		b.layerWidth = append(b.layerWidth, make([]float64, d+1-len(b.layerWidth))...)
+	}
+	b.layerWidth[d] = max(b.layerWidth[d], w)
+}
+
 // place runs the tidy tree, assigns layers and writes the result in
 // depth-first pre-order.
 func (b *builder) place(orient Orientation, res *Result) {
 	tn := b.t.n
 	n := len(tn)
 	td := orient == TopDown
-	// Breadth extents: widths when top-down, heights when left-right.
-	for i := range tn {
-		if td {
-			tn[i].ext = b.info[i].width
-		} else {
-			tn[i].ext = NodeHeight
-		}
-	}
 	b.t.siblingGap, b.t.cousinGap = siblingGap, cousinGap
-	b.t.run()
+	lo, hi := b.t.run()
 
-	// Layer sizes along the depth axis (each depth is as deep as its
-	// largest box; depth 0 is the virtual root, not drawn) and the
-	// breadth-axis extremes, in one pass.
-	layerSize := make([]float64, b.maxDeep+1)
-	lo, hi := 0.0, 0.0
-	for i := 1; i < n; i++ {
-		in := &b.info[i]
-		sz := NodeHeight
-		if !td {
-			sz = in.width
+	// Layer offsets along the depth axis: each depth is as deep as its
+	// largest box (depth 0 is the virtual root, not drawn).
+	layerSize := b.layerWidth
+	if td {
+		layerSize = make([]float64, b.maxDeep+1)
+		for d := range layerSize {
+			layerSize[d] = NodeHeight
 		}
-		layerSize[in.depth] = max(layerSize[in.depth], sz)
-		a := tn[i].prelim - tn[i].ext/2
-		z := tn[i].prelim + tn[i].ext/2
-		if i == 1 || a < lo {
-			lo = a
-		}
-		if i == 1 || z > hi {
-			hi = z
-		}
-	}
-	if !td {
+	} else {
 		// Round layer widths up to a step, so that most new labels fit
 		// the layer they join instead of shifting every deeper layer.
 		for d := range layerSize {
@@ -712,26 +710,6 @@ func (b *builder) place(orient Orientation, res *Result) {
 		res.Width, res.Height = breadthEnd, depthEnd
 	} else {
 		res.Width, res.Height = depthEnd, breadthEnd
-	}
-
-	// Pre-order positions from subtree sizes, both in index order: a
-	// node's first child follows it, each further child follows the
-	// subtree of the one before. The virtual root takes position -1.
-	// thread and anc are scratch once the tidy walk is done.
-	for i := range tn {
-		tn[i].anc = 1 // subtree size
-	}
-	for v := n - 1; v > 0; v-- {
-		tn[tn[v].par].anc += tn[v].anc
-	}
-	tn[0].thread = -1 // pre-order position
-	for v := 0; v < n; v++ {
-		f, k := tn[v].first, tn[v].nkids
-		next := tn[v].thread + 1
-		for c := f; c < f+k; c++ {
-			tn[c].thread = next
-			next += tn[c].anc
-		}
 	}
 
 	// Nodes are written at their pre-order position while the arena is

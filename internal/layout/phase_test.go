@@ -9,7 +9,7 @@ import (
 func BenchmarkPhases(b *testing.B) {
 	f := randomForest(2, 60_000, true)
 	mk := func() *builder {
-		bb := &builder{sc: &scratch{}, snap: f.s, view: Owner, fold: -1}
+		bb := &builder{sc: &scratch{}, snap: f.s, view: Owner, fold: -1, td: true}
 		return bb
 	}
 	b.Run("collect", func(b *testing.B) {
@@ -76,7 +76,7 @@ func BenchmarkPhases(b *testing.B) {
 		for b.Loop() {
 			for i := range bb.t.n {
 				x := &bb.t.n[i]
-				*x = tnode{par: x.par, first: x.first, nkids: x.nkids}
+				*x = tnode{par: x.par, first: x.first, nkids: x.nkids, ext: x.ext}
 			}
 			bb.place(TopDown, &Result{})
 		}

@@ -1,5 +1,7 @@
 package layout
 
+import "math"
+
 // tidy is the arena on which the tidy-tree algorithm runs: Walker's
 // algorithm in the linear-time form of Buchheim, Jünger and Leipert
 // ("Improving Walker's Algorithm to Run in Linear Time", 2002).
@@ -37,7 +39,11 @@ type tnode struct {
 	par                int32   // parent index, -1 for the virtual root
 	first              int32   // first child (meaningful only when nkids > 0)
 	nkids              int32
-	thread, anc        int32
+	// thread is the contour thread; after run, the node's position in
+	// depth-first pre-order (-1 for the virtual root).
+	thread int32
+	anc    int32
+	size   int32 // nodes in the subtree
 }
 
 // distance is the required centre-to-centre distance of two neighbours on
@@ -67,17 +73,20 @@ func (t *tidy) nextRight(v int32) int32 {
 	}
 }
 
-// run computes the final centre of every node into prelim. The caller has
-// set par, first, nkids and ext; the other fields must be zero.
-func (t *tidy) run() {
+// run computes the final centre of every node into prelim and its
+// pre-order position into thread, and returns the lowest and highest
+// breadth coordinate any real node (not the virtual root) covers. The
+// caller has set par, first, nkids and ext; the other fields must be zero.
+func (t *tidy) run() (lo, hi float64) {
 	ns := t.n
 	n := int32(len(ns))
 	if n == 0 {
-		return
+		return 0, 0
 	}
 	for i := range ns {
 		ns[i].thread = -1
 		ns[i].anc = int32(i)
+		ns[i].size = 1
 	}
 	// First walk, children before parents. When node v is reached all its
 	// children have been laid out internally and prelim[c] holds the
@@ -85,6 +94,9 @@ func (t *tidy) run() {
 	// children against each other, left to right.
 	for v := n - 1; v >= 0; v-- {
 		k := ns[v].nkids
+		if v > 0 {
+			ns[ns[v].par].size += ns[v].size // children come first
+		}
 		if k == 0 {
 			ns[v].prelim = 0
 			continue
@@ -107,13 +119,30 @@ func (t *tidy) run() {
 	}
 	// Second walk, parents before children: a node's position is its
 	// preliminary position plus the modifiers of all its ancestors; mod
-	// becomes that sum for the node's own children.
-	for v := int32(1); v < n; v++ {
+	// becomes that sum for the node's own children. On the way, each
+	// node gives its children their pre-order positions: the first child
+	// follows the node, each further one the subtree of the one before.
+	ns[0].thread = -1
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for v := int32(0); v < n; v++ {
 		x := &ns[v]
-		acc := ns[x.par].mod
-		x.prelim += acc
-		x.mod += acc
+		if v > 0 {
+			acc := ns[x.par].mod
+			x.prelim += acc
+			x.mod += acc
+			lo = min(lo, x.prelim-x.ext/2)
+			hi = max(hi, x.prelim+x.ext/2)
+		}
+		next := x.thread + 1
+		for c := x.first; c < x.first+x.nkids; c++ {
+			ns[c].thread = next
+			next += ns[c].size
+		}
 	}
+	if n == 1 {
+		lo, hi = 0, 0
+	}
+	return lo, hi
 }
 
 // apportion pushes the subtree of v (which has a left sibling) right until
