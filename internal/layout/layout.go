@@ -512,9 +512,9 @@ const (
 )
 
 // buildTree creates the tidy arena in breadth-first order, folding long runs
-// of files into groups. Node IDs and labels are written into one byte
-// buffer and become substrings of one string at the end: two allocations
-// instead of two per node. Namespace labels are written after the tree is
+// of files into groups. Node IDs and labels are written into two byte
+// buffers (groups, namespaces) that become strings the nodes take
+// substrings of: a few allocations instead of two per node. Namespace labels are written after the tree is
 // known, only for namespaces that became nodes, and in ID order, where
 // memory is read sequentially and the namer's memory works best.
 func (b *builder) buildTree() {

@@ -10,9 +10,9 @@ import "math"
 // that holds the real roots as its children. Breadth-first numbering makes
 // the children of every node a contiguous index range [first, first+n), so
 // siblings, left siblings and sibling numbers are index arithmetic instead of
-// pointers or maps, and reverse index order is a valid post-order (every
-// child has a larger index than its parent). Both walks are therefore plain
-// loops: no recursion, so a chain thousands deep cannot exhaust the stack,
+// pointers or maps, and in reverse index order every node comes after its
+// children (a child has a larger index than its parent), which is all the
+// first walk needs of a post-order. Both walks are therefore plain loops: no recursion, so a chain thousands deep cannot exhaust the stack,
 // and no pass costs nodes × depth.
 //
 // Positions here are the centre of a node along the breadth axis (x when the
