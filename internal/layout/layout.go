@@ -67,7 +67,8 @@ type Layouter struct {
 type scratch struct {
 	ents, ents2       []entry
 	isDir, vis        []bool
-	key, state        []uint8
+	key               []uint32
+	state             []uint8
 	par, table, byKey []int32
 	start, kids, fill []int32
 	nodeOf            []int32
@@ -171,10 +172,10 @@ type builder struct {
 
 	ents  []entry
 	isDir []bool
-	par   []int32 // parent namespace index, parRoot or parUnowned
-	key   []uint8 // sibling sort key: file type rank, dirs last
-	vis   []bool  // shown (kept or an ancestor of a kept one)
-	unown bool    // some shown namespace lacks an owner
+	par   []int32  // parent namespace index, parRoot or parUnowned
+	key   []uint32 // sibling sort key: file type rank, dirs last
+	vis   []bool   // shown (kept or an ancestor of a kept one)
+	unown bool     // some shown namespace lacks an owner
 	// unknown lists the namespace types model does not know, sorted.
 	unknown []model.NSType
 
@@ -209,8 +210,12 @@ type nodeInfo struct {
 	// No pointers: the garbage collector need not scan this array.
 }
 
-// dirKey is the sort key of Dirs among siblings: after every file type.
-const dirKey = 255
+// dirKey is the sort key of Dirs among siblings: after every file type,
+// known (their rank) and unknown (len(model.Types) plus their index in
+// b.unknown). It is set once the unknown types are known.
+func (b *builder) dirKey() uint32 {
+	return uint32(len(model.Types) + len(b.unknown))
+}
 
 // collect lists the snapshot's namespaces of the view in ID order.
 func (b *builder) collect() {
@@ -279,10 +284,6 @@ func (b *builder) typeName(c uint32) model.NSType {
 	return b.unknown[int(c)-len(model.Types)]
 }
 
-// overflowKey is the sort key shared by unknown types beyond the first 246
-// (only absurd input has so many); runs under it also compare type names.
-const overflowKey = dirKey - 1
-
 // linkParents finds every namespace's parent node and its sort key in one
 // pass over the namespaces and one over their references.
 func (b *builder) linkParents() {
@@ -300,7 +301,6 @@ func (b *builder) linkParents() {
 		ns := e.ns
 		if ns.Type == dirType {
 			b.isDir[i] = true
-			b.key[i] = dirKey
 			p := ns.Parent
 			if p == 0 && b.view == Owner {
 				p = ns.Owner
@@ -313,7 +313,7 @@ func (b *builder) linkParents() {
 		}
 		refs[i] = ns.Owner
 		if r := rank(ns.Type); r < len(model.Types) {
-			b.key[i] = uint8(r)
+			b.key[i] = uint32(r)
 		} else {
 			unknown = append(unknown, ns.Type)
 		}
@@ -327,17 +327,20 @@ func (b *builder) linkParents() {
 		for i, e := range b.ents {
 			if !b.isDir[i] && rank(e.ns.Type) >= len(model.Types) {
 				k, _ := slices.BinarySearch(unknown, e.ns.Type)
-				b.key[i] = uint8(min(len(model.Types)+k, overflowKey))
+				b.key[i] = uint32(len(model.Types) + k)
 			}
 		}
 	}
 	look := b.dirIndex()
+	dk := b.dirKey()
 	for i := range b.ents {
-		if j := look(refs[i]); j >= 0 {
+		switch j := look(refs[i]); {
+		case b.isDir[i]:
+			b.key[i] = dk
+			b.par[i] = max(j, parRoot)
+		case j >= 0:
 			b.par[i] = j
-		} else if b.isDir[i] {
-			b.par[i] = parRoot
-		} else {
+		default:
 			b.par[i] = parUnowned
 		}
 	}
@@ -454,7 +457,7 @@ func (b *builder) filter(keep func(*model.Namespace) bool) {
 func (b *builder) sortChildren() {
 	n := len(b.ents)
 	// Pass 1: by key, stable over ID order.
-	var cnt [dirKey + 2]int32
+	cnt := make([]int32, b.dirKey()+2)
 	shown := 0
 	for i := range n {
 		if b.vis[i] {
@@ -569,19 +572,11 @@ func (b *builder) buildTree() {
 				k++
 				continue
 			}
-			// A run of files of one type: one sort key, except that the
-			// overflow key may hold several unknown types.
+			// A run of files of one type: one sort key.
 			key := b.key[i]
 			end := k + 1
-			if key == overflowKey {
-				t := b.ents[i].ns.Type
-				for end < len(kids) && b.key[kids[end]] == key && b.ents[kids[end]].ns.Type == t {
-					end++
-				}
-			} else {
-				for end < len(kids) && b.key[kids[end]] == key {
-					end++
-				}
+			for end < len(kids) && b.key[kids[end]] == key {
+				end++
 			}
 			if run := end - k; b.fold > 0 && run > b.fold {
 				t := b.ents[i].ns.Type
