@@ -1,6 +1,8 @@
 package layout
 
 import (
+	"math/bits"
+	"slices"
 	"strconv"
 	"unicode"
 	"unicode/utf8"
@@ -35,11 +37,24 @@ const (
 // nodeWidth is the box width for a label: a deterministic monospace
 // estimate, never below MinNodeWidth.
 func nodeWidth(label []byte) float64 {
-	w := float64(utf8.RuneCount(label))*CharWidth + 2*NodePadding
-	if w < MinNodeWidth {
-		return MinNodeWidth
+	return widthFor(runeCount(label))
+}
+
+// widthFor is the box width for a label of n runes.
+func widthFor(n int) float64 {
+	return max(float64(n)*CharWidth+2*NodePadding, MinNodeWidth)
+}
+
+// runeCount counts the runes of b, which is valid UTF-8 (appendClean sees
+// to it), as the bytes that do not continue a sequence.
+func runeCount(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c&0xC0 != 0x80 {
+			n++
+		}
 	}
-	return w
+	return n
 }
 
 // appendClean appends s without control and invisible formatting characters
@@ -99,24 +114,36 @@ func hasVisibleAfter(s string) bool {
 
 // appendLabel appends what a namespace is: its type, its inode (the number
 // lsns and /proc show) and, where known, the name a person recognises it by
-// (see namer), e.g. "net 4026532001 · nginx".
-func appendLabel(b []byte, ns *model.Namespace, name string) []byte {
+// (see namer), e.g. "net 4026532001 · nginx". It also returns the label's
+// length in runes, counted on the way for the common plain-ASCII parts.
+func appendLabel(b []byte, ns *model.Namespace, name string) ([]byte, int) {
+	start := len(b)
+	runes := 0
 	if ns.Type.Valid() {
 		b = append(b, ns.Type...)
+		runes = len(ns.Type)
 	} else {
-		start := len(b)
 		b = appendClean(b, string(ns.Type), maxTypeRunes)
 		if len(b) == start {
 			b = append(b, '?')
 		}
+		runes = runeCount(b[start:])
 	}
 	b = append(b, ' ')
-	b = strconv.AppendUint(b, ns.Inode, 10)
+	n := len(b)
+	b = appendUint(b, ns.Inode)
+	runes += 1 + len(b) - n
 	if name != "" {
 		b = append(b, " · "...)
+		n = len(b)
 		b = appendClean(b, name, maxNameRunes)
+		if len(b)-n == len(name) && printableASCII(name) {
+			runes += 3 + len(name)
+		} else {
+			runes += 3 + runeCount(b[n:])
+		}
 	}
-	return b
+	return b, runes
 }
 
 // namer picks the most recognisable name for a namespace: the container
@@ -215,3 +242,51 @@ func appendThousands(b []byte, n int) []byte {
 	}
 	return b
 }
+
+// appendUint appends the decimal form of v, writing the digits in place
+// instead of through strconv's temporary buffer: labels and IDs carry two
+// numbers per node, and the copy showed in profiles.
+func appendUint(b []byte, v uint64) []byte {
+	// Digits from the bit length: log10(2) ≈ 1233/4096, corrected by one
+	// comparison, instead of a division per digit.
+	n := 1
+	if v >= 10 {
+		n = (bits.Len64(v) * 1233) >> 12
+		if v >= pow10[n] {
+			n++
+		}
+	}
+	b = slices.Grow(b, n)
+	i := len(b) + n
+	b = b[:i]
+	for v >= 100 {
+		q := v / 100
+		r := v - q*100
+		i -= 2
+		b[i], b[i+1] = digits2[2*r], digits2[2*r+1]
+		v = q
+	}
+	if v >= 10 {
+		i -= 2
+		b[i], b[i+1] = digits2[2*v], digits2[2*v+1]
+	} else {
+		i--
+		b[i] = byte('0' + v)
+	}
+	return b
+}
+
+// pow10[i] is 10 to the i.
+var pow10 = [20]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
+
+const digits2 = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"

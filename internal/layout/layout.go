@@ -5,7 +5,7 @@ import (
 	"math"
 	stdbits "math/bits"
 	"slices"
-	"strconv"
+	"unsafe"
 
 	"github.com/nsweb/nsweb/internal/model"
 )
@@ -18,8 +18,9 @@ import (
 // snapshot (normally s.Root, placed first). A user namespace is a Dir node;
 // its children are the user namespaces whose Parent it is (Dirs) and every
 // other namespace it owns (Files). Namespaces whose owner is 0 or not a user
-// namespace of the snapshot go under a synthetic root Dir with ID UnownedID,
-// after all other roots, so nothing is dropped. A cycle of parents (which
+// namespace of the snapshot go under a synthetic root Dir with ID UnownedID
+// (Type user, NS 0, label "unknown owner"), after all other roots, so
+// nothing is dropped. A cycle of parents (which
 // only malformed input can have) is cut at its lowest namespace ID, which
 // becomes a root.
 //
@@ -37,9 +38,80 @@ import (
 // with ID GroupID(parent, type), unless Expanded names it. Keep filters
 // namespaces before folding; the ancestors of a kept namespace are shown.
 //
+// Geometry: boxes are NodeHeight high and as wide as their label needs
+// (CharWidth per rune plus NodePadding on each side, at least MinNodeWidth).
+// Top-down, depth runs along y and every layer is as high as a box;
+// left-right, depth runs along x and a layer is as wide as its widest box,
+// rounded up to 56 px. The picture has a Margin on every side; the
+// leftmost (topmost) box touches it, so that a new subtree at the right end
+// of the root's children moves no existing box but the root. Equal inputs
+// give bit-identical output: the same floating-point operations run in the
+// same order.
+//
 // A nil or empty snapshot gives a Result without nodes. Invalid view or
 // orientation values fall back to Owner and TopDown (see Options.Check).
 func Compute(s *model.Snapshot, opt Options) *Result {
+	return compute(&scratch{}, s, opt, false)
+}
+
+// Layouter computes layouts like Compute but keeps its working memory
+// (about 200 bytes per namespace) from one call to the next, so that a
+// server laying out every new snapshot allocates little besides the
+// Result. The Result never shares memory with the Layouter. A Layouter is
+// not safe for concurrent use; the zero value is ready.
+type Layouter struct {
+	sc scratch
+}
+
+// scratch is the reusable working memory of a layout.
+type scratch struct {
+	ents, ents2       []entry
+	isDir, vis        []bool
+	key               []uint32
+	state             []uint8
+	par, table, byKey []int32
+	start, kids, fill []int32
+	nodeOf            []int32
+	refs              []model.NSID
+	dirs              map[model.NSID]int32
+	info              []nodeInfo
+	tn                []tnode
+}
+
+// reuse returns (*buf)[:n] zeroed, growing *buf when it is too small.
+func reuse[T any](buf *[]T, n int) []T {
+	if c := cap(*buf); c < n {
+		if c > 0 {
+			c = n + n/8 // regrowing: leave room for the next snapshot
+		}
+		*buf = make([]T, n, max(n, c))
+		return *buf // already zero
+	}
+	s := (*buf)[:n]
+	clear(s)
+	return s
+}
+
+// room returns (*buf)[:0] with room for n elements, for appending.
+func room[T any](buf *[]T, n int) []T {
+	if c := cap(*buf); c < n {
+		if c > 0 {
+			c = n + n/8
+		}
+		*buf = make([]T, 0, max(n, c))
+	}
+	return (*buf)[:0]
+}
+
+// Compute lays out one view of a snapshot; see the package function
+// Compute.
+func (l *Layouter) Compute(s *model.Snapshot, opt Options) *Result {
+	return compute(&l.sc, s, opt, true)
+}
+
+// compute is Compute with working memory sc, which it keeps for the next
+// call if keep is set.
+func compute(sc *scratch, s *model.Snapshot, opt Options, keep bool) *Result {
 	view := opt.View
 	if !view.Valid() {
 		view = Owner
@@ -57,7 +129,7 @@ func Compute(s *model.Snapshot, opt Options) *Result {
 	if fold == 0 {
 		fold = DefaultFoldThreshold
 	}
-	b := builder{snap: s, view: view, fold: fold, expanded: opt.Expanded}
+	b := builder{sc: sc, snap: s, view: view, fold: fold, expanded: opt.Expanded, td: orient == TopDown}
 	b.collect()
 	b.linkParents()
 	b.breakCycles()
@@ -65,29 +137,15 @@ func Compute(s *model.Snapshot, opt Options) *Result {
 	b.sortChildren()
 	b.buildTree()
 	b.place(orient, res)
+	if keep {
+		// Keep the info and arena buffers (grown by append) and drop
+		// the references to this snapshot, which must not outlive the
+		// call.
+		sc.info, sc.tn = b.info[:0], b.t.n[:0]
+		clear(sc.ents[:cap(sc.ents)])
+		clear(sc.ents2[:cap(sc.ents2)])
+	}
 	return res
-}
-
-// Check reports, as an error a request handler can return, whether the
-// options name a view and orientation the layout knows. Compute itself
-// falls back to defaults instead of failing.
-func (o Options) Check() error {
-	if o.View != "" && !o.View.Valid() {
-		return &OptionError{Field: "view", Value: string(o.View)}
-	}
-	if o.Orientation != "" && o.Orientation != TopDown && o.Orientation != LeftRight {
-		return &OptionError{Field: "orientation", Value: string(o.Orientation)}
-	}
-	return nil
-}
-
-// OptionError says which option had a value the layout does not know.
-type OptionError struct {
-	Field, Value string
-}
-
-func (e *OptionError) Error() string {
-	return "layout: unknown " + e.Field + " " + strconv.Quote(e.Value)
 }
 
 // Parent markers in builder.par besides namespace indices.
@@ -106,6 +164,7 @@ type entry struct {
 // by their index in ents (ascending namespace ID), never through maps in
 // the loops that run once per node.
 type builder struct {
+	sc       *scratch
 	snap     *model.Snapshot
 	view     View
 	fold     int
@@ -113,10 +172,12 @@ type builder struct {
 
 	ents  []entry
 	isDir []bool
-	par   []int32 // parent namespace index, parRoot or parUnowned
-	key   []uint8 // sibling sort key: file type rank, dirs last
-	vis   []bool  // shown (kept or an ancestor of a kept one)
-	unown bool    // some shown namespace lacks an owner
+	par   []int32  // parent namespace index, parRoot or parUnowned
+	key   []uint32 // sibling sort key: file type rank, dirs last
+	vis   []bool   // shown (kept or an ancestor of a kept one)
+	unown bool     // some shown namespace lacks an owner
+	// unknown lists the namespace types model does not know, sorted.
+	unknown []model.NSType
 
 	// children of each parent slot, sorted; slot 0 = unowned, 1 = roots,
 	// 2+i = namespace i.
@@ -124,9 +185,13 @@ type builder struct {
 	kids     []int32
 
 	// The tidy arena and, per arena node, what it shows.
-	t       tidy
-	info    []nodeInfo
-	text    string // all node IDs and labels
+	td         bool      // top-down: breadth extents are widths
+	layerWidth []float64 // widest box per depth
+	t          tidy
+	info       []nodeInfo
+	// texts hold all node IDs and labels: texts[0] those of groups and
+	// the unowned node, texts[1] those of namespaces.
+	texts   [2]string
 	maxDeep int32
 }
 
@@ -138,23 +203,32 @@ type nodeInfo struct {
 	idLo, labelLo  int32 // ID is text[idLo:labelLo], label text[labelLo:labelHi]
 	labelHi, count int32
 	width          float64
-	typ            model.NSType
+	text           uint8  // index into builder.texts
+	dir            bool   // a Dir namespace
+	typ            uint32 // namespace type, see builder.typeCode
+	ns             model.NSID
+	// No pointers: the garbage collector need not scan this array.
 }
 
-// dirKey is the sort key of Dirs among siblings: after every file type.
-const dirKey = 255
+// dirKey is the sort key of Dirs among siblings: after every file type,
+// known (their rank) and unknown (len(model.Types) plus their index in
+// b.unknown). It is set once the unknown types are known.
+func (b *builder) dirKey() uint32 {
+	return uint32(len(model.Types) + len(b.unknown))
+}
 
+// collect lists the snapshot's namespaces of the view in ID order.
 func (b *builder) collect() {
 	// No dereference here: map order is random, so touching the
 	// namespaces now would miss the cache on every one. After sorting,
 	// they are visited in ID order, which is close to allocation order.
-	ents := make([]entry, 0, len(b.snap.Namespaces))
+	ents := room(&b.sc.ents, len(b.snap.Namespaces))
 	for id, ns := range b.snap.Namespaces {
 		if ns != nil {
 			ents = append(ents, entry{id, ns})
 		}
 	}
-	ents = sortEntries(ents)
+	ents, b.sc.ents2 = sortEntries(ents, b.sc.ents2)
 	if b.view == PIDTree {
 		k := 0
 		for _, e := range ents {
@@ -166,20 +240,58 @@ func (b *builder) collect() {
 		ents = ents[:k]
 	}
 	b.ents = ents
+	b.sc.ents = ents
 }
 
-// overflowKey is the sort key shared by unknown types beyond the first 246
-// (only absurd input has so many); runs under it also compare type names.
-const overflowKey = dirKey - 1
+// typeCode numbers a namespace type for nodeInfo: the index in
+// model.Types, or len(model.Types) plus the index in b.unknown.
+func (b *builder) typeCode(t model.NSType) uint32 {
+	if r := rank(t); r < len(model.Types) {
+		return uint32(r)
+	}
+	k, _ := slices.BinarySearch(b.unknown, t)
+	return uint32(len(model.Types) + k)
+}
+
+// rank is model.NSType.Rank as a switch, for the loops that run per node.
+func rank(t model.NSType) int {
+	switch t {
+	case model.User:
+		return 0
+	case model.PID:
+		return 1
+	case model.Net:
+		return 2
+	case model.Mnt:
+		return 3
+	case model.UTS:
+		return 4
+	case model.IPC:
+		return 5
+	case model.Cgroup:
+		return 6
+	case model.Time:
+		return 7
+	}
+	return len(model.Types)
+}
+
+// typeName is the type a typeCode stands for.
+func (b *builder) typeName(c uint32) model.NSType {
+	if int(c) < len(model.Types) {
+		return model.Types[c]
+	}
+	return b.unknown[int(c)-len(model.Types)]
+}
 
 // linkParents finds every namespace's parent node and its sort key in one
 // pass over the namespaces and one over their references.
 func (b *builder) linkParents() {
 	n := len(b.ents)
-	b.isDir = make([]bool, n)
-	b.par = make([]int32, n)
-	b.key = make([]uint8, n)
-	refs := make([]model.NSID, n) // the parent (Dirs) or owner (Files) to look up
+	b.isDir = reuse(&b.sc.isDir, n)
+	b.par = reuse(&b.sc.par, n)
+	b.key = reuse(&b.sc.key, n)
+	refs := reuse(&b.sc.refs, n) // the parent (Dirs) or owner (Files) to look up
 	dirType := model.User
 	if b.view == PIDTree {
 		dirType = model.PID
@@ -189,7 +301,6 @@ func (b *builder) linkParents() {
 		ns := e.ns
 		if ns.Type == dirType {
 			b.isDir[i] = true
-			b.key[i] = dirKey
 			p := ns.Parent
 			if p == 0 && b.view == Owner {
 				p = ns.Owner
@@ -201,8 +312,8 @@ func (b *builder) linkParents() {
 			continue
 		}
 		refs[i] = ns.Owner
-		if r := ns.Type.Rank(); r < len(model.Types) {
-			b.key[i] = uint8(r)
+		if r := rank(ns.Type); r < len(model.Types) {
+			b.key[i] = uint32(r)
 		} else {
 			unknown = append(unknown, ns.Type)
 		}
@@ -212,27 +323,31 @@ func (b *builder) linkParents() {
 		// forms one run.
 		slices.Sort(unknown)
 		unknown = slices.Compact(unknown)
+		b.unknown = unknown
 		for i, e := range b.ents {
-			if !b.isDir[i] && e.ns.Type.Rank() >= len(model.Types) {
+			if !b.isDir[i] && rank(e.ns.Type) >= len(model.Types) {
 				k, _ := slices.BinarySearch(unknown, e.ns.Type)
-				b.key[i] = uint8(min(len(model.Types)+k, overflowKey))
+				b.key[i] = uint32(len(model.Types) + k)
 			}
 		}
 	}
 	look := b.dirIndex()
+	dk := b.dirKey()
 	for i := range b.ents {
-		if j := look(refs[i]); j >= 0 {
+		switch j := look(refs[i]); {
+		case b.isDir[i]:
+			b.key[i] = dk
+			b.par[i] = max(j, parRoot)
+		case j >= 0:
 			b.par[i] = j
-		} else if b.isDir[i] {
-			b.par[i] = parRoot
-		} else {
+		default:
 			b.par[i] = parUnowned
 		}
 	}
 }
 
 // dirIndex returns a lookup from namespace ID to the index of the Dir with
-// that ID, or -1. IDs are usually dense (a creation counter), so a table
+// that ID, or -1 (always for 0, which means "none" in Parent and Owner). IDs are usually dense (a creation counter), so a table
 // over the ID range is used when it is at most four times the namespace
 // count; a map otherwise.
 func (b *builder) dirIndex() func(model.NSID) int32 {
@@ -242,7 +357,7 @@ func (b *builder) dirIndex() func(model.NSID) int32 {
 	}
 	lo, hi := b.ents[0].id, b.ents[n-1].id
 	if hi-lo < model.NSID(4*n+64) {
-		table := make([]int32, hi-lo+1)
+		table := reuse(&b.sc.table, int(hi-lo+1))
 		for i := range table {
 			table[i] = -1
 		}
@@ -252,20 +367,24 @@ func (b *builder) dirIndex() func(model.NSID) int32 {
 			}
 		}
 		return func(id model.NSID) int32 {
-			if id < lo || id > hi {
+			if id < lo || id > hi || id == 0 {
 				return -1
 			}
 			return table[id-lo]
 		}
 	}
-	dirs := make(map[model.NSID]int32)
+	if b.sc.dirs == nil {
+		b.sc.dirs = make(map[model.NSID]int32)
+	}
+	dirs := b.sc.dirs
+	clear(dirs)
 	for i, e := range b.ents {
 		if b.isDir[i] {
 			dirs[e.id] = int32(i)
 		}
 	}
 	return func(id model.NSID) int32 {
-		if j, ok := dirs[id]; ok {
+		if j, ok := dirs[id]; ok && id != 0 {
 			return j
 		}
 		return -1
@@ -281,7 +400,7 @@ func (b *builder) breakCycles() {
 		onPath
 		done
 	)
-	state := make([]uint8, len(b.ents))
+	state := reuse(&b.sc.state, len(b.ents))
 	var path []int32
 	for i := range b.ents {
 		if !b.isDir[i] || state[i] != fresh {
@@ -309,7 +428,7 @@ func (b *builder) breakCycles() {
 // filter marks the namespaces to show: the kept ones and their ancestors.
 func (b *builder) filter(keep func(*model.Namespace) bool) {
 	n := len(b.ents)
-	b.vis = make([]bool, n)
+	b.vis = reuse(&b.sc.vis, n)
 	if keep == nil {
 		for i := range b.vis {
 			b.vis[i] = true
@@ -338,7 +457,7 @@ func (b *builder) filter(keep func(*model.Namespace) bool) {
 func (b *builder) sortChildren() {
 	n := len(b.ents)
 	// Pass 1: by key, stable over ID order.
-	var cnt [dirKey + 2]int32
+	cnt := make([]int32, b.dirKey()+2)
 	shown := 0
 	for i := range n {
 		if b.vis[i] {
@@ -349,7 +468,7 @@ func (b *builder) sortChildren() {
 	for k := 1; k < len(cnt); k++ {
 		cnt[k] += cnt[k-1]
 	}
-	byKey := make([]int32, shown)
+	byKey := reuse(&b.sc.byKey, shown)
 	for i := range n {
 		if b.vis[i] {
 			k := b.key[i]
@@ -358,15 +477,15 @@ func (b *builder) sortChildren() {
 		}
 	}
 	// Pass 2: by parent slot, stable over key order.
-	start := make([]int32, n+3)
+	start := reuse(&b.sc.start, n+3)
 	for _, i := range byKey {
 		start[b.par[i]+2+1]++
 	}
 	for s := 1; s < len(start); s++ {
 		start[s] += start[s-1]
 	}
-	kids := make([]int32, shown)
-	fill := make([]int32, n+2)
+	kids := reuse(&b.sc.kids, shown)
+	fill := reuse(&b.sc.fill, n+2)
 	copy(fill, start)
 	for _, i := range byKey {
 		s := b.par[i] + 2
@@ -396,19 +515,17 @@ const (
 )
 
 // buildTree creates the tidy arena in breadth-first order, folding long runs
-// of files into groups. Node IDs and labels are written into one byte
-// buffer and become substrings of one string at the end: two allocations
-// instead of two per node. Namespace labels are written after the tree is
+// of files into groups. Node IDs and labels are written into two byte
+// buffers (groups, namespaces) that become strings the nodes take
+// substrings of: a few allocations instead of two per node. Namespace labels are written after the tree is
 // known, only for namespaces that became nodes, and in ID order, where
 // memory is read sequentially and the namer's memory works best.
 func (b *builder) buildTree() {
 	est := len(b.kids) + 2
-	b.info = make([]nodeInfo, 0, est)
-	b.t.par = make([]int32, 0, est)
-	b.t.first = make([]int32, 0, est)
-	b.t.nkids = make([]int32, 0, est)
+	b.info = room(&b.sc.info, est)
+	b.t.n = room(&b.sc.tn, est)
 	var text []byte
-	nodeOf := make([]int32, len(b.ents)) // arena node of each namespace, 0 if none
+	nodeOf := reuse(&b.sc.nodeOf, len(b.ents)) // arena node of each namespace, 0 if none
 
 	add := func(in nodeInfo, par int32) int32 {
 		if par >= 0 {
@@ -416,16 +533,15 @@ func (b *builder) buildTree() {
 			b.maxDeep = max(b.maxDeep, in.depth)
 		}
 		b.info = append(b.info, in)
-		b.t.par = append(b.t.par, par)
-		b.t.first = append(b.t.first, 0)
-		b.t.nkids = append(b.t.nkids, 0)
+		b.t.n = append(b.t.n, tnode{par: par})
 		return int32(len(b.info) - 1)
 	}
 	// addText adds a node whose ID starts at idLo and whose label runs from
 	// labelLo to the end of text.
 	addText := func(src, par int32, idLo, labelLo int, t model.NSType, count int) {
-		add(nodeInfo{src: src, idLo: int32(idLo), labelLo: int32(labelLo), labelHi: int32(len(text)),
-			count: int32(count), width: nodeWidth(text[labelLo:]), typ: t}, par)
+		v := add(nodeInfo{src: src, idLo: int32(idLo), labelLo: int32(labelLo), labelHi: int32(len(text)),
+			count: int32(count), typ: b.typeCode(t)}, par)
+		b.setWidth(v, nodeWidth(text[labelLo:]))
 	}
 	addNS := func(i, par int32) {
 		nodeOf[i] = add(nodeInfo{src: i}, par)
@@ -456,19 +572,11 @@ func (b *builder) buildTree() {
 				k++
 				continue
 			}
-			// A run of files of one type: one sort key, except that the
-			// overflow key may hold several unknown types.
+			// A run of files of one type: one sort key.
 			key := b.key[i]
 			end := k + 1
-			if key == overflowKey {
-				t := b.ents[i].ns.Type
-				for end < len(kids) && b.key[kids[end]] == key && b.ents[kids[end]].ns.Type == t {
-					end++
-				}
-			} else {
-				for end < len(kids) && b.key[kids[end]] == key {
-					end++
-				}
+			for end < len(kids) && b.key[kids[end]] == key {
+				end++
 			}
 			if run := end - k; b.fold > 0 && run > b.fold {
 				t := b.ents[i].ns.Type
@@ -478,7 +586,7 @@ func (b *builder) buildTree() {
 					text = append(text, UnownedID...)
 				} else {
 					text = append(text, "ns:"...)
-					text = strconv.AppendUint(text, uint64(b.ents[slot-2].id), 10)
+					text = appendUint(text, uint64(b.ents[slot-2].id))
 				}
 				text = append(text, ':')
 				text = append(text, t...)
@@ -502,12 +610,18 @@ func (b *builder) buildTree() {
 			text = append(text, "unknown owner"...)
 			addText(srcUnowned, 0, idLo, labelLo, model.User, 0)
 		}
-		b.t.first[v] = first
-		b.t.nkids[v] = int32(len(b.info)) - first
+		b.t.n[v].first = first
+		b.t.n[v].nkids = int32(len(b.info)) - first
+	}
+
+	if len(text) > 0 {
+		// text is never written again: share its bytes instead of
+		// copying them (what strings.Builder does).
+		b.texts[0] = unsafe.String(&text[0], len(text))
 	}
 
 	// Namespace IDs and labels, in ID order.
-	text = slices.Grow(text, (len(b.info)-1)*40)
+	text = make([]byte, 0, len(b.info)*40)
 	nm := namer{s: b.snap}
 	for i, e := range b.ents {
 		v := nodeOf[i]
@@ -515,48 +629,57 @@ func (b *builder) buildTree() {
 			continue
 		}
 		in := &b.info[v]
+		in.text = 1
 		in.idLo = int32(len(text))
 		text = append(text, "ns:"...)
-		text = strconv.AppendUint(text, uint64(e.id), 10)
+		text = appendUint(text, uint64(e.id))
 		in.labelLo = int32(len(text))
-		text = appendLabel(text, e.ns, nm.name(e.ns))
+		var runes int
+		text, runes = appendLabel(text, e.ns, nm.name(e.ns))
 		in.labelHi = int32(len(text))
-		in.width = nodeWidth(text[in.labelLo:])
-		in.typ = e.ns.Type
+		b.setWidth(v, widthFor(runes))
+		in.typ = b.typeCode(e.ns.Type)
+		in.ns, in.dir = e.id, b.isDir[i]
 	}
-	b.text = string(text)
+	if len(text) > 0 {
+		b.texts[1] = unsafe.String(&text[0], len(text))
+	}
+}
+
+// setWidth records the width of node v: in its info, as its breadth extent
+// (the height when the tree grows left-right) and in its layer's width.
+func (b *builder) setWidth(v int32, w float64) {
+	b.info[v].width = w
+	if b.td {
+		b.t.n[v].ext = w
+		return
+	}
+	b.t.n[v].ext = NodeHeight
+	d := int(b.info[v].depth)
+	if d >= len(b.layerWidth) {
+		b.layerWidth = append(b.layerWidth, make([]float64, d+1-len(b.layerWidth))...)
+	}
+	b.layerWidth[d] = max(b.layerWidth[d], w)
 }
 
 // place runs the tidy tree, assigns layers and writes the result in
 // depth-first pre-order.
 func (b *builder) place(orient Orientation, res *Result) {
-	n := len(b.info)
+	tn := b.t.n
+	n := len(tn)
 	td := orient == TopDown
-	// Breadth extents: widths when top-down, heights when left-right.
-	b.t.ext = make([]float64, n)
-	for i := range b.t.ext {
-		if td {
-			b.t.ext[i] = b.info[i].width
-		} else {
-			b.t.ext[i] = NodeHeight
-		}
-	}
 	b.t.siblingGap, b.t.cousinGap = siblingGap, cousinGap
-	b.t.run()
+	lo, hi := b.t.run()
 
 	// Layer offsets along the depth axis: each depth is as deep as its
-	// largest box. Depth 0 is the virtual root, not drawn.
-	layerSize := make([]float64, b.maxDeep+1)
-	for i := 1; i < n; i++ {
-		sz := NodeHeight
-		if !td {
-			sz = b.info[i].width
+	// largest box (depth 0 is the virtual root, not drawn).
+	layerSize := b.layerWidth
+	if td {
+		layerSize = make([]float64, b.maxDeep+1)
+		for d := range layerSize {
+			layerSize[d] = NodeHeight
 		}
-		if d := b.info[i].depth; sz > layerSize[d] {
-			layerSize[d] = sz
-		}
-	}
-	if !td {
+	} else {
 		// Round layer widths up to a step, so that most new labels fit
 		// the layer they join instead of shifting every deeper layer.
 		for d := range layerSize {
@@ -570,20 +693,9 @@ func (b *builder) place(orient Orientation, res *Result) {
 		off += layerSize[d] + layerGap
 	}
 	depthEnd := off - layerGap + Margin
-
 	// Normalise the breadth axis so the leftmost (topmost) box sits at the
-	// margin.
-	lo, hi := 0.0, 0.0
-	for i := 1; i < n; i++ {
-		a := b.t.pos[i] - b.t.ext[i]/2
-		z := b.t.pos[i] + b.t.ext[i]/2
-		if i == 1 || a < lo {
-			lo = a
-		}
-		if i == 1 || z > hi {
-			hi = z
-		}
-	}
+	// margin: the picture is anchored on its left edge, so growth on the
+	// right moves nothing left of it.
 	shift := Margin - lo
 	breadthEnd := hi + shift + Margin
 	if n == 1 {
@@ -595,38 +707,22 @@ func (b *builder) place(orient Orientation, res *Result) {
 		res.Width, res.Height = depthEnd, breadthEnd
 	}
 
-	// Pre-order positions from subtree sizes, both in index order: a
-	// node's first child follows it, each further child follows the
-	// subtree of the one before. The virtual root takes position -1.
-	size := b.t.anc // scratch the tidy walk no longer needs
-	for i := range size {
-		size[i] = 1
-	}
-	for v := n - 1; v > 0; v-- {
-		size[b.t.par[v]] += size[v]
-	}
-	pre := b.t.thread // scratch too
-	pre[0] = -1
-	for v := 0; v < n; v++ {
-		f, k := b.t.first[v], b.t.nkids[v]
-		next := pre[v] + 1
-		for c := f; c < f+k; c++ {
-			pre[c] = next
-			next += size[c]
-		}
-	}
-
 	// Nodes are written at their pre-order position while the arena is
-	// read in index order; edges come in breadth-first order.
+	// read in index order; edges come in breadth-first order. The roots
+	// are nodes 1..roots and have no edge, so node v > roots has edge
+	// v-1-roots.
+	roots := int(tn[0].nkids)
 	res.Nodes = make([]Node, n-1)
-	res.Edges = make([]Edge, 0, n-1)
+	res.Edges = make([]Edge, n-1-roots)
 	for v := 1; v < n; v++ {
 		in := &b.info[v]
-		nd := &res.Nodes[pre[v]]
-		nd.ID = b.text[in.idLo:in.labelLo]
-		nd.Label = b.text[in.labelLo:in.labelHi]
+		x := &tn[v]
+		nd := &res.Nodes[x.thread]
+		txt := b.texts[in.text]
+		nd.ID = txt[in.idLo:in.labelLo]
+		nd.Label = txt[in.labelLo:in.labelHi]
 		nd.W, nd.H = in.width, NodeHeight
-		nd.Type = in.typ
+		nd.Type = b.typeName(in.typ)
 		switch s := in.src; {
 		case s == srcUnowned:
 			nd.Kind = Dir
@@ -634,54 +730,36 @@ func (b *builder) place(orient Orientation, res *Result) {
 			nd.Kind = Group
 			nd.Count = int(in.count)
 		default:
-			nd.NS = b.ents[s].id
+			nd.NS = in.ns
 			nd.Kind = File
-			if b.isDir[s] {
+			if in.dir {
 				nd.Kind = Dir
 			}
 		}
-		centre := b.t.pos[v] + shift
+		centre := x.prelim + shift
 		d := layerOff[in.depth]
 		if td {
 			nd.X, nd.Y = centre-nd.W/2, d
 		} else {
 			nd.X, nd.Y = d, centre-nd.H/2
 		}
-		if p := b.t.par[v]; p > 0 {
+		if p := x.par; p > 0 {
 			pin := &b.info[p]
-			nd.Parent = b.text[pin.idLo:pin.labelLo]
-			res.Edges = append(res.Edges, Edge{From: nd.Parent, To: nd.ID})
+			nd.Parent = b.texts[pin.text][pin.idLo:pin.labelLo]
+			res.Edges[v-1-roots] = Edge{From: nd.Parent, To: nd.ID}
 		}
 	}
 }
-
-// NodeID is the ID of the node that shows namespace id: "ns:<decimal ID>".
-// It is built on the never-reused namespace ID, not the inode, so a client
-// can keep state per node across snapshots.
-func NodeID(id model.NSID) string {
-	return "ns:" + strconv.FormatUint(uint64(id), 10)
-}
-
-// GroupID is the ID of the group node that folds the files of type t under
-// the node with ID parent, e.g. "grp:ns:5:net". It depends only on parent and
-// type, so a client can name a group in Options.Expanded before and after
-// its count changes.
-func GroupID(parent string, t model.NSType) string {
-	return "grp:" + parent + ":" + string(t)
-}
-
-// UnownedID is the ID of the synthetic root Dir that holds the namespaces
-// whose owning user namespace is unknown.
-const UnownedID = "unowned"
 
 // sortEntries sorts by namespace ID with a least-significant-digit radix
 // sort over the bits in which the IDs differ: a few linear passes instead
 // of n log n comparisons, which dominated the layout of 60k namespaces.
 // IDs are unique (they are map keys), so stability is not at stake.
-func sortEntries(ents []entry) []entry {
+// buf is scratch of any capacity; both slices are returned, sorted first.
+func sortEntries(ents, buf []entry) (sorted, spare []entry) {
 	if len(ents) < 256 {
 		slices.SortFunc(ents, func(x, y entry) int { return cmp.Compare(x.id, y.id) })
-		return ents
+		return ents, buf
 	}
 	lo, hi := ents[0].id, ents[0].id
 	for _, e := range ents {
@@ -691,7 +769,10 @@ func sortEntries(ents []entry) []entry {
 	const digit = 11
 	const buckets = 1 << digit
 	bits := stdbits.Len64(uint64(hi - lo))
-	src, dst := ents, make([]entry, len(ents))
+	if cap(buf) < len(ents) {
+		buf = make([]entry, len(ents))
+	}
+	src, dst := ents, buf[:len(ents)]
 	var cnt [buckets]int
 	for sh := 0; sh < bits; sh += digit {
 		clear(cnt[:])
@@ -711,5 +792,5 @@ func sortEntries(ents []entry) []entry {
 		}
 		src, dst = dst, src
 	}
-	return src
+	return src, dst
 }

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/nsweb/nsweb/internal/model"
 )
@@ -296,9 +297,12 @@ func TestLabels(t *testing.T) {
 	}
 	for _, c := range cases {
 		nm := namer{s: s}
-		got := string(appendLabel(nil, &c.ns, nm.name(&c.ns)))
-		if got != c.want {
+		b, runes := appendLabel(nil, &c.ns, nm.name(&c.ns))
+		if got := string(b); got != c.want {
 			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
+		}
+		if want := utf8.RuneCountInString(c.want); runes != want {
+			t.Errorf("%s: %d runes, want %d", c.name, runes, want)
 		}
 	}
 	// The namer's memory must not leak one namespace's name into another.
@@ -428,5 +432,39 @@ func TestDeepChain(t *testing.T) {
 	}
 	if len(r.Nodes) != len(f.s.Namespaces) {
 		t.Errorf("%d nodes for %d namespaces", len(r.Nodes), len(f.s.Namespaces))
+	}
+}
+
+// TestManyUnknownTypes: hundreds of unknown namespace types (absurd, but
+// input is input) each keep one run and one group, with distinct IDs.
+func TestManyUnknownTypes(t *testing.T) {
+	s := snap(1, user(1, 0))
+	id := model.NSID(2)
+	for k := range 300 {
+		for range 3 {
+			s.Namespaces[id] = &model.Namespace{ID: id, Type: model.NSType(fmt.Sprintf("t%03d", (k*7)%300)), Owner: 1, Inode: uint64(id)}
+			id++
+		}
+	}
+	r := Compute(s, Options{FoldThreshold: 2})
+	if err := checkResult(r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Nodes) != 301 {
+		t.Fatalf("%d nodes, want the root and 300 groups", len(r.Nodes))
+	}
+	for i, n := range r.Nodes[1:] {
+		if want := model.NSType(fmt.Sprintf("t%03d", i)); n.Kind != Group || n.Type != want || n.Count != 3 {
+			t.Fatalf("node %d: %+v, want a group of 3 %s", i+1, n, want)
+		}
+	}
+}
+
+// TestPIDViewFilter: the filter keeps a PID namespace's ancestors.
+func TestPIDViewFilter(t *testing.T) {
+	s := snap(1, user(1, 0), pidns(2, 0, 1), pidns(3, 2, 1), pidns(4, 3, 1), pidns(5, 2, 1), pidns(6, 3, 1))
+	r := Compute(s, Options{View: PIDTree, Keep: func(ns *model.Namespace) bool { return ns.ID == 4 }})
+	if got, want := shape(r), "ns:2 ns:3<ns:2 ns:4<ns:3"; got != want {
+		t.Errorf("got %s, want %s", got, want)
 	}
 }

@@ -4,10 +4,12 @@ import (
 	"testing"
 )
 
+// BenchmarkPhases times the builder's phases one by one on a 60k forest,
+// to show where a layout spends its time.
 func BenchmarkPhases(b *testing.B) {
 	f := randomForest(2, 60_000, true)
 	mk := func() *builder {
-		bb := &builder{snap: f.s, view: Owner, fold: -1}
+		bb := &builder{sc: &scratch{}, snap: f.s, view: Owner, fold: -1, td: true}
 		return bb
 	}
 	b.Run("collect", func(b *testing.B) {
@@ -52,11 +54,14 @@ func BenchmarkPhases(b *testing.B) {
 		bb.filter(nil)
 		bb.sortChildren()
 		bb.buildTree()
-		bb.t.ext = make([]float64, len(bb.info))
 		for i := range bb.info {
-			bb.t.ext[i] = bb.info[i].width
+			bb.t.n[i].ext = bb.info[i].width
 		}
 		for b.Loop() {
+			for i := range bb.t.n {
+				x := &bb.t.n[i]
+				*x = tnode{par: x.par, first: x.first, nkids: x.nkids, ext: x.ext}
+			}
 			bb.t.run()
 		}
 	})
@@ -69,6 +74,10 @@ func BenchmarkPhases(b *testing.B) {
 		bb.sortChildren()
 		bb.buildTree()
 		for b.Loop() {
+			for i := range bb.t.n {
+				x := &bb.t.n[i]
+				*x = tnode{par: x.par, first: x.first, nkids: x.nkids, ext: x.ext}
+			}
 			bb.place(TopDown, &Result{})
 		}
 	})

@@ -1,5 +1,7 @@
 package layout
 
+import "math"
+
 // tidy is the arena on which the tidy-tree algorithm runs: Walker's
 // algorithm in the linear-time form of Buchheim, Jünger and Leipert
 // ("Improving Walker's Algorithm to Run in Linear Time", 2002).
@@ -8,118 +10,139 @@ package layout
 // that holds the real roots as its children. Breadth-first numbering makes
 // the children of every node a contiguous index range [first, first+n), so
 // siblings, left siblings and sibling numbers are index arithmetic instead of
-// pointers or maps, and reverse index order is a valid post-order (every
-// child has a larger index than its parent). Both walks are therefore plain
-// loops: no recursion, so a chain thousands deep cannot exhaust the stack,
+// pointers or maps, and in reverse index order every node comes after its
+// children (a child has a larger index than its parent), which is all the
+// first walk needs of a post-order. Both walks are therefore plain loops: no recursion, so a chain thousands deep cannot exhaust the stack,
 // and no pass costs nodes × depth.
 //
 // Positions here are the centre of a node along the breadth axis (x when the
 // tree grows top-down, y when it grows left-right). ext holds each node's
 // extent along that axis.
 type tidy struct {
-	par   []int32 // parent index, -1 for the virtual root
-	first []int32 // index of the first child (meaningful only when nkids > 0)
-	nkids []int32 // number of children
-	ext   []float64
-
-	prelim []float64
-	mod    []float64
-	shift  []float64
-	change []float64
-	thread []int32
-	anc    []int32
-
-	// pos is the final centre of each node on the breadth axis.
-	pos []float64
+	// n holds every node's fields together: the walks touch several fields
+	// of one node at a time, so one record per node costs one cache miss
+	// where separate arrays would cost several.
+	n []tnode
 
 	siblingGap float64 // space between boxes of one parent
 	cousinGap  float64 // space between boxes of different parents
 }
 
-// grow prepares the per-node scratch arrays for n nodes, reusing capacity.
-func (t *tidy) grow(n int) {
-	t.prelim = make([]float64, n)
-	t.mod = make([]float64, n)
-	t.shift = make([]float64, n)
-	t.change = make([]float64, n)
-	t.thread = make([]int32, n)
-	t.anc = make([]int32, n)
-	t.pos = make([]float64, n)
-	for i := range t.thread {
-		t.thread[i] = -1
-		t.anc[i] = int32(i)
-	}
+// tnode is one node of the tidy arena.
+type tnode struct {
+	// prelim is the preliminary position; after run, the final centre.
+	prelim float64
+	// mod is the modifier passed to descendants; after run, the sum of the
+	// modifiers of the node and its ancestors.
+	mod, shift, change float64
+	ext                float64 // extent along the breadth axis
+	par                int32   // parent index, -1 for the virtual root
+	first              int32   // first child (meaningful only when nkids > 0)
+	nkids              int32
+	// thread is the contour thread; after run, the node's position in
+	// depth-first pre-order (-1 for the virtual root).
+	thread int32
+	anc    int32
+	size   int32 // nodes in the subtree
 }
 
 // distance is the required centre-to-centre distance of two neighbours on
 // one layer: half of each extent plus the gap. Boxes of different parents
 // get a wider gap so that families read as families.
-func (t *tidy) distance(a, b int32) float64 {
+func (t *tidy) distance(a, b *tnode) float64 {
 	g := t.cousinGap
-	if t.par[a] == t.par[b] {
+	if a.par == b.par {
 		g = t.siblingGap
 	}
-	return (t.ext[a]+t.ext[b])/2 + g
+	return (a.ext+b.ext)/2 + g
 }
 
 func (t *tidy) nextLeft(v int32) int32 {
-	if t.nkids[v] > 0 {
-		return t.first[v]
+	if x := &t.n[v]; x.nkids > 0 {
+		return x.first
+	} else {
+		return x.thread
 	}
-	return t.thread[v]
 }
 
 func (t *tidy) nextRight(v int32) int32 {
-	if n := t.nkids[v]; n > 0 {
-		return t.first[v] + n - 1
+	if x := &t.n[v]; x.nkids > 0 {
+		return x.first + x.nkids - 1
+	} else {
+		return x.thread
 	}
-	return t.thread[v]
 }
 
-// run computes pos for every node.
-func (t *tidy) run() {
-	n := int32(len(t.par))
-	t.grow(int(n))
+// run computes the final centre of every node into prelim and its
+// pre-order position into thread, and returns the lowest and highest
+// breadth coordinate any real node (not the virtual root) covers. The
+// caller has set par, first, nkids and ext; the other fields must be zero.
+func (t *tidy) run() (lo, hi float64) {
+	ns := t.n
+	n := int32(len(ns))
 	if n == 0 {
-		return
+		return 0, 0
+	}
+	for i := range ns {
+		ns[i].thread = -1
+		ns[i].anc = int32(i)
+		ns[i].size = 1
 	}
 	// First walk, children before parents. When node v is reached all its
 	// children have been laid out internally and prelim[c] holds the
 	// midpoint of c's own children (0 for a leaf); v now places its
 	// children against each other, left to right.
 	for v := n - 1; v >= 0; v-- {
-		k := t.nkids[v]
+		k := ns[v].nkids
+		if v > 0 {
+			ns[ns[v].par].size += ns[v].size // children come first
+		}
 		if k == 0 {
-			t.prelim[v] = 0
+			ns[v].prelim = 0
 			continue
 		}
-		f := t.first[v]
+		f := ns[v].first
 		def := f // default ancestor
 		for w := f; w < f+k; w++ {
-			mid := t.prelim[w]
+			x := &ns[w]
+			mid := x.prelim
 			if w == f {
-				t.prelim[w] = mid
-				t.mod[w] = 0
+				x.mod = 0
 			} else {
-				t.prelim[w] = t.prelim[w-1] + t.distance(w-1, w)
-				t.mod[w] = t.prelim[w] - mid
+				x.prelim = ns[w-1].prelim + t.distance(&ns[w-1], x)
+				x.mod = x.prelim - mid
 				def = t.apportion(w, def)
 			}
 		}
 		t.executeShifts(v)
-		t.prelim[v] = (t.prelim[f] + t.prelim[f+k-1]) / 2
+		ns[v].prelim = (ns[f].prelim + ns[f+k-1].prelim) / 2
 	}
 	// Second walk, parents before children: a node's position is its
-	// preliminary position plus the modifiers of all its ancestors.
-	// acc reuses the shift array, which the first walk no longer needs.
-	acc := t.shift
-	acc[0] = t.mod[0]
-	t.pos[0] = t.prelim[0]
-	for v := int32(1); v < n; v++ {
-		p := t.par[v]
-		t.pos[v] = t.prelim[v] + acc[p]
-		acc[v] = acc[p] + t.mod[v]
+	// preliminary position plus the modifiers of all its ancestors; mod
+	// becomes that sum for the node's own children. On the way, each
+	// node gives its children their pre-order positions: the first child
+	// follows the node, each further one the subtree of the one before.
+	ns[0].thread = -1
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for v := int32(0); v < n; v++ {
+		x := &ns[v]
+		if v > 0 {
+			acc := ns[x.par].mod
+			x.prelim += acc
+			x.mod += acc
+			lo = min(lo, x.prelim-x.ext/2)
+			hi = max(hi, x.prelim+x.ext/2)
+		}
+		next := x.thread + 1
+		for c := x.first; c < x.first+x.nkids; c++ {
+			ns[c].thread = next
+			next += ns[c].size
+		}
 	}
+	if n == 1 {
+		lo, hi = 0, 0
+	}
+	return lo, hi
 }
 
 // apportion pushes the subtree of v (which has a left sibling) right until
@@ -127,12 +150,12 @@ func (t *tidy) run() {
 // following threads along contours, and spreads the shift over the smaller
 // subtrees in between. It returns the new default ancestor.
 func (t *tidy) apportion(v, def int32) int32 {
-	w := v - 1 // left sibling
+	ns := t.n
 	vip, vop := v, v
-	vim := w
-	vom := t.first[t.par[v]]
-	sip, sop := t.mod[vip], t.mod[vop]
-	sim, som := t.mod[vim], t.mod[vom]
+	vim := v - 1 // left sibling
+	vom := ns[ns[v].par].first
+	sip, sop := ns[vip].mod, ns[vop].mod
+	sim, som := ns[vim].mod, ns[vom].mod
 	for {
 		nr := t.nextRight(vim)
 		nl := t.nextLeft(vip)
@@ -142,25 +165,25 @@ func (t *tidy) apportion(v, def int32) int32 {
 		vim, vip = nr, nl
 		vom = t.nextLeft(vom)
 		vop = t.nextRight(vop)
-		t.anc[vop] = v
-		sh := (t.prelim[vim] + sim) - (t.prelim[vip] + sip) + t.distance(vim, vip)
+		ns[vop].anc = v
+		sh := (ns[vim].prelim + sim) - (ns[vip].prelim + sip) + t.distance(&ns[vim], &ns[vip])
 		if sh > 0 {
 			t.moveSubtree(t.ancestor(vim, v, def), v, sh)
 			sip += sh
 			sop += sh
 		}
-		sim += t.mod[vim]
-		sip += t.mod[vip]
-		som += t.mod[vom]
-		sop += t.mod[vop]
+		sim += ns[vim].mod
+		sip += ns[vip].mod
+		som += ns[vom].mod
+		sop += ns[vop].mod
 	}
 	if nr := t.nextRight(vim); nr >= 0 && t.nextRight(vop) < 0 {
-		t.thread[vop] = nr
-		t.mod[vop] += sim - sop
+		ns[vop].thread = nr
+		ns[vop].mod += sim - sop
 	}
 	if nl := t.nextLeft(vip); nl >= 0 && t.nextLeft(vom) < 0 {
-		t.thread[vom] = nl
-		t.mod[vom] += sip - som
+		ns[vom].thread = nl
+		ns[vom].mod += sip - som
 		def = v
 	}
 	return def
@@ -169,8 +192,8 @@ func (t *tidy) apportion(v, def int32) int32 {
 // ancestor returns the sibling of v whose subtree holds vim, as recorded
 // in anc, or the default ancestor when the record is stale.
 func (t *tidy) ancestor(vim, v, def int32) int32 {
-	a := t.anc[vim]
-	if t.par[a] == t.par[v] {
+	a := t.n[vim].anc
+	if t.n[a].par == t.n[v].par {
 		return a
 	}
 	return def
@@ -180,22 +203,24 @@ func (t *tidy) ancestor(vim, v, def int32) int32 {
 // siblings between wm and wp share the shift (applied in executeShifts).
 func (t *tidy) moveSubtree(wm, wp int32, sh float64) {
 	subtrees := float64(wp - wm) // sibling numbers are index differences
-	t.change[wp] -= sh / subtrees
-	t.shift[wp] += sh
-	t.change[wm] += sh / subtrees
-	t.prelim[wp] += sh
-	t.mod[wp] += sh
+	p, m := &t.n[wp], &t.n[wm]
+	p.change -= sh / subtrees
+	p.shift += sh
+	m.change += sh / subtrees
+	p.prelim += sh
+	p.mod += sh
 }
 
 // executeShifts applies, in one right-to-left sweep, the shares of shifts
 // that moveSubtree recorded for the children of v.
 func (t *tidy) executeShifts(v int32) {
 	var sh, ch float64
-	f := t.first[v]
-	for w := f + t.nkids[v] - 1; w >= f; w-- {
-		t.prelim[w] += sh
-		t.mod[w] += sh
-		ch += t.change[w]
-		sh += t.shift[w] + ch
+	f := t.n[v].first
+	for w := f + t.n[v].nkids - 1; w >= f; w-- {
+		x := &t.n[w]
+		x.prelim += sh
+		x.mod += sh
+		ch += x.change
+		sh += x.shift + ch
 	}
 }

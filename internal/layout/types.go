@@ -4,7 +4,11 @@
 // reads a model.Snapshot and makes no system calls.
 package layout
 
-import "github.com/nsweb/nsweb/internal/model"
+import (
+	"strconv"
+
+	"github.com/nsweb/nsweb/internal/model"
+)
 
 // View names a way of seeing the forest.
 type View string
@@ -59,6 +63,31 @@ type Options struct {
 	Keep func(*model.Namespace) bool
 }
 
+// Check reports, as an error a request handler can return, whether the
+// options name a view and orientation the layout knows. Compute itself
+// falls back to defaults instead of failing.
+func (o Options) Check() error {
+	if o.View != "" && !o.View.Valid() {
+		return &OptionError{Field: "view", Value: string(o.View)}
+	}
+	if o.Orientation != "" && o.Orientation != TopDown && o.Orientation != LeftRight {
+		return &OptionError{Field: "orientation", Value: string(o.Orientation)}
+	}
+	return nil
+}
+
+// OptionError says which option had a value the layout does not know.
+type OptionError struct {
+	Field string // "view" or "orientation"
+	Value string // the value given
+}
+
+// Error names the option and quotes the value, so that a bad query string is
+// visible in the message as sent.
+func (e *OptionError) Error() string {
+	return "layout: unknown " + e.Field + " " + strconv.Quote(e.Value)
+}
+
 // DefaultFoldThreshold is the fan-out above which siblings fold when the
 // options do not say.
 const DefaultFoldThreshold = 50
@@ -94,3 +123,22 @@ type Result struct {
 	Width       float64     `json:"width"`
 	Height      float64     `json:"height"`
 }
+
+// NodeID is the ID of the node that shows namespace id: "ns:<decimal ID>".
+// It is built on the never-reused namespace ID, not the inode, so a client
+// can keep state per node across snapshots.
+func NodeID(id model.NSID) string {
+	return "ns:" + strconv.FormatUint(uint64(id), 10)
+}
+
+// GroupID is the ID of the group node that folds the files of type t under
+// the node with ID parent, e.g. "grp:ns:5:net". It depends only on parent and
+// type, so a client can name a group in Options.Expanded before and after
+// its count changes.
+func GroupID(parent string, t model.NSType) string {
+	return "grp:" + parent + ":" + string(t)
+}
+
+// UnownedID is the ID of the synthetic root Dir that holds the namespaces
+// whose owning user namespace is unknown.
+const UnownedID = "unowned"
