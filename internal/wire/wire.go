@@ -348,3 +348,12 @@ func Diff(prev, next []Node) Patch {
 	}
 	return p
 }
+
+// NamespaceDetails is the body of GET /api/v1/ns/{id}: one namespace with
+// every member process and container, unbounded, for a side panel.
+type NamespaceDetails struct {
+	Taken      string             `json:"taken"`
+	Namespace  *model.Namespace   `json:"namespace"`
+	Processes  []*model.Process   `json:"processes"`
+	Containers []*model.Container `json:"containers"`
+}
