@@ -75,7 +75,7 @@ func mkSnap(gen int, ids ...model.NSID) *model.Snapshot {
 	return s
 }
 
-func newTestHub(t *testing.T, cfg Config) (*Hub, *httptest.Server) {
+func newTestHub(t testing.TB, cfg Config) (*Hub, *httptest.Server) {
 	t.Helper()
 	if cfg.Layout == nil {
 		cfg.Layout = flatLayout
@@ -105,7 +105,7 @@ func newTestHub(t *testing.T, cfg Config) (*Hub, *httptest.Server) {
 
 // wsClient is a test client that keeps a wire.State like the browser.
 type wsClient struct {
-	t      *testing.T
+	t      testing.TB
 	conn   *websocket.Conn
 	st     wire.State
 	snaps  int // snapshots received
@@ -114,7 +114,7 @@ type wsClient struct {
 	seq    atomic.Uint64 // st.Seq, for other goroutines
 }
 
-func dial(t *testing.T, srv *httptest.Server, opts *websocket.DialOptions) *wsClient {
+func dial(t testing.TB, srv *httptest.Server, opts *websocket.DialOptions) *wsClient {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -211,7 +211,7 @@ func (c *wsClient) waitSeq(seq uint64) {
 }
 
 // current returns the hub's state for the default subscription.
-func current(t *testing.T, h *Hub, r Request) *wire.Snapshot {
+func current(t testing.TB, h *Hub, r Request) *wire.Snapshot {
 	t.Helper()
 	v, err := h.Current(context.Background(), r)
 	if err != nil {
@@ -224,7 +224,7 @@ func current(t *testing.T, h *Hub, r Request) *wire.Snapshot {
 	return &s
 }
 
-func assertState(t *testing.T, c *wsClient, want *wire.Snapshot) {
+func assertState(t testing.TB, c *wsClient, want *wire.Snapshot) {
 	t.Helper()
 	if c.st.Seq != want.Seq {
 		t.Fatalf("client at seq %d, hub at %d", c.st.Seq, want.Seq)
