@@ -43,15 +43,12 @@ func flatLayout(s *model.Snapshot, o layout.Options) *layout.Result {
 }
 
 // fakeFilter accepts "" and "type:<t>".
-func fakeFilter(q string) (func(*model.Namespace) bool, string, error) {
-	if q == "" {
-		return nil, "", nil
-	}
+func fakeFilter(q string) (func(*model.Snapshot, *model.Namespace) bool, string, error) {
 	t, ok := strings.CutPrefix(q, "type:")
 	if !ok || !model.NSType(t).Valid() {
 		return nil, "", fmt.Errorf("filter: unknown key %q at 0", q)
 	}
-	return func(ns *model.Namespace) bool { return ns.Type == model.NSType(t) }, "type:" + t, nil
+	return func(_ *model.Snapshot, ns *model.Namespace) bool { return ns.Type == model.NSType(t) }, "type:" + t, nil
 }
 
 // mkSnap builds a snapshot with the given namespaces; odd IDs are net

@@ -31,11 +31,11 @@ type ScanFunc func(ctx context.Context) (*model.Snapshot, error)
 // LayoutFunc lays a snapshot out (layout.Compute).
 type LayoutFunc func(*model.Snapshot, layout.Options) *layout.Result
 
-// ParseFilterFunc parses a filter expression into a predicate and its
-// canonical text; two expressions with the same canonical text share one
-// subscription. An empty q must mean "keep everything" (a nil keep is
-// allowed).
-type ParseFilterFunc func(q string) (keep func(*model.Namespace) bool, canonical string, err error)
+// ParseFilterFunc parses a non-empty filter expression into a predicate and
+// its canonical text; two expressions with the same canonical text share
+// one subscription. The predicate sees the snapshot being laid out, so a
+// filter may look at processes and containers (filter.Query.Match fits).
+type ParseFilterFunc func(q string) (match func(*model.Snapshot, *model.Namespace) bool, canonical string, err error)
 
 // Config tunes a Hub. Layout is required; zero values give the defaults.
 type Config struct {
@@ -131,7 +131,7 @@ type Request struct {
 type resolved struct {
 	key    Key
 	expand []string
-	keep   func(*model.Namespace) bool
+	match  func(*model.Snapshot, *model.Namespace) bool
 }
 
 // Hub is the live state behind the stream and the JSON endpoints.
@@ -237,17 +237,16 @@ func (h *Hub) resolve(r Request) (resolved, error) {
 	if !v.Valid() {
 		return res, fmt.Errorf("unknown view %q (want %q or %q)", r.View, layout.Owner, layout.PIDTree)
 	}
-	q := strings.TrimSpace(r.Q)
 	var canon string
-	if q != "" || h.cfg.ParseFilter != nil {
+	if q := strings.TrimSpace(r.Q); q != "" {
 		if h.cfg.ParseFilter == nil {
 			return res, errors.New("filter: filters are not supported by this server")
 		}
-		keep, c, err := h.cfg.ParseFilter(q)
+		match, c, err := h.cfg.ParseFilter(q)
 		if err != nil {
 			return res, err
 		}
-		res.keep, canon = keep, c
+		res.match, canon = match, c
 	}
 	if len(r.Expand) > maxExpand {
 		return res, fmt.Errorf("expand: %d groups, at most %d", len(r.Expand), maxExpand)
@@ -331,7 +330,6 @@ func (h *Hub) newSubLocked(r resolved) *sub {
 	h.lastBase = base
 	opts := h.cfg.Base
 	opts.View = r.key.View
-	opts.Keep = r.keep
 	if len(r.expand) > 0 {
 		opts.Expanded = make(map[string]bool, len(r.expand))
 		for _, g := range r.expand {
@@ -339,7 +337,7 @@ func (h *Hub) newSubLocked(r resolved) *sub {
 		}
 	}
 	return &sub{
-		h: h, key: r.key, expand: r.expand, opts: opts, seq: base,
+		h: h, key: r.key, expand: r.expand, opts: opts, match: r.match, seq: base,
 		clients: map[*client]struct{}{},
 	}
 }
@@ -350,6 +348,7 @@ type sub struct {
 	key    Key
 	expand []string
 	opts   layout.Options
+	match  func(*model.Snapshot, *model.Namespace) bool // nil: no filter
 
 	// Guarded by h.mu.
 	users    int
@@ -389,7 +388,11 @@ func (sb *sub) advance(s *model.Snapshot, gen uint64) {
 	if s == nil || gen <= sb.gen {
 		return
 	}
-	res := sb.h.cfg.Layout(s, sb.opts)
+	opts := sb.opts
+	if sb.match != nil {
+		opts.Keep = func(ns *model.Namespace) bool { return sb.match(s, ns) }
+	}
+	res := sb.h.cfg.Layout(s, opts)
 	nodes := wire.BuildNodes(s, res)
 	meta := wire.NewMeta(s, res)
 	first := sb.gen == 0
