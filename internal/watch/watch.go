@@ -5,8 +5,11 @@
 // and adds a slow safety rescan for what no event reports (a running process
 // calling unshare() or setns()). Bursts of events are coalesced into one
 // "scan now" signal with a bounded delay, so that a container start with its
-// dozens of forks costs one scan, and a steady stream of events still gets a
-// scan at least every MaxDelay.
+// dozens of forks costs one or two scans, and a steady stream of events still
+// gets a scan at least every MaxDelay. The first event after a quiet spell is
+// signalled at once (leading edge), because the namespaces of a new
+// container exist from its first fork on; the rest of its burst follows in
+// one debounced signal.
 //
 // The watcher and internal/collect are the only packages that make Linux
 // calls. Without root the proc connector is unavailable; the watcher then
@@ -86,6 +89,13 @@ type Options struct {
 	// MaxDelay bounds the time from the first event of a burst to its
 	// signal, however long the burst goes on; 0 means 100 ms.
 	MaxDelay time.Duration
+	// NoLeadingEdge turns off the immediate signal for the first event
+	// after a quiet spell. By default that event is signalled at once (a
+	// container's namespaces exist from its first fork on, so the scan that
+	// runs meanwhile already finds them) and the rest of its burst is
+	// debounced into the next signal; with NoLeadingEdge every burst waits
+	// Quiet first.
+	NoLeadingEdge bool
 	// MountInfo is the mount table file to watch; empty means
 	// /proc/self/mountinfo, "-" disables mount watching.
 	MountInfo string
@@ -197,6 +207,7 @@ func debounce(ctx context.Context, in <-chan batch, out chan<- Signal, opt Optio
 		overflow bool
 		seen     = map[int]bool{}
 		deadline time.Time
+		last     time.Time // of the latest event
 		timer    = time.NewTimer(time.Hour)
 		tick     <-chan time.Time
 	)
@@ -208,11 +219,15 @@ func debounce(ctx context.Context, in <-chan batch, out chan<- Signal, opt Optio
 	}
 	add := func(b batch) {
 		now := time.Now()
+		idle := now.Sub(last) >= opt.Quiet
+		last = now
 		if !has {
 			pending = Signal{First: now}
 			has, ready, overflow = true, false, false
 			clear(seen)
 			deadline = now.Add(opt.MaxDelay)
+			// Leading edge: after a quiet spell, signal at once.
+			ready = idle && !opt.NoLeadingEdge
 		}
 		pending.Reasons |= b.reasons
 		pending.Events += b.events

@@ -98,8 +98,24 @@ func recvSignal(t *testing.T, c <-chan Signal) Signal {
 	}
 }
 
+// The first event after a quiet spell is signalled at once, without
+// waiting for the burst to end; the rest of the burst waits for quiet.
+func TestDebounceLeadingEdge(t *testing.T) {
+	in, out := startDebounce(t, Options{Rescan: -1, Quiet: time.Hour, MaxDelay: time.Hour})
+	in <- batch{reasons: Proc, pids: []int{1}, events: 1}
+	if s := recvSignal(t, out); s.Events != 1 || !slices.Equal(s.PIDs, []int{1}) {
+		t.Errorf("leading signal %+v", s)
+	}
+	in <- batch{reasons: Proc, pids: []int{2}, events: 1}
+	select {
+	case s := <-out:
+		t.Errorf("signal %+v before the burst went quiet", s)
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
 func TestDebounceCoalescesBurst(t *testing.T) {
-	in, out := startDebounce(t, Options{Rescan: -1, Quiet: 50 * time.Millisecond, MaxDelay: time.Hour})
+	in, out := startDebounce(t, Options{Rescan: -1, Quiet: 50 * time.Millisecond, MaxDelay: time.Hour, NoLeadingEdge: true})
 	for i := range 100 {
 		in <- batch{reasons: Proc, pids: []int{i % 10}, events: 1}
 	}
@@ -140,7 +156,7 @@ func TestDebounceBoundedDelay(t *testing.T) {
 
 // While the consumer is busy, events merge into the one pending signal.
 func TestDebounceMergesWhileConsumerBusy(t *testing.T) {
-	in, out := startDebounce(t, Options{Rescan: -1, Quiet: 5 * time.Millisecond, MaxDelay: 10 * time.Millisecond})
+	in, out := startDebounce(t, Options{Rescan: -1, Quiet: 5 * time.Millisecond, MaxDelay: 10 * time.Millisecond, NoLeadingEdge: true})
 	in <- batch{reasons: Proc, pids: []int{1}, events: 1}
 	time.Sleep(50 * time.Millisecond) // the signal is ready but not taken
 	in <- batch{reasons: Mount, events: 1}
@@ -152,7 +168,7 @@ func TestDebounceMergesWhileConsumerBusy(t *testing.T) {
 }
 
 func TestDebounceOverflowDropsHint(t *testing.T) {
-	in, out := startDebounce(t, Options{Rescan: -1, Quiet: 20 * time.Millisecond})
+	in, out := startDebounce(t, Options{Rescan: -1, Quiet: 20 * time.Millisecond, NoLeadingEdge: true})
 	for i := range MaxPIDs + 5 {
 		in <- batch{reasons: Proc, pids: []int{i}, events: 1}
 	}
