@@ -29,8 +29,11 @@ const (
 // sources holds the file descriptors the poll loop waits on: the proc
 // connector socket, the mount table and a pipe that wakes the loop on Close.
 type sources struct {
-	nl      int // -1 when unavailable
-	mnt     *os.File
+	nl int // -1 when unavailable
+	// mnt is the mount table, a raw descriptor on purpose: an *os.File
+	// would be registered with Go's netpoller, whose own epoll would then
+	// consume the mount-change events the kernel reports only once.
+	mnt     int
 	wakeR   int
 	wakeW   int
 	buf     []byte
@@ -38,7 +41,7 @@ type sources struct {
 }
 
 func openSources(opt Options) (*sources, []error) {
-	s := &sources{nl: -1, wakeR: -1, wakeW: -1, buf: make([]byte, 64<<10)}
+	s := &sources{nl: -1, mnt: -1, wakeR: -1, wakeW: -1, buf: make([]byte, 64<<10)}
 	var errs []error
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
@@ -54,11 +57,11 @@ func openSources(opt Options) (*sources, []error) {
 		}
 	}
 	if opt.MountInfo != "-" {
-		f, err := os.Open(opt.MountInfo)
+		fd, err := unix.Open(opt.MountInfo, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("open %s: %w", opt.MountInfo, err))
 		} else {
-			s.mnt, s.mntPath = f, opt.MountInfo
+			s.mnt, s.mntPath = fd, opt.MountInfo
 		}
 	}
 	return s, errs
@@ -107,7 +110,7 @@ func (s *sources) names() []string {
 	if s.nl >= 0 {
 		n = append(n, "proc connector")
 	}
-	if s.mnt != nil {
+	if s.mnt >= 0 {
 		n = append(n, "mount changes ("+s.mntPath+")")
 	}
 	return n
@@ -121,15 +124,11 @@ func (s *sources) wake() {
 
 func (s *sources) close() error {
 	var errs []error
-	for _, fd := range []*int{&s.nl, &s.wakeR, &s.wakeW} {
+	for _, fd := range []*int{&s.nl, &s.mnt, &s.wakeR, &s.wakeW} {
 		if *fd >= 0 {
 			errs = append(errs, unix.Close(*fd))
 			*fd = -1
 		}
-	}
-	if s.mnt != nil {
-		errs = append(errs, s.mnt.Close())
-		s.mnt = nil
 	}
 	return errors.Join(errs...)
 }
@@ -137,7 +136,7 @@ func (s *sources) close() error {
 // run waits on the sources until ctx ends and hands each wake-up's events to
 // out as one batch.
 func (s *sources) run(ctx context.Context, out chan<- batch, log *slog.Logger) {
-	if s.nl < 0 && s.mnt == nil {
+	if s.nl < 0 && s.mnt < 0 {
 		<-ctx.Done()
 		return
 	}
@@ -147,9 +146,9 @@ func (s *sources) run(ctx context.Context, out chan<- batch, log *slog.Logger) {
 		nlIdx = len(fds)
 		fds = append(fds, unix.PollFd{Fd: int32(s.nl), Events: unix.POLLIN})
 	}
-	if s.mnt != nil {
+	if s.mnt >= 0 {
 		mntIdx = len(fds)
-		fds = append(fds, unix.PollFd{Fd: int32(s.mnt.Fd()), Events: unix.POLLPRI})
+		fds = append(fds, unix.PollFd{Fd: int32(s.mnt), Events: unix.POLLPRI})
 	}
 	for ctx.Err() == nil {
 		for i := range fds {

@@ -259,16 +259,29 @@ func TestWatchReal(t *testing.T) {
 	_ = cmd.Wait()
 	waitFor(fmt.Sprintf("exit of pid %d", pid), covers(pid))
 
-	name := fmt.Sprintf("nswebtest-%d", rand.Uint32())
-	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add: %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("ip", "netns", "delete", name).CombinedOutput(); err != nil {
-			t.Errorf("ip netns delete %s: %v: %s", name, err, out)
+	// Mount changes, repeatedly: each add and each delete must be seen
+	// (the kernel reports a change once, to whoever polls first).
+	for range 3 {
+		name := fmt.Sprintf("nswebtest-%d", rand.Uint32())
+		if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+			t.Fatalf("ip netns add: %v: %s", err, out)
 		}
-	})
-	waitFor("ip netns add", func(s Signal) bool { return s.Reasons&Mount != 0 })
+		deleted := false
+		t.Cleanup(func() {
+			if deleted {
+				return
+			}
+			if out, err := exec.Command("ip", "netns", "delete", name).CombinedOutput(); err != nil {
+				t.Errorf("ip netns delete %s: %v: %s", name, err, out)
+			}
+		})
+		waitFor("ip netns add", func(s Signal) bool { return s.Reasons&Mount != 0 })
+		if out, err := exec.Command("ip", "netns", "delete", name).CombinedOutput(); err != nil {
+			t.Fatalf("ip netns delete: %v: %s", err, out)
+		}
+		deleted = true
+		waitFor("ip netns delete", func(s Signal) bool { return s.Reasons&Mount != 0 })
+	}
 }
 
 func TestCloseStopsChannel(t *testing.T) {
