@@ -148,11 +148,15 @@ func TestLiveContainerAddAndRemove(t *testing.T) {
 	if c.snaps != 1 || c.st.Seq == startSeq {
 		t.Fatalf("namespaces arrived by snapshot, not patch (%d snapshots)", c.snaps)
 	}
-	n := c.st.Nodes[fmt.Sprintf("ns:%d", ids[model.Net])]
-	if n.Info == nil || n.Info.Procs < 1 || n.Type != model.Net {
-		t.Errorf("net node %+v lacks its member", n)
-	} else if !containsPID(n.Info.Sample, pid) {
-		t.Errorf("net node sample %+v lacks pid %d", n.Info.Sample, pid)
+	// The first scan may catch unshare before its child: the child joins
+	// the net node's members by a later update at the latest.
+	netID := fmt.Sprintf("ns:%d", ids[model.Net])
+	c.readUntil("net node listing the sleep", 20*time.Second, func(st *wire.State) bool {
+		n := st.Nodes[netID]
+		return n.Info != nil && containsPID(n.Info.Sample, pid)
+	})
+	if n := c.st.Nodes[netID]; n.Type != model.Net || n.Info.Procs < 1 {
+		t.Errorf("net node %+v", n)
 	}
 	kill()
 	c.readUntil("patch removing them", 20*time.Second, hasNone(ids))
