@@ -184,7 +184,7 @@ func (c *wsClient) next(timeout time.Duration) (string, error) {
 
 func (c *wsClient) mustNext(want string) {
 	c.t.Helper()
-	got, err := c.next(10 * time.Second)
+	got, err := c.next(60 * time.Second)
 	if err != nil {
 		c.t.Fatalf("read: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -29,6 +30,9 @@ func livePipeline(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *httptest
 	}
 	if cfg.Layout == nil {
 		cfg.Layout = layout.Compute
+	}
+	if cfg.ParseFilter == nil {
+		cfg.ParseFilter = newerFilter
 	}
 	if cfg.Base.FoldThreshold == 0 {
 		// Never fold, so that the test's namespaces are nodes of their
@@ -51,6 +55,36 @@ func livePipeline(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *httptest
 		_ = w.Close()
 	})
 	return h, srv
+}
+
+// newerFilter understands "newer:N": namespaces whose ID is above N. IDs
+// are a creation counter, so a test that subscribes with the largest ID it
+// has seen watches only what is created from then on (and the ancestors
+// that keep it in context), however many namespaces other work on the
+// machine holds.
+func newerFilter(q string) (func(*model.Snapshot, *model.Namespace) bool, string, error) {
+	v, ok := strings.CutPrefix(q, "newer:")
+	n, err := strconv.ParseUint(v, 10, 64)
+	if !ok || err != nil {
+		return nil, "", fmt.Errorf("filter: want newer:N, got %q", q)
+	}
+	return func(_ *model.Snapshot, ns *model.Namespace) bool { return uint64(ns.ID) > n }, q, nil
+}
+
+// newerHello subscribes to the namespaces created after the hub's latest
+// scan.
+func newerHello(t testing.TB, h *Hub) wire.Hello {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := h.waitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var maxID model.NSID
+	for id := range h.Latest().Namespaces {
+		maxID = max(maxID, id)
+	}
+	return wire.Hello{Q: fmt.Sprintf("newer:%d", maxID)}
 }
 
 // unshared starts `unshare --fork --pid --net --uts --ipc --mount sleep
@@ -97,16 +131,16 @@ func trimSpace(b []byte) []byte {
 }
 
 // readUntil reads messages until cond holds for the client's state.
-func (c *wsClient) readUntil(what string, timeout time.Duration, cond func(*wire.State) bool) {
+func (c *wsClient) readUntil(what any, timeout time.Duration, cond func(*wire.State) bool) {
 	c.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond(&c.st) {
 		left := time.Until(deadline)
 		if left <= 0 {
-			c.t.Fatalf("%s: not within %s (state at seq %d, %d nodes)", what, timeout, c.st.Seq, len(c.st.Nodes))
+			c.t.Fatalf("%v: not within %s (state at seq %d, %d nodes)", what, timeout, c.st.Seq, len(c.st.Nodes))
 		}
 		if _, err := c.next(left); err != nil {
-			c.t.Fatalf("%s: %v", what, err)
+			c.t.Fatalf("%v: %v (state: %v)", what, err, c.st.IDs())
 		}
 	}
 }
@@ -135,23 +169,24 @@ func hasNone(ids map[model.NSType]model.NSID) func(*wire.State) bool {
 
 func TestLiveContainerAddAndRemove(t *testing.T) {
 	h, srv := livePipeline(t, Config{}, watch.Options{Rescan: 2 * time.Second})
+	hello := newerHello(t, h)
 	clients := make([]*wsClient, 10)
 	for i := range clients {
 		clients[i] = dial(t, srv, nil)
-		clients[i].hello(wire.Hello{})
+		clients[i].hello(hello)
 		clients[i].mustNext(wire.TypeSnapshot)
 	}
 	c := clients[0]
 	pid, ids, kill := unshared(t)
 	startSeq := c.st.Seq
-	c.readUntil("patch adding the new namespaces", 20*time.Second, hasAll(ids))
+	c.readUntil("patch adding the new namespaces", 60*time.Second, hasAll(ids))
 	if c.snaps != 1 || c.st.Seq == startSeq {
 		t.Fatalf("namespaces arrived by snapshot, not patch (%d snapshots)", c.snaps)
 	}
 	// The first scan may catch unshare before its child: the child joins
 	// the net node's members by a later update at the latest.
 	netID := fmt.Sprintf("ns:%d", ids[model.Net])
-	c.readUntil("net node listing the sleep", 20*time.Second, func(st *wire.State) bool {
+	c.readUntil("net node listing the sleep", 60*time.Second, func(st *wire.State) bool {
 		n := st.Nodes[netID]
 		return n.Info != nil && containsPID(n.Info.Sample, pid)
 	})
@@ -159,14 +194,29 @@ func TestLiveContainerAddAndRemove(t *testing.T) {
 		t.Errorf("net node %+v", n)
 	}
 	kill()
-	c.readUntil("patch removing them", 20*time.Second, hasNone(ids))
+	c.readUntil("patch removing them", 60*time.Second, hasNone(ids))
 	// Every client converges on the same state as a fresh snapshot.
-	want := current(t, h, Request{})
+	want := current(t, h, Request{Q: hello.Q})
 	for _, cl := range clients {
 		cl.waitSeq(want.Seq)
 		assertState(t, cl, want)
 	}
 }
+
+// scanSays is what the hub's latest snapshot holds for pid, for failure
+// messages: a stale namespace ID there points at collect, not the stream.
+func scanSays(h *Hub, pid int) string {
+	p := h.Latest().Processes[pid]
+	if p == nil {
+		return "no such process"
+	}
+	return fmt.Sprint(p.NS)
+}
+
+// lazy is a failure message computed only when printed.
+type lazy func() string
+
+func (l lazy) String() string { return l() }
 
 func containsPID(ps []wire.Proc, pid int) bool {
 	for _, p := range ps {
@@ -183,8 +233,9 @@ func containsPID(ps []wire.Proc, pid int) bool {
 // the client's final state must equal a fresh snapshot and a fresh scan.
 func TestLiveChurnInodeReuse(t *testing.T) {
 	h, srv := livePipeline(t, Config{}, watch.Options{Rescan: 2 * time.Second})
+	hello := newerHello(t, h)
 	c := dial(t, srv, nil)
-	c.hello(wire.Hello{})
+	c.hello(hello)
 	c.mustNext(wire.TypeSnapshot)
 	var dead []map[model.NSType]model.NSID
 	inodes := map[uint64]int{}
@@ -193,7 +244,9 @@ func TestLiveChurnInodeReuse(t *testing.T) {
 		_, ino := nsOf(t, pid, model.Net)
 		inodes[ino]++
 		if i%3 == 0 {
-			c.readUntil("churn namespaces seen", 20*time.Second, hasAll(ids))
+			c.readUntil(lazy(func() string {
+				return fmt.Sprintf("churn %d: namespaces %v of pid %d seen (the latest scan says %s)", i, ids, pid, scanSays(h, pid))
+			}), 60*time.Second, hasAll(ids))
 		}
 		kill()
 		dead = append(dead, ids)
@@ -204,9 +257,9 @@ func TestLiveChurnInodeReuse(t *testing.T) {
 		t.Logf("%d net namespaces shared %d inodes", len(dead), len(inodes))
 	}
 	for _, ids := range dead {
-		c.readUntil("dead namespaces gone", 20*time.Second, hasNone(ids))
+		c.readUntil("dead namespaces gone", 60*time.Second, hasNone(ids))
 	}
-	want := current(t, h, Request{})
+	want := current(t, h, Request{Q: hello.Q})
 	c.waitSeq(want.Seq)
 	assertState(t, c, want)
 	// Every namespace node names the inode a fresh scan finds for its NSID.
