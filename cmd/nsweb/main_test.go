@@ -215,6 +215,24 @@ func TestSnapshotCommand(t *testing.T) {
 				t.Errorf("file: %v, valid JSON %v", err, json.Valid(b))
 			}
 		}},
+		{"text tree", []string{"snapshot"}, 0, "", func(t *testing.T, out string) {
+			first, _, _ := strings.Cut(out, "\n")
+			if !strings.HasPrefix(first, "# ") || !strings.Contains(out, "\nuser ") || !strings.Contains(out, "─net ") {
+				t.Errorf("not an owner tree:\n%s", out)
+			}
+		}},
+		{"pid view filtered", []string{"snapshot", "--view", "pid", "-q", "type:pid"}, 0, "", func(t *testing.T, out string) {
+			if !strings.Contains(out, "\npid ") || strings.Contains(out, "net ") {
+				t.Errorf("pid view shows other types:\n%s", out)
+			}
+		}},
+		{"svg", []string{"snapshot", "--format", "svg"}, 0, "", func(t *testing.T, out string) {
+			if !strings.HasPrefix(out, "<svg xmlns=\"http://www.w3.org/2000/svg\"") || !strings.Contains(out, "</svg>") {
+				t.Errorf("not an SVG document: %.200s", out)
+			}
+		}},
+		{"bad filter", []string{"snapshot", "-q", "nokey:1"}, 2, `unknown key "nokey"`, nil},
+		{"bad view", []string{"snapshot", "--view", "tree"}, 2, `unknown --view "tree"`, nil},
 		{"unknown format", []string{"snapshot", "--format", "pdf"}, 2, `unknown --format "pdf"`, nil},
 		{"unwritable output", []string{"snapshot", "--format", "json", "-o", "/nonexistent/dir/x"}, 1, "no such file or directory", nil},
 	}

@@ -11,7 +11,10 @@ import (
 	"os"
 
 	"github.com/nsweb/nsweb/internal/collect"
+	"github.com/nsweb/nsweb/internal/filter"
+	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/model"
+	"github.com/nsweb/nsweb/internal/render"
 )
 
 // snapshotOptions are the flags of "nsweb snapshot".
@@ -26,7 +29,7 @@ func parseSnapshot(args []string, stdout, stderr io.Writer) (snapshotOptions, in
 	var o snapshotOptions
 	fs := flag.NewFlagSet("nsweb snapshot", flag.ContinueOnError)
 	fs.SetOutput(helpOutput(args, stdout, stderr))
-	fs.StringVar(&o.format, "format", "json", "output format: "+formatNames())
+	fs.StringVar(&o.format, "format", "text", "output format: "+formatNames())
 	fs.StringVar(&o.output, "o", "-", "write to this file instead of standard output")
 	fs.StringVar(&o.view, "view", "owner", "tree to draw (text, svg): owner or pid")
 	fs.StringVar(&o.query, "q", "", "filter, in the dashboard's filter language (text, svg)")
@@ -44,6 +47,14 @@ func parseSnapshot(args []string, stdout, stderr io.Writer) (snapshotOptions, in
 		fmt.Fprintf(stderr, "nsweb snapshot: unexpected argument %q\n", fs.Arg(0))
 		return o, 2, false
 	}
+	if !layout.View(o.view).Valid() {
+		fmt.Fprintf(stderr, "nsweb snapshot: unknown --view %q (want owner or pid)\n", o.view)
+		return o, 2, false
+	}
+	if _, err := filter.Parse(o.query); err != nil {
+		fmt.Fprintf(stderr, "nsweb snapshot: -q: %v\n", err)
+		return o, 2, false
+	}
 	if _, ok := formats[o.format]; !ok {
 		fmt.Fprintf(stderr, "nsweb snapshot: unknown --format %q (want %s)\n", o.format, formatNames())
 		return o, 2, false
@@ -57,6 +68,32 @@ type snapshotFormat func(w io.Writer, s *model.Snapshot, o snapshotOptions) erro
 // formats maps --format values to their writers.
 var formats = map[string]snapshotFormat{
 	"json": writeJSONSnapshot,
+	"text": func(w io.Writer, s *model.Snapshot, o snapshotOptions) error {
+		r, _, err := laidOut(s, o)
+		if err != nil {
+			return err
+		}
+		return render.Text(w, s, r)
+	},
+	"svg": func(w io.Writer, s *model.Snapshot, o snapshotOptions) error {
+		r, q, err := laidOut(s, o)
+		if err != nil {
+			return err
+		}
+		return render.SVG(w, s, r, render.SVGOptions{Filter: q})
+	},
+}
+
+// laidOut lays out the snapshot for the chosen view and filter, the same way
+// the server does for the dashboard and /snapshot.svg. It returns the
+// canonical filter text for the picture's description.
+func laidOut(s *model.Snapshot, o snapshotOptions) (*layout.Result, string, error) {
+	q, err := filter.Parse(o.query)
+	if err != nil {
+		return nil, "", fmt.Errorf("filter: %w", err)
+	}
+	r := layout.Compute(s, layout.Options{View: layout.View(o.view), Keep: q.Keep(s)})
+	return r, q.String(), nil
 }
 
 func formatNames() string {

@@ -106,8 +106,11 @@ func ParsePath(path string) (Ref, bool) {
 			case "libpod_parent":
 				return Ref{Runtime: Podman, ID: leaf}, true
 			}
-			if i == 1 && !strings.HasSuffix(parts[0], ".slice") {
-				// containerd's default layout: /<namespace>/<id>.
+			if i == 1 && len(leaf) == 64 && !strings.HasSuffix(parts[0], ".slice") {
+				// containerd's default layout: /<namespace>/<id>. Only a
+				// full 64-digit ID counts: the layout names no engine, and
+				// other tools file processes under /<word>/<shorter hex>
+				// (a sandbox's /process_api/<32 hex>, for one).
 				return Ref{Runtime: Containerd, ID: leaf, Namespace: parts[0]}, true
 			}
 		}

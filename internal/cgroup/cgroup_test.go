@@ -27,6 +27,7 @@ func TestParse(t *testing.T) {
 		{"containerd namespace", "0::/default/" + id + "\n", Ref{Runtime: Containerd, ID: id, Namespace: "default"}, true},
 		{"containerd k8s.io", "0::/k8s.io/" + id + "\n", Ref{Runtime: Containerd, ID: id, Namespace: "k8s.io"}, true},
 		{"hex under a slice is not containerd", "0::/system.slice/" + id + "\n", Ref{}, false},
+		{"short hex under a word is not containerd", "4:memory:/process_api/fb39420938092eac451f373f8277f9de\n1:name=systemd:/\n0::/\n", Ref{}, false},
 		{"cri-containerd scope", "0::/system.slice/cri-containerd-" + id + ".scope\n", Ref{Runtime: Containerd, ID: id}, true},
 		{"crio scope", "0::/crio-" + id + ".scope\n", Ref{Runtime: CRIO, ID: id}, true},
 		{"crio conmon", "0::/crio-conmon-" + id + ".scope\n", Ref{}, false},
