@@ -25,7 +25,7 @@ const (
 // how many processes share a namespace; the full lists are served by
 // GET /api/v1/ns/{id}.
 const (
-	MaxSample     = 20  // member processes in Info.Sample
+	MaxSample     = 5   // member processes in Info.Sample (PROTOCOL.md allows up to 20)
 	MaxHeldBy     = 20  // holders in Info.HeldBy
 	MaxContainers = 20  // containers in Info.Containers
 	MaxCmdline    = 256 // bytes of a command line
