@@ -40,7 +40,7 @@ type ParseFilterFunc func(q string) (match func(*model.Snapshot, *model.Namespac
 // Config tunes a Hub. Layout is required; zero values give the defaults.
 type Config struct {
 	Layout LayoutFunc
-	// ParseFilter parses q; nil accepts only an empty filter.
+	// ParseFilter parses q; nil means ParseFilter (internal/filter).
 	ParseFilter ParseFilterFunc
 	// Base holds the layout options every subscription shares
 	// (orientation, fold threshold); View, Expanded and Keep are set per
@@ -100,6 +100,9 @@ func (c *Config) defaults() {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.ParseFilter == nil {
+		c.ParseFilter = ParseFilter
 	}
 }
 
@@ -239,9 +242,6 @@ func (h *Hub) resolve(r Request) (resolved, error) {
 	}
 	var canon string
 	if q := strings.TrimSpace(r.Q); q != "" {
-		if h.cfg.ParseFilter == nil {
-			return res, errors.New("filter: filters are not supported by this server")
-		}
 		match, c, err := h.cfg.ParseFilter(q)
 		if err != nil {
 			return res, err

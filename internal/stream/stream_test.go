@@ -510,13 +510,34 @@ func TestSnapshotEndpoint(t *testing.T) {
 	}
 }
 
-func TestNoFilterParser(t *testing.T) {
+// The default parser is internal/filter: equivalent spellings share one
+// subscription, errors are reported, an empty query keeps everything.
+func TestDefaultFilterParser(t *testing.T) {
 	h, err := NewHub(Config{Layout: flatLayout})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.resolve(Request{Q: "type:net"}); err == nil {
-		t.Error("filter accepted without a parser")
+	a, err := h.resolve(Request{Q: "type:net"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := h.resolve(Request{Q: "  type:net "})
+	if err != nil || a.key != b.key || a.match == nil {
+		t.Errorf("keys %+v and %+v (%v) differ", a.key, b.key, err)
+	}
+	if _, err := h.resolve(Request{Q: "nosuchkey:1"}); err == nil {
+		t.Error("unknown filter key accepted")
+	}
+	if r, err := h.resolve(Request{}); err != nil || r.match != nil || r.key.Q != "" {
+		t.Errorf("empty query: %+v, %v", r, err)
+	}
+	h.Publish(mkSnap(1, 3, 4, 5))
+	v, err := h.Current(context.Background(), Request{Q: "type:uts"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Result.Nodes) != 1 || v.Result.Nodes[0].NS != 4 {
+		t.Errorf("type:uts shows %+v", v.Result.Nodes)
 	}
 	if _, err := NewHub(Config{}); err == nil {
 		t.Error("hub without layout created")
