@@ -49,6 +49,10 @@ type Config struct {
 	// Ring is the number of recent patches kept per subscription for
 	// reconnecting clients (default 256).
 	Ring int
+	// RingBytes bounds the encoded size of those patches per subscription
+	// (default 16 MiB), so that a churn of large patches cannot hold much
+	// memory; a client whose patches were dropped gets a snapshot.
+	RingBytes int
 	// QueueLen bounds the messages waiting for one client (default 64);
 	// past it the client's queue is replaced by a fresh snapshot.
 	QueueLen int
@@ -62,7 +66,9 @@ type Config struct {
 	// PingInterval is the keepalive period (default 20 s); a client that
 	// does not answer a ping within WriteTimeout is disconnected.
 	PingInterval time.Duration
-	// WriteTimeout bounds one write or ping (default 10 s).
+	// WriteTimeout bounds one write or ping (default 30 s): a client that
+	// takes longer is disconnected. It never delays other clients, each
+	// has its own writer.
 	WriteTimeout time.Duration
 	// HelloTimeout is how long a new connection may take to send a valid
 	// hello (default 30 s).
@@ -83,6 +89,7 @@ func (c *Config) defaults() {
 		}
 	}
 	set(&c.Ring, 256)
+	set(&c.RingBytes, 16<<20)
 	set(&c.QueueLen, 64)
 	set(&c.MaxClients, 256)
 	set(&c.MaxKeys, 64)
@@ -93,7 +100,7 @@ func (c *Config) defaults() {
 	}
 	setD(&c.KeyIdle, 2*time.Minute)
 	setD(&c.PingInterval, 20*time.Second)
-	setD(&c.WriteTimeout, 10*time.Second)
+	setD(&c.WriteTimeout, 30*time.Second)
 	setD(&c.HelloTimeout, 30*time.Second)
 	if c.ReadLimit <= 0 {
 		c.ReadLimit = 4096
@@ -354,17 +361,18 @@ type sub struct {
 	users    int
 	lastUsed time.Time
 
-	mu      sync.Mutex // guards everything below
-	gen     uint64     // generation of snap; 0 before the first
-	snap    *model.Snapshot
-	result  *layout.Result
-	nodes   []wire.Node
-	meta    wire.Meta
-	seq     uint64
-	ring    []ringEntry // oldest first, at most Config.Ring
-	snapMsg []byte      // encoded snapshot of seq snapSeq
-	snapSeq uint64
-	clients map[*client]struct{}
+	mu        sync.Mutex // guards everything below
+	gen       uint64     // generation of snap; 0 before the first
+	snap      *model.Snapshot
+	result    *layout.Result
+	nodes     []wire.Node
+	meta      wire.Meta
+	seq       uint64
+	ring      []ringEntry // oldest first, at most Config.Ring
+	ringBytes int         // encoded size of ring
+	snapMsg   []byte      // encoded snapshot of seq snapSeq
+	snapSeq   uint64
+	clients   map[*client]struct{}
 }
 
 type ringEntry struct {
@@ -423,8 +431,14 @@ func (sb *sub) advance(s *model.Snapshot, gen uint64) {
 		return
 	}
 	sb.ring = append(sb.ring, ringEntry{seq: sb.seq, msg: msg})
-	if over := len(sb.ring) - sb.h.cfg.Ring; over > 0 {
-		sb.ring = slices.Delete(sb.ring, 0, over)
+	sb.ringBytes += len(msg)
+	drop := 0
+	for len(sb.ring)-drop > sb.h.cfg.Ring || (sb.ringBytes > sb.h.cfg.RingBytes && drop < len(sb.ring)) {
+		sb.ringBytes -= len(sb.ring[drop].msg)
+		drop++
+	}
+	if drop > 0 {
+		sb.ring = slices.Delete(sb.ring, 0, drop)
 	}
 	for c := range sb.clients {
 		c.send(msg, sb)

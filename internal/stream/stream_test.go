@@ -108,6 +108,23 @@ func TestReconnectSince(t *testing.T) {
 	}
 }
 
+// The ring is bounded in bytes too: patches past RingBytes are dropped and
+// a reconnect from before them gets a snapshot.
+func TestRingBytes(t *testing.T) {
+	h, srv := newTestHub(t, Config{RingBytes: 1})
+	h.Publish(mkSnap(1, 3))
+	c := dial(t, srv, nil)
+	c.hello(wire.Hello{})
+	c.mustNext(wire.TypeSnapshot)
+	h.Publish(mkSnap(2, 3, 5))
+	c.mustNext(wire.TypePatch)
+	h.Publish(mkSnap(3, 3, 5, 7))
+	c2 := dial(t, srv, nil)
+	c2.hello(wire.Hello{Since: c.st.Seq})
+	c2.mustNext(wire.TypeSnapshot)
+	assertState(t, c2, current(t, h, Request{}))
+}
+
 func TestViewSwitchOnOneConnection(t *testing.T) {
 	h, srv := newTestHub(t, Config{})
 	h.Publish(mkSnap(1, 3, 4, 5))
