@@ -63,7 +63,10 @@ type View struct {
 // group): HTTP handlers answer it with 400.
 type BadRequestError struct{ Err error }
 
+// Error returns the cause's message, written for the person who sent it.
 func (e *BadRequestError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause.
 func (e *BadRequestError) Unwrap() error { return e.Err }
 
 // Current returns the current state of the subscription r, computing it

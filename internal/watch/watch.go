@@ -43,6 +43,7 @@ const (
 	Overflow
 )
 
+// String names the reasons for logs, e.g. "proc|mount".
 func (r Reason) String() string {
 	var parts []string
 	for _, x := range []struct {
