@@ -61,7 +61,9 @@ type Config struct {
 	// MaxKeys bounds the distinct subscriptions (default 64).
 	MaxKeys int
 	// KeyIdle is how long a subscription without clients is kept up to
-	// date before it is dropped (default 2 min).
+	// date before it is dropped (default 30 s): long enough for a reconnect
+	// to get its missed patches, short enough that abandoned filters do not
+	// cost a layout per scan for long.
 	KeyIdle time.Duration
 	// PingInterval is the keepalive period (default 20 s); a client that
 	// does not answer a ping within WriteTimeout is disconnected.
@@ -98,7 +100,7 @@ func (c *Config) defaults() {
 			*p = v
 		}
 	}
-	setD(&c.KeyIdle, 2*time.Minute)
+	setD(&c.KeyIdle, 30*time.Second)
 	setD(&c.PingInterval, 20*time.Second)
 	setD(&c.WriteTimeout, 30*time.Second)
 	setD(&c.HelloTimeout, 30*time.Second)

@@ -585,3 +585,30 @@ func TestMaxKeys(t *testing.T) {
 		t.Errorf("bad view: %v", err)
 	}
 }
+
+// A subscription nobody uses is kept current for KeyIdle (for reconnects),
+// then dropped, so abandoned filters stop costing a layout per scan.
+func TestIdleSubscriptionDropped(t *testing.T) {
+	h, err := NewHub(Config{Layout: flatLayout, ParseFilter: fakeFilter, KeyIdle: 30 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Publish(mkSnap(1, 3))
+	_, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	c := &client{h: h, cancel: cancel, notify: make(chan struct{}, 1), log: h.log}
+	if err := c.subscribe(&wire.Hello{Q: "type:net"}); err != nil {
+		t.Fatal(err)
+	}
+	h.Publish(mkSnap(2, 3, 5))
+	c.unsubscribe()
+	h.Publish(mkSnap(3, 3, 5, 7)) // idle, but not for long: still kept
+	if n := h.Subscriptions(); n != 1 {
+		t.Fatalf("%d subscriptions right after the last client left, want 1", n)
+	}
+	time.Sleep(60 * time.Millisecond)
+	h.Publish(mkSnap(4, 3))
+	if n := h.Subscriptions(); n != 0 {
+		t.Fatalf("%d subscriptions after KeyIdle, want 0", n)
+	}
+}
