@@ -5,6 +5,7 @@ package stream
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -32,7 +33,7 @@ func livePipeline(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *httptest
 		cfg.Layout = layout.Compute
 	}
 	if cfg.ParseFilter == nil {
-		cfg.ParseFilter = newerFilter
+		cfg.ParseFilter = tokenFilter
 	}
 	if cfg.Base.FoldThreshold == 0 {
 		// Never fold, so that the test's namespaces are nodes of their
@@ -57,43 +58,39 @@ func livePipeline(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *httptest
 	return h, srv
 }
 
-// newerFilter understands "newer:N": namespaces whose ID is above N. IDs
-// are a creation counter, so a test that subscribes with the largest ID it
-// has seen watches only what is created from then on (and the ancestors
-// that keep it in context), however many namespaces other work on the
-// machine holds.
-func newerFilter(q string) (func(*model.Snapshot, *model.Namespace) bool, string, error) {
-	v, ok := strings.CutPrefix(q, "newer:")
-	n, err := strconv.ParseUint(v, 10, 64)
-	if !ok || err != nil {
-		return nil, "", fmt.Errorf("filter: want newer:N, got %q", q)
+// tokenFilter understands "token:T": namespaces with a member process
+// whose command line contains T. Each test gives its processes a unique
+// token, so its view holds only what it started (and the ancestors that
+// keep that in context), however many namespaces other work on the
+// machine creates meanwhile.
+func tokenFilter(q string) (func(*model.Snapshot, *model.Namespace) bool, string, error) {
+	tok, ok := strings.CutPrefix(q, "token:")
+	if !ok || tok == "" {
+		return nil, "", fmt.Errorf("filter: want token:T, got %q", q)
 	}
-	return func(_ *model.Snapshot, ns *model.Namespace) bool { return uint64(ns.ID) > n }, q, nil
+	return func(s *model.Snapshot, ns *model.Namespace) bool {
+		for _, pid := range ns.Procs {
+			if p := s.Processes[pid]; p != nil && strings.Contains(p.Cmdline, tok) {
+				return true
+			}
+		}
+		return false
+	}, q, nil
 }
 
-// newerHello subscribes to the namespaces created after the hub's latest
-// scan.
-func newerHello(t testing.TB, h *Hub) wire.Hello {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	if err := h.waitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var maxID model.NSID
-	for id := range h.Latest().Namespaces {
-		maxID = max(maxID, id)
-	}
-	return wire.Hello{Q: fmt.Sprintf("newer:%d", maxID)}
-}
+// sleepArg is a sleep duration unique to this test run ("300.<random>"
+// seconds), the token its processes are found by.
+var sleepArg = fmt.Sprintf("300.%06d", rand.IntN(1000000))
+
+func tokenHello() wire.Hello { return wire.Hello{Q: "token:" + sleepArg} }
 
 // unshared starts `unshare --fork --pid --net --uts --ipc --mount sleep
-// 300` (a container-like process) and returns the sleep's PID and the NSIDs
+// 300.<token>` (a container-like process) and returns the sleep's PID and the NSIDs
 // of its five new namespaces. It is killed with its process group in
 // Cleanup, also when the test fails.
 func unshared(t testing.TB) (pid int, ids map[model.NSType]model.NSID, kill func()) {
 	t.Helper()
-	cmd := exec.Command("unshare", "--fork", "--kill-child", "--pid", "--net", "--uts", "--ipc", "--mount", "sleep", "300")
+	cmd := exec.Command("unshare", "--fork", "--kill-child", "--pid", "--net", "--uts", "--ipc", "--mount", "sleep", sleepArg)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("unshare: %v", err)
@@ -169,7 +166,7 @@ func hasNone(ids map[model.NSType]model.NSID) func(*wire.State) bool {
 
 func TestLiveContainerAddAndRemove(t *testing.T) {
 	h, srv := livePipeline(t, Config{}, watch.Options{Rescan: 2 * time.Second})
-	hello := newerHello(t, h)
+	hello := tokenHello()
 	clients := make([]*wsClient, 10)
 	for i := range clients {
 		clients[i] = dial(t, srv, nil)
@@ -233,7 +230,7 @@ func containsPID(ps []wire.Proc, pid int) bool {
 // the client's final state must equal a fresh snapshot and a fresh scan.
 func TestLiveChurnInodeReuse(t *testing.T) {
 	h, srv := livePipeline(t, Config{}, watch.Options{Rescan: 2 * time.Second})
-	hello := newerHello(t, h)
+	hello := tokenHello()
 	c := dial(t, srv, nil)
 	c.hello(hello)
 	c.mustNext(wire.TypeSnapshot)
