@@ -1,0 +1,327 @@
+package stream
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/nsweb/nsweb/internal/wire"
+)
+
+// Stats are the hub's counters since it started, for benchmarks and
+// metrics.
+type Stats struct {
+	Messages uint64 // messages written to clients
+	Bytes    uint64 // bytes of those messages (payload, before compression)
+	Resyncs  uint64 // times a slow client's backlog was replaced by a snapshot
+	Refused  uint64 // connections refused because MaxClients was reached
+}
+
+type counters struct {
+	messages, bytes, resyncs, refused atomic.Uint64
+}
+
+// Stats returns the hub's counters.
+func (h *Hub) Stats() Stats {
+	return Stats{
+		Messages: h.stats.messages.Load(), Bytes: h.stats.bytes.Load(),
+		Resyncs: h.stats.resyncs.Load(), Refused: h.stats.refused.Load(),
+	}
+}
+
+// closeError ends a connection with a websocket close status.
+type closeError struct {
+	code   websocket.StatusCode
+	reason string
+}
+
+func (e *closeError) Error() string { return fmt.Sprintf("close %d: %s", e.code, e.reason) }
+
+// client is one websocket connection.
+type client struct {
+	h      *Hub
+	conn   *websocket.Conn
+	log    *slog.Logger
+	cancel context.CancelCauseFunc
+	notify chan struct{} // cap 1: "the queue has something"
+	hello  atomic.Bool   // a hello was accepted
+
+	mu    sync.Mutex
+	queue [][]byte
+	sub   *sub
+}
+
+// wake tells the writer that the queue changed.
+func (c *client) wake() {
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+}
+
+// send queues a patch of sb. If the queue is full the client is not keeping
+// up: its backlog is dropped and replaced by sb's current snapshot, which
+// already includes this patch. Called with sb.mu held.
+func (c *client) send(msg []byte, sb *sub) {
+	c.mu.Lock()
+	if len(c.queue) >= c.h.cfg.QueueLen {
+		c.queue = append(c.queue[:0], sb.snapshotMsg())
+		c.h.stats.resyncs.Add(1)
+		c.log.Debug("stream: slow client gets a fresh snapshot instead of its backlog", "seq", sb.seq)
+	} else {
+		c.queue = append(c.queue, msg)
+	}
+	c.mu.Unlock()
+	c.wake()
+}
+
+// reset replaces the queue by one message (a snapshot).
+func (c *client) reset(msg []byte) {
+	c.mu.Lock()
+	c.queue = append(c.queue[:0], msg)
+	c.mu.Unlock()
+	c.wake()
+}
+
+// sendError queues an error message. A client that lets errors pile up
+// past its queue bound is misbehaving and is disconnected.
+func (c *client) sendError(text string) {
+	c.mu.Lock()
+	full := len(c.queue) >= c.h.cfg.QueueLen
+	if !full {
+		c.queue = append(c.queue, errorMsg(text))
+	}
+	c.mu.Unlock()
+	if full {
+		c.cancel(&closeError{websocket.StatusPolicyViolation, "too many invalid messages"})
+		return
+	}
+	c.wake()
+}
+
+func (c *client) take() [][]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	q := c.queue
+	c.queue = nil
+	return q
+}
+
+// subscribe switches the client to the subscription its hello asks for and
+// queues what it needs: the missed patches when it reconnects with since
+// and they are still in the ring, else a fresh snapshot.
+func (c *client) subscribe(hello *wire.Hello) error {
+	r, err := c.h.resolve(Request{View: hello.View, Q: hello.Q, Expand: hello.Expand})
+	if err != nil {
+		return err
+	}
+	sb, err := c.h.acquire(r)
+	if err != nil {
+		return err
+	}
+	c.unsubscribe()
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	sb.catchUp()
+	var msgs [][]byte
+	if sb.gen != 0 { // else the first Publish sends the snapshot
+		patches, ok := sb.since(hello.Since)
+		if ok && len(patches) <= c.h.cfg.QueueLen {
+			msgs = patches
+		} else {
+			msgs = [][]byte{sb.snapshotMsg()}
+		}
+	}
+	c.mu.Lock()
+	// Whatever was queued for the previous subscription is moot now.
+	c.queue = msgs
+	c.sub = sb
+	c.mu.Unlock()
+	sb.clients[c] = struct{}{}
+	c.wake()
+	return nil
+}
+
+// unsubscribe leaves the current subscription, if any.
+func (c *client) unsubscribe() {
+	c.mu.Lock()
+	old := c.sub
+	c.sub = nil
+	c.mu.Unlock()
+	if old == nil {
+		return
+	}
+	old.mu.Lock()
+	delete(old.clients, c)
+	old.mu.Unlock()
+	c.h.release(old)
+}
+
+// Stream is the websocket endpoint (GET /api/v1/stream). Before the upgrade
+// it refuses with 503 and a JSON error when MaxClients connections are open
+// or the hub is shutting down.
+func (h *Hub) Stream(w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	switch {
+	case h.closed:
+		h.mu.Unlock()
+		writeError(w, http.StatusServiceUnavailable, "nsweb is shutting down")
+		return
+	case h.clients >= h.cfg.MaxClients:
+		h.mu.Unlock()
+		h.stats.refused.Add(1)
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusServiceUnavailable,
+			"too many live clients (at most "+strconv.Itoa(h.cfg.MaxClients)+"); close another nsweb tab or try again later")
+		return
+	}
+	h.clients++
+	h.conns.Add(1)
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		h.clients--
+		h.mu.Unlock()
+		h.conns.Done()
+	}()
+
+	opts := &websocket.AcceptOptions{}
+	if h.cfg.Compression {
+		opts.CompressionMode = websocket.CompressionContextTakeover
+	}
+	conn, err := websocket.Accept(w, r, opts)
+	if err != nil {
+		h.log.Debug("stream: upgrade failed", "remote", r.RemoteAddr, "err", err)
+		return // Accept has answered the request
+	}
+	conn.SetReadLimit(h.cfg.ReadLimit)
+	ctx, cancel := context.WithCancelCause(h.ctx)
+	defer cancel(nil)
+	c := &client{
+		h: h, conn: conn, cancel: cancel, notify: make(chan struct{}, 1),
+		log: h.log.With("remote", r.RemoteAddr),
+	}
+	c.log.Debug("stream: client connected")
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		// Not ctx: the websocket library closes a connection whose read
+		// context ends, and a closing connection must still send its
+		// close status. Closing the connection below ends the read.
+		c.readLoop(context.Background())
+	}()
+	err = c.writeLoop(ctx)
+	cancel(err)
+	var ce *closeError
+	switch {
+	case h.ctx.Err() != nil:
+		_ = conn.Close(websocket.StatusGoingAway, "nsweb is shutting down")
+	case errors.As(context.Cause(ctx), &ce):
+		_ = conn.Close(ce.code, ce.reason)
+	default:
+		_ = conn.CloseNow()
+	}
+	<-readDone
+	c.unsubscribe()
+	c.log.Debug("stream: client gone", "why", context.Cause(ctx))
+}
+
+// readLoop reads client messages until the connection fails or ends. A
+// message over the read limit makes the websocket library close the
+// connection with status 1009 (message too big).
+func (c *client) readLoop(ctx context.Context) {
+	for {
+		typ, data, err := c.conn.Read(ctx)
+		if err != nil {
+			c.cancel(fmt.Errorf("read: %w", err))
+			return
+		}
+		if typ != websocket.MessageText {
+			c.sendError("binary messages are not understood; send a JSON hello as text")
+			continue
+		}
+		var hello wire.Hello
+		if err := json.Unmarshal(data, &hello); err != nil {
+			c.sendError("invalid message: " + err.Error())
+			continue
+		}
+		if hello.Type != wire.TypeHello {
+			c.sendError(fmt.Sprintf("unknown message type %q (want %q)", hello.Type, wire.TypeHello))
+			continue
+		}
+		if err := c.subscribe(&hello); err != nil {
+			c.sendError(err.Error())
+			continue
+		}
+		c.hello.Store(true)
+	}
+}
+
+// writeLoop writes queued messages and keepalive pings until ctx ends or a
+// write fails.
+func (c *client) writeLoop(ctx context.Context) error {
+	cfg := &c.h.cfg
+	ping := time.NewTicker(cfg.PingInterval)
+	defer ping.Stop()
+	helloTimer := time.NewTimer(cfg.HelloTimeout)
+	defer helloTimer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-helloTimer.C:
+			if !c.hello.Load() {
+				return &closeError{websocket.StatusPolicyViolation, "no valid hello within " + cfg.HelloTimeout.String()}
+			}
+		case <-ping.C:
+			pctx, cancel := context.WithTimeout(ctx, cfg.WriteTimeout)
+			err := c.conn.Ping(pctx)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("ping: %w", err)
+			}
+		case <-c.notify:
+			for _, msg := range c.take() {
+				wctx, cancel := context.WithTimeout(ctx, cfg.WriteTimeout)
+				err := c.conn.Write(wctx, websocket.MessageText, msg)
+				cancel()
+				if err != nil {
+					return fmt.Errorf("write: %w", err)
+				}
+				c.h.stats.messages.Add(1)
+				c.h.stats.bytes.Add(uint64(len(msg)))
+			}
+		}
+	}
+}
+
+// Shutdown refuses new connections, closes every open one with status 1001
+// (going away) and waits for them to finish, or for ctx. The websocket
+// connections are hijacked from net/http, so http.Server.Shutdown does not
+// wait for them: call this beside it.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
+	h.cancel()
+	done := make(chan struct{})
+	go func() {
+		h.conns.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("stream: shutdown: %w", ctx.Err())
+	}
+}

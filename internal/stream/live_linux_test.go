@@ -1,0 +1,275 @@
+//go:build linux
+
+package stream
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nsweb/nsweb/internal/collect"
+	"github.com/nsweb/nsweb/internal/layout"
+	"github.com/nsweb/nsweb/internal/model"
+	"github.com/nsweb/nsweb/internal/watch"
+	"github.com/nsweb/nsweb/internal/wire"
+)
+
+// livePipeline wires the real thing as cmd/nsweb does: watcher → runner
+// (collect) → hub (layout) → websocket handler.
+func livePipeline(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *httptest.Server) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the proc connector and a full scan")
+	}
+	if cfg.Layout == nil {
+		cfg.Layout = layout.Compute
+	}
+	if cfg.ParseFilter == nil {
+		cfg.ParseFilter = tokenFilter
+	}
+	if cfg.Base.FoldThreshold == 0 {
+		// Never fold, so that the test's namespaces are nodes of their
+		// own however many siblings other work on the machine creates.
+		cfg.Base.FoldThreshold = -1
+	}
+	h, srv := newTestHub(t, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	w, err := watch.Start(ctx, wopt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := collect.New(collect.Options{})
+	r := &Runner{Scan: col.Scan, Hub: h}
+	done := make(chan struct{})
+	go func() { r.Run(ctx, w.C()); close(done) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		_ = w.Close()
+	})
+	return h, srv
+}
+
+// tokenFilter understands "token:T": namespaces with a member process
+// whose command line contains T. Each test gives its processes a unique
+// token, so its view holds only what it started (and the ancestors that
+// keep that in context), however many namespaces other work on the
+// machine creates meanwhile.
+func tokenFilter(q string) (func(*model.Snapshot, *model.Namespace) bool, string, error) {
+	tok, ok := strings.CutPrefix(q, "token:")
+	if !ok || tok == "" {
+		return nil, "", fmt.Errorf("filter: want token:T, got %q", q)
+	}
+	return func(s *model.Snapshot, ns *model.Namespace) bool {
+		for _, pid := range ns.Procs {
+			if p := s.Processes[pid]; p != nil && strings.Contains(p.Cmdline, tok) {
+				return true
+			}
+		}
+		return false
+	}, q, nil
+}
+
+// sleepArg is a sleep duration unique to this test run ("300.<random>"
+// seconds), the token its processes are found by.
+var sleepArg = fmt.Sprintf("300.%06d", rand.IntN(1000000))
+
+func tokenHello() wire.Hello { return wire.Hello{Q: "token:" + sleepArg} }
+
+// unshared starts `unshare --fork --pid --net --uts --ipc --mount sleep
+// 300.<token>` (a container-like process) and returns the sleep's PID and the NSIDs
+// of its five new namespaces. It is killed with its process group in
+// Cleanup, also when the test fails.
+func unshared(t testing.TB) (pid int, ids map[model.NSType]model.NSID, kill func()) {
+	t.Helper()
+	cmd := exec.Command("unshare", "--fork", "--kill-child", "--pid", "--net", "--uts", "--ipc", "--mount", "sleep", sleepArg)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("unshare: %v", err)
+	}
+	kill = func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+	}
+	t.Cleanup(kill)
+	// Find the forked sleep: the child of unshare.
+	deadline := time.Now().Add(10 * time.Second)
+	for pid == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("unshare's child did not appear")
+		}
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid))
+		if p, err := strconv.Atoi(string(trimSpace(b))); err == nil {
+			pid = p
+		} else {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	ids = map[model.NSType]model.NSID{}
+	for _, typ := range []model.NSType{model.PID, model.Net, model.UTS, model.IPC, model.Mnt} {
+		ids[typ], _ = nsOf(t, pid, typ)
+	}
+	return pid, ids, kill
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == ' ') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// readUntil reads messages until cond holds for the client's state.
+func (c *wsClient) readUntil(what any, timeout time.Duration, cond func(*wire.State) bool) {
+	c.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond(&c.st) {
+		left := time.Until(deadline)
+		if left <= 0 {
+			c.t.Fatalf("%v: not within %s (state at seq %d, %d nodes)", what, timeout, c.st.Seq, len(c.st.Nodes))
+		}
+		if _, err := c.next(left); err != nil {
+			c.t.Fatalf("%v: %v (state: %v)", what, err, c.st.IDs())
+		}
+	}
+}
+
+func hasAll(ids map[model.NSType]model.NSID) func(*wire.State) bool {
+	return func(st *wire.State) bool {
+		for _, id := range ids {
+			if _, ok := st.Nodes[fmt.Sprintf("ns:%d", id)]; !ok {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+func hasNone(ids map[model.NSType]model.NSID) func(*wire.State) bool {
+	return func(st *wire.State) bool {
+		for _, id := range ids {
+			if _, ok := st.Nodes[fmt.Sprintf("ns:%d", id)]; ok {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+func TestLiveContainerAddAndRemove(t *testing.T) {
+	h, srv := livePipeline(t, Config{}, watch.Options{Rescan: 2 * time.Second})
+	hello := tokenHello()
+	clients := make([]*wsClient, 10)
+	for i := range clients {
+		clients[i] = dial(t, srv, nil)
+		clients[i].hello(hello)
+		clients[i].mustNext(wire.TypeSnapshot)
+	}
+	c := clients[0]
+	pid, ids, kill := unshared(t)
+	startSeq := c.st.Seq
+	c.readUntil("patch adding the new namespaces", 60*time.Second, hasAll(ids))
+	if c.snaps != 1 || c.st.Seq == startSeq {
+		t.Fatalf("namespaces arrived by snapshot, not patch (%d snapshots)", c.snaps)
+	}
+	// The first scan may catch unshare before its child: the child joins
+	// the net node's members by a later update at the latest.
+	netID := fmt.Sprintf("ns:%d", ids[model.Net])
+	c.readUntil("net node listing the sleep", 60*time.Second, func(st *wire.State) bool {
+		n := st.Nodes[netID]
+		return n.Info != nil && containsPID(n.Info.Sample, pid)
+	})
+	if n := c.st.Nodes[netID]; n.Type != model.Net || n.Info.Procs < 1 {
+		t.Errorf("net node %+v", n)
+	}
+	kill()
+	c.readUntil("patch removing them", 60*time.Second, hasNone(ids))
+	// Every client converges on the same state as a fresh snapshot.
+	want := current(t, h, Request{Q: hello.Q})
+	for _, cl := range clients {
+		cl.waitSeq(want.Seq)
+		assertState(t, cl, want)
+	}
+}
+
+// scanSays is what the hub's latest snapshot holds for pid, for failure
+// messages: a stale namespace ID there points at collect, not the stream.
+func scanSays(h *Hub, pid int) string {
+	p := h.Latest().Processes[pid]
+	if p == nil {
+		return "no such process"
+	}
+	return fmt.Sprint(p.NS)
+}
+
+// lazy is a failure message computed only when printed.
+type lazy func() string
+
+func (l lazy) String() string { return l() }
+
+func containsPID(ps []wire.Proc, pid int) bool {
+	for _, p := range ps {
+		if p.PID == pid {
+			return true
+		}
+	}
+	return false
+}
+
+// TestLiveChurnInodeReuse starts and kills container-like processes in
+// quick succession, so that the kernel hands their namespaces' inodes to
+// the next ones. No node of a dead namespace may survive in a client, and
+// the client's final state must equal a fresh snapshot and a fresh scan.
+func TestLiveChurnInodeReuse(t *testing.T) {
+	h, srv := livePipeline(t, Config{}, watch.Options{Rescan: 2 * time.Second})
+	hello := tokenHello()
+	c := dial(t, srv, nil)
+	c.hello(hello)
+	c.mustNext(wire.TypeSnapshot)
+	var dead []map[model.NSType]model.NSID
+	inodes := map[uint64]int{}
+	for i := range 15 {
+		pid, ids, kill := unshared(t)
+		_, ino := nsOf(t, pid, model.Net)
+		inodes[ino]++
+		if i%3 == 0 {
+			c.readUntil(lazy(func() string {
+				return fmt.Sprintf("churn %d: namespaces %v of pid %d seen (the latest scan says %s)", i, ids, pid, scanSays(h, pid))
+			}), 60*time.Second, hasAll(ids))
+		}
+		kill()
+		dead = append(dead, ids)
+	}
+	if len(inodes) == len(dead) {
+		t.Logf("the kernel reused no net inode in this run")
+	} else {
+		t.Logf("%d net namespaces shared %d inodes", len(dead), len(inodes))
+	}
+	for _, ids := range dead {
+		c.readUntil("dead namespaces gone", 60*time.Second, hasNone(ids))
+	}
+	want := current(t, h, Request{Q: hello.Q})
+	c.waitSeq(want.Seq)
+	assertState(t, c, want)
+	// Every namespace node names the inode a fresh scan finds for its NSID.
+	s, err := collect.New(collect.Options{}).Scan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, n := range c.st.Nodes {
+		if n.NS == 0 || n.Info == nil {
+			continue
+		}
+		if ns := s.Namespaces[n.NS]; ns != nil && ns.Inode != n.Info.Inode {
+			t.Errorf("node %s: inode %d, a fresh scan says %d", id, n.Info.Inode, ns.Inode)
+		}
+	}
+}

@@ -1,0 +1,84 @@
+package stream
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/nsweb/nsweb/internal/model"
+	"github.com/nsweb/nsweb/internal/watch"
+)
+
+// Runner turns the watcher's signals into scans and publishes each to the
+// hub. Scans run one at a time; signals that arrive meanwhile are merged by
+// the watcher into one, so a slow scan never builds a queue.
+type Runner struct {
+	Scan ScanFunc
+	// Rescan, if set, updates the previous snapshot for the given
+	// processes only: the cheaper scan after process events, whose cost
+	// grows with what changed instead of with the host. The runner uses it
+	// when a signal has only process events and names their PIDs; every
+	// other signal (mounts, the safety rescan, dropped events) gets a full
+	// Scan.
+	Rescan RescanFunc
+	Hub    *Hub
+	// ScanTimeout bounds one scan (default 30 s).
+	ScanTimeout time.Duration
+	// Logger; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// RescanFunc updates prev for the processes pids (created, exec'd or
+// exited) and returns the new snapshot; prev must not be modified.
+type RescanFunc func(ctx context.Context, prev *model.Snapshot, pids []int) (*model.Snapshot, error)
+
+// Run scans once at once, then once per signal, until ctx ends or signals
+// is closed. A failed scan is logged and the previous state kept: the next
+// signal (at the latest the watcher's safety rescan) tries again.
+func (r *Runner) Run(ctx context.Context, signals <-chan watch.Signal) {
+	log := r.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	r.scan(ctx, log, watch.Signal{Reasons: watch.Rescan, First: time.Now()})
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case sig, ok := <-signals:
+			if !ok {
+				return
+			}
+			r.scan(ctx, log, sig)
+		}
+	}
+}
+
+func (r *Runner) scan(ctx context.Context, log *slog.Logger, sig watch.Signal) {
+	timeout := r.ScanTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start := time.Now()
+	var s *model.Snapshot
+	var err error
+	kind := "full"
+	if prev := r.Hub.Latest(); r.Rescan != nil && prev != nil && sig.Reasons == watch.Proc && sig.PIDs != nil {
+		kind = "partial"
+		s, err = r.Rescan(sctx, prev, sig.PIDs)
+	} else {
+		s, err = r.Scan(sctx)
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Error("scan failed; keeping the previous state", "kind", kind, "reason", sig.Reasons, "err", err)
+		}
+		return
+	}
+	scanned := time.Now()
+	r.Hub.Publish(s)
+	log.Debug("scan published", "kind", kind, "reason", sig.Reasons, "events", sig.Events,
+		"scan", scanned.Sub(start), "publish", time.Since(scanned), "sinceEvent", time.Since(sig.First))
+}

@@ -1,0 +1,614 @@
+package stream
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/nsweb/nsweb/internal/model"
+	"github.com/nsweb/nsweb/internal/wire"
+)
+
+func TestSequenceAndPatches(t *testing.T) {
+	h, srv := newTestHub(t, Config{})
+	h.Publish(mkSnap(1, 3, 4))
+	c := dial(t, srv, nil)
+	c.hello(wire.Hello{})
+	c.mustNext(wire.TypeSnapshot)
+	base := c.st.Seq
+	if len(c.st.Nodes) != 3 {
+		t.Fatalf("snapshot has %d nodes, want 3", len(c.st.Nodes))
+	}
+	h.Publish(mkSnap(1, 3, 4)) // nothing changed but the time: no patch
+	h.Publish(mkSnap(2, 3, 4, 5))
+	c.mustNext(wire.TypePatch)
+	if c.st.Seq != base+1 {
+		t.Fatalf("first patch seq %d, want %d (an unchanged scan must not use a number)", c.st.Seq, base+1)
+	}
+	h.Publish(mkSnap(3, 4, 5)) // ns 3 gone: remove + moves
+	c.mustNext(wire.TypePatch)
+	if c.st.Seq != base+2 {
+		t.Fatalf("seq %d, want %d", c.st.Seq, base+2)
+	}
+	assertState(t, c, current(t, h, Request{}))
+	if _, ok := c.st.Nodes["ns:3"]; ok {
+		t.Error("removed namespace still in client state")
+	}
+}
+
+// A client that subscribes before the first scan gets its snapshot as soon
+// as the first scan is published.
+func TestHelloBeforeFirstScan(t *testing.T) {
+	h, srv := newTestHub(t, Config{})
+	c := dial(t, srv, nil)
+	c.hello(wire.Hello{})
+	time.Sleep(20 * time.Millisecond)
+	h.Publish(mkSnap(1, 3))
+	c.mustNext(wire.TypeSnapshot)
+	assertState(t, c, current(t, h, Request{}))
+}
+
+func TestReconnectSince(t *testing.T) {
+	h, srv := newTestHub(t, Config{Ring: 3})
+	h.Publish(mkSnap(1, 3))
+	c := dial(t, srv, nil)
+	c.hello(wire.Hello{View: "owner"})
+	c.mustNext(wire.TypeSnapshot)
+	h.Publish(mkSnap(2, 3, 5))
+	c.mustNext(wire.TypePatch)
+	last := c.st
+	_ = c.conn.Close(websocket.StatusNormalClosure, "")
+
+	h.Publish(mkSnap(3, 3, 5, 7))
+	h.Publish(mkSnap(4, 3, 5, 7, 9))
+
+	// Reconnect with since: the two missed patches, no snapshot.
+	c2 := dial(t, srv, nil)
+	c2.st = last
+	c2.hello(wire.Hello{Since: last.Seq, View: "owner"})
+	c2.mustNext(wire.TypePatch)
+	c2.mustNext(wire.TypePatch)
+	assertState(t, c2, current(t, h, Request{}))
+	if c2.snaps != 0 {
+		t.Errorf("got %d snapshots, want only patches", c2.snaps)
+	}
+
+	// Up to date: nothing is sent until the next change.
+	c3 := dial(t, srv, nil)
+	c3.st = c2.st
+	c3.hello(wire.Hello{Since: c2.st.Seq})
+	h.Publish(mkSnap(5, 3, 5, 7, 9, 11))
+	c3.mustNext(wire.TypePatch)
+	assertState(t, c3, current(t, h, Request{}))
+
+	// Too old for the ring of 3 (it holds last+3 … last+5): a fresh snapshot.
+	h.Publish(mkSnap(6, 3, 5, 7, 9, 11, 13))
+	c4 := dial(t, srv, nil)
+	c4.hello(wire.Hello{Since: last.Seq})
+	c4.mustNext(wire.TypeSnapshot)
+	assertState(t, c4, current(t, h, Request{}))
+
+	// A since from another subscription (the pid view) or from the future:
+	// a fresh snapshot.
+	for _, since := range []uint64{c3.st.Seq, c3.st.Seq + 100} {
+		c5 := dial(t, srv, nil)
+		c5.hello(wire.Hello{Since: since, View: "pid"})
+		c5.mustNext(wire.TypeSnapshot)
+	}
+}
+
+// The ring is bounded in bytes too: patches past RingBytes are dropped and
+// a reconnect from before them gets a snapshot.
+func TestRingBytes(t *testing.T) {
+	h, srv := newTestHub(t, Config{RingBytes: 1})
+	h.Publish(mkSnap(1, 3))
+	c := dial(t, srv, nil)
+	c.hello(wire.Hello{})
+	c.mustNext(wire.TypeSnapshot)
+	h.Publish(mkSnap(2, 3, 5))
+	c.mustNext(wire.TypePatch)
+	h.Publish(mkSnap(3, 3, 5, 7))
+	c2 := dial(t, srv, nil)
+	c2.hello(wire.Hello{Since: c.st.Seq})
+	c2.mustNext(wire.TypeSnapshot)
+	assertState(t, c2, current(t, h, Request{}))
+}
+
+func TestViewSwitchOnOneConnection(t *testing.T) {
+	h, srv := newTestHub(t, Config{})
+	h.Publish(mkSnap(1, 3, 4, 5))
+	c := dial(t, srv, nil)
+	c.hello(wire.Hello{})
+	c.mustNext(wire.TypeSnapshot)
+	c.hello(wire.Hello{Q: "type:net"})
+	c.mustNext(wire.TypeSnapshot)
+	want := current(t, h, Request{Q: "type:net"})
+	assertState(t, c, want)
+	if len(c.st.Nodes) != 2 || want.Q != "type:net" {
+		t.Errorf("filtered view has %d nodes, q %q", len(c.st.Nodes), want.Q)
+	}
+	h.Publish(mkSnap(2, 3, 4, 5, 6, 7))
+	c.mustNext(wire.TypePatch)
+	assertState(t, c, current(t, h, Request{Q: "type:net"}))
+	if h.Subscriptions() != 2 {
+		t.Errorf("%d subscriptions, want 2", h.Subscriptions())
+	}
+}
+
+func TestBadHello(t *testing.T) {
+	h, srv := newTestHub(t, Config{})
+	h.Publish(mkSnap(1, 3))
+	c := dial(t, srv, nil)
+	bad := []struct {
+		msg  string
+		want string
+	}{
+		{`{"type":"hello"`, "invalid message"},
+		{`{"type":"subscribe"}`, `unknown message type "subscribe"`},
+		{`{"type":"hello","view":"tree"}`, `unknown view "tree"`},
+		{`{"type":"hello","q":"foo"}`, `filter: unknown key`},
+		{`{"type":"hello","since":-1}`, "invalid message"},
+		{`{"type":"hello","expand":[""]}`, "expand: invalid group"},
+	}
+	ctx := context.Background()
+	for _, b := range bad {
+		if err := c.conn.Write(ctx, websocket.MessageText, []byte(b.msg)); err != nil {
+			t.Fatal(err)
+		}
+		c.mustNext(wire.TypeError)
+		if got := c.errors[len(c.errors)-1]; !strings.Contains(got, b.want) {
+			t.Errorf("%s: error %q, want it to contain %q", b.msg, got, b.want)
+		}
+	}
+	if err := c.conn.Write(ctx, websocket.MessageBinary, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	c.mustNext(wire.TypeError)
+	// The connection stays usable.
+	c.hello(wire.Hello{})
+	c.mustNext(wire.TypeSnapshot)
+}
+
+func TestOversizedMessageClosesOnlyThatClient(t *testing.T) {
+	h, srv := newTestHub(t, Config{ReadLimit: 4096})
+	h.Publish(mkSnap(1, 3))
+	good, bad := dial(t, srv, nil), dial(t, srv, nil)
+	good.hello(wire.Hello{})
+	good.mustNext(wire.TypeSnapshot)
+	bad.hello(wire.Hello{})
+	bad.mustNext(wire.TypeSnapshot)
+	if err := bad.conn.Write(context.Background(), websocket.MessageText, []byte(strings.Repeat("x", 5000))); err != nil {
+		t.Fatal(err)
+	}
+	_, err := bad.next(10 * time.Second)
+	if websocket.CloseStatus(err) != websocket.StatusMessageTooBig {
+		t.Fatalf("oversized message: %v, want close status 1009", err)
+	}
+	h.Publish(mkSnap(2, 3, 5))
+	good.mustNext(wire.TypePatch)
+	assertState(t, good, current(t, h, Request{}))
+}
+
+func TestHelloTimeout(t *testing.T) {
+	_, srv := newTestHub(t, Config{HelloTimeout: 50 * time.Millisecond})
+	c := dial(t, srv, nil)
+	_, err := c.next(10 * time.Second)
+	if websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+		t.Fatalf("silent client: %v, want close status 1008", err)
+	}
+}
+
+func TestMaxClients(t *testing.T) {
+	h, srv := newTestHub(t, Config{MaxClients: 2})
+	h.Publish(mkSnap(1, 3))
+	a, b := dial(t, srv, nil), dial(t, srv, nil)
+	a.hello(wire.Hello{})
+	a.mustNext(wire.TypeSnapshot)
+	b.hello(wire.Hello{})
+	b.mustNext(wire.TypeSnapshot)
+	_, resp, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http")+"/api/v1/stream", nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("third client: err %v, resp %v; want 503", err, resp)
+	}
+	var body map[string]string
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || !strings.Contains(body["error"], "too many live clients") {
+		t.Errorf("refusal body %v (%v)", body, err)
+	}
+	if h.Stats().Refused != 1 {
+		t.Errorf("refused counter %d", h.Stats().Refused)
+	}
+	// A freed slot can be used again.
+	_ = a.conn.Close(websocket.StatusNormalClosure, "")
+	deadline := time.Now().Add(10 * time.Second)
+	for h.Clients() > 1 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	c := dial(t, srv, nil)
+	c.hello(wire.Hello{})
+	c.mustNext(wire.TypeSnapshot)
+}
+
+func TestShutdownGoingAway(t *testing.T) {
+	h, srv := newTestHub(t, Config{})
+	h.Publish(mkSnap(1, 3))
+	c := dial(t, srv, nil)
+	c.hello(wire.Hello{})
+	c.mustNext(wire.TypeSnapshot)
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		done <- h.Shutdown(ctx)
+	}()
+	_, err := c.next(10 * time.Second)
+	if websocket.CloseStatus(err) != websocket.StatusGoingAway {
+		t.Fatalf("on shutdown: %v, want close status 1001", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(srv.URL + "/api/v1/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("after shutdown: %d, want 503", resp.StatusCode)
+	}
+}
+
+// A hub-level check with no network in between: a client whose writer is
+// stuck gets its backlog replaced by one snapshot, and what it then holds
+// brings it to the right state.
+func TestSlowClientQueueReplacedBySnapshot(t *testing.T) {
+	h, err := NewHub(Config{Layout: flatLayout, QueueLen: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Publish(mkSnap(1, 3))
+	_, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	slow := &client{h: h, cancel: cancel, notify: make(chan struct{}, 1), log: h.log}
+	if err := slow.subscribe(&wire.Hello{}); err != nil {
+		t.Fatal(err)
+	}
+	ids := []model.NSID{3}
+	for i := range 20 {
+		ids = append(ids, model.NSID(5+2*i))
+		h.Publish(mkSnap(i+2, ids...))
+		if n := len(slow.queue); n > 3 {
+			t.Fatalf("queue grew to %d past its bound 3", n)
+		}
+	}
+	if h.Stats().Resyncs == 0 {
+		t.Fatal("no resync counted")
+	}
+	var st wire.State
+	for _, msg := range slow.take() {
+		var head struct{ Type string }
+		_ = json.Unmarshal(msg, &head)
+		switch head.Type {
+		case wire.TypeSnapshot:
+			var s wire.Snapshot
+			_ = json.Unmarshal(msg, &s)
+			st.Reset(&s)
+		case wire.TypePatch:
+			var p wire.Patch
+			_ = json.Unmarshal(msg, &p)
+			if err := st.Apply(&p); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	want := current(t, h, Request{})
+	if ok, why := st.EqualNodes(want.Nodes); !ok || st.Seq != want.Seq {
+		t.Fatalf("slow client at seq %d (want %d): %s", st.Seq, want.Seq, why)
+	}
+	slow.unsubscribe()
+}
+
+// smallBuffers makes a server whose sockets have tiny kernel buffers, so a
+// client that stops reading fills them after a few messages.
+func smallBufferListener(t *testing.T) net.Listener {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bufListener{ln}
+}
+
+type bufListener struct{ net.Listener }
+
+func (l bufListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(4096)
+	}
+	return c, err
+}
+
+// TestSlowClientDoesNotDelayOthers: one client stops reading while the host
+// churns. The others receive every patch in order meanwhile; the stalled
+// one, once it reads again, ends in the right state (through a fresh
+// snapshot instead of its backlog).
+func TestSlowClientDoesNotDelayOthers(t *testing.T) {
+	h, err := NewHub(Config{Layout: flatLayout, QueueLen: 4, WriteTimeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(h.Stream))
+	srv.Listener = smallBufferListener(t)
+	srv.Start()
+	t.Cleanup(func() { _ = h.Shutdown(context.Background()); srv.Close() })
+
+	var slowConn *net.TCPConn
+	smallRead := &websocket.DialOptions{HTTPClient: &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if tc, ok := c.(*net.TCPConn); ok {
+				_ = tc.SetReadBuffer(4096)
+				slowConn = tc
+			}
+			return c, err
+		}}}}
+	h.Publish(mkSnap(1, 3))
+	slow := dial(t, srv, smallRead)
+	slow.hello(wire.Hello{})
+	slow.mustNext(wire.TypeSnapshot)
+	fast := make([]*wsClient, 5)
+	for i := range fast {
+		fast[i] = dial(t, srv, nil)
+		fast[i].hello(wire.Hello{})
+		fast[i].mustNext(wire.TypeSnapshot)
+	}
+	// Churn: each scan changes every process name, so each patch updates
+	// every node, and the slow client's buffers fill within a few patches.
+	ids := []model.NSID{}
+	for i := range 200 {
+		ids = append(ids, model.NSID(3+i))
+	}
+	for gen := 2; gen < 40; gen++ {
+		h.Publish(mkSnap(gen, ids[:20+gen]...))
+		for _, c := range fast {
+			c.mustNext(wire.TypePatch) // each fast client keeps up, patch by patch
+		}
+	}
+	want := current(t, h, Request{})
+	for _, c := range fast {
+		assertState(t, c, want)
+		if c.snaps != 1 {
+			t.Errorf("fast client got %d snapshots, want only the first", c.snaps)
+		}
+	}
+	if h.Stats().Resyncs == 0 {
+		t.Fatal("the stalled client never overflowed its queue: the test did not stall it")
+	}
+	// Reading again; a normal buffer keeps tiny TCP windows from making
+	// this test slow.
+	_ = slowConn.SetReadBuffer(1 << 20)
+	t0 := time.Now()
+	slow.waitSeq(want.Seq)
+	t.Logf("stalled client caught up in %v after %d bytes, %d snapshots", time.Since(t0), slow.bytes, slow.snaps)
+	assertState(t, slow, want)
+	if slow.snaps < 2 {
+		t.Errorf("stalled client got %d snapshots, want a fresh one after its stall", slow.snaps)
+	}
+}
+
+func TestHundredClientsConverge(t *testing.T) {
+	h, srv := newTestHub(t, Config{MaxClients: 200})
+	h.Publish(mkSnap(1, 3))
+	clients := make([]*wsClient, 100)
+	for i := range clients {
+		clients[i] = dial(t, srv, nil)
+		q := ""
+		if i%2 == 1 {
+			q = "type:net"
+		}
+		clients[i].hello(wire.Hello{Q: q})
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(clients))
+	stop := make(chan struct{})
+	for _, c := range clients {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := c.next(30 * time.Second); err != nil {
+					select {
+					case <-stop:
+					default:
+						errs <- err
+					}
+					return
+				}
+			}
+		})
+	}
+	r := rand.New(rand.NewPCG(7, 7))
+	for gen := 2; gen < 40; gen++ {
+		var ids []model.NSID
+		for id := model.NSID(2); id < 80; id++ {
+			if r.IntN(2) == 0 {
+				ids = append(ids, id)
+			}
+		}
+		h.Publish(mkSnap(gen, ids...))
+	}
+	wants := map[string]*wire.Snapshot{"": current(t, h, Request{}), "type:net": current(t, h, Request{Q: "type:net"})}
+	deadline := time.Now().Add(60 * time.Second)
+	// Wait until every client reached its subscription's final seq.
+	for time.Now().Before(deadline) {
+		behind := 0
+		for i, c := range clients {
+			want := wants[map[bool]string{false: "", true: "type:net"}[i%2 == 1]]
+			if c.seq.Load() != want.Seq {
+				behind++
+			}
+		}
+		if behind == 0 {
+			break
+		}
+		select {
+		case err := <-errs:
+			t.Fatal(err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	close(stop)
+	for _, c := range clients {
+		_ = c.conn.Close(websocket.StatusNormalClosure, "")
+	}
+	wg.Wait()
+	for i, c := range clients {
+		want := wants[map[bool]string{false: "", true: "type:net"}[i%2 == 1]]
+		assertState(t, c, want)
+	}
+}
+
+func TestSnapshotEndpoint(t *testing.T) {
+	h, srv := newTestHub(t, Config{})
+	h.Publish(mkSnap(1, 3, 4))
+	get := func(path string) (int, []byte) {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	code, body := get("/api/v1/snapshot?view=owner&q=type:net")
+	var s wire.Snapshot
+	if err := json.Unmarshal(body, &s); code != 200 || err != nil || s.Type != wire.TypeSnapshot || len(s.Nodes) != 1 || s.Q != "type:net" {
+		t.Fatalf("snapshot: %d %s", code, body)
+	}
+	// The HTTP snapshot's seq continues on the stream.
+	c := dial(t, srv, nil)
+	c.st.Reset(&s)
+	c.hello(wire.Hello{Since: s.Seq, Q: "type:net"})
+	h.Publish(mkSnap(2, 3, 4, 5))
+	c.mustNext(wire.TypePatch)
+	assertState(t, c, current(t, h, Request{Q: "type:net"}))
+
+	for _, bad := range []string{"?view=tree", "?q=nope", "?expand=" + strings.Repeat("g", 300)} {
+		code, body := get("/api/v1/snapshot" + bad)
+		if code != 400 || !strings.Contains(string(body), `"error"`) {
+			t.Errorf("%s: %d %s, want 400 JSON", bad, code, body)
+		}
+	}
+	code, body = get("/api/v1/ns/3")
+	var d wire.NamespaceDetails
+	if err := json.Unmarshal(body, &d); code != 200 || err != nil || d.Namespace.ID != 3 || len(d.Processes) != 1 {
+		t.Errorf("ns/3: %d %s", code, body)
+	}
+	if code, _ := get("/api/v1/ns/ns:1"); code != 200 {
+		t.Errorf("ns/ns:1: %d", code)
+	}
+	for path, want := range map[string]int{"/api/v1/ns/x": 400, "/api/v1/ns/0": 400, "/api/v1/ns/999": 404} {
+		if code, body := get(path); code != want || !strings.Contains(string(body), `"error"`) {
+			t.Errorf("%s: %d %s, want %d", path, code, body, want)
+		}
+	}
+}
+
+// The default parser is internal/filter: equivalent spellings share one
+// subscription, errors are reported, an empty query keeps everything.
+func TestDefaultFilterParser(t *testing.T) {
+	h, err := NewHub(Config{Layout: flatLayout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := h.resolve(Request{Q: "type:net"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := h.resolve(Request{Q: "  type:net "})
+	if err != nil || a.key != b.key || a.match == nil {
+		t.Errorf("keys %+v and %+v (%v) differ", a.key, b.key, err)
+	}
+	if _, err := h.resolve(Request{Q: "nosuchkey:1"}); err == nil {
+		t.Error("unknown filter key accepted")
+	}
+	if r, err := h.resolve(Request{}); err != nil || r.match != nil || r.key.Q != "" {
+		t.Errorf("empty query: %+v, %v", r, err)
+	}
+	h.Publish(mkSnap(1, 3, 4, 5))
+	v, err := h.Current(context.Background(), Request{Q: "type:uts"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Result.Nodes) != 1 || v.Result.Nodes[0].NS != 4 {
+		t.Errorf("type:uts shows %+v", v.Result.Nodes)
+	}
+	if _, err := NewHub(Config{}); err == nil {
+		t.Error("hub without layout created")
+	}
+}
+
+func TestMaxKeys(t *testing.T) {
+	h, err := NewHub(Config{Layout: flatLayout, ParseFilter: fakeFilter, MaxKeys: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Publish(mkSnap(1, 3))
+	_, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	a := &client{h: h, cancel: cancel, notify: make(chan struct{}, 1), log: h.log}
+	if err := a.subscribe(&wire.Hello{}); err != nil {
+		t.Fatal(err)
+	}
+	b := &client{h: h, cancel: cancel, notify: make(chan struct{}, 1), log: h.log}
+	if err := b.subscribe(&wire.Hello{View: "pid"}); err == nil || !strings.Contains(err.Error(), "too many distinct views") {
+		t.Fatalf("second key: %v", err)
+	}
+	a.unsubscribe() // now idle: evicted for the next key
+	if err := b.subscribe(&wire.Hello{View: "pid"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Current(context.Background(), Request{View: "nope"}); !errors.As(err, new(*BadRequestError)) {
+		t.Errorf("bad view: %v", err)
+	}
+}
+
+// A subscription nobody uses is kept current for KeyIdle (for reconnects),
+// then dropped, so abandoned filters stop costing a layout per scan.
+func TestIdleSubscriptionDropped(t *testing.T) {
+	h, err := NewHub(Config{Layout: flatLayout, ParseFilter: fakeFilter, KeyIdle: 30 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Publish(mkSnap(1, 3))
+	_, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	c := &client{h: h, cancel: cancel, notify: make(chan struct{}, 1), log: h.log}
+	if err := c.subscribe(&wire.Hello{Q: "type:net"}); err != nil {
+		t.Fatal(err)
+	}
+	h.Publish(mkSnap(2, 3, 5))
+	c.unsubscribe()
+	h.Publish(mkSnap(3, 3, 5, 7)) // idle, but not for long: still kept
+	if n := h.Subscriptions(); n != 1 {
+		t.Fatalf("%d subscriptions right after the last client left, want 1", n)
+	}
+	time.Sleep(60 * time.Millisecond)
+	h.Publish(mkSnap(4, 3))
+	if n := h.Subscriptions(); n != 0 {
+		t.Fatalf("%d subscriptions after KeyIdle, want 0", n)
+	}
+}

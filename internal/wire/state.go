@@ -1,0 +1,95 @@
+package wire
+
+import (
+	"fmt"
+	"maps"
+	"sort"
+)
+
+// State is a client's copy of one view, built from a snapshot and kept
+// current by patches. It is what the browser does, written in Go so that
+// tests and tools can check that a stream converges to the server's state.
+type State struct {
+	Seq   uint64
+	Meta  Meta
+	Nodes map[string]Node
+}
+
+// Reset replaces the state by a snapshot.
+func (st *State) Reset(s *Snapshot) {
+	st.Seq = s.Seq
+	st.Meta = s.Meta
+	st.Nodes = make(map[string]Node, len(s.Nodes))
+	for _, n := range s.Nodes {
+		st.Nodes[n.ID] = n
+	}
+}
+
+// Apply applies a patch, refusing one that does not follow the state's
+// sequence number or that names nodes the state does not have: either means
+// the client missed a message and must ask again with since.
+func (st *State) Apply(p *Patch) error {
+	if st.Nodes == nil {
+		return fmt.Errorf("patch %d before any snapshot", p.Seq)
+	}
+	if p.Seq != st.Seq+1 {
+		return fmt.Errorf("patch %d does not follow %d", p.Seq, st.Seq)
+	}
+	for _, id := range p.Remove {
+		if _, ok := st.Nodes[id]; !ok {
+			return fmt.Errorf("patch %d removes unknown node %q", p.Seq, id)
+		}
+		delete(st.Nodes, id)
+	}
+	for _, n := range p.Add {
+		if _, ok := st.Nodes[n.ID]; ok {
+			return fmt.Errorf("patch %d adds existing node %q", p.Seq, n.ID)
+		}
+		st.Nodes[n.ID] = n
+	}
+	for _, n := range p.Update {
+		if _, ok := st.Nodes[n.ID]; !ok {
+			return fmt.Errorf("patch %d updates unknown node %q", p.Seq, n.ID)
+		}
+		st.Nodes[n.ID] = n
+	}
+	for _, m := range p.Move {
+		n, ok := st.Nodes[m.ID]
+		if !ok {
+			return fmt.Errorf("patch %d moves unknown node %q", p.Seq, m.ID)
+		}
+		n.X, n.Y = m.X, m.Y
+		st.Nodes[m.ID] = n
+	}
+	st.Seq = p.Seq
+	st.Meta = p.Meta
+	return nil
+}
+
+// EqualNodes reports whether the state holds exactly nodes (in any order),
+// and if not, names the first difference.
+func (st *State) EqualNodes(nodes []Node) (bool, string) {
+	if len(st.Nodes) != len(nodes) {
+		return false, fmt.Sprintf("%d nodes, want %d", len(st.Nodes), len(nodes))
+	}
+	for i := range nodes {
+		n, ok := st.Nodes[nodes[i].ID]
+		if !ok {
+			return false, fmt.Sprintf("missing node %q", nodes[i].ID)
+		}
+		if !sameContent(&n, &nodes[i]) || n.X != nodes[i].X || n.Y != nodes[i].Y {
+			return false, fmt.Sprintf("node %q differs", n.ID)
+		}
+	}
+	return true, ""
+}
+
+// IDs returns the state's node IDs, sorted.
+func (st *State) IDs() []string {
+	ids := sort.StringSlice(nil)
+	for id := range maps.Keys(st.Nodes) {
+		ids = append(ids, id)
+	}
+	ids.Sort()
+	return ids
+}

@@ -1,0 +1,359 @@
+// Package wire defines the JSON messages nsweb's live stream and snapshot API
+// speak (docs/protocol.md), builds them from a snapshot and its layout, and
+// computes the patch between two laid-out states. It is pure: the same inputs
+// give the same bytes, so a change is computed once and every client of a
+// view receives identical messages.
+package wire
+
+import (
+	"sort"
+	"unicode/utf8"
+
+	"github.com/nsweb/nsweb/internal/layout"
+	"github.com/nsweb/nsweb/internal/model"
+)
+
+// Message types, the value of every message's "type" field.
+const (
+	TypeSnapshot = "snapshot"
+	TypePatch    = "patch"
+	TypeError    = "error"
+	TypeHello    = "hello"
+)
+
+// Bounds on the per-node details, so that a node's size stays small no matter
+// how many processes share a namespace; the full lists are served by
+// GET /api/v1/ns/{id}.
+const (
+	MaxSample     = 5   // member processes in Info.Sample (PROTOCOL.md allows up to 20)
+	MaxHeldBy     = 20  // holders in Info.HeldBy
+	MaxContainers = 20  // containers in Info.Containers
+	MaxCmdline    = 256 // bytes of a command line
+)
+
+// Node is one laid-out box as the browser draws it: layout.Node plus the
+// details a tooltip or side panel needs without another request.
+type Node struct {
+	ID     string          `json:"id"`
+	Kind   layout.NodeKind `json:"kind"`
+	Type   model.NSType    `json:"type"`
+	NS     model.NSID      `json:"ns,omitempty"`
+	Label  string          `json:"label"`
+	Parent string          `json:"parent,omitempty"`
+	Count  int             `json:"count,omitempty"`
+	X      float64         `json:"x"`
+	Y      float64         `json:"y"`
+	W      float64         `json:"w"`
+	H      float64         `json:"h"`
+	Info   *Info           `json:"info,omitempty"`
+}
+
+// Info is the bounded summary of one namespace carried by its node.
+type Info struct {
+	Inode    uint64     `json:"inode"`
+	Dev      uint64     `json:"dev"`
+	Owner    model.NSID `json:"owner"`
+	ParentNS model.NSID `json:"parentNS"`
+	// OwnerUID is set for user namespaces whose creator could be read.
+	OwnerUID *uint32 `json:"ownerUID,omitempty"`
+	// Procs is the number of member processes (all of them, not only the
+	// sample).
+	Procs      int            `json:"procs"`
+	Leader     *Proc          `json:"leader,omitempty"`
+	Sample     []Proc         `json:"sample,omitempty"`
+	HeldBy     []model.Holder `json:"heldBy,omitempty"`
+	Containers []Container    `json:"containers,omitempty"`
+	// Truncated is true when Sample, HeldBy or Containers were cut to their
+	// bound (or a command line to MaxCmdline), so a client knows to ask
+	// /api/v1/ns/{id} for the rest.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// Proc is a member process as a node shows it.
+type Proc struct {
+	PID     int    `json:"pid"`
+	Comm    string `json:"comm"`
+	Cmdline string `json:"cmdline,omitempty"`
+	UID     uint32 `json:"uid"`
+}
+
+// Container is a container as a node shows it.
+type Container struct {
+	ID      string `json:"id"`
+	Runtime string `json:"runtime,omitempty"`
+	Name    string `json:"name,omitempty"`
+	Image   string `json:"image,omitempty"`
+	Pod     string `json:"pod,omitempty"`
+}
+
+// Counts are the totals of the whole snapshot (not only what a filter shows).
+type Counts struct {
+	Namespaces int `json:"namespaces"`
+	Processes  int `json:"processes"`
+	Containers int `json:"containers"`
+	Gaps       int `json:"gaps"`
+}
+
+// Meta describes the scan and the drawing a message belongs to.
+type Meta struct {
+	Host    string `json:"host"`
+	Kernel  string `json:"kernel"`
+	Taken   string `json:"taken"` // RFC 3339 with nanoseconds, UTC
+	Partial bool   `json:"partial"`
+	Reason  string `json:"reason"`
+	Counts  Counts `json:"counts"`
+	// Width and Height are the size of the drawing in server coordinates.
+	Width  float64 `json:"width"`
+	Height float64 `json:"height"`
+}
+
+// SameContent reports whether two metas differ in more than the scan time,
+// which changes on every scan and alone is no reason to send a patch.
+func (m Meta) SameContent(o Meta) bool {
+	m.Taken, o.Taken = "", ""
+	return m == o
+}
+
+// Snapshot is the full state of one view; the first message of a stream and
+// the body of GET /api/v1/snapshot.
+type Snapshot struct {
+	Type   string      `json:"type"` // "snapshot"
+	Seq    uint64      `json:"seq"`
+	View   layout.View `json:"view"`
+	Q      string      `json:"q"`
+	Expand []string    `json:"expand"`
+	Meta   Meta        `json:"meta"`
+	Nodes  []Node      `json:"nodes"`
+}
+
+// Move is a position-only change of a node.
+type Move struct {
+	ID string  `json:"id"`
+	X  float64 `json:"x"`
+	Y  float64 `json:"y"`
+}
+
+// Patch turns the state of sequence number Seq-1 into that of Seq. Apply
+// order: Remove, Add, Update, Move.
+type Patch struct {
+	Type   string   `json:"type"` // "patch"
+	Seq    uint64   `json:"seq"`
+	Meta   Meta     `json:"meta"`
+	Add    []Node   `json:"add"`
+	Remove []string `json:"remove"`
+	Update []Node   `json:"update"`
+	Move   []Move   `json:"move"`
+}
+
+// Empty reports whether the patch changes no node.
+func (p *Patch) Empty() bool {
+	return len(p.Add) == 0 && len(p.Remove) == 0 && len(p.Update) == 0 && len(p.Move) == 0
+}
+
+// Error tells a client that its last message was refused; the connection
+// stays open.
+type Error struct {
+	Type  string `json:"type"` // "error"
+	Error string `json:"error"`
+}
+
+// Hello is the client's subscription: sent first on connect and again
+// whenever the view, filter or expanded groups change.
+type Hello struct {
+	Type   string   `json:"type"` // "hello"
+	Since  uint64   `json:"since"`
+	View   string   `json:"view"`
+	Q      string   `json:"q"`
+	Expand []string `json:"expand"`
+}
+
+// NewMeta summarises a snapshot and the size of its drawing.
+func NewMeta(s *model.Snapshot, r *layout.Result) Meta {
+	m := Meta{
+		Host:    s.Host,
+		Kernel:  s.Kernel,
+		Taken:   s.Taken.UTC().Format("2006-01-02T15:04:05.999999999Z07:00"),
+		Partial: s.Partial,
+		Reason:  s.Reason,
+		Counts: Counts{
+			Namespaces: len(s.Namespaces),
+			Processes:  len(s.Processes),
+			Containers: len(s.Containers),
+			Gaps:       len(s.Gaps),
+		},
+	}
+	if r != nil {
+		m.Width, m.Height = r.Width, r.Height
+	}
+	return m
+}
+
+// BuildNodes turns a layout of s into wire nodes, in the layout's pre-order,
+// with the Info of every namespace node filled from s.
+func BuildNodes(s *model.Snapshot, r *layout.Result) []Node {
+	if r == nil {
+		return []Node{}
+	}
+	out := make([]Node, len(r.Nodes))
+	for i, n := range r.Nodes {
+		out[i] = Node{
+			ID: n.ID, Kind: n.Kind, Type: n.Type, NS: n.NS, Label: n.Label,
+			Parent: n.Parent, Count: n.Count, X: n.X, Y: n.Y, W: n.W, H: n.H,
+		}
+		if n.NS != 0 && n.Kind != layout.Group {
+			if ns := s.Namespaces[n.NS]; ns != nil {
+				out[i].Info = NewInfo(s, ns)
+			}
+		}
+	}
+	return out
+}
+
+// NewInfo builds the bounded summary of ns.
+func NewInfo(s *model.Snapshot, ns *model.Namespace) *Info {
+	in := &Info{
+		Inode: ns.Inode, Dev: ns.Dev, Owner: ns.Owner, ParentNS: ns.Parent,
+		OwnerUID: ns.OwnerUID, Procs: len(ns.Procs),
+	}
+	if ns.OwnerUID != nil {
+		uid := *ns.OwnerUID
+		in.OwnerUID = &uid
+	}
+	var cut bool
+	if p := s.Processes[ns.Leader]; ns.Leader != 0 && p != nil {
+		lp := newProc(p, &cut)
+		in.Leader = &lp
+		in.Sample = append(in.Sample, lp)
+	}
+	pids := append([]int(nil), ns.Procs...)
+	sort.Ints(pids)
+	for _, pid := range pids {
+		if len(in.Sample) == MaxSample {
+			cut = true
+			break
+		}
+		if pid == ns.Leader && in.Leader != nil {
+			continue
+		}
+		if p := s.Processes[pid]; p != nil {
+			in.Sample = append(in.Sample, newProc(p, &cut))
+		} else {
+			// A member the scan listed but could not describe: keep it
+			// visible rather than drop it silently.
+			in.Sample = append(in.Sample, Proc{PID: pid})
+		}
+	}
+	if len(ns.HeldBy) > 0 {
+		n := min(len(ns.HeldBy), MaxHeldBy)
+		in.HeldBy = append([]model.Holder(nil), ns.HeldBy[:n]...)
+		cut = cut || n < len(ns.HeldBy)
+	}
+	for i, id := range ns.Containers {
+		if i == MaxContainers {
+			cut = true
+			break
+		}
+		c := Container{ID: id}
+		if mc := s.Containers[id]; mc != nil {
+			c = Container{ID: id, Runtime: mc.Runtime, Name: mc.Name, Image: mc.Image, Pod: mc.Pod}
+		}
+		in.Containers = append(in.Containers, c)
+	}
+	in.Truncated = cut
+	return in
+}
+
+func newProc(p *model.Process, cut *bool) Proc {
+	cmd := p.Cmdline
+	if len(cmd) > MaxCmdline {
+		cmd = truncateUTF8(cmd, MaxCmdline)
+		*cut = true
+	}
+	return Proc{PID: p.PID, Comm: p.Comm, Cmdline: cmd, UID: p.UID}
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a rune.
+func truncateUTF8(s string, n int) string {
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// Equal reports whether two infos carry the same details.
+func (a *Info) Equal(b *Info) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if a.Inode != b.Inode || a.Dev != b.Dev || a.Owner != b.Owner || a.ParentNS != b.ParentNS ||
+		a.Procs != b.Procs || a.Truncated != b.Truncated {
+		return false
+	}
+	if (a.OwnerUID == nil) != (b.OwnerUID == nil) || (a.OwnerUID != nil && *a.OwnerUID != *b.OwnerUID) {
+		return false
+	}
+	if (a.Leader == nil) != (b.Leader == nil) || (a.Leader != nil && *a.Leader != *b.Leader) {
+		return false
+	}
+	return sliceEq(a.Sample, b.Sample) && sliceEq(a.HeldBy, b.HeldBy) && sliceEq(a.Containers, b.Containers)
+}
+
+func sliceEq[T comparable](a, b []T) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// sameContent reports whether two nodes differ at most in position.
+func sameContent(a, b *Node) bool {
+	return a.ID == b.ID && a.Kind == b.Kind && a.Type == b.Type && a.NS == b.NS &&
+		a.Label == b.Label && a.Parent == b.Parent && a.Count == b.Count &&
+		a.W == b.W && a.H == b.H && a.Info.Equal(b.Info)
+}
+
+// Diff computes the patch from the nodes prev to the nodes next (both in
+// pre-order). Nodes are matched by ID, which is NSID-based, so a namespace
+// that died and a new one that got its inode are a removal and an addition,
+// never an update. The patch's Type, Seq and Meta are left for the caller.
+func Diff(prev, next []Node) Patch {
+	p := Patch{Type: TypePatch, Add: []Node{}, Remove: []string{}, Update: []Node{}, Move: []Move{}}
+	old := make(map[string]*Node, len(prev))
+	for i := range prev {
+		old[prev[i].ID] = &prev[i]
+	}
+	seen := make(map[string]bool, len(next))
+	for i := range next {
+		n := &next[i]
+		seen[n.ID] = true
+		o := old[n.ID]
+		switch {
+		case o == nil:
+			p.Add = append(p.Add, *n)
+		case !sameContent(o, n):
+			p.Update = append(p.Update, *n)
+		case o.X != n.X || o.Y != n.Y:
+			p.Move = append(p.Move, Move{ID: n.ID, X: n.X, Y: n.Y})
+		}
+	}
+	for i := range prev {
+		if !seen[prev[i].ID] {
+			p.Remove = append(p.Remove, prev[i].ID)
+		}
+	}
+	return p
+}
+
+// NamespaceDetails is the body of GET /api/v1/ns/{id}: one namespace with
+// every member process and container, unbounded, for a side panel.
+type NamespaceDetails struct {
+	Taken      string             `json:"taken"`
+	Namespace  *model.Namespace   `json:"namespace"`
+	Processes  []*model.Process   `json:"processes"`
+	Containers []*model.Container `json:"containers"`
+}

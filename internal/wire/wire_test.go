@@ -1,0 +1,214 @@
+package wire
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nsweb/nsweb/internal/layout"
+	"github.com/nsweb/nsweb/internal/model"
+)
+
+func node(id, parent string, x, y float64, label string) Node {
+	return Node{ID: id, Kind: layout.File, Type: model.Net, Label: label, Parent: parent, X: x, Y: y, W: 10, H: 5}
+}
+
+func TestDiff(t *testing.T) {
+	root := Node{ID: "ns:1", Kind: layout.Dir, Type: model.User, NS: 1, Label: "user", W: 10, H: 5}
+	a := node("ns:2", "ns:1", 0, 10, "net a")
+	b := node("ns:3", "ns:1", 20, 10, "net b")
+	withInfo := func(n Node, procs int) Node { n.Info = &Info{Inode: 7, Procs: procs}; return n }
+	moved := func(n Node, x float64) Node { n.X = x; return n }
+	relabel := func(n Node, l string) Node { n.Label = l; return n }
+	tests := []struct {
+		name       string
+		prev, next []Node
+		want       Patch
+	}{
+		{"no change", []Node{root, a}, []Node{root, a}, Patch{}},
+		{"add", []Node{root}, []Node{root, a, b}, Patch{Add: []Node{a, b}}},
+		{"remove", []Node{root, a, b}, []Node{root, b}, Patch{Remove: []string{"ns:2"}}},
+		{"move only", []Node{root, a}, []Node{root, moved(a, 5)}, Patch{Move: []Move{{ID: "ns:2", X: 5, Y: 10}}}},
+		{"label change is update with new position", []Node{root, a}, []Node{root, relabel(moved(a, 5), "x")},
+			Patch{Update: []Node{relabel(moved(a, 5), "x")}}},
+		{"info change is update", []Node{root, withInfo(a, 1)}, []Node{root, withInfo(a, 2)},
+			Patch{Update: []Node{withInfo(a, 2)}}},
+		{"equal info is no change", []Node{root, withInfo(a, 1)}, []Node{root, withInfo(a, 1)}, Patch{}},
+		// The kernel reuses inode 7 for a new namespace: a new NSID, a new
+		// ID, so the old node is removed and the new one added, never updated.
+		{"inode reuse", []Node{root, withInfo(a, 1)}, []Node{root, withInfo(b, 1)},
+			Patch{Add: []Node{withInfo(b, 1)}, Remove: []string{"ns:2"}}},
+		{"everything gone", []Node{root, a}, nil, Patch{Remove: []string{"ns:1", "ns:2"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Diff(tt.prev, tt.next)
+			norm := func(p Patch) string {
+				p.Type = ""
+				b, _ := json.Marshal(struct{ A, R, U, M any }{nz(p.Add), nz(p.Remove), nz(p.Update), nz(p.Move)})
+				return string(b)
+			}
+			if norm(got) != norm(tt.want) {
+				t.Errorf("Diff:\n got %s\nwant %s", norm(got), norm(tt.want))
+			}
+			if got.Empty() != tt.want.Empty() {
+				t.Errorf("Empty() = %v", got.Empty())
+			}
+		})
+	}
+}
+
+func nz[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+// TestDiffApplyConverges checks the property the stream relies on: applying
+// Diff(prev, next) to a client holding prev yields next, for random churn.
+func TestDiffApplyConverges(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var prev []Node
+	var st State
+	st.Reset(&Snapshot{Seq: 1, Nodes: prev})
+	for round := range 300 {
+		next := randomNodes(r)
+		p := Diff(prev, next)
+		p.Seq = st.Seq + 1
+		if err := st.Apply(&p); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if ok, why := st.EqualNodes(next); !ok {
+			t.Fatalf("round %d: state differs: %s", round, why)
+		}
+		prev = next
+	}
+}
+
+func randomNodes(r *rand.Rand) []Node {
+	var out []Node
+	for i := range 30 {
+		if r.IntN(3) == 0 {
+			continue
+		}
+		n := node(fmt.Sprintf("ns:%d", i), "", float64(r.IntN(3)), 0, fmt.Sprint("l", r.IntN(2)))
+		if r.IntN(2) == 0 {
+			n.Info = &Info{Procs: r.IntN(2)}
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+func TestStateApplyRefuses(t *testing.T) {
+	var st State
+	if err := st.Apply(&Patch{Seq: 1}); err == nil {
+		t.Error("patch before snapshot accepted")
+	}
+	st.Reset(&Snapshot{Seq: 5, Nodes: []Node{node("a", "", 0, 0, "")}})
+	for _, p := range []Patch{
+		{Seq: 7},
+		{Seq: 6, Remove: []string{"zz"}},
+		{Seq: 6, Add: []Node{node("a", "", 0, 0, "")}},
+		{Seq: 6, Update: []Node{node("zz", "", 0, 0, "")}},
+		{Seq: 6, Move: []Move{{ID: "zz"}}},
+	} {
+		if err := st.Apply(&p); err == nil {
+			t.Errorf("patch %+v accepted", p)
+		}
+	}
+}
+
+func TestBuildNodesInfo(t *testing.T) {
+	uid := uint32(1000)
+	s := &model.Snapshot{
+		Taken: time.Date(2026, 11, 28, 13, 0, 0, 0, time.UTC), Host: "vm", Kernel: "6.18",
+		Namespaces: map[model.NSID]*model.Namespace{
+			1: {ID: 1, Type: model.User, Inode: 100, Dev: 4, OwnerUID: &uid, Procs: []int{5, 1}, Leader: 5,
+				HeldBy: []model.Holder{{Kind: model.HeldByBindMount, Path: "/run/netns/x", MntNS: 9}}},
+			2: {ID: 2, Type: model.Net, Inode: 101, Owner: 1, Procs: []int{1, 2, 3}, Leader: 1, Containers: []string{"c1", "c2"}},
+		},
+		Processes: map[int]*model.Process{
+			1: {PID: 1, Comm: "init", Cmdline: strings.Repeat("é", 200), UID: 0},
+			5: {PID: 5, Comm: "lead", UID: 1000},
+			2: {PID: 2, Comm: "two"},
+		},
+		Containers: map[string]*model.Container{"c1": {ID: "c1", Runtime: "docker", Name: "web", Image: "nginx"}},
+	}
+	res := &layout.Result{Width: 300, Height: 200, Nodes: []layout.Node{
+		{ID: "ns:1", Kind: layout.Dir, Type: model.User, NS: 1, Label: "user"},
+		{ID: "ns:2", Kind: layout.File, Type: model.Net, NS: 2, Label: "net", Parent: "ns:1", X: 3, Y: 4},
+		{ID: "grp:ns:1:ipc", Kind: layout.Group, Type: model.IPC, Parent: "ns:1", Count: 60},
+		{ID: "ns:99", Kind: layout.File, Type: model.UTS, NS: 99, Label: "gone"},
+	}}
+	nodes := BuildNodes(s, res)
+	if len(nodes) != 4 {
+		t.Fatalf("%d nodes", len(nodes))
+	}
+	u := nodes[0].Info
+	if u == nil || *u.OwnerUID != 1000 || u.Procs != 2 || u.Leader.PID != 5 || len(u.Sample) != 2 ||
+		u.Sample[0].PID != 5 || u.Sample[1].PID != 1 || len(u.HeldBy) != 1 {
+		t.Errorf("user info = %+v", u)
+	}
+	if !u.Truncated { // pid 1's command line is cut to MaxCmdline
+		t.Error("truncated command line not flagged")
+	}
+	if got := u.Sample[1].Cmdline; len(got) > MaxCmdline || !strings.HasPrefix(strings.Repeat("é", 200), got) {
+		t.Errorf("cmdline cut badly: %d bytes", len(got))
+	}
+	n := nodes[1].Info
+	wantSample := []int{1, 2, 3}
+	var gotSample []int
+	for _, p := range n.Sample {
+		gotSample = append(gotSample, p.PID)
+	}
+	if !reflect.DeepEqual(gotSample, wantSample) {
+		t.Errorf("sample %v, want %v (pid 3 is unreadable but must stay)", gotSample, wantSample)
+	}
+	if len(n.Containers) != 2 || n.Containers[0].Name != "web" || n.Containers[1] != (Container{ID: "c2"}) {
+		t.Errorf("containers %+v", n.Containers)
+	}
+	if nodes[2].Info != nil || nodes[2].Count != 60 {
+		t.Errorf("group node %+v", nodes[2])
+	}
+	if nodes[3].Info != nil {
+		t.Errorf("node of unknown namespace got info")
+	}
+	m := NewMeta(s, res)
+	if m.Taken != "2026-11-28T13:00:00Z" || m.Width != 300 || m.Counts.Namespaces != 2 || m.Counts.Containers != 1 {
+		t.Errorf("meta %+v", m)
+	}
+	m2 := m
+	m2.Taken = "later"
+	if !m.SameContent(m2) {
+		t.Error("metas differing only in time differ")
+	}
+	m2.Counts.Processes++
+	if m.SameContent(m2) {
+		t.Error("metas differing in counts are the same")
+	}
+}
+
+func TestSampleBounded(t *testing.T) {
+	s := &model.Snapshot{Processes: map[int]*model.Process{}}
+	ns := &model.Namespace{ID: 1, Leader: 50}
+	for pid := 1; pid <= 100; pid++ {
+		ns.Procs = append(ns.Procs, pid)
+		s.Processes[pid] = &model.Process{PID: pid}
+	}
+	for i := range 30 {
+		ns.HeldBy = append(ns.HeldBy, model.Holder{Kind: model.HeldByFD, PID: 1, FD: i})
+		ns.Containers = append(ns.Containers, fmt.Sprint("c", i))
+	}
+	in := NewInfo(s, ns)
+	if len(in.Sample) != MaxSample || in.Sample[0].PID != 50 || in.Sample[1].PID != 1 || !in.Truncated ||
+		len(in.HeldBy) != MaxHeldBy || len(in.Containers) != MaxContainers || in.Procs != 100 {
+		t.Errorf("info %d sample, lead %d, %d heldBy, %d containers, truncated %v",
+			len(in.Sample), in.Sample[0].PID, len(in.HeldBy), len(in.Containers), in.Truncated)
+	}
+}
