@@ -404,13 +404,13 @@ function showDetails(d) {
   tbody.replaceChildren();
   for (const p of d.procs) {
     const tr = document.createElement("tr");
-    for (const [v, copy] of /** @type {[string, boolean][]} */ ([[p.pid, true], [p.command, true], [p.user, false]])) {
+    for (const [v, copy] of /** @type {[string, boolean][]} */ ([[p.pid, false], [p.command, true], [p.user, false]])) {
       const td = document.createElement("td");
       const s = document.createElement("span");
       s.className = "val";
       s.textContent = v;
       td.append(s);
-      if (copy && v) td.append(copyButton(v, v === p.pid ? `PID ${p.pid}` : `command of PID ${p.pid}`));
+      if (copy && v) td.append(copyButton(v, `command of PID ${p.pid}`));
       tr.append(td);
     }
     tbody.append(tr);

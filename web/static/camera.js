@@ -15,7 +15,7 @@
 
 /** @typedef {{x: number, y: number, w: number, h: number}} Rect */
 
-export const MIN_SCALE = 0.005;
+export const MIN_SCALE = 0.0001;
 export const MAX_SCALE = 8;
 
 /**
