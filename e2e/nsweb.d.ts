@@ -10,7 +10,7 @@ interface NswebDebug {
   readonly selected: string;
   readonly conn: string;
   readonly camera: { scale: number; x: number; y: number };
-  readonly timing: { firstSnapshot: number; firstRender: number; frames: number; hellos: number; snapshots: number; patches: number; gaps: number };
+  readonly timing: { appStart: number; wsOpen: number; firstBytes: number; firstSnapshot: number; firstRender: number; firstFrameMs: number; firstApplied: number; frames: number; hellos: number; snapshots: number; patches: number; gaps: number };
   readonly expanded: string[];
   readonly changes: number;
   readonly born: string[];

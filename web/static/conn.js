@@ -10,6 +10,7 @@ import { backoff, connState } from "./backoff.js";
  * @typedef {object} ConnHandlers
  * @property {() => void} onOpen the socket opened; the app sends hello
  * @property {(msg: any) => void} onMessage
+ * @property {() => void} [onBytes] a message arrived, before parsing
  * @property {(state: import("./backoff.js").ConnState) => void} onState
  */
 
@@ -54,6 +55,7 @@ export class Conn {
     ws.onmessage = (ev) => {
       if (this.ws !== ws) return;
       this.received++;
+      this.h.onBytes?.();
       let msg;
       try {
         msg = JSON.parse(typeof ev.data === "string" ? ev.data : "");

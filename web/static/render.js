@@ -75,6 +75,9 @@ export function readTheme(el) {
  * @property {boolean} labels whether labels were drawn
  */
 
+/** Largest whole-tree bitmap kept for panning far out, in device pixels. */
+const LAYER_MAX_PX = 8e6;
+
 const FONT_CSS = `${FONT}px system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif`;
 const BOLD_CSS = `600 ${FONT_CSS}`;
 
@@ -95,6 +98,10 @@ export class Renderer {
     this.labels = new Map();
     /** @type {FrameStats} */
     this.stats = { drawn: 0, edges: 0, ms: 0, detail: "full", labels: false };
+    /** the whole tree far out, drawn once per zoom level (see draw) */
+    this.layer = document.createElement("canvas");
+    this.layerKey = "";
+    this.layerEdges = 0;
   }
 
   /** Match the backing store to the element's size and the pixel ratio. */
@@ -136,30 +143,39 @@ export class Renderer {
     const labels = lvl === "full" && showLabels(cam.scale);
     const px = 1 / cam.scale; // one CSS pixel in world units
 
-    // Edges first, under the boxes. Checking every edge's bounds is a cheap
-    // loop; the drawing is what culling saves.
     let edges = 0;
-    if (showEdges(cam.scale)) {
-      ctx.beginPath();
-      for (const n of nodes.values()) {
-        if (!n.parent) continue;
-        const p = nodes.get(n.parent);
-        if (!p || !intersects(edgeBounds(p, n), view)) continue;
-        const pts = elbow(p, n);
-        ctx.moveTo(pts[0], pts[1]);
-        for (let i = 2; i < pts.length; i += 2) ctx.lineTo(pts[i], pts[i + 1]);
-        edges++;
+    /** @type {WireNode[]} */
+    let visible;
+    const b = s.store.bounds;
+    const lw = Math.ceil(b.w * k) + 4, lh = Math.ceil(b.h * k) + 4;
+    if (lvl !== "full" && lw * lh <= LAYER_MAX_PX) {
+      // Far out the whole tree fits in a bitmap of about the viewport's size:
+      // draw it once per zoom level and data version, and panning only
+      // copies it, which software rasterisation does much faster than 10k
+      // rectangles.
+      const key = `${s.store.version}|${k}|${theme.bg}|${theme.types.net}|${JSON.stringify(s.terms)}`;
+      if (key !== this.layerKey) {
+        this.layerKey = key;
+        this.layer.width = lw;
+        this.layer.height = lh;
+        const lc = /** @type {CanvasRenderingContext2D} */ (this.layer.getContext("2d"));
+        lc.setTransform(k, 0, 0, k, 2 - b.x * k, 2 - b.y * k);
+        this.layerEdges = this.drawEdges(lc, nodes, cam.scale, null);
+        this.drawFlat(lc, s.grid.items, s, lvl === "dot" ? px * 1.5 : 0);
       }
-      ctx.strokeStyle = theme.line;
-      ctx.lineWidth = Math.max(px, 1.25);
-      ctx.stroke();
-    }
-
-    const visible = s.grid.query(view.x, view.y, view.w, view.h);
-    if (lvl !== "full") {
-      this.drawFlat(visible, s, lvl === "dot" ? px * 1.5 : 0);
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.drawImage(this.layer, Math.round(this.dpr * cam.x + b.x * k - 2), Math.round(this.dpr * cam.y + b.y * k - 2));
+      ctx.setTransform(k, 0, 0, k, this.dpr * cam.x, this.dpr * cam.y);
+      visible = s.grid.query(view.x, view.y, view.w, view.h);
+      edges = this.layerEdges;
     } else {
-      for (const n of visible) this.drawFull(n, s, px, labels);
+      edges = this.drawEdges(ctx, nodes, cam.scale, view);
+      visible = s.grid.query(view.x, view.y, view.w, view.h);
+      if (lvl !== "full") {
+        this.drawFlat(ctx, visible, s, lvl === "dot" ? px * 1.5 : 0);
+      } else {
+        for (const n of visible) this.drawFull(n, s, px, labels);
+      }
     }
 
     // Marks on top: new nodes glow, vanished ones fade out.
@@ -206,13 +222,42 @@ export class Renderer {
   }
 
   /**
+   * Elbow lines from parents to children, one path. Checking every edge's
+   * bounds is a cheap loop; the drawing is what culling saves.
+   * @param {CanvasRenderingContext2D} ctx
+   * @param {Map<string, WireNode>} nodes
+   * @param {number} scale
+   * @param {import("./camera.js").Rect | null} view null draws all
+   * @returns {number} edges drawn
+   */
+  drawEdges(ctx, nodes, scale, view) {
+    if (!showEdges(scale)) return 0;
+    let edges = 0;
+    ctx.beginPath();
+    for (const n of nodes.values()) {
+      if (!n.parent) continue;
+      const p = nodes.get(n.parent);
+      if (!p || (view && !intersects(edgeBounds(p, n), view))) continue;
+      const pts = elbow(p, n);
+      ctx.moveTo(pts[0], pts[1]);
+      for (let i = 2; i < pts.length; i += 2) ctx.lineTo(pts[i], pts[i + 1]);
+      edges++;
+    }
+    ctx.strokeStyle = this.theme.line;
+    ctx.lineWidth = Math.max(1 / scale, 1.25);
+    ctx.stroke();
+    return edges;
+  }
+
+  /**
    * Far out: flat rectangles in the type's colour, batched per colour.
+   * @param {CanvasRenderingContext2D} ctx
    * @param {WireNode[]} visible
    * @param {Scene} s
    * @param {number} minSize
    */
-  drawFlat(visible, s, minSize) {
-    const { ctx, theme } = this;
+  drawFlat(ctx, visible, s, minSize) {
+    const { theme } = this;
     /** @type {Map<string, WireNode[]>} */
     const byType = new Map();
     for (const n of visible) {
