@@ -82,7 +82,8 @@ export function containerText(c) {
  * @returns {ProcRow}
  */
 function procRow(p) {
-  return { pid: str(p.pid), command: p.cmdline || p.comm || "", user: userName(p.uid) };
+  const err = /** @type {{err?: string}} */ (p).err;
+  return { pid: str(p.pid), command: p.cmdline || p.comm || (err ? `(unreadable: ${err})` : ""), user: err && p.uid === undefined ? "" : userName(p.uid) };
 }
 
 /**

@@ -33,13 +33,14 @@ test("fromNode lists ids, processes without duplicates, containers and holders",
 });
 
 test("withFull takes the full process list in either answer shape", () => {
-  const procs = [{ pid: 400, comm: "b", uid: 5 }, { pid: 12, comm: "a", cmdline: "a --x", uid: 0 }, { pid: 321, comm: "nginx", uid: 0 }];
-  const nsObj = { id: 4026532001, type: "net", inode: 4026532001, procs: [12, 321, 400], heldBy: [{ kind: "process", pid: 12 }] };
+  const procs = [{ pid: 400, comm: "b", uid: 5 }, { pid: 401, err: "process not in snapshot" }, { pid: 12, comm: "a", cmdline: "a --x", uid: 0 }, { pid: 321, comm: "nginx", uid: 0 }];
+  const nsObj = { id: 4026532001, type: "net", inode: 4026532001, procs: [12, 321, 400, 401], heldBy: [{ kind: "process", pid: 12 }] };
   for (const full of [{ ...nsObj, processes: procs }, { namespace: nsObj, processes: Object.fromEntries(procs.map((p) => [p.pid, p])) }]) {
     const d = withFull(fromNode(n), full);
-    assert.deepEqual(d.procs.map((p) => p.pid), ["12", "321", "400"]);
+    assert.deepEqual(d.procs.map((p) => p.pid), ["12", "321", "400", "401"]);
     assert.equal(d.procs[0].command, "a --x");
-    assert.equal(d.procTotal, 3);
+    assert.equal(d.procs[3].command, "(unreadable: process not in snapshot)");
+    assert.equal(d.procTotal, 4);
     assert.deepEqual(d.heldBy, ["process 12"]);
   }
   const same = fromNode(n);
