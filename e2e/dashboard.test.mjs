@@ -246,6 +246,32 @@ test("wheel zooms around the cursor and dragging pans", async () => {
   await page.close();
 });
 
+test("a two-finger pinch zooms around its middle", async () => {
+  const { page, errors } = await open();
+  const c0 = await page.evaluate(() => window.nsweb.camera);
+  await page.evaluate(() => {
+    const c = /** @type {HTMLCanvasElement} */ (document.getElementById("tree"));
+    const r = c.getBoundingClientRect();
+    /** @param {string} type @param {number} id @param {number} x */
+    const ev = (type, id, x) => c.dispatchEvent(new PointerEvent(type, { pointerId: id, pointerType: "touch", clientX: r.left + x, clientY: r.top + 300, bubbles: true }));
+    ev("pointerdown", 11, 300);
+    ev("pointerdown", 12, 400);
+    for (let i = 1; i <= 10; i++) {
+      ev("pointermove", 11, 300 - 10 * i);
+      ev("pointermove", 12, 400 + 10 * i);
+    }
+    ev("pointerup", 11, 200);
+    ev("pointerup", 12, 500);
+  });
+  const c1 = await page.evaluate(() => window.nsweb.camera);
+  assert.ok(Math.abs(c1.scale / c0.scale - 3) < 0.01, `fingers 100 → 300 px apart zoom ×3: ${c0.scale} → ${c1.scale}`);
+  const mid = (/** @type {{scale: number, x: number}} */ c) => (350 - c.x) / c.scale;
+  assert.ok(Math.abs(mid(c0) - mid(c1)) < 0.5, "the point between the fingers stays");
+  assert.equal(await page.locator("#details").isHidden(), true, "a pinch is not a click");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("clicking a group asks the server to expand it; the view switch sends pid", async () => {
   const group = { id: "grp:ns:4026531837:net", kind: /** @type {const} */ ("group"), type: "net", label: "60 net namespaces", count: 60, parent: "ns:4026531837", x: -400, y: 0, w: 190, h: 28 };
   fake.setNodes([...fake.nodes, group]);

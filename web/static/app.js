@@ -611,6 +611,7 @@ const pointers = new Map();
 let dragFrom = { x: 0, y: 0 };
 let dragged = false;
 let pinchDist = 0;
+let pinchMid = { x: 0, y: 0 };
 
 /** @param {PointerEvent | WheelEvent | MouseEvent} ev */
 function local(ev) {
@@ -629,7 +630,11 @@ function hitAt(sx, sy) {
 }
 
 canvas.addEventListener("pointerdown", (ev) => {
-  canvas.setPointerCapture(ev.pointerId);
+  try {
+    canvas.setPointerCapture(ev.pointerId);
+  } catch {
+    // a pointer the browser does not track (synthetic); dragging still works inside the canvas
+  }
   const p = local(ev);
   pointers.set(ev.pointerId, p);
   if (pointers.size === 1) {
@@ -638,6 +643,7 @@ canvas.addEventListener("pointerdown", (ev) => {
   } else if (pointers.size === 2) {
     const [a, b] = [...pointers.values()];
     pinchDist = Math.hypot(a.x - b.x, a.y - b.y);
+    pinchMid = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
     dragged = true;
   }
 });
@@ -652,12 +658,16 @@ canvas.addEventListener("pointermove", (ev) => {
   pointers.set(ev.pointerId, p);
   if (pointers.size >= 2) {
     const [a, b] = [...pointers.values()];
+    // Two fingers pan with their middle and zoom with their spread, so the
+    // point first under the middle stays under it.
     const d = Math.hypot(a.x - b.x, a.y - b.y);
+    const mid = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
     if (pinchDist > 0 && d > 0) {
-      ui.camera = zoomAt(ui.camera, d / pinchDist, (a.x + b.x) / 2, (a.y + b.y) / 2);
+      ui.camera = zoomAt(pan(ui.camera, mid.x - pinchMid.x, mid.y - pinchMid.y), d / pinchDist, mid.x, mid.y);
       ui.userMoved = true;
     }
     pinchDist = d;
+    pinchMid = mid;
     requestDraw();
     return;
   }
