@@ -1,0 +1,183 @@
+package layout
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/nsweb/nsweb/internal/model"
+)
+
+// moved counts the nodes of before that are in after at another place or
+// size, and the nodes of before missing from after.
+func moved(before, after *Result) (moved, missing int, ids []string) {
+	pos := make(map[string]Node, len(after.Nodes))
+	for _, n := range after.Nodes {
+		pos[n.ID] = n
+	}
+	for _, n := range before.Nodes {
+		m, ok := pos[n.ID]
+		switch {
+		case !ok:
+			missing++
+		case m.X != n.X || m.Y != n.Y || m.W != n.W || m.H != n.H:
+			moved++
+			ids = append(ids, n.ID)
+		}
+	}
+	return moved, missing, ids
+}
+
+// movedBreadth counts nodes of a left-right layout that moved along y.
+func movedBreadth(before, after *Result) (moved int, ids []string) {
+	pos := make(map[string]Node, len(after.Nodes))
+	for _, n := range after.Nodes {
+		pos[n.ID] = n
+	}
+	for _, n := range before.Nodes {
+		if m, ok := pos[n.ID]; ok && m.Y != n.Y {
+			moved++
+			ids = append(ids, n.ID)
+		}
+	}
+	return moved, ids
+}
+
+// TestAddContainerMovesFewNodes adds one container (a user namespace under
+// the initial one plus the six namespaces it owns) to 6k-namespace forests
+// and counts the existing boxes that move. The new user namespace has the
+// highest ID, so it becomes the rightmost child of the root; with the left
+// edge of the picture anchored at the margin, nothing left of it moves, and
+// the root, centred over its children, moves by half the new subtree's
+// width. Whatever lies right of the root's subtree (extra roots, the
+// unowned node) moves too, which is why the forests here have none. So the
+// least any centred tidy tree can do is 1, and this layout achieves it.
+func TestAddContainerMovesFewNodes(t *testing.T) {
+	for _, c := range []struct {
+		o    Orientation
+		fold int
+	}{{TopDown, 0}, {TopDown, -1}, {LeftRight, 0}} {
+		o := c.o
+		for seed := uint64(1); seed <= 10; seed++ {
+			f := randomForest(seed, 6000, false)
+			before := Compute(f.s, Options{Orientation: o, FoldThreshold: c.fold})
+			// A name like its neighbours'. A longer label than any at its
+			// depth widens the layer in left-right orientation and shifts
+			// every deeper layer (see TestLeftRightLongLabel).
+			f.container(f.s.Root, true, fmt.Sprintf("c%d", len(f.s.Containers)))
+			after := Compute(f.s, Options{Orientation: o, FoldThreshold: c.fold})
+			if err := checkResult(after); err != nil {
+				t.Fatal(err)
+			}
+			m, miss, ids := moved(before, after)
+			if miss != 0 {
+				t.Errorf("%s seed %d: %d nodes vanished", o, seed, miss)
+			}
+			if o == LeftRight {
+				// Count moves along the breadth axis only; layer shifts
+				// are the subject of TestLeftRightLongLabel.
+				m, ids = movedBreadth(before, after)
+			}
+			if m > 1 || (m == 1 && ids[0] != NodeID(f.s.Root)) {
+				t.Errorf("%s seed %d: %d of %d nodes moved: %v", o, seed, m, len(before.Nodes), ids[:min(len(ids), 10)])
+			}
+			t.Logf("%s fold %d seed %d: %d nodes, %d moved", o, c.fold, seed, len(before.Nodes), m)
+		}
+	}
+}
+
+// TestAddRootfulContainer adds a container without a user namespace: its six
+// namespaces join the files of the initial user namespace, which are folded
+// on a 6k forest, so only group counts change and nothing moves unless a
+// count gains a digit.
+func TestAddRootfulContainer(t *testing.T) {
+	f := randomForest(3, 6000, false)
+	before := Compute(f.s, Options{})
+	f.container(f.s.Root, false, "web")
+	after := Compute(f.s, Options{})
+	m, miss, ids := moved(before, after)
+	if miss != 0 || m > 1 {
+		t.Errorf("%d moved (%v), %d vanished", m, ids, miss)
+	}
+}
+
+// TestLeftRightLongLabel: in left-right orientation a layer is as wide as
+// its widest label, so a new, longer label moves deeper layers sideways
+// (x) but nothing along the breadth axis (y) except the root.
+func TestLeftRightLongLabel(t *testing.T) {
+	f := randomForest(4, 6000, false)
+	before := Compute(f.s, Options{Orientation: LeftRight})
+	f.container(f.s.Root, true, "a-container-with-a-long-name")
+	after := Compute(f.s, Options{Orientation: LeftRight})
+	pos := map[string]Node{}
+	for _, n := range after.Nodes {
+		pos[n.ID] = n
+	}
+	xs := 0
+	for _, n := range before.Nodes {
+		m := pos[n.ID]
+		if m.Y != n.Y && n.ID != NodeID(f.s.Root) {
+			t.Errorf("%s moved along the breadth axis: %v → %v", n.ID, n.Y, m.Y)
+		}
+		if m.X != n.X {
+			xs++
+		}
+	}
+	t.Logf("%d of %d nodes shifted to deeper x", xs, len(before.Nodes))
+	_ = model.Net
+}
+
+// TestAddNestedContainer measures the other case: a container added under a
+// nested user namespace P widens P's subtree on its right, which shifts P's
+// children (P re-centres), P's ancestors and every subtree right of P that
+// the growth collides with. Nodes left of P stay, except where Walker's
+// even spreading of a shift over the small subtrees between two colliding
+// ones moves a few. The guard: nodes before P in pre-order that are not its
+// ancestors ("left of P") move only through that spreading: at most 64 of
+// them (measured: 0–43 over these seeds); figures are logged for
+// docs/benchmarks.md.
+func TestAddNestedContainer(t *testing.T) {
+	total, left, n := 0, 0, 0
+	for seed := uint64(1); seed <= 10; seed++ {
+		f := randomForest(seed, 6000, false)
+		before := Compute(f.s, Options{})
+		owner := f.users[len(f.users)/2]
+		f.container(owner, true, fmt.Sprintf("c%d", len(f.s.Containers)))
+		after := Compute(f.s, Options{})
+		if err := checkResult(after); err != nil {
+			t.Fatal(err)
+		}
+		m, miss, ids := moved(before, after)
+		if miss != 0 {
+			t.Errorf("seed %d: %d vanished", seed, miss)
+		}
+		// Left of P: before P in pre-order and not an ancestor of P.
+		idx := map[string]int{}
+		for i, nd := range before.Nodes {
+			idx[nd.ID] = i
+		}
+		anc := map[string]bool{}
+		for id := NodeID(owner); id != ""; id = before.Nodes[idx[id]].Parent {
+			anc[id] = true
+		}
+		p := idx[NodeID(owner)]
+		leftOf, leftMoved := 0, 0
+		for i := 0; i < p; i++ {
+			if !anc[before.Nodes[i].ID] {
+				leftOf++
+			}
+		}
+		for _, id := range ids {
+			if idx[id] < p && !anc[id] {
+				leftMoved++
+			}
+		}
+		if leftMoved > 64 {
+			t.Errorf("seed %d: %d of %d nodes left of the change moved", seed, leftMoved, leftOf)
+		}
+		total += m
+		left += leftMoved
+		n++
+		t.Logf("seed %d: %d of %d moved; %d of the %d left of the change", seed, m, len(before.Nodes), leftMoved, leftOf)
+	}
+	t.Logf("mean moved %.1f, mean moved left of the change %.1f", float64(total)/float64(n), float64(left)/float64(n))
+}
