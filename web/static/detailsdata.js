@@ -39,13 +39,13 @@ function str(v) {
 }
 
 /**
- * The user column of a process: its UID; 0 is shown as root.
+ * The user column of a process: its UID, with 0 shown as root.
  * @param {number | undefined} uid
  * @returns {string}
  */
 export function userName(uid) {
   if (uid === undefined || uid === null) return "";
-  return uid === 0 ? "root (0)" : String(uid);
+  return uid === 0 ? "root" : String(uid);
 }
 
 /**

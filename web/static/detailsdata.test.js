@@ -26,7 +26,7 @@ test("fromNode lists ids, processes without duplicates, containers and holders",
   assert.equal(row("Parent in view"), "user 1");
   assert.deepEqual(d.procs.map((p) => p.pid), ["321", "322"]);
   assert.equal(d.procs[0].command, "nginx -g daemon off;");
-  assert.equal(d.procs[0].user, "root (0)");
+  assert.equal(d.procs[0].user, "root");
   assert.equal(d.procTotal, 3);
   assert.deepEqual(d.containers, ["web-1 (docker, nginx:1.27)"]);
   assert.deepEqual(d.heldBy, ["bind mount /run/netns/x (mnt 5)"]);

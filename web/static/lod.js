@@ -6,7 +6,7 @@
  */
 
 /** World font size of labels, in layout units. */
-export const FONT = 12;
+export const FONT = 11.5;
 /** Smallest label size on screen, in CSS pixels, worth drawing. */
 export const MIN_LABEL_PX = 7;
 /** Below this many screen pixels of box height, boxes are flat rectangles. */

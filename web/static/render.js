@@ -78,8 +78,12 @@ export function readTheme(el) {
 /** Largest whole-tree bitmap kept for panning far out, in device pixels. */
 const LAYER_MAX_PX = 8e6;
 
-const FONT_CSS = `${FONT}px system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif`;
-const BOLD_CSS = `600 ${FONT_CSS}`;
+// The server sizes boxes for a monospace label of about 7 px per character
+// with 8 px of padding (internal/layout), so labels are drawn that way.
+const FONT_CSS = `${FONT}px ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace`;
+const BOLD_CSS = `bold ${FONT_CSS}`;
+/** Padding left and right of a label inside its box, as the layout reserves. */
+const PAD = 8;
 
 export class Renderer {
   /**
@@ -336,13 +340,19 @@ export class Renderer {
     ctx.stroke();
 
     // The type's marker at the left.
-    const mr = Math.min(n.h * 0.28, 7);
-    const mx = n.x + 6 + mr, my = n.y + n.h / 2;
+    // The type's marker sits on the box's left edge, half outside, so it
+    // takes none of the label's room.
+    const mr = Math.min(n.h * 0.22, 5.5);
+    const mx = n.x, my = n.y + n.h / 2;
+    ctx.fillStyle = theme.nodeBg;
+    ctx.beginPath();
+    ctx.arc(mx, my, mr + 1.5, 0, 2 * Math.PI);
+    ctx.fill();
     drawMarker(ctx, markerOf(n.type), mx, my, mr, color);
 
     if (labels) {
-      const left = mx + mr + 6;
-      const maxW = n.x + n.w - 6 - left;
+      const left = n.x + PAD;
+      const maxW = n.w - 2 * PAD + 4;
       ctx.font = n.kind === "file" ? FONT_CSS : BOLD_CSS;
       const lab = this.label(n, maxW, s.terms);
       const ty = n.y + n.h / 2;
