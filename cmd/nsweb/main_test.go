@@ -3,15 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	neturl "net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nsweb/nsweb/internal/model"
 )
 
 func TestCLI(t *testing.T) {
@@ -176,5 +181,56 @@ func TestServeAndShutdown(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("server did not shut down")
+	}
+}
+
+func TestSnapshotCommand(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+		check  func(t *testing.T, stdout string)
+	}{
+		{"json to stdout", []string{"snapshot", "--format", "json"}, 0, "", func(t *testing.T, out string) {
+			var s model.Snapshot
+			if err := json.Unmarshal([]byte(out), &s); err != nil {
+				t.Fatalf("not JSON: %v", err)
+			}
+			if len(s.Namespaces) == 0 || len(s.Processes) == 0 || s.Kernel == "" {
+				t.Errorf("empty snapshot: %d namespaces, %d processes, kernel %q", len(s.Namespaces), len(s.Processes), s.Kernel)
+			}
+			self := s.Processes[os.Getpid()]
+			if self == nil || len(self.NS) == 0 {
+				t.Errorf("the test's own process is missing or has no namespaces: %+v", self)
+			}
+		}},
+		{"json to file", []string{"snapshot", "--format", "json", "-o", filepath.Join(dir, "s.json")}, 0, "", func(t *testing.T, out string) {
+			if out != "" {
+				t.Errorf("stdout not empty with -o")
+			}
+			b, err := os.ReadFile(filepath.Join(dir, "s.json"))
+			if err != nil || !json.Valid(b) {
+				t.Errorf("file: %v, valid JSON %v", err, json.Valid(b))
+			}
+		}},
+		{"unknown format", []string{"snapshot", "--format", "pdf"}, 2, `unknown --format "pdf"`, nil},
+		{"unwritable output", []string{"snapshot", "--format", "json", "-o", "/nonexistent/dir/x"}, 1, "no such file or directory", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := run(context.Background(), tc.args, &out, &errb)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr %q", code, tc.code, errb.String())
+			}
+			if !strings.Contains(errb.String(), tc.stderr) {
+				t.Errorf("stderr %q lacks %q", errb.String(), tc.stderr)
+			}
+			if tc.check != nil {
+				tc.check(t, out.String())
+			}
+		})
 	}
 }

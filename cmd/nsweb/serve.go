@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nsweb/nsweb/internal/collect"
 	"github.com/nsweb/nsweb/internal/server"
 )
 
@@ -94,7 +95,10 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		log.Warn("partial view", "reason", unpriv)
 	}
 	srv := &http.Server{
-		Handler:           server.New(server.Config{Version: version, Logger: log, Guard: guard, Unprivileged: unpriv}),
+		Handler: server.New(server.Config{
+			Version: version, Logger: log, Guard: guard, Unprivileged: unpriv,
+			Snapshot: collect.New(collect.Options{}).Scan,
+		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
