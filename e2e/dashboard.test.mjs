@@ -59,6 +59,7 @@ async function clickNode(page, id) {
 test("the snapshot is drawn in full, with legend, summary and a live indicator", async () => {
   const { page, errors } = await open();
   assert.deepEqual(await ids(page), fake.nodes.map((n) => n.id).sort());
+  await page.click("#fit");
   const st = await page.evaluate(() => ({ drawn: window.nsweb.drawn, app: document.getElementById("app")?.dataset }));
   assert.equal(st.drawn, fake.nodes.length, "all nodes in view after fit");
   assert.equal(st.app?.nodes, String(fake.nodes.length));
@@ -197,6 +198,7 @@ test("clicking a node opens its details with the full process list; hostile name
 test("the keyboard reaches nodes: Tab walks them, Enter opens, + − 0 and arrows move the view", async () => {
   const { page, errors } = await open();
   await page.focus("#tree");
+  await page.keyboard.press("0");
   const cam0 = await page.evaluate(() => window.nsweb.camera);
   await page.keyboard.press("+");
   const cam1 = await page.evaluate(() => window.nsweb.camera);

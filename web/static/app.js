@@ -7,7 +7,7 @@
  */
 import { Store, snapshotKey } from "./store.js";
 import { Grid } from "./spatial.js";
-import { fit, pan, zoomAt, toScreen, toWorld, reveal, visibleRect, intersects } from "./camera.js";
+import { fit, pan, zoomAt, toScreen, toWorld, reveal, visibleRect, intersects, initialCamera } from "./camera.js";
 import { Renderer, Minimap } from "./render.js";
 import { Conn } from "./conn.js";
 import { parseState, formatState } from "./urlstate.js";
@@ -164,12 +164,20 @@ function frame() {
 
 function resize() {
   renderer.resize();
-  if (ui.fitNext === false && !ui.userMoved && store.nodes.size) fitView();
+  if (ui.fitNext === false && !ui.userMoved && store.nodes.size) firstView();
   requestDraw();
 }
 
+/** Show the whole tree (the Fit button, the 0 key). */
 function fitView() {
   ui.camera = fit(store.bounds, renderer.w, renderer.h);
+  requestDraw();
+}
+
+/** The view of a tree just received: see initialCamera. */
+function firstView() {
+  const root = store.order()[0] || null;
+  ui.camera = initialCamera(store.bounds, root, store.nodes.size, renderer.w, renderer.h);
   requestDraw();
 }
 
@@ -220,7 +228,7 @@ function onMessage(msg) {
       setError("");
       if (ui.fitNext || (newView && !ui.userMoved)) {
         renderer.resize();
-        fitView();
+        firstView();
         ui.fitNext = false;
       }
       afterData();
