@@ -281,6 +281,7 @@ function afterData() {
   }
   foldBtn.hidden = ui.expand.size === 0;
   showSummary();
+  showState(conn.state);
   empty.hidden = store.nodes.size > 0;
   empty.textContent = ui.q ? `Nothing matches “${ui.q}”.` : "No namespaces to show.";
   requestDraw();

@@ -8,7 +8,7 @@
  */
 import { visibleRect, intersects } from "./camera.js";
 import { detail, showLabels, showEdges, truncate, FONT } from "./lod.js";
-import { elbow, edgeBounds, markerOf, drawMarker, TYPES } from "./shapes.js";
+import { elbow, orientation, edgeBounds, markerOf, drawMarker, TYPES } from "./shapes.js";
 import { BORN_MS, GHOST_MS } from "./store.js";
 import { highlightRanges } from "./filterhl.js";
 
@@ -106,6 +106,9 @@ export class Renderer {
     this.layer = document.createElement("canvas");
     this.layerKey = "";
     this.layerEdges = 0;
+    /** @type {import("./shapes.js").Orient} */
+    this.orient = "td";
+    this.orientVersion = -1;
   }
 
   /** Match the backing store to the element's size and the pixel ratio. */
@@ -143,6 +146,10 @@ export class Renderer {
 
     const view = visibleRect(cam, this.w, this.h);
     const nodes = s.store.nodes;
+    if (this.orientVersion !== s.store.version) {
+      this.orient = orientation(nodes.values(), (id) => nodes.get(id));
+      this.orientVersion = s.store.version;
+    }
     const lvl = detail(cam.scale, typicalHeight(s.store));
     const labels = lvl === "full" && showLabels(cam.scale);
     const px = 1 / cam.scale; // one CSS pixel in world units
@@ -242,7 +249,7 @@ export class Renderer {
       if (!n.parent) continue;
       const p = nodes.get(n.parent);
       if (!p || (view && !intersects(edgeBounds(p, n), view))) continue;
-      const pts = elbow(p, n);
+      const pts = elbow(p, n, this.orient);
       ctx.moveTo(pts[0], pts[1]);
       for (let i = 2; i < pts.length; i += 2) ctx.lineTo(pts[i], pts[i + 1]);
       edges++;

@@ -8,18 +8,47 @@
 
 /** @typedef {{x: number, y: number, w: number, h: number}} Rect */
 
+/** @typedef {"td" | "lr"} Orient */
+
+/**
+ * Which way a laid-out tree grows, by a vote of its parent–child pairs: a
+ * child wholly below its parent votes top-down, one wholly right of it votes
+ * left-right. The wire does not carry the layout's orientation, and the
+ * elbows must know it: in a top-down tree most children are also to the
+ * right of their parent.
+ * @param {Iterable<Rect & {parent?: string}>} nodes
+ * @param {(id: string) => Rect | undefined} get
+ * @returns {Orient}
+ */
+export function orientation(nodes, get) {
+  let td = 0, lr = 0;
+  for (const c of nodes) {
+    const p = c.parent ? get(c.parent) : undefined;
+    if (!p) continue;
+    if (c.y >= p.y + p.h) td++;
+    if (c.x >= p.x + p.w && c.y < p.y + p.h) lr++;
+  }
+  return lr > td ? "lr" : "td";
+}
+
 /**
  * The polyline joining a parent box to a child box with right angles.
- * Left-right trees (child right of the parent) join right edge to left
- * edge; indented trees (child below, starting inside the parent's width)
- * drop from near the parent's left and turn into the child's left edge;
- * top-down trees join bottom centre to top centre.
+ * Top-down trees join bottom centre to top centre through a bus half way
+ * down. Left-right trees join right edge to left edge; in them a child below
+ * that starts inside the parent's width (an indented list) drops from near
+ * the parent's left and turns into the child's left edge.
  * @param {Rect} p
  * @param {Rect} c
+ * @param {Orient} [orient]
  * @returns {number[]} flat list x0,y0,x1,y1,…
  */
-export function elbow(p, c) {
-  if (c.x >= p.x + p.w) {
+export function elbow(p, c, orient = "td") {
+  if (orient === "td" && c.y >= p.y + p.h) {
+    const x0 = p.x + p.w / 2, y0 = p.y + p.h, x1 = c.x + c.w / 2, y1 = c.y;
+    const my = (y0 + y1) / 2;
+    return [x0, y0, x0, my, x1, my, x1, y1];
+  }
+  if (orient === "lr" && c.x >= p.x + p.w) {
     const x0 = p.x + p.w, y0 = p.y + p.h / 2, x1 = c.x, y1 = c.y + c.h / 2;
     const mx = (x0 + x1) / 2;
     return [x0, y0, mx, y0, mx, y1, x1, y1];
@@ -29,12 +58,8 @@ export function elbow(p, c) {
     const y0 = p.y + p.h, y1 = c.y + c.h / 2;
     return [x0, y0, x0, y1, c.x, y1];
   }
-  if (c.y >= p.y + p.h) {
-    const x0 = p.x + p.w / 2, y0 = p.y + p.h, x1 = c.x + c.w / 2, y1 = c.y;
-    const my = (y0 + y1) / 2;
-    return [x0, y0, x0, my, x1, my, x1, y1];
-  }
-  // Overlapping or odd placement: a straight line between centres.
+  // Against the tree's direction (bad input or a layout change in
+  // progress): a straight line between centres.
   return [p.x + p.w / 2, p.y + p.h / 2, c.x + c.w / 2, c.y + c.h / 2];
 }
 
