@@ -222,14 +222,19 @@ function onMessage(msg) {
       timing.snapshots++;
       if (!timing.firstSnapshot) timing.firstSnapshot = performance.now();
       const newView = store.key !== snapshotKey(msg);
+      // Another view or filter is another picture: show it afresh. Opening
+      // a group only adds to the picture: the camera stays.
+      const prev = store.key ? JSON.parse(store.key) : null;
+      const newPicture = !prev || prev[0] !== (msg.view || "owner") || prev[1] !== (msg.q || "");
       const changes = store.applySnapshot(msg, now);
       ui.resyncing = false;
       logChanges(changes);
       setError("");
-      if (ui.fitNext || (newView && !ui.userMoved)) {
+      if (ui.fitNext || newPicture) {
         renderer.resize();
         firstView();
         ui.fitNext = false;
+        ui.userMoved = false;
       }
       afterData();
       if (!timing.firstApplied) {
