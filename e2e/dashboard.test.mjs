@@ -60,6 +60,7 @@ test("the snapshot is drawn in full, with legend, summary and a live indicator",
   const { page, errors } = await open();
   assert.deepEqual(await ids(page), fake.nodes.map((n) => n.id).sort());
   await page.click("#fit");
+  await page.waitForFunction((n) => window.nsweb.drawn === n, fake.nodes.length);
   const st = await page.evaluate(() => ({ drawn: window.nsweb.drawn, app: document.getElementById("app")?.dataset }));
   assert.equal(st.drawn, fake.nodes.length, "all nodes in view after fit");
   assert.equal(st.app?.nodes, String(fake.nodes.length));
