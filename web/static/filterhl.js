@@ -77,6 +77,9 @@ export function matches(n, terms) {
 }
 
 /**
+ * One term against a node, following internal/filter's meanings. The node
+ * carries only a sample of its member processes: when the sample is not
+ * the whole list, process terms count as matching.
  * @param {Matchable} n
  * @param {Term} t
  * @returns {boolean}
@@ -84,28 +87,27 @@ export function matches(n, terms) {
 function termMatches(n, t) {
   const info = n.info || {};
   const procs = [...(info.leader ? [info.leader] : []), ...(info.sample || [])];
+  const partial = (info.procs ?? 0) > new Set(procs.map((p) => p.pid)).size;
   const has = (/** @type {string | undefined} */ s) => !!s && s.toLowerCase().includes(t.value);
+  const anyOf = t.value.split(",").filter(Boolean);
   switch (t.key) {
     case "":
-      return has(n.label) || has(n.type) || procs.some((p) => has(p.comm) || has(p.cmdline)) ||
-        (info.containers || []).some((c) => has(c.name) || has(c.id) || has(c.image));
+      return has(n.label) || has(n.type) || String(info.inode ?? "") === t.value ||
+        procs.some((p) => has(p.comm)) || (info.containers || []).some((c) => has(c.name)) || partial;
     case "type":
-      return (n.type || "").toLowerCase() === t.value;
+      return anyOf.includes((n.type || "").toLowerCase());
     case "pid":
-      return procs.some((p) => String(p.pid) === t.value);
+      return procs.some((p) => String(p.pid) === t.value) || partial;
     case "cmd":
-    case "comm":
-      return procs.some((p) => has(p.comm) || has(p.cmdline)) || has(n.label);
-    case "container":
-      return (info.containers || []).some((c) => has(c.name) || has(c.id) || has(c.image) || has(c.pod)) ||
-        (n.kind !== "group" && has(n.label) && !info.containers);
-    case "ns":
-    case "id":
-      return String(n.ns ?? "") === t.value || String(info.inode ?? "") === t.value;
-    case "inode":
-      return String(info.inode ?? "") === t.value;
+      return procs.some((p) => has(p.comm) || has(p.cmdline)) || partial;
     case "uid":
-      return String(info.ownerUID ?? "") === t.value || procs.some((p) => String(p.uid) === t.value);
+      return String(info.ownerUID ?? "") === t.value || procs.some((p) => String(p.uid) === t.value) || partial;
+    case "container":
+      return (info.containers || []).some((c) => (c.id || "").toLowerCase().startsWith(t.value) || has(c.name) || has(c.image) || has(c.pod) || has(c.runtime));
+    case "ns":
+      return String(n.ns ?? "") === t.value || String(info.inode ?? "") === t.value;
+    case "held":
+      return (info.heldBy || []).some((h) => anyOf.includes(h.kind.toLowerCase()));
     default:
       // A key this reading does not know: trust the server.
       return true;
@@ -124,7 +126,7 @@ export function highlightRanges(label, terms) {
   /** @type {[number, number][]} */
   const r = [];
   for (const t of terms) {
-    if (t.neg || !t.value || !["", "cmd", "comm", "container", "ns", "id", "inode", "pid"].includes(t.key)) continue;
+    if (t.neg || !t.value || !["", "cmd", "container", "ns"].includes(t.key)) continue;
     let from = 0;
     for (;;) {
       const i = low.indexOf(t.value, from);

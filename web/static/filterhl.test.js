@@ -20,10 +20,12 @@ const nginx = {
   type: "net",
   kind: "file",
   ns: 4026532001,
-  info: { inode: 4026532001, leader: { pid: 321, comm: "nginx", cmdline: "nginx -g daemon off;", uid: 0 }, containers: [{ id: "abcdef0123456789", name: "web-1", image: "nginx:1.27" }] },
+  info: { inode: 4026532001, procs: 1, leader: { pid: 321, comm: "nginx", cmdline: "nginx -g daemon off;", uid: 0 }, heldBy: [{ kind: "bindmount" }], containers: [{ id: "abcdef0123456789", name: "web-1", image: "nginx:1.27" }] },
 };
 /** @type {import("./filterhl.js").Matchable} */
-const userRoot = { label: "user 4026531837", type: "user", kind: "dir", ns: 4026531837, info: { leader: { pid: 1, comm: "systemd" } } };
+const userRoot = { label: "user 4026531837", type: "user", kind: "dir", ns: 4026531837, info: { procs: 1, leader: { pid: 1, comm: "systemd" } } };
+/** @type {import("./filterhl.js").Matchable} */
+const busy = { label: "net 7", type: "net", kind: "file", ns: 7, info: { procs: 300, leader: { pid: 1, comm: "systemd" } } };
 
 test("matches tells a match from a context ancestor", () => {
   const cases = [
@@ -37,6 +39,11 @@ test("matches tells a match from a context ancestor", () => {
     ["type:net -container:web", true, false],
     ["-type:net", true, true],
     ["ns:4026531837", false, true],
+    ["type:uts,net", true, false],
+    ["container:abcdef", true, false],
+    ["container:docker", false, false],
+    ["held:process,bindmount", true, false],
+    ["cmd:daemon", true, false],
     ["weird:thing", true, true],
   ];
   for (const [q, a, b] of cases) {
@@ -44,6 +51,9 @@ test("matches tells a match from a context ancestor", () => {
     assert.equal(matches(nginx, t), a, `nginx ${q}`);
     assert.equal(matches(userRoot, t), b, `user ${q}`);
   }
+  // Only a sample of its 300 processes is known: process terms count as matches.
+  for (const q of ["pid:4242", "cmd:nginx", "uid:1000"]) assert.equal(matches(busy, parseQuery(q)), true, q);
+  assert.equal(matches(busy, parseQuery("type:mnt")), false);
 });
 
 test("highlightRanges marks merged, sorted matches of text terms", () => {
