@@ -223,8 +223,9 @@ test("screenshots in the light and the dark theme", async (t) => {
     assert.equal(bg, scheme === "dark" ? "rgb(13, 17, 23)" : "rgb(255, 255, 255)");
     const overview = path.join(ARTEFACTS, `host-${scheme}.png`);
     await page.screenshot({ path: overview });
-    // And close up, with a node's details open.
-    const id = await nodesWithInode(page, await nsInode(process.pid, "net"), "net").then((x) => x[0]);
+    // And close up, with a node's details open: our user namespace, a
+    // directory, which never folds into a group.
+    const id = await nodesWithInode(page, await nsInode(process.pid, "user"), "user").then((x) => x[0]);
     const r = await page.evaluate((id) => window.nsweb.nodeRect(id), id);
     assert.ok(r);
     await page.mouse.move(r.x + r.w / 2, r.y + r.h / 2);

@@ -251,6 +251,7 @@ function onMessage(msg) {
       break;
     }
     case "patch": {
+      const wasEmpty = store.nodes.size === 0;
       const { result, changes } = store.applyPatch(msg, now);
       if (result === "gap") {
         timing.gaps++;
@@ -264,6 +265,9 @@ function onMessage(msg) {
       timing.patches++;
       ui.resyncing = false;
       logChanges(changes);
+      // The first nodes of an empty picture (a filter waiting for a match):
+      // bring them into view.
+      if (wasEmpty && store.nodes.size && !ui.userMoved) firstView();
       afterData();
       break;
     }
