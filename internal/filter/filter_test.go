@@ -1,0 +1,257 @@
+package filter
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nsweb/nsweb/internal/model"
+)
+
+func u32(v uint32) *uint32 { return &v }
+
+// testSnapshot is a small host: an init user namespace with the host's net,
+// a rootless container's user namespace with its own net, and a process-less
+// net namespace kept by a bind mount.
+func testSnapshot() *model.Snapshot {
+	return &model.Snapshot{
+		Taken: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
+		Host:  "h", Kernel: "6.18",
+		Root: 1,
+		Namespaces: map[model.NSID]*model.Namespace{
+			1: {ID: 1, Type: model.User, Inode: 4026531837, OwnerUID: u32(0), Procs: []int{1, 100}, Leader: 1},
+			2: {ID: 2, Type: model.Net, Inode: 4026531840, Owner: 1, Procs: []int{1}, Leader: 1},
+			3: {ID: 3, Type: model.User, Inode: 4026532500, Parent: 1, Owner: 1, OwnerUID: u32(1000), Procs: []int{100}, Leader: 100,
+				Containers: []string{"abcdef0123456789"}},
+			4: {ID: 4, Type: model.Net, Inode: 4026532600, Owner: 3, Procs: []int{100}, Leader: 100,
+				Containers: []string{"abcdef0123456789"}},
+			5: {ID: 5, Type: model.Net, Inode: 4026532700, Owner: 1,
+				HeldBy: []model.Holder{{Kind: model.HeldByBindMount, Path: "/run/netns/x", MntNS: 9}}},
+			6: {ID: 6, Type: model.UTS, Inode: 4026531838, Owner: 1, Procs: []int{1}, Leader: 1},
+		},
+		Processes: map[int]*model.Process{
+			1:   {PID: 1, Comm: "systemd", Cmdline: "/sbin/init splash", UID: 0},
+			100: {PID: 100, Comm: "nginx", Cmdline: "nginx -g daemon off;", UID: 1000, Container: "abcdef0123456789"},
+		},
+		Containers: map[string]*model.Container{
+			"abcdef0123456789": {ID: "abcdef0123456789", Runtime: "podman", Name: "WebFront", Image: "docker.io/library/nginx:1.27", Pod: "shop"},
+		},
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		q      string
+		pos    int
+		substr string
+	}{
+		{"foo:bar", 0, `unknown key "foo"`},
+		{"type:net -bogus:1", 10, `unknown key "bogus"`},
+		{"type:nett", 5, `unknown namespace type "nett"`},
+		{"type:net,", 5, "empty namespace type"},
+		{"type:", 5, "empty value for type"},
+		{"pid:abc", 4, "pid: wants a decimal number"},
+		{"pid:-1", 4, "pid: wants a decimal number"},
+		{"uid:4294967296", 4, "uid: wants a decimal number"},
+		{"ns:0x10", 3, "ns: wants a decimal number"},
+		{`cmd:"nginx -g`, 4, "unbalanced quote"},
+		{`a "b`, 2, "unbalanced quote"},
+		{"held:nothing", 5, `unknown holder kind "nothing"`},
+		{"-", 0, "'-' must be followed by a term"},
+		{"a - b", 2, "'-' must be followed by a term"},
+		{`""`, 0, "empty free-text term"},
+		{strings.Repeat("a", MaxLen+1), MaxLen, "longer than the limit"},
+		{"ok \xff", 3, "not valid UTF-8"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.q[:min(len(tt.q), 20)], func(t *testing.T) {
+			q, err := Parse(tt.q)
+			if err == nil {
+				t.Fatalf("Parse(%q) = %q, want error", tt.q, q.String())
+			}
+			var pe *Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %v is %T, want *Error", err, err)
+			}
+			if pe.Pos != tt.pos || !strings.Contains(err.Error(), tt.substr) {
+				t.Errorf("Parse(%q) error = %q at %d, want %q at %d", tt.q, err, pe.Pos, tt.substr, tt.pos)
+			}
+		})
+	}
+}
+
+func TestParseCanonical(t *testing.T) {
+	tests := []struct{ q, want string }{
+		{"", ""},
+		{"   \t ", ""},
+		{"type:NET", "type:net"},
+		{"TYPE:uts,net,uts", "type:net,uts"},
+		{`cmd:"nginx -g"`, `cmd:"nginx -g"`},
+		{`cmd:ngi"nx -"g`, `cmd:"nginx -g"`},
+		{`-Container:Web  pid:007`, `-container:web pid:7`},
+		{`"a:b"`, `"a:b"`},
+		{`"-x"`, `"-x"`},
+		{`--x`, `-"-x"`},
+		{`"say \"hi\" \\"`, `"say \"hi\" \\"`},
+		{"held:fd,bindmount", "held:fd,bindmount"},
+		{"cmd:a:b", "cmd:a:b"},
+		{"ns:4026531840 uid:0", "ns:4026531840 uid:0"},
+	}
+	for _, tt := range tests {
+		q, err := Parse(tt.q)
+		if err != nil {
+			t.Errorf("Parse(%q): %v", tt.q, err)
+			continue
+		}
+		if got := q.String(); got != tt.want {
+			t.Errorf("Parse(%q).String() = %q, want %q", tt.q, got, tt.want)
+		}
+		q2, err := Parse(q.String())
+		if err != nil || q2.String() != q.String() {
+			t.Errorf("canonical %q does not round-trip: %v %q", q.String(), err, q2)
+		}
+	}
+}
+
+func TestMatch(t *testing.T) {
+	s := testSnapshot()
+	tests := []struct {
+		q    string
+		want []model.NSID
+	}{
+		{"", []model.NSID{1, 2, 3, 4, 5, 6}},
+		{"type:net", []model.NSID{2, 4, 5}},
+		{"type:net,uts", []model.NSID{2, 4, 5, 6}},
+		{"-type:net", []model.NSID{1, 3, 6}},
+		{"type:net -held:bindmount", []model.NSID{2, 4}},
+		{"held:bindmount", []model.NSID{5}},
+		{"held:process", []model.NSID{1, 2, 3, 4, 6}},
+		{"container:ABCDEF", []model.NSID{3, 4}},
+		{"container:cdef", nil}, // ID matches by prefix only
+		{"container:webf", []model.NSID{3, 4}},
+		{"container:nginx:1.27", []model.NSID{3, 4}},
+		{"container:shop", []model.NSID{3, 4}},
+		{"container:podman", []model.NSID{3, 4}},
+		{"pid:100", []model.NSID{1, 3, 4}},
+		{"pid:2", nil},
+		{"cmd:NGINX", []model.NSID{1, 3, 4}},
+		{`cmd:"daemon off"`, []model.NSID{1, 3, 4}},
+		{"cmd:splash type:uts", []model.NSID{6}},
+		{"uid:1000", []model.NSID{1, 3, 4}},
+		{"uid:0", []model.NSID{1, 2, 6}},
+		{"uid:1000 type:user", []model.NSID{1, 3}},
+		{"ns:4026531840", []model.NSID{2}},
+		{"ns:5", []model.NSID{5}},
+		{"4026532", []model.NSID{3, 4, 5}},
+		{"Net", []model.NSID{2, 4, 5}},
+		{"systemd", []model.NSID{1, 2, 6}},
+		{"webfront", []model.NSID{3, 4}},
+		{"-webfront -systemd", []model.NSID{5}},
+	}
+	for _, tt := range tests {
+		q, err := Parse(tt.q)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", tt.q, err)
+		}
+		var got []model.NSID
+		for _, id := range s.SortedIDs() {
+			if q.Match(s, s.Namespaces[id]) {
+				got = append(got, id)
+			}
+		}
+		if !equalIDs(got, tt.want) {
+			t.Errorf("%q matched %v, want %v", tt.q, got, tt.want)
+		}
+	}
+}
+
+func TestMatchNilAndEmpty(t *testing.T) {
+	var q *Query
+	ns := &model.Namespace{ID: 1, Type: model.Net}
+	if !q.Match(nil, ns) || !q.Empty() || q.String() != "" {
+		t.Error("nil query must match everything and print empty")
+	}
+	if q.Keep(nil) != nil {
+		t.Error("nil query's Keep must be nil (keep all)")
+	}
+	q2, _ := Parse("cmd:x")
+	if q2.Match(nil, ns) {
+		t.Error("cmd:x matched a namespace of a nil snapshot")
+	}
+	q3, _ := Parse("-cmd:x")
+	if !q3.Match(nil, ns) {
+		t.Error("-cmd:x did not match a process-less namespace")
+	}
+	if keep := q3.Keep(nil); keep == nil || !keep(ns) {
+		t.Error("Keep does not agree with Match")
+	}
+}
+
+func TestFold(t *testing.T) {
+	tests := []struct {
+		s, sub string
+		want   bool
+	}{
+		{"NGINX worker", "nginx", true},
+		{"ngin", "nginx", false},
+		{"", "", true},
+		{"ÄPFEL", "äpf", true},
+		{"aab", "ab", true},
+	}
+	for _, tt := range tests {
+		if got := containsFold(tt.s, tt.sub); got != tt.want {
+			t.Errorf("containsFold(%q, %q) = %v", tt.s, tt.sub, got)
+		}
+	}
+	if !hasPrefixFold("ABCdef", "abc") || hasPrefixFold("ab", "abc") || !hasPrefixFold("ÄB", "ä") {
+		t.Error("hasPrefixFold wrong")
+	}
+}
+
+func equalIDs(a, b []model.NSID) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// FuzzParse checks that no input panics, that errors carry a position within
+// the query, and that the canonical form of an accepted query parses back to
+// itself and matches the same namespaces.
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{"", "type:net,uts -held:bindmount", `cmd:"nginx -g" uid:0`, `"a:b" --x`, "pid:1 ns:4026531840 container:web"} {
+		f.Add(seed)
+	}
+	s := testSnapshot()
+	ids := s.SortedIDs()
+	f.Fuzz(func(t *testing.T, in string) {
+		q, err := Parse(in)
+		if err != nil {
+			var pe *Error
+			if !errors.As(err, &pe) || pe.Pos < 0 || pe.Pos > len(in) {
+				t.Fatalf("Parse(%q): bad error %v", in, err)
+			}
+			return
+		}
+		c := q.String()
+		q2, err := Parse(c)
+		if err != nil {
+			t.Fatalf("canonical %q of %q does not parse: %v", c, in, err)
+		}
+		if q2.String() != c {
+			t.Fatalf("canonical form not stable: %q -> %q", c, q2.String())
+		}
+		for _, id := range ids {
+			ns := s.Namespaces[id]
+			if q.Match(s, ns) != q2.Match(s, ns) {
+				t.Fatalf("%q and its canonical %q disagree on ns %d", in, c, id)
+			}
+		}
+	})
+}

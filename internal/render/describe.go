@@ -1,0 +1,127 @@
+package render
+
+import (
+	"strconv"
+
+	"github.com/nsweb/nsweb/internal/model"
+)
+
+// The SVG tooltip and the text tree say the same things about a namespace;
+// these helpers build those facts once, from raw host data. Callers clean or
+// escape the results for their medium.
+
+// maxMarkers bounds how many holders a node lists: a namespace held by a
+// thousand file descriptors must not produce a thousand-line tooltip.
+const maxMarkers = 3
+
+// maxNames bounds the container names listed per node.
+const maxNames = 5
+
+// leader returns the leader's PID and command line (its comm when the
+// command line is empty, as for kernel threads); pid 0 if there is none.
+func leader(s *model.Snapshot, ns *model.Namespace) (int, string) {
+	if ns.Leader == 0 {
+		return 0, ""
+	}
+	p := s.Processes[ns.Leader]
+	if p == nil {
+		return ns.Leader, ""
+	}
+	if p.Cmdline != "" {
+		return ns.Leader, p.Cmdline
+	}
+	return ns.Leader, p.Comm
+}
+
+// containerNames returns the display names of the namespace's containers
+// in the namespace's (sorted) order, at most maxNames, with the number left
+// out.
+func containerNames(s *model.Snapshot, ns *model.Namespace) ([]string, int) {
+	var names []string
+	for i, id := range ns.Containers {
+		if i == maxNames {
+			return names, len(ns.Containers) - maxNames
+		}
+		if c := s.Containers[id]; c != nil {
+			names = append(names, c.DisplayName())
+		} else {
+			names = append(names, (&model.Container{ID: id}).DisplayName())
+		}
+	}
+	return names, 0
+}
+
+// nsRef names another namespace the way people know it: type and inode,
+// with the NSID when the snapshot does not hold it.
+func nsRef(s *model.Snapshot, id model.NSID) string {
+	if o := s.Namespaces[id]; o != nil {
+		return string(o.Type) + " ns " + strconv.FormatUint(o.Inode, 10)
+	}
+	return "ns id " + strconv.FormatUint(uint64(id), 10)
+}
+
+// holderText describes one holder; "" for member processes, which the
+// process count already shows.
+func holderText(s *model.Snapshot, h model.Holder) string {
+	pid := strconv.Itoa(h.PID)
+	switch h.Kind {
+	case model.HeldByProcess:
+		return ""
+	case model.HeldByBindMount:
+		t := "held by bind mount " + h.Path
+		if h.MntNS != 0 {
+			t += " in " + nsRef(s, h.MntNS)
+		}
+		return t
+	case model.HeldByFD:
+		return "held by fd " + strconv.Itoa(h.FD) + " of pid " + pid
+	case model.HeldBySocket:
+		return "held by a socket of pid " + pid
+	case model.HeldByChildren:
+		return "held as the *_for_children namespace of pid " + pid
+	case model.HeldByThread:
+		return "held by thread " + strconv.Itoa(h.TID) + " of pid " + pid
+	case model.HeldByChild:
+		return "parent of " + nsRef(s, h.NS)
+	case model.HeldByOwned:
+		return "owner of " + nsRef(s, h.NS)
+	}
+	return "held by " + string(h.Kind)
+}
+
+// markers returns what lsns does not show about a namespace: what keeps a
+// process-less namespace alive, bind mounts and descriptors that hold it.
+// The first marker of a namespace without processes starts "no process: ".
+func markers(s *model.Snapshot, ns *model.Namespace) []string {
+	var out []string
+	more := 0
+	for _, h := range ns.HeldBy {
+		t := holderText(s, h)
+		if t == "" {
+			continue
+		}
+		if len(out) == maxMarkers {
+			more++
+			continue
+		}
+		out = append(out, t)
+	}
+	if more > 0 {
+		out = append(out, "and "+strconv.Itoa(more)+" more holders")
+	}
+	if len(ns.Procs) == 0 {
+		if len(out) == 0 {
+			return []string{"no process and no holder seen"}
+		}
+		out[0] = "no process: " + out[0]
+	}
+	return out
+}
+
+// plural writes "1 process" / "2 processes".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}

@@ -1,0 +1,512 @@
+// Package render turns a laid-out view into files people share: a
+// standalone SVG (for bug reports, chats and wikis, opened anywhere without
+// nsweb) and an indented text tree for terminals. Both draw exactly the
+// layout.Result they are given, so the export is the picture the browser
+// shows. Render is pure: it reads a model.Snapshot and a layout.Result and
+// writes bytes, treating every string from the host as hostile.
+package render
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/nsweb/nsweb/internal/layout"
+	"github.com/nsweb/nsweb/internal/model"
+)
+
+// SVGOptions are the inputs of an SVG besides the snapshot and layout.
+type SVGOptions struct {
+	// Filter is the filter the view was made with (filter.Query.String()),
+	// written into the description so a shared picture says what it
+	// leaves out. Empty means unfiltered.
+	Filter string
+}
+
+// Geometry of the frame around the tree, in SVG user units (pixels).
+const (
+	margin     = 16.0
+	headerH    = 64.0 // title line and two legend rows
+	legendStep = 86.0 // horizontal distance between legend entries
+	legendW    = 8 * legendStep
+	charW      = 6.8 // average advance of a 12px system font, for cutting labels
+	smallCharW = 5.8 // the same for the 10px second line
+	tabW       = 22.0
+	tabH       = 5.0
+)
+
+// palette gives each namespace type a stroke and a light fill. The hues are
+// Okabe and Ito's colour-blind-safe set (grey for time); strokes are darkened
+// where needed for a 3:1 contrast against white, and labels sit on the light
+// tints in near-black.
+var palette = []struct {
+	t            model.NSType
+	fill, stroke string
+	dark         string // stroke on the dark background
+}{
+	{model.User, "#b3d5e9", "#0072b2", "#56a8e0"},
+	{model.PID, "#f2cfb3", "#c25400", "#ef8a3c"},
+	{model.Net, "#b3e2d5", "#00805d", "#2fc498"},
+	{model.Mnt, "#f7e2b3", "#a87000", "#e6a820"},
+	{model.UTS, "#f0d7e5", "#a8507f", "#d98ab8"},
+	{model.IPC, "#cce8f8", "#2a7fb8", "#7cc6f0"},
+	{model.Cgroup, "#fbf7c6", "#857a00", "#e0d24a"},
+	{model.Time, "#e0e0e0", "#555555", "#aaaaaa"},
+}
+
+// style is the one stylesheet of every SVG: built once, never from input.
+var style = buildStyle()
+
+func buildStyle() string {
+	b := []byte(`svg{font:12px system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}` +
+		`.bg{fill:#fff}text{fill:#1b1b1b;dominant-baseline:central}.h{font-weight:600;font-size:13px}` +
+		`.s{font-size:10px;fill:#444}.e{fill:none;stroke:#8a8a8a;stroke-width:1.2}` +
+		`.n rect,.lg rect,.n path,.lg path{stroke-width:1.5}.dir rect{stroke-width:2.5}` +
+		`.group rect{stroke-dasharray:5 3}.t-x rect,.t-x path{fill:#f4f4f4;stroke:#666}`)
+	for _, p := range palette {
+		b = fmt.Appendf(b, `.t-%s rect,.t-%s path{fill:%s;stroke:%s}`, p.t, p.t, p.fill, p.stroke)
+	}
+	b = append(b, `@media (prefers-color-scheme:dark){.bg{fill:#15171c}text{fill:#e6e6e6}.s{fill:#b0b0b0}`+
+		`.e{stroke:#8d8d8d}.n rect,.n path,.lg rect,.lg path{fill:#262a31}`...)
+	for _, p := range palette {
+		b = fmt.Appendf(b, `.t-%s rect,.t-%s path{stroke:%s}`, p.t, p.t, p.dark)
+	}
+	b = append(b, '}')
+	return string(b)
+}
+
+// typeClass is the CSS class suffix of a type; unknown types share "x".
+func typeClass(t model.NSType) string {
+	if t.Valid() {
+		return string(t)
+	}
+	return "x"
+}
+
+// kindClass is the CSS class of a node kind; unknown kinds draw as files.
+func kindClass(k layout.NodeKind) string {
+	switch k {
+	case layout.Dir, layout.Group:
+		return string(k)
+	}
+	return string(layout.File)
+}
+
+// svgWriter carries the output and a scratch buffer for numbers.
+type svgWriter struct {
+	*bufio.Writer
+	num []byte
+}
+
+// n writes x rounded to 0.1 in the shortest form, so the same layout always
+// gives the same bytes and no float noise bloats the file.
+func (w *svgWriter) n(x float64) {
+	x = math.Round(x*10) / 10
+	if x == 0 {
+		x = 0 // no "-0"
+	}
+	if i := int64(x); float64(i) == x {
+		w.num = strconv.AppendInt(w.num[:0], i, 10) // the common case, and cheaper
+	} else {
+		w.num = strconv.AppendFloat(w.num[:0], x, 'f', -1, 64)
+	}
+	w.Write(w.num)
+}
+
+// SVG writes r as a standalone SVG document to w: one internal stylesheet,
+// no script, no external reference, a legend, and a tooltip per node. Every
+// string from the host is cleaned and escaped. The same snapshot, layout and
+// options always give the same bytes. It fails on a layout it cannot draw
+// faithfully (non-finite coordinates, duplicate node IDs, edges to unknown
+// nodes) and on write errors.
+func SVG(w io.Writer, s *model.Snapshot, r *layout.Result, o SVGOptions) error {
+	if s == nil || r == nil {
+		return errors.New("render svg: nil snapshot or layout")
+	}
+	index := make(map[string]int, len(r.Nodes))
+	minX, minY, maxX, maxY := 0.0, 0.0, r.Width, r.Height
+	for i := range r.Nodes {
+		n := &r.Nodes[i]
+		if !finite(n.X, n.Y, n.W, n.H) || n.W < 0 || n.H < 0 {
+			return fmt.Errorf("render svg: node %q has an invalid box (%v,%v %vx%v)", n.ID, n.X, n.Y, n.W, n.H)
+		}
+		if _, dup := index[n.ID]; dup {
+			return fmt.Errorf("render svg: duplicate node id %q", n.ID)
+		}
+		index[n.ID] = i
+		minX, minY = math.Min(minX, n.X), math.Min(minY, n.Y-tabH)
+		maxX, maxY = math.Max(maxX, n.X+n.W), math.Max(maxY, n.Y+n.H)
+	}
+	if !finite(minX, minY, maxX, maxY) {
+		return fmt.Errorf("render svg: layout size %vx%v is not finite", r.Width, r.Height)
+	}
+	for _, e := range r.Edges {
+		if _, ok := index[e.From]; !ok {
+			return fmt.Errorf("render svg: edge %q -> %q: unknown node %q", e.From, e.To, e.From)
+		}
+		if _, ok := index[e.To]; !ok {
+			return fmt.Errorf("render svg: edge %q -> %q: unknown node %q", e.From, e.To, e.To)
+		}
+	}
+	width := math.Max(maxX-minX, legendW) + 2*margin
+	height := headerH + (maxY - minY) + 3*margin
+
+	bw := &svgWriter{Writer: bufio.NewWriterSize(w, 64<<10), num: make([]byte, 0, 32)}
+	bw.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 `)
+	bw.n(width)
+	bw.WriteByte(' ')
+	bw.n(height)
+	bw.WriteString(`" width="`)
+	bw.n(width)
+	bw.WriteString(`" height="`)
+	bw.n(height)
+	bw.WriteString(`" role="img" aria-labelledby="nsweb-title nsweb-desc">` + "\n")
+
+	taken := s.Taken.UTC().Format(time.RFC3339)
+	view := string(r.View)
+	bw.WriteString(`<title id="nsweb-title">nsweb: namespaces of `)
+	writeHost(bw.Writer, s.Host, 200)
+	bw.WriteString(`</title>` + "\n" + `<desc id="nsweb-desc">`)
+	bw.WriteString("Host ")
+	writeHost(bw.Writer, s.Host, 200)
+	bw.WriteString(", kernel ")
+	writeHost(bw.Writer, s.Kernel, 200)
+	bw.WriteString(", taken " + taken + "; " +
+		plural(len(s.Namespaces), "namespace", "namespaces") + ", " +
+		plural(len(s.Processes), "process", "processes") + ", " +
+		plural(len(s.Containers), "container", "containers") + "; view ")
+	writeHost(bw.Writer, view, 40)
+	bw.WriteString(", " + plural(len(r.Nodes), "node", "nodes") + " shown; filter: ")
+	if o.Filter == "" {
+		bw.WriteString("none")
+	} else {
+		writeHost(bw.Writer, o.Filter, 1100)
+	}
+	if s.Partial {
+		bw.WriteString("; partial scan: ")
+		writeHost(bw.Writer, s.Reason, 300)
+	}
+	bw.WriteString("</desc>\n<style>")
+	bw.WriteString(style)
+	bw.WriteString("</style>\n")
+	bw.WriteString(`<rect class="bg" width="`)
+	bw.n(width)
+	bw.WriteString(`" height="`)
+	bw.n(height)
+	bw.WriteString(`"/>` + "\n")
+
+	// Header: one line of facts, then the legend.
+	bw.WriteString(`<g class="lg" transform="translate(16,16)"><text class="h" y="6">`)
+	head := s.Host + " · " + s.Kernel + " · " + taken + " · view " + view
+	if o.Filter != "" {
+		head += " · filter " + o.Filter
+	}
+	writeHost(bw.Writer, head, int(math.Max(20, (width-2*margin)/charW)))
+	bw.WriteString("</text>\n")
+	for i, p := range palette {
+		x := float64(i) * legendStep
+		bw.WriteString(`<g class="t-` + string(p.t) + `"><rect x="`)
+		bw.n(x)
+		bw.WriteString(`" y="20" width="14" height="14" rx="2"/><text x="`)
+		bw.n(x + 20)
+		bw.WriteString(`" y="27">` + string(p.t) + "</text></g>\n")
+	}
+	for i, k := range []struct {
+		kind layout.NodeKind
+		name string
+	}{
+		{layout.Dir, "directory: user or pid ns"}, {layout.File, "namespace"}, {layout.Group, "folded group"},
+	} {
+		x := float64(i) * 2.5 * legendStep
+		bw.WriteString(`<g class="t-x ` + string(k.kind) + `">`)
+		if k.kind == layout.Dir {
+			writeTab(bw, x, 47)
+		}
+		bw.WriteString(`<rect x="`)
+		bw.n(x)
+		bw.WriteString(`" y="47" width="22" height="14" rx="2"/><text x="`)
+		bw.n(x + 28)
+		bw.WriteString(`" y="54">` + k.name + "</text></g>\n")
+	}
+	bw.WriteString("</g>\n")
+
+	// The tree, shifted below the header.
+	bw.WriteString(`<g transform="translate(`)
+	bw.n(margin - minX)
+	bw.WriteByte(',')
+	bw.n(headerH + 2*margin - minY)
+	bw.WriteString(")\">\n")
+	if len(r.Edges) > 0 {
+		bw.WriteString(`<path class="e" d="`)
+		for i, e := range r.Edges {
+			if i > 0 {
+				bw.WriteByte(' ')
+			}
+			writeEdge(bw, r.Orientation, &r.Nodes[index[e.From]], &r.Nodes[index[e.To]])
+		}
+		bw.WriteString("\"/>\n")
+	}
+	for i := range r.Nodes {
+		writeNode(bw, s, &r.Nodes[i])
+	}
+	bw.WriteString("</g>\n</svg>\n")
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("render svg: %w", err)
+	}
+	return nil
+}
+
+func finite(xs ...float64) bool {
+	for _, x := range xs {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// writeEdge appends one orthogonal elbow connector to the path data: from
+// the parent's bottom centre to the child's top centre for top-down trees,
+// from right middle to left middle for left-right ones, bending half-way.
+func writeEdge(w *svgWriter, o layout.Orientation, p, c *layout.Node) {
+	if o == layout.LeftRight {
+		x1, y1 := p.X+p.W, p.Y+p.H/2
+		x2, y2 := c.X, c.Y+c.H/2
+		w.WriteByte('M')
+		w.n(x1)
+		w.WriteByte(' ')
+		w.n(y1)
+		if math.Round(y1*10) == math.Round(y2*10) {
+			w.WriteByte('H') // straight across: no elbow
+			w.n(x2)
+			return
+		}
+		w.WriteByte('H')
+		w.n((x1 + x2) / 2)
+		w.WriteByte('V')
+		w.n(y2)
+		w.WriteByte('H')
+		w.n(x2)
+		return
+	}
+	x1, y1 := p.X+p.W/2, p.Y+p.H
+	x2, y2 := c.X+c.W/2, c.Y
+	w.WriteByte('M')
+	w.n(x1)
+	w.WriteByte(' ')
+	w.n(y1)
+	if math.Round(x1*10) == math.Round(x2*10) {
+		w.WriteByte('V') // straight down: no elbow
+		w.n(y2)
+		return
+	}
+	w.WriteByte('V')
+	w.n((y1 + y2) / 2)
+	w.WriteByte('H')
+	w.n(x2)
+	w.WriteByte('V')
+	w.n(y2)
+}
+
+// writeTab draws the folder tab that marks a directory node, on top of its
+// box's left edge.
+func writeTab(w *svgWriter, x, y float64) {
+	w.WriteString(`<path d="M`)
+	w.n(x)
+	w.WriteByte(' ')
+	w.n(y)
+	w.WriteString(`v-`)
+	w.n(tabH)
+	w.WriteByte('h')
+	w.n(tabW - 4)
+	w.WriteString(`l4 `)
+	w.n(tabH)
+	w.WriteString(`z"/>`)
+}
+
+// host writes host data as XML text, cleaned and cut to max runes.
+func (w *svgWriter) host(s string, max int) { writeXML(w.Writer, clean(s, max)) }
+
+// u writes an unsigned integer.
+func (w *svgWriter) u(x uint64) {
+	w.num = strconv.AppendUint(w.num[:0], x, 10)
+	w.Write(w.num)
+}
+
+// count writes "1 thing" or "N things".
+func (w *svgWriter) count(n int, one, many string) {
+	w.u(uint64(max(n, 0)))
+	if n == 1 {
+		w.WriteString(one)
+	} else {
+		w.WriteString(many)
+	}
+}
+
+// writeTooltip writes the lines of a node's <title>: what it is, its IDs,
+// owner, processes and leader, containers, and what holds it. It writes
+// straight to the output, without building strings, because it runs once
+// per node of views with tens of thousands of nodes.
+func writeTooltip(w *svgWriter, s *model.Snapshot, n *layout.Node) {
+	typ := clean(string(n.Type), 20)
+	if n.Kind == layout.Group {
+		w.u(uint64(max(n.Count, 0)))
+		w.WriteByte(' ')
+		w.host(typ, 0)
+		if n.Count == 1 {
+			w.WriteString(" namespace, folded\n")
+		} else {
+			w.WriteString(" namespaces, folded\n")
+		}
+		w.host(n.Label, 300)
+		return
+	}
+	ns := s.Namespaces[n.NS]
+	w.host(typ, 0)
+	w.WriteString(" namespace")
+	if ns == nil {
+		w.WriteString("\nid ")
+		w.u(uint64(n.NS))
+		w.WriteString(" (not in the snapshot)")
+		return
+	}
+	w.WriteByte(' ')
+	w.u(ns.Inode)
+	w.WriteString("\nid ")
+	w.u(uint64(ns.ID))
+	w.WriteString(", inode ")
+	w.u(ns.Inode)
+	if ns.Type == model.User && ns.OwnerUID != nil {
+		w.WriteString("\ncreated by uid ")
+		w.u(uint64(*ns.OwnerUID))
+	}
+	if ns.Owner != 0 && ns.Owner != ns.ID {
+		w.WriteString("\nowner: ")
+		if o := s.Namespaces[ns.Owner]; o != nil {
+			w.host(string(o.Type), 20)
+			w.WriteString(" ns ")
+			w.u(o.Inode)
+		} else {
+			w.WriteString("ns id ")
+			w.u(uint64(ns.Owner))
+		}
+	}
+	w.WriteByte('\n')
+	w.count(len(ns.Procs), " process", " processes")
+	if pid, cmd := leader(s, ns); pid != 0 {
+		w.WriteString(", leader ")
+		w.u(uint64(pid))
+		w.WriteByte(' ')
+		w.host(cmd, 200)
+	}
+	for i, id := range ns.Containers {
+		if i == maxNames {
+			w.WriteString(" and ")
+			w.u(uint64(len(ns.Containers) - maxNames))
+			w.WriteString(" more")
+			break
+		}
+		if i == 0 {
+			w.WriteString("\ncontainers: ")
+		} else {
+			w.WriteString(", ")
+		}
+		if c := s.Containers[id]; c != nil {
+			w.host(c.DisplayName(), 64)
+		} else {
+			w.host((&model.Container{ID: id}).DisplayName(), 64)
+		}
+	}
+	if len(ns.Procs) == 0 || len(ns.HeldBy) > 0 {
+		for _, m := range markers(s, ns) {
+			w.WriteByte('\n')
+			w.host(m, 300)
+		}
+	}
+}
+
+// writeID writes a node ID as an id attribute value: letters, digits and
+// ":_.-" as they are, every other byte as %XX. The attribute stays plain
+// ASCII that no CSS or URL parser reads as syntax, and distinct IDs stay
+// distinct.
+func writeID(w *bufio.Writer, id string) {
+	const hexDigits = "0123456789ABCDEF"
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') || c == ':' || c == '_' || c == '.' || c == '-' {
+			w.WriteByte(c)
+			continue
+		}
+		w.WriteByte('%')
+		w.WriteByte(hexDigits[c>>4])
+		w.WriteByte(hexDigits[c&15])
+	}
+}
+
+// writeNode draws one node: group, tooltip, box, label and a second line
+// with the process count and leader when the box is tall enough.
+func writeNode(w *svgWriter, s *model.Snapshot, n *layout.Node) {
+	kind := kindClass(n.Kind)
+	w.WriteString(`<g class="n t-`)
+	w.WriteString(typeClass(n.Type))
+	w.WriteByte(' ')
+	w.WriteString(kind)
+	w.WriteString(`" id="`)
+	writeID(w.Writer, n.ID)
+	w.WriteString(`"><title>`)
+	writeTooltip(w, s, n)
+	w.WriteString(`</title>`)
+	if kind == string(layout.Dir) {
+		writeTab(w, n.X, n.Y)
+	}
+	w.WriteString(`<rect x="`)
+	w.n(n.X)
+	w.WriteString(`" y="`)
+	w.n(n.Y)
+	w.WriteString(`" width="`)
+	w.n(n.W)
+	w.WriteString(`" height="`)
+	w.n(n.H)
+	w.WriteString(`" rx="3"/>`)
+
+	ns := s.Namespaces[n.NS]
+	two := n.H >= 30 && (n.Kind == layout.Group || ns != nil)
+	ly := n.Y + n.H/2
+	if two {
+		ly -= 6
+	}
+	w.WriteString(`<text x="`)
+	w.n(n.X + 6)
+	w.WriteString(`" y="`)
+	w.n(ly)
+	w.WriteString(`">`)
+	w.host(n.Label, int(math.Max(4, (n.W-10)/charW)))
+	w.WriteString(`</text>`)
+	if two {
+		// The small second line: the size of a folded group, or the
+		// process count and the leader's comm.
+		w.WriteString(`<text class="s" x="`)
+		w.n(n.X + 6)
+		w.WriteString(`" y="`)
+		w.n(ly + 13)
+		w.WriteString(`">`)
+		switch {
+		case n.Kind == layout.Group:
+			w.count(n.Count, " namespace", " namespaces")
+		case len(ns.Procs) == 0:
+			w.WriteString("no process")
+		default:
+			w.count(len(ns.Procs), " proc", " procs")
+			if p := s.Processes[ns.Leader]; p != nil {
+				w.WriteString(" · ")
+				w.host(p.Comm, int(math.Max(4, (n.W-10)/smallCharW-12)))
+			}
+		}
+		w.WriteString(`</text>`)
+	}
+	w.WriteString("</g>\n")
+}
