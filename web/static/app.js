@@ -450,11 +450,14 @@ function showDetails(d) {
     const tr = document.createElement("tr");
     for (const [v, copy] of /** @type {[string, boolean][]} */ ([[p.pid, false], [p.command, true], [p.user, false]])) {
       const td = document.createElement("td");
+      const cell = document.createElement("div");
+      cell.className = "cell";
       const s = document.createElement("span");
       s.className = "val";
       s.textContent = v;
-      td.append(s);
-      if (copy && v) td.append(copyButton(v, `command of PID ${p.pid}`));
+      cell.append(s);
+      if (copy && v) cell.append(copyButton(v, `command of PID ${p.pid}`));
+      td.append(cell);
       tr.append(td);
     }
     tbody.append(tr);

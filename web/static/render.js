@@ -191,17 +191,16 @@ export class Renderer {
 
     // Marks on top: new nodes glow, vanished ones fade out.
     for (const g of s.store.ghosts) {
+      // A dashed outline that fades: the layout may already have moved
+      // other boxes into the place, so no fill covers them.
       const a = 1 - (s.now - g.t) / GHOST_MS;
       if (a <= 0 || !intersects(g.node, view)) continue;
-      ctx.globalAlpha = a;
+      ctx.globalAlpha = 0.8 * a;
       ctx.setLineDash([4 * px, 3 * px]);
       ctx.strokeStyle = theme.gone;
-      ctx.lineWidth = 2 * px;
+      ctx.lineWidth = Math.max(1.5 * px, 1);
       ctx.strokeRect(g.node.x, g.node.y, g.node.w, g.node.h);
       ctx.setLineDash([]);
-      ctx.fillStyle = theme.gone;
-      ctx.globalAlpha = a * 0.25;
-      ctx.fillRect(g.node.x, g.node.y, g.node.w, g.node.h);
       ctx.globalAlpha = 1;
     }
     for (const [id, t] of s.store.born) {
