@@ -239,7 +239,7 @@ test("screenshots in the light and the dark theme", async (t) => {
     const r = await page.evaluate((id) => window.nsweb.nodeRect(id), id);
     assert.ok(r);
     await page.mouse.move(r.x + r.w / 2, r.y + r.h / 2);
-    for (let i = 0; i < 12 && (await page.evaluate(() => window.nsweb.camera.scale)) < 1; i++) await page.mouse.wheel(0, -200);
+    for (let i = 0; i < 40 && (await page.evaluate(() => window.nsweb.camera.scale)) < 1; i++) await page.mouse.wheel(0, -400);
     const r2 = await page.evaluate((id) => window.nsweb.nodeRect(id), id);
     assert.ok(r2);
     await page.mouse.click(r2.x + r2.w / 2, r2.y + r2.h / 2);
