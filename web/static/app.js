@@ -124,6 +124,8 @@ function ensureGrid() {
 // --- drawing ---------------------------------------------------------------
 
 let drawPending = false;
+/** store version the overview may draw; see frame */
+let minimapVersion = -1;
 function requestDraw() {
   if (drawPending) return;
   drawPending = true;
@@ -154,7 +156,12 @@ function frame() {
   }
   const big = store.nodes.size > 0 && (store.bounds.w * ui.camera.scale > renderer.w * 1.05 || store.bounds.h * ui.camera.scale > renderer.h * 1.05);
   miniCanvas.hidden = !big;
-  if (big) minimap.draw(store, renderer.theme, ui.camera, renderer.w, renderer.h);
+  // The overview of new data waits a frame, so the tree itself shows first.
+  if (big && minimapVersion === store.version) minimap.draw(store, renderer.theme, ui.camera, renderer.w, renderer.h);
+  else if (big) {
+    minimapVersion = store.version;
+    requestDraw();
+  }
   appEl.dataset.drawn = String(stats.drawn);
   appEl.dataset.nodes = String(store.nodes.size);
   appEl.dataset.seq = String(store.seq);
