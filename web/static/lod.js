@@ -9,8 +9,8 @@
 export const FONT = 11.5;
 /** Smallest label size on screen, in CSS pixels, worth drawing. */
 export const MIN_LABEL_PX = 7;
-/** Below this many screen pixels of box height, boxes are flat rectangles. */
-export const SIMPLE_BELOW_PX = 6;
+/** Below this many screen pixels of box height, boxes are flat rectangles: shapes and markers would not be legible, and drawing them for thousands of boxes costs frames. */
+export const SIMPLE_BELOW_PX = 10;
 /** Below this many screen pixels a box is drawn as a minimum-size dot. */
 export const DOT_BELOW_PX = 1.5;
 

@@ -5,8 +5,8 @@ import { detail, showLabels, showEdges, truncate } from "./lod.js";
 
 test("detail falls from full to simple to dot as boxes shrink", () => {
   assert.equal(detail(1, 28), "full");
-  assert.equal(detail(0.25, 28), "full");
-  assert.equal(detail(0.15, 28), "simple");
+  assert.equal(detail(0.4, 28), "full");
+  assert.equal(detail(0.3, 28), "simple");
   assert.equal(detail(0.03, 28), "dot");
 });
 
