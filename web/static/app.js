@@ -350,12 +350,6 @@ function logChanges(changes) {
   const frag = document.createDocumentFragment();
   // Newest first; a big burst is summarised so the log stays readable.
   const shown = changes.slice(-30).reverse();
-  if (changes.length > 30) {
-    const li = document.createElement("li");
-    li.className = "more";
-    li.textContent = `… and ${changes.length - 30} more changes`;
-    frag.append(li);
-  }
   for (const c of shown) {
     const li = document.createElement("li");
     li.className = c.sign === "+" ? "add" : c.sign === "−" ? "del" : "upd";
@@ -375,7 +369,13 @@ function logChanges(changes) {
       text.dataset.id = c.id;
     }
     li.append(time, sign, text);
-    frag.prepend(li);
+    frag.append(li);
+  }
+  if (changes.length > 30) {
+    const li = document.createElement("li");
+    li.className = "more";
+    li.textContent = `… and ${changes.length - 30} more changes`;
+    frag.append(li);
   }
   logList.prepend(frag);
   while (logList.children.length > LOG_MAX) logList.lastElementChild?.remove();
