@@ -240,10 +240,15 @@ test("screenshots in the light and the dark theme", async (t) => {
     assert.ok(r);
     await page.mouse.move(r.x + r.w / 2, r.y + r.h / 2);
     for (let i = 0; i < 40 && (await page.evaluate(() => window.nsweb.camera.scale)) < 1; i++) await page.mouse.wheel(0, -400);
-    const r2 = await page.evaluate((id) => window.nsweb.nodeRect(id), id);
-    assert.ok(r2);
-    await page.mouse.click(r2.x + r2.w / 2, r2.y + r2.h / 2);
-    await page.waitForSelector("#details:not([hidden])");
+    // On a busy host the layout may shift between reading the box and
+    // clicking it: try again a few times.
+    for (let i = 0; i < 5 && (await page.locator("#details").isHidden()); i++) {
+      const r2 = await page.evaluate((id) => window.nsweb.nodeRect(id), id);
+      assert.ok(r2);
+      await page.mouse.click(r2.x + r2.w / 2, r2.y + r2.h / 2);
+      await page.waitForSelector("#details:not([hidden])", { timeout: 2000 }).catch(() => {});
+    }
+    await page.waitForSelector("#details:not([hidden])", { timeout: 1000 });
     await page.waitForTimeout(300);
     await page.screenshot({ path: path.join(ARTEFACTS, `host-${scheme}-details.png`) });
     assert.ok((await readFile(overview)).length > 10000);
