@@ -1,11 +1,972 @@
 // @ts-check
 /**
- * nsweb dashboard entry point: connects to the server and draws the
- * namespace tree.
+ * nsweb dashboard entry point: keeps a copy of the server's laid-out tree in
+ * step with the stream, draws it on a canvas, and wires search, view
+ * switch, details, change log and keyboard. State that should survive a
+ * reload (view, filter, selection) lives in the URL.
  */
+import { Store, snapshotKey } from "./store.js";
+import { Grid } from "./spatial.js";
+import { fit, pan, zoomAt, toScreen, toWorld, reveal, visibleRect, intersects, initialCamera } from "./camera.js";
+import { Renderer, Minimap } from "./render.js";
+import { Conn } from "./conn.js";
+import { parseState, formatState } from "./urlstate.js";
+import { parseQuery, matches } from "./filterhl.js";
+import { fromNode, withFull } from "./detailsdata.js";
+import { drawLegend } from "./legend.js";
 
-const app = document.getElementById("app");
-if (app) {
-  app.dataset.ready = "true";
+/** @typedef {import("./store.js").WireNode} WireNode */
+
+/**
+ * @template {HTMLElement} T
+ * @param {string} id
+ * @returns {T}
+ */
+function $(id) {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`page lacks #${id}`);
+  return /** @type {T} */ (el);
 }
+
+const canvas = /** @type {HTMLCanvasElement} */ ($("tree"));
+const miniCanvas = /** @type {HTMLCanvasElement} */ ($("minimap"));
+const qInput = /** @type {HTMLInputElement} */ ($("q"));
+const qError = $("q-error");
+const viewSel = /** @type {HTMLSelectElement} */ ($("view"));
+const download = /** @type {HTMLAnchorElement} */ ($("download"));
+const statusEl = $("status");
+const statusText = $("status-text");
+const summary = $("summary");
+const tip = $("tip");
+const empty = $("empty");
+const foldBtn = /** @type {HTMLButtonElement} */ ($("fold"));
+const details = $("details");
+const logList = $("log");
+const focusSay = $("focus-say");
+const appEl = $("app");
+
+const renderer = new Renderer(canvas);
+const minimap = new Minimap(miniCanvas);
+const store = new Store();
+
+const url = parseState(location.search);
+const ui = {
+  view: url.view,
+  q: url.q,
+  sel: url.sel,
+  /** @type {Set<string>} */
+  expand: new Set(),
+  camera: { scale: 1, x: 0, y: 0 },
+  hover: "",
+  focus: "",
+  terms: parseQuery(url.q),
+  /** fit the camera when the next snapshot arrives */
+  fitNext: true,
+  /** waiting for an answer to a hello sent because of a seq gap */
+  resyncing: false,
+  /** true once the user moved the camera, so new data does not refit */
+  userMoved: false,
+};
+
+/** @type {Grid<WireNode>} */
+let grid = new Grid([]);
+let gridVersion = -1;
+
+/** Timings for the tests and the benchmark. */
+const timing = {
+  /** performance.now() when this module started running */
+  appStart: performance.now(),
+  /** when the websocket opened */
+  wsOpen: 0,
+  /** when the first snapshot's bytes arrived, before parsing */
+  firstBytes: 0,
+  /** performance.now() when the first snapshot message arrived */
+  firstSnapshot: 0,
+  /** performance.now() when the first frame with that snapshot was drawn */
+  firstRender: 0,
+  /** how long the first frame with data took to draw */
+  firstFrameMs: 0,
+  /** when the first snapshot was applied, before the first frame */
+  firstApplied: 0,
+  frames: 0,
+  hellos: 0,
+  snapshots: 0,
+  patches: 0,
+  gaps: 0,
+};
+
+/** Match cache: whether a node matches the filter's terms, per store version. */
+let matchCache = new Map();
+let matchKey = "";
+/** @param {WireNode} n */
+function isMatch(n) {
+  const key = `${store.version}|${ui.q}`;
+  if (key !== matchKey) {
+    matchCache = new Map();
+    matchKey = key;
+  }
+  let m = matchCache.get(n.id);
+  if (m === undefined) {
+    m = matches(n, ui.terms);
+    matchCache.set(n.id, m);
+  }
+  return m;
+}
+
+function ensureGrid() {
+  if (gridVersion !== store.version) {
+    grid = new Grid(store.order());
+    gridVersion = store.version;
+  }
+  return grid;
+}
+
+// --- drawing ---------------------------------------------------------------
+
+let drawPending = false;
+/** store version the overview may draw; see frame */
+let minimapVersion = -1;
+function requestDraw() {
+  if (drawPending) return;
+  drawPending = true;
+  requestAnimationFrame(frame);
+}
+
+function frame() {
+  const f0 = performance.now();
+  drawPending = false;
+  const now = Date.now();
+  const animating = store.expire(now);
+  ensureGrid();
+  const stats = renderer.draw({
+    store,
+    grid,
+    camera: ui.camera,
+    selected: ui.sel,
+    hover: ui.hover,
+    focus: ui.focus,
+    terms: ui.terms,
+    isMatch,
+    now,
+  });
+  timing.frames++;
+  if (store.seq >= 0 && !timing.firstRender) {
+    timing.firstRender = performance.now();
+    timing.firstFrameMs = timing.firstRender - f0;
+  }
+  const big = store.nodes.size > 0 && (store.bounds.w * ui.camera.scale > renderer.w * 1.05 || store.bounds.h * ui.camera.scale > renderer.h * 1.05);
+  miniCanvas.hidden = !big;
+  // The overview of new data waits a frame, so the tree itself shows first.
+  if (big && minimapVersion === store.version) minimap.draw(store, renderer.theme, ui.camera, renderer.w, renderer.h);
+  else if (big) {
+    minimapVersion = store.version;
+    requestDraw();
+  }
+  appEl.dataset.drawn = String(stats.drawn);
+  appEl.dataset.nodes = String(store.nodes.size);
+  appEl.dataset.seq = String(store.seq);
+  appEl.dataset.detail = stats.detail;
+  if (animating) requestDraw();
+}
+
+function resize() {
+  renderer.resize();
+  if (ui.fitNext === false && !ui.userMoved && store.nodes.size) firstView();
+  requestDraw();
+}
+
+/** Show the whole tree (the Fit button, the 0 key). */
+function fitView() {
+  ui.camera = fit(store.bounds, renderer.w, renderer.h);
+  requestDraw();
+}
+
+/** The view of a tree just received: see initialCamera. */
+function firstView() {
+  const root = store.order()[0] || null;
+  ui.camera = initialCamera(store.bounds, root, store.nodes.size, renderer.w, renderer.h);
+  requestDraw();
+}
+
+// --- stream ------------------------------------------------------------------
+
+const wsURL = new URL("/api/v1/stream", location.href);
+wsURL.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+
+const conn = new Conn(wsURL.href, {
+  onOpen: () => {
+    if (!timing.wsOpen) timing.wsOpen = performance.now();
+    hello(true);
+  },
+  onMessage,
+  onBytes: () => {
+    if (!timing.firstBytes) timing.firstBytes = performance.now();
+  },
+  onState: showState,
+});
+
+/**
+ * Tell the server what to send. After a reconnect or a gap, since asks for
+ * the missed patches of the same view; after a change of view, filter or
+ * expansion it asks for a fresh snapshot.
+ * @param {boolean} resume
+ */
+function hello(resume) {
+  const expand = [...ui.expand].sort();
+  const sameKey = store.key === snapshotKey({ view: ui.view, q: ui.q, expand });
+  /** @type {{type: string, view: string, q: string, expand: string[], since?: number}} */
+  const msg = { type: "hello", view: ui.view, q: ui.q, expand };
+  if (resume && sameKey && store.seq >= 0) msg.since = store.seq;
+  if (conn.send(msg)) timing.hellos++;
+}
+
+/** @param {any} msg */
+function onMessage(msg) {
+  if (!msg || typeof msg !== "object") return;
+  const now = Date.now();
+  switch (msg.type) {
+    case "snapshot": {
+      timing.snapshots++;
+      if (!timing.firstSnapshot) timing.firstSnapshot = performance.now();
+      const newView = store.key !== snapshotKey(msg);
+      // Another view or filter is another picture: show it afresh. Opening
+      // a group only adds to the picture: the camera stays.
+      const prev = store.key ? JSON.parse(store.key) : null;
+      const newPicture = !prev || prev[0] !== (msg.view || "owner") || prev[1] !== (msg.q || "");
+      const changes = store.applySnapshot(msg, now);
+      ui.resyncing = false;
+      logChanges(changes);
+      setError("");
+      if (ui.fitNext || newPicture) {
+        renderer.resize();
+        firstView();
+        ui.fitNext = false;
+        ui.userMoved = false;
+      }
+      afterData();
+      if (!timing.firstApplied) {
+        // Draw the first picture at once rather than at the next animation
+        // frame, which a busy main thread (a 6 MB snapshot) can delay.
+        timing.firstApplied = performance.now();
+        frame();
+      }
+      if (ui.sel && store.nodes.has(ui.sel) && newView) {
+        openDetails(ui.sel, false);
+        const n = store.nodes.get(ui.sel);
+        if (n) ui.camera = reveal(ui.camera, n, renderer.w, renderer.h);
+      }
+      break;
+    }
+    case "patch": {
+      const wasEmpty = store.nodes.size === 0;
+      const { result, changes } = store.applyPatch(msg, now);
+      if (result === "gap") {
+        timing.gaps++;
+        if (!ui.resyncing) {
+          ui.resyncing = true;
+          hello(true);
+        }
+        return;
+      }
+      if (result === "stale") return;
+      timing.patches++;
+      ui.resyncing = false;
+      logChanges(changes);
+      // The first nodes of an empty picture (a filter waiting for a match):
+      // bring them into view.
+      if (wasEmpty && store.nodes.size && !ui.userMoved) firstView();
+      afterData();
+      break;
+    }
+    case "error":
+      setError(String(msg.error || "the server refused the request"));
+      break;
+    default:
+      console.warn("nsweb: unknown message type", msg.type);
+  }
+}
+
+function afterData() {
+  if (ui.hover && !store.nodes.has(ui.hover)) ui.hover = "";
+  if (ui.focus && !store.nodes.has(ui.focus)) ui.focus = "";
+  if (ui.sel && !store.nodes.has(ui.sel) && !details.hidden) {
+    const note = $("procs-note");
+    note.textContent = "This namespace is gone from the view.";
+  } else if (ui.sel && store.nodes.has(ui.sel) && !details.hidden) {
+    refreshDetailsFromNode();
+  }
+  foldBtn.hidden = ui.expand.size === 0;
+  showSummary();
+  showState(conn.state);
+  empty.hidden = store.nodes.size > 0;
+  empty.textContent = ui.q ? `Nothing matches “${ui.q}”.` : "No namespaces to show.";
+  requestDraw();
+}
+
+/** @param {string} text */
+function setError(text) {
+  qError.textContent = text;
+  qInput.setAttribute("aria-invalid", text ? "true" : "false");
+}
+
+/** @param {import("./backoff.js").ConnState} s */
+function showState(s) {
+  const taken = store.meta.taken ? new Date(store.meta.taken) : null;
+  const at = taken && !isNaN(+taken) ? taken.toLocaleTimeString() : "";
+  const text = {
+    connecting: "connecting…",
+    live: at ? `live · ${at}` : "live",
+    reconnecting: "reconnecting…",
+    stale: at ? `stale since ${at} · reconnecting` : "stale · reconnecting",
+  }[s];
+  if (statusEl.dataset.state !== s || statusText.textContent !== text) {
+    statusEl.dataset.state = s;
+    statusText.textContent = text;
+    appEl.dataset.conn = s;
+  }
+}
+
+function showSummary() {
+  const c = store.meta.counts || {};
+  const parts = [];
+  if (c.namespaces !== undefined) parts.push(`${c.namespaces} namespaces`);
+  if (c.processes !== undefined) parts.push(`${c.processes} processes`);
+  if (c.containers !== undefined) parts.push(`${c.containers} containers`);
+  let groups = 0;
+  for (const n of store.nodes.values()) if (n.kind === "group") groups++;
+  parts.push(`${store.nodes.size} nodes shown${groups ? ` (${groups} folded groups)` : ""}`);
+  if (ui.q) parts.push(`filter “${ui.q}”`);
+  if (c.gaps) parts.push(`${c.gaps} unreadable entries`);
+  if (store.meta.partial) parts.push(`partial: ${store.meta.reason || "not all of the host is visible"}`);
+  summary.textContent = parts.join(" · ");
+}
+
+// --- change log ------------------------------------------------------------
+
+const LOG_MAX = 100;
+/** @param {import("./store.js").Change[]} changes */
+function logChanges(changes) {
+  if (!changes.length) return;
+  const frag = document.createDocumentFragment();
+  // Newest first; a big burst is summarised so the log stays readable.
+  const shown = changes.slice(-30).reverse();
+  for (const c of shown) {
+    const li = document.createElement("li");
+    li.className = c.sign === "+" ? "add" : c.sign === "−" ? "del" : "upd";
+    const time = document.createElement("time");
+    const d = new Date(c.t);
+    time.dateTime = d.toISOString();
+    time.textContent = d.toLocaleTimeString();
+    const sign = document.createElement("span");
+    sign.className = "sign";
+    sign.textContent = c.sign;
+    sign.setAttribute("aria-label", c.sign === "+" ? "appeared" : c.sign === "−" ? "vanished" : "changed");
+    const text = document.createElement(c.sign === "−" ? "span" : "button");
+    text.className = "what";
+    text.textContent = c.text;
+    if (text instanceof HTMLButtonElement) {
+      text.type = "button";
+      text.dataset.id = c.id;
+    }
+    li.append(time, sign, text);
+    frag.append(li);
+  }
+  if (changes.length > 30) {
+    const li = document.createElement("li");
+    li.className = "more";
+    li.textContent = `… and ${changes.length - 30} more changes`;
+    frag.append(li);
+  }
+  logList.prepend(frag);
+  while (logList.children.length > LOG_MAX) logList.lastElementChild?.remove();
+}
+
+logList.addEventListener("click", (ev) => {
+  const b = /** @type {HTMLElement} */ (ev.target).closest("button[data-id]");
+  if (!(b instanceof HTMLElement) || !b.dataset.id) return;
+  const n = store.nodes.get(b.dataset.id);
+  if (!n) return;
+  select(n.id);
+  centerOn(n);
+});
+
+// --- details -----------------------------------------------------------------
+
+let detailsReq = 0;
+/** @type {import("./detailsdata.js").Details | null} */
+let fullDetails = null;
+
+/**
+ * @param {string} id
+ * @param {boolean} focusPanel move keyboard focus into the panel
+ */
+function openDetails(id, focusPanel) {
+  const n = store.nodes.get(id);
+  if (!n) return;
+  fullDetails = null;
+  showDetails(fromNode(n, store.nodes));
+  details.hidden = false;
+  if (focusPanel) $("details-title").focus();
+  const req = ++detailsReq;
+  if (n.kind !== "group" && n.ns) {
+    $("procs-note").textContent = "Loading the full process list…";
+    fetch(`/api/v1/ns/${encodeURIComponent(String(n.ns))}`, { headers: { Accept: "application/json" } })
+      .then(async (r) => {
+        const body = await r.json().catch(() => ({}));
+        if (!r.ok) throw new Error(body.error || `HTTP ${r.status}`);
+        return body;
+      })
+      .then((full) => {
+        if (req !== detailsReq) return;
+        const cur = store.nodes.get(id) || n;
+        fullDetails = withFull(fromNode(cur, store.nodes), full);
+        showDetails(fullDetails);
+      })
+      .catch((err) => {
+        if (req !== detailsReq) return;
+        $("procs-note").textContent = `Full process list unavailable: ${err.message}`;
+      });
+  }
+}
+
+function refreshDetailsFromNode() {
+  if (fullDetails) return; // the full answer is richer; keep it
+  const n = store.nodes.get(ui.sel);
+  if (n) showDetails(fromNode(n, store.nodes));
+}
+
+/** @param {import("./detailsdata.js").Details} d */
+function showDetails(d) {
+  $("details-title").textContent = d.title;
+  const rows = $("details-rows");
+  rows.replaceChildren();
+  for (const r of d.rows) {
+    const dt = document.createElement("dt");
+    dt.textContent = r.label;
+    const dd = document.createElement("dd");
+    const v = document.createElement("span");
+    v.className = "val";
+    v.textContent = r.value || "—";
+    dd.append(v);
+    if (r.copy && r.value) dd.append(copyButton(r.value, r.label));
+    rows.append(dt, dd);
+  }
+  const tbody = /** @type {HTMLTableElement} */ ($("procs")).tBodies[0];
+  tbody.replaceChildren();
+  for (const p of d.procs) {
+    const tr = document.createElement("tr");
+    for (const [v, copy] of /** @type {[string, boolean][]} */ ([[p.pid, false], [p.command, true], [p.user, false]])) {
+      const td = document.createElement("td");
+      const cell = document.createElement("div");
+      cell.className = "cell";
+      const s = document.createElement("span");
+      s.className = "val";
+      s.textContent = v;
+      cell.append(s);
+      if (copy && v) cell.append(copyButton(v, `command of PID ${p.pid}`));
+      td.append(cell);
+      tr.append(td);
+    }
+    tbody.append(tr);
+  }
+  const note = $("procs-note");
+  if (!d.procs.length) note.textContent = d.procTotal ? `${d.procTotal} processes` : "No member processes.";
+  else if (d.procTotal > d.procs.length) note.textContent = `Showing ${d.procs.length} of ${d.procTotal} processes.`;
+  else note.textContent = `${d.procs.length} process${d.procs.length === 1 ? "" : "es"}.`;
+  fillList($("containers"), d.containers, "None.");
+  fillList($("held"), d.heldBy, "Nothing recorded.");
+}
+
+/**
+ * @param {HTMLElement} ul
+ * @param {string[]} items
+ * @param {string} none
+ */
+function fillList(ul, items, none) {
+  ul.replaceChildren();
+  for (const t of items.length ? items : [none]) {
+    const li = document.createElement("li");
+    li.textContent = t;
+    if (!items.length) li.className = "none";
+    ul.append(li);
+  }
+}
+
+/**
+ * A button that copies a value, with a fallback for pages where the async
+ * clipboard is unavailable (plain http on another host).
+ * @param {string} value
+ * @param {string} what
+ */
+function copyButton(value, what) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "copy";
+  b.textContent = "Copy";
+  b.setAttribute("aria-label", `Copy ${what}`);
+  b.dataset.value = value;
+  return b;
+}
+
+details.addEventListener("click", async (ev) => {
+  const b = /** @type {HTMLElement} */ (ev.target).closest("button.copy");
+  if (!(b instanceof HTMLButtonElement)) return;
+  const ok = await copyText(b.dataset.value || "");
+  b.textContent = ok ? "Copied" : "Copy failed";
+  setTimeout(() => (b.textContent = "Copy"), 1500);
+});
+
+/**
+ * @param {string} text
+ * @returns {Promise<boolean>}
+ */
+async function copyText(text) {
+  try {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(text);
+      return true;
+    }
+  } catch {
+    // fall through to the old way
+  }
+  const ta = document.createElement("textarea");
+  ta.value = text;
+  ta.setAttribute("readonly", "");
+  ta.className = "offscreen";
+  document.body.append(ta);
+  ta.select();
+  let ok = false;
+  try {
+    ok = document.execCommand("copy");
+  } catch {
+    ok = false;
+  }
+  ta.remove();
+  return ok;
+}
+
+function closeDetails() {
+  details.hidden = true;
+  detailsReq++;
+  ui.sel = "";
+  saveURL();
+  requestDraw();
+  canvas.focus();
+}
+$("details-close").addEventListener("click", closeDetails);
+
+/**
+ * Select a node: groups expand (the server unfolds them), namespaces open
+ * the details panel.
+ * @param {string} id
+ * @param {boolean} [focusPanel]
+ */
+function select(id, focusPanel = false) {
+  const n = store.nodes.get(id);
+  if (!n) return;
+  if (n.kind === "group") {
+    ui.expand.add(n.id);
+    hello(false);
+    return;
+  }
+  ui.sel = id;
+  saveURL();
+  openDetails(id, focusPanel);
+  requestDraw();
+}
+
+// --- URL, search, view ---------------------------------------------------------
+
+function saveURL() {
+  const s = formatState({ view: ui.view, q: ui.q, sel: ui.sel });
+  if (s !== location.search && !(s === "" && location.search === "")) {
+    history.replaceState(null, "", `${location.pathname}${s}`);
+  }
+  const p = new URLSearchParams({ view: ui.view });
+  if (ui.q) p.set("q", ui.q);
+  download.href = `/snapshot.svg?${p}`;
+  download.download = `nsweb-${ui.view}.svg`;
+}
+
+/** @param {string} q */
+function setQuery(q) {
+  q = q.trim();
+  if (q === ui.q) return;
+  ui.q = q;
+  ui.terms = parseQuery(q);
+  ui.expand.clear();
+  saveURL();
+  hello(false);
+  requestDraw();
+}
+
+let qTimer = 0;
+qInput.addEventListener("input", () => {
+  clearTimeout(qTimer);
+  qTimer = window.setTimeout(() => setQuery(qInput.value), 300);
+});
+$("search").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  clearTimeout(qTimer);
+  setQuery(qInput.value);
+});
+qInput.addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape" && qInput.value) {
+    ev.stopPropagation();
+    qInput.value = "";
+    clearTimeout(qTimer);
+    setQuery("");
+  }
+});
+
+viewSel.addEventListener("change", () => {
+  ui.view = viewSel.value === "pid" ? "pid" : "owner";
+  ui.expand.clear();
+  ui.userMoved = false;
+  saveURL();
+  hello(false);
+});
+
+foldBtn.addEventListener("click", () => {
+  ui.expand.clear();
+  hello(false);
+});
+
+// --- pointer: pan, pinch, hover, click --------------------------------------------
+
+/** @type {Map<number, {x: number, y: number}>} */
+const pointers = new Map();
+let dragFrom = { x: 0, y: 0 };
+let dragged = false;
+let pinchDist = 0;
+let pinchMid = { x: 0, y: 0 };
+
+/** @param {PointerEvent | WheelEvent | MouseEvent} ev */
+function local(ev) {
+  const r = canvas.getBoundingClientRect();
+  return { x: ev.clientX - r.left, y: ev.clientY - r.top };
+}
+
+/**
+ * @param {number} sx
+ * @param {number} sy
+ * @returns {WireNode | null}
+ */
+function hitAt(sx, sy) {
+  const w = toWorld(ui.camera, sx, sy);
+  return ensureGrid().hit(w.x, w.y, 3 / ui.camera.scale);
+}
+
+canvas.addEventListener("pointerdown", (ev) => {
+  try {
+    canvas.setPointerCapture(ev.pointerId);
+  } catch {
+    // a pointer the browser does not track (synthetic); dragging still works inside the canvas
+  }
+  const p = local(ev);
+  pointers.set(ev.pointerId, p);
+  if (pointers.size === 1) {
+    dragFrom = p;
+    dragged = false;
+  } else if (pointers.size === 2) {
+    const [a, b] = [...pointers.values()];
+    pinchDist = Math.hypot(a.x - b.x, a.y - b.y);
+    pinchMid = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+    dragged = true;
+  }
+});
+
+canvas.addEventListener("pointermove", (ev) => {
+  const p = local(ev);
+  const prev = pointers.get(ev.pointerId);
+  if (!prev) {
+    hoverAt(p.x, p.y, ev);
+    return;
+  }
+  pointers.set(ev.pointerId, p);
+  if (pointers.size >= 2) {
+    const [a, b] = [...pointers.values()];
+    // Two fingers pan with their middle and zoom with their spread, so the
+    // point first under the middle stays under it.
+    const d = Math.hypot(a.x - b.x, a.y - b.y);
+    const mid = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+    if (pinchDist > 0 && d > 0) {
+      ui.camera = zoomAt(pan(ui.camera, mid.x - pinchMid.x, mid.y - pinchMid.y), d / pinchDist, mid.x, mid.y);
+      ui.userMoved = true;
+    }
+    pinchDist = d;
+    pinchMid = mid;
+    requestDraw();
+    return;
+  }
+  if (!dragged && Math.hypot(p.x - dragFrom.x, p.y - dragFrom.y) > 4) {
+    dragged = true;
+    canvas.classList.add("dragging");
+    tip.hidden = true;
+  }
+  if (dragged) {
+    ui.camera = pan(ui.camera, p.x - prev.x, p.y - prev.y);
+    ui.userMoved = true;
+    requestDraw();
+  }
+});
+
+/** @param {PointerEvent} ev */
+function pointerEnd(ev) {
+  const had = pointers.delete(ev.pointerId);
+  if (pointers.size < 2) pinchDist = 0;
+  if (!had || pointers.size > 0) return;
+  canvas.classList.remove("dragging");
+  if (!dragged && ev.type === "pointerup") {
+    const p = local(ev);
+    const n = hitAt(p.x, p.y);
+    if (n) {
+      ui.focus = n.id;
+      select(n.id);
+    }
+  }
+}
+canvas.addEventListener("pointerup", pointerEnd);
+canvas.addEventListener("pointercancel", pointerEnd);
+canvas.addEventListener("pointerleave", () => {
+  if (pointers.size) return;
+  ui.hover = "";
+  tip.hidden = true;
+  requestDraw();
+});
+
+/**
+ * @param {number} sx
+ * @param {number} sy
+ * @param {MouseEvent} ev
+ */
+function hoverAt(sx, sy, ev) {
+  const n = hitAt(sx, sy);
+  const id = n ? n.id : "";
+  if (n) {
+    tip.textContent = n.kind === "group" ? `${n.label} — click to expand` : n.label;
+    const r = canvas.getBoundingClientRect();
+    tip.style.left = `${Math.min(ev.clientX - r.left + 14, r.width - 260)}px`;
+    tip.style.top = `${ev.clientY - r.top + 16}px`;
+    tip.hidden = false;
+  } else tip.hidden = true;
+  canvas.classList.toggle("pointing", !!n);
+  if (id !== ui.hover) {
+    ui.hover = id;
+    requestDraw();
+  }
+}
+
+canvas.addEventListener(
+  "wheel",
+  (ev) => {
+    ev.preventDefault();
+    const p = local(ev);
+    const unit = ev.deltaMode === 1 ? 33 : ev.deltaMode === 2 ? 400 : 1;
+    const dy = ev.deltaY * unit;
+    if (ev.shiftKey && !ev.ctrlKey) {
+      ui.camera = pan(ui.camera, -dy, 0);
+    } else {
+      ui.camera = zoomAt(ui.camera, Math.exp(-dy * (ev.ctrlKey ? 0.01 : 0.0015)), p.x, p.y);
+    }
+    ui.userMoved = true;
+    requestDraw();
+  },
+  { passive: false },
+);
+
+// The minimap moves the view to where it is clicked or dragged.
+let miniDrag = false;
+/** @param {PointerEvent} ev */
+function miniMove(ev) {
+  const r = miniCanvas.getBoundingClientRect();
+  const w = minimap.toWorld(ev.clientX - r.left, ev.clientY - r.top);
+  const s = toScreen(ui.camera, w.x, w.y);
+  ui.camera = pan(ui.camera, renderer.w / 2 - s.x, renderer.h / 2 - s.y);
+  ui.userMoved = true;
+  requestDraw();
+}
+miniCanvas.addEventListener("pointerdown", (ev) => {
+  miniDrag = true;
+  miniCanvas.setPointerCapture(ev.pointerId);
+  miniMove(ev);
+});
+miniCanvas.addEventListener("pointermove", (ev) => miniDrag && miniMove(ev));
+miniCanvas.addEventListener("pointerup", () => (miniDrag = false));
+
+// --- keyboard ----------------------------------------------------------------------
+
+/** @param {number} factor */
+function zoomCenter(factor) {
+  ui.camera = zoomAt(ui.camera, factor, renderer.w / 2, renderer.h / 2);
+  ui.userMoved = true;
+  requestDraw();
+}
+$("zoom-in").addEventListener("click", () => zoomCenter(1.4));
+$("zoom-out").addEventListener("click", () => zoomCenter(1 / 1.4));
+$("fit").addEventListener("click", () => {
+  ui.userMoved = false;
+  fitView();
+});
+
+/** @param {WireNode} n */
+function centerOn(n) {
+  const s = toScreen(ui.camera, n.x + n.w / 2, n.y + n.h / 2);
+  ui.camera = pan(ui.camera, renderer.w / 2 - s.x, renderer.h / 2 - s.y);
+  ui.userMoved = true;
+  requestDraw();
+}
+
+/**
+ * The nodes in view, in tree order, for Tab to walk through.
+ * @returns {WireNode[]}
+ */
+function visibleInOrder() {
+  const view = visibleRect(ui.camera, renderer.w, renderer.h);
+  return store.order().filter((n) => intersects(n, view));
+}
+
+canvas.addEventListener("keydown", (ev) => {
+  const step = 80;
+  switch (ev.key) {
+    case "+":
+    case "=":
+      zoomCenter(1.25);
+      break;
+    case "-":
+    case "_":
+      zoomCenter(0.8);
+      break;
+    case "0":
+      ui.userMoved = false;
+      fitView();
+      break;
+    case "ArrowLeft":
+      ui.camera = pan(ui.camera, step, 0);
+      break;
+    case "ArrowRight":
+      ui.camera = pan(ui.camera, -step, 0);
+      break;
+    case "ArrowUp":
+      ui.camera = pan(ui.camera, 0, step);
+      break;
+    case "ArrowDown":
+      ui.camera = pan(ui.camera, 0, -step);
+      break;
+    case "Tab": {
+      // Walk the visible nodes; past either end, let the focus leave the
+      // canvas as usual so the keyboard is never trapped.
+      const list = visibleInOrder();
+      let i = list.findIndex((n) => n.id === ui.focus);
+      i = ev.shiftKey ? (i < 0 ? list.length - 1 : i - 1) : i + 1;
+      if (i < 0 || i >= list.length) {
+        ui.focus = "";
+        requestDraw();
+        return;
+      }
+      const n = list[i];
+      ui.focus = n.id;
+      ui.camera = reveal(ui.camera, n, renderer.w, renderer.h);
+      focusSay.textContent = n.kind === "group" ? `${n.label}, group, Enter expands` : n.label;
+      break;
+    }
+    case "Enter":
+    case " ":
+      if (!ui.focus) return;
+      select(ui.focus, true);
+      break;
+    case "Escape":
+      if (!details.hidden) closeDetails();
+      else ui.focus = "";
+      break;
+    default:
+      return;
+  }
+  ev.preventDefault();
+  if (ev.key.startsWith("Arrow")) ui.userMoved = true;
+  requestDraw();
+});
+
+canvas.addEventListener("blur", () => {
+  if (ui.focus) {
+    ui.focus = "";
+    requestDraw();
+  }
+});
+
+document.addEventListener("keydown", (ev) => {
+  const t = /** @type {HTMLElement} */ (ev.target);
+  const typing = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || t.isContentEditable;
+  if (ev.key === "/" && !typing && !ev.ctrlKey && !ev.metaKey && !ev.altKey) {
+    ev.preventDefault();
+    qInput.focus();
+    qInput.select();
+  } else if (ev.key === "Escape" && !details.hidden && t !== canvas) {
+    closeDetails();
+  }
+});
+
+// --- theme, size, start -------------------------------------------------------------
+
+const dark = matchMedia("(prefers-color-scheme: dark)");
+dark.addEventListener("change", () => {
+  renderer.retheme();
+  minimap.cacheKey = "";
+  drawLegend($("legend"), renderer.theme);
+  requestDraw();
+});
+
+new ResizeObserver(resize).observe(canvas);
+
+qInput.value = ui.q;
+viewSel.value = ui.view;
+saveURL();
+drawLegend($("legend"), renderer.theme);
+renderer.resize();
+conn.connect();
+
+/**
+ * A read-only handle for the end-to-end tests and for curious users: what
+ * is on screen, without reading pixels.
+ */
+const debug = Object.freeze({
+  get nodeCount() { return store.nodes.size; },
+  get drawn() { return renderer.stats.drawn; },
+  get stats() { return { ...renderer.stats }; },
+  get seq() { return store.seq; },
+  get view() { return ui.view; },
+  get q() { return ui.q; },
+  get selected() { return ui.sel; },
+  get conn() { return conn.state; },
+  get camera() { return { ...ui.camera }; },
+  get timing() { return { ...timing }; },
+  get expanded() { return [...ui.expand]; },
+  get changes() { return logList.children.length; },
+  get born() { return [...store.born.keys()]; },
+  get ghosts() { return store.ghosts.map((g) => g.node.id); },
+  /** @returns {string[]} */
+  ids: () => [...store.nodes.keys()],
+  /** @param {string} id */
+  has: (id) => store.nodes.has(id),
+  /** @param {string} id */
+  node: (id) => {
+    const n = store.nodes.get(id);
+    return n ? JSON.parse(JSON.stringify(n)) : null;
+  },
+  /**
+   * Where a node is on the page, in CSS pixels of the viewport, so a test
+   * can click it.
+   * @param {string} id
+   */
+  nodeRect: (id) => {
+    const n = store.nodes.get(id);
+    if (!n) return null;
+    const r = canvas.getBoundingClientRect();
+    const a = toScreen(ui.camera, n.x, n.y);
+    return { x: r.left + a.x, y: r.top + a.y, w: n.w * ui.camera.scale, h: n.h * ui.camera.scale };
+  },
+});
+Object.defineProperty(window, "nsweb", { value: debug, writable: false, configurable: false });
+
+appEl.dataset.ready = "true";
 document.documentElement.dataset.app = "ready";

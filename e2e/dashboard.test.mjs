@@ -1,0 +1,309 @@
+// @ts-check
+/// <reference path="./nsweb.d.ts" />
+/**
+ * Browser tests of the dashboard against the fake stream (fixtures/), where
+ * the test decides exactly what the page receives: patches, seq gaps,
+ * dropped connections, server errors, hostile names. The tests against the
+ * real binary and host live in host.test.mjs.
+ */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startBrowser, watchErrors } from "./harness.mjs";
+import { startFake } from "./fixtures/fakeserver.mjs";
+import { makeTree } from "./fixtures/gen.mjs";
+
+/** @type {import("./fixtures/fakeserver.mjs").Fake} */
+let fake;
+/** @type {import("./harness.mjs").Browser} */
+let chrome;
+
+before(async () => {
+  fake = await startFake(makeTree(5, 6));
+  chrome = await startBrowser();
+});
+
+after(async () => {
+  await chrome?.close();
+  await fake?.stop();
+});
+
+/**
+ * Open the page and wait for the first snapshot to be drawn.
+ * @param {string} [query]
+ */
+async function open(query = "") {
+  const page = await chrome.browser.newPage();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const errors = watchErrors(page);
+  await page.goto(fake.url + query);
+  await page.waitForFunction(() => window.nsweb?.nodeCount > 0 && window.nsweb.timing.firstRender > 0);
+  return { page, errors };
+}
+
+/** @typedef {import("playwright-core").Page} Page */
+
+/** @param {Page} page */
+const ids = (page) => page.evaluate(() => window.nsweb.ids().sort());
+
+/**
+ * Click the middle of a node as a user would.
+ * @param {Page} page
+ * @param {string} id
+ */
+async function clickNode(page, id) {
+  const r = await page.evaluate((id) => window.nsweb.nodeRect(id), id);
+  assert.ok(r, `node ${id} is on the page`);
+  await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
+}
+
+test("the snapshot is drawn in full, with legend, summary and a live indicator", async () => {
+  const { page, errors } = await open();
+  assert.deepEqual(await ids(page), fake.nodes.map((n) => n.id).sort());
+  await page.click("#fit");
+  await page.waitForFunction((n) => window.nsweb.drawn === n, fake.nodes.length);
+  const st = await page.evaluate(() => ({ drawn: window.nsweb.drawn, app: document.getElementById("app")?.dataset }));
+  assert.equal(st.drawn, fake.nodes.length, "all nodes in view after fit");
+  assert.equal(st.app?.nodes, String(fake.nodes.length));
+  assert.equal(await page.locator("#status").getAttribute("data-state"), "live");
+  assert.match(await page.locator("#summary").textContent() || "", /35 namespaces · 70 processes · 3 containers · 35 nodes shown/);
+  assert.equal(await page.locator("#legend li").count(), 11);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.app), "ready");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("patches add, update and remove nodes without a reload; churn is marked and logged", async () => {
+  const { page, errors } = await open();
+  const marker = await page.evaluate(() => (/** @type {any} */ (window).marker = Math.random()));
+  const base = fake.nodes[0];
+  const victim = fake.nodes[3];
+  const added = { ...fake.nodes[2], id: "ns:4026599999", ns: 4026599999, label: "net 4026599999 · brand-new", y: fake.nodes[2].y + 400 };
+  fake.patch({ add: [added], remove: [victim.id], update: [{ ...base, label: "user 4026531837 · renamed" }] });
+  await page.waitForFunction((id) => window.nsweb.has(id), added.id);
+  assert.equal(await page.evaluate((id) => window.nsweb.has(id), victim.id), false);
+  assert.equal(await page.evaluate(() => /** @type {any} */ (window).marker), marker, "no reload");
+  const marks = await page.evaluate(() => ({ born: window.nsweb.born, ghosts: window.nsweb.ghosts }));
+  assert.deepEqual(marks, { born: [added.id], ghosts: [victim.id] });
+  const log = await page.locator("#log li").allTextContents();
+  assert.ok(log.some((l) => l.includes("+") && l.includes("brand-new")), log.join("\n"));
+  assert.ok(log.some((l) => l.includes("−") && l.includes(victim.label)), log.join("\n"));
+  assert.ok(log.some((l) => l.includes("renamed")), log.join("\n"));
+  // The marks fade away.
+  await page.waitForFunction(() => window.nsweb.born.length === 0 && window.nsweb.ghosts.length === 0, null, { timeout: 10000 });
+  fake.patch({ move: [{ id: added.id, x: 5000, y: 5000 }] });
+  await page.waitForFunction((id) => window.nsweb.node(id)?.x === 5000, added.id);
+  fake.patch({ remove: [added.id], add: [victim] });
+  await page.waitForFunction((id) => window.nsweb.has(id), victim.id);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a seq gap makes the page ask again with since, and it resyncs", async () => {
+  const { page, errors } = await open();
+  const seq = await page.evaluate(() => window.nsweb.seq);
+  const n = fake.hellos.length;
+  const extra = { ...fake.nodes[1], id: "ns:4026588888", ns: 4026588888, label: "mnt 4026588888 · after-gap", y: -300 };
+  fake.patch({ add: [extra] }, { skip: 1 });
+  await page.waitForFunction((id) => window.nsweb.has(id), extra.id);
+  const resume = fake.hellos.slice(n).find((h) => h.type === "hello");
+  assert.ok(resume, "a hello after the gap");
+  assert.equal(resume.since, seq, "since is the last applied seq");
+  assert.equal(await page.evaluate(() => window.nsweb.timing.gaps), 1);
+  fake.patch({ remove: [extra.id] });
+  await page.waitForFunction((id) => !window.nsweb.has(id), extra.id);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a dropped connection shows reconnecting, then stale, and heals by itself", async () => {
+  const { page, errors } = await open();
+  const seq = await page.evaluate(() => window.nsweb.seq);
+  const n = fake.hellos.length;
+  fake.refuse(true);
+  fake.drop();
+  await page.waitForFunction(() => document.getElementById("status")?.dataset.state === "reconnecting");
+  await page.waitForFunction(() => document.getElementById("status")?.dataset.state === "stale", null, { timeout: 15000 });
+  assert.equal(await page.evaluate(() => window.nsweb.nodeCount), fake.nodes.length, "the picture stays while down");
+  fake.refuse(false);
+  await page.waitForFunction(() => document.getElementById("status")?.dataset.state === "live", null, { timeout: 20000 });
+  const resume = fake.hellos.slice(n).find((h) => h.type === "hello");
+  assert.equal(resume?.since, seq, "the reconnect resumes from the last seq");
+  // Chromium logs each refused handshake; nothing else may appear.
+  assert.deepEqual(errors.filter((e) => !/WebSocket connection to .* failed/.test(e)), []);
+  await page.close();
+});
+
+test("search sends the filter, narrows the view, lives in the URL and survives a reload", async () => {
+  const { page, errors } = await open();
+  const all = await page.evaluate(() => window.nsweb.nodeCount);
+  await page.keyboard.press("/");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "q", "/ focuses the search");
+  await page.keyboard.type("type:net");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((all) => window.nsweb.nodeCount < all && window.nsweb.q === "type:net", all);
+  const hello = fake.hellos.filter((h) => h.type === "hello").at(-1);
+  assert.equal(hello.q, "type:net");
+  const kept = await page.evaluate(() => window.nsweb.ids().map((id) => window.nsweb.node(id)));
+  assert.ok(kept.every((n) => n?.type === "net" || n?.kind === "dir"), "only matches and their ancestors");
+  assert.ok(kept.some((n) => n?.type === "net"));
+  assert.match(page.url(), /\?q=type%3Anet$/);
+  assert.match(await page.locator("#download").getAttribute("href") || "", /^\/snapshot\.svg\?view=owner&q=type%3Anet$/);
+  await page.reload();
+  await page.waitForFunction(() => window.nsweb?.nodeCount > 0);
+  assert.equal(await page.inputValue("#q"), "type:net");
+  assert.equal(await page.evaluate(() => window.nsweb.nodeCount), kept.length);
+  // A filter the server refuses is reported next to the box.
+  await page.fill("#q", "bogus:1");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => (document.getElementById("q-error")?.textContent || "").includes("unknown key"));
+  assert.equal(await page.getAttribute("#q", "aria-invalid"), "true");
+  await page.fill("#q", "");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((all) => window.nsweb.nodeCount === all, all);
+  assert.equal(await page.locator("#q-error").textContent(), "");
+  assert.equal(new URL(page.url()).search, "");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("clicking a node opens its details with the full process list; hostile names stay text", async () => {
+  const { page, errors } = await open();
+  const target = fake.nodes.find((n) => n.kind === "file" && n.type === "net");
+  assert.ok(target);
+  await clickNode(page, target.id);
+  await page.waitForSelector("#details:not([hidden])");
+  assert.equal(await page.locator("#details-title").textContent(), target.label);
+  await page.waitForFunction(() => document.querySelectorAll("#procs tbody tr").length > 1 && !/Loading/.test(document.getElementById("procs-note")?.textContent || ""));
+  const rows = await page.locator("#procs tbody tr").allTextContents();
+  assert.ok(rows.some((r) => r.includes("99999") && r.includes("<img src=x onerror=alert(1)>")), rows.join("\n"));
+  assert.equal(await page.locator("#details img, #details b").count(), 0, "markup in names is not parsed");
+  const dl = await page.locator("#details-rows").textContent();
+  assert.ok(dl?.includes(String(target.ns)));
+  assert.equal(new URL(page.url()).searchParams.get("sel"), target.id);
+  // The region is labelled by its heading.
+  assert.equal(await page.getAttribute("#details", "role"), "region");
+  // Copying works (with the fallback on plain http).
+  await page.locator("#details-rows button.copy").first().click();
+  await page.waitForFunction(() => [...document.querySelectorAll("#details-rows button.copy")].some((b) => /Copied|Copy failed/.test(b.textContent || "")));
+  // Reloading restores the selection.
+  await page.reload();
+  await page.waitForSelector("#details:not([hidden])");
+  assert.equal(await page.locator("#details-title").textContent(), target.label);
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#details", { state: "hidden" });
+  assert.equal(new URL(page.url()).searchParams.get("sel"), null);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the keyboard reaches nodes: Tab walks them, Enter opens, + − 0 and arrows move the view", async () => {
+  const { page, errors } = await open();
+  await page.focus("#tree");
+  await page.keyboard.press("0");
+  const cam0 = await page.evaluate(() => window.nsweb.camera);
+  await page.keyboard.press("+");
+  const cam1 = await page.evaluate(() => window.nsweb.camera);
+  assert.ok(cam1.scale > cam0.scale);
+  await page.keyboard.press("-");
+  await page.keyboard.press("-");
+  assert.ok((await page.evaluate(() => window.nsweb.camera)).scale < cam1.scale);
+  await page.keyboard.press("ArrowRight");
+  const cam2 = await page.evaluate(() => window.nsweb.camera);
+  await page.keyboard.press("0");
+  assert.deepEqual(await page.evaluate(() => window.nsweb.camera), cam0, "0 fits again");
+  assert.notDeepEqual(cam2, cam0);
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Tab");
+  const said = await page.locator("#focus-say").textContent();
+  assert.ok(said && said.length > 0, "the focused node is announced");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#details:not([hidden])");
+  assert.equal(await page.locator("#details-title").textContent(), said);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "details-title", "focus moves into the panel");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#details", { state: "hidden" });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("wheel zooms around the cursor and dragging pans", async () => {
+  const { page, errors } = await open();
+  const box = await page.locator("#tree").boundingBox();
+  assert.ok(box);
+  const cx = box.x + 300, cy = box.y + 300;
+  const world = (/** @type {{scale: number, x: number, y: number}} */ c) => ({ x: (300 - c.x) / c.scale, y: (300 - c.y) / c.scale });
+  const c0 = await page.evaluate(() => window.nsweb.camera);
+  await page.mouse.move(cx, cy);
+  await page.mouse.wheel(0, -300);
+  await page.waitForFunction((s) => window.nsweb.camera.scale > s, c0.scale);
+  const c1 = await page.evaluate(() => window.nsweb.camera);
+  const w0 = world(c0), w1 = world(c1);
+  assert.ok(Math.abs(w0.x - w1.x) < 1 && Math.abs(w0.y - w1.y) < 1, "the point under the cursor stays");
+  await page.mouse.down();
+  await page.mouse.move(cx + 120, cy + 40, { steps: 5 });
+  await page.mouse.up();
+  const c2 = await page.evaluate(() => window.nsweb.camera);
+  assert.ok(Math.abs(c2.x - c1.x - 120) < 1 && Math.abs(c2.y - c1.y - 40) < 1, JSON.stringify([c1, c2]));
+  assert.equal(await page.locator("#details").isHidden(), true, "a drag is not a click");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a two-finger pinch zooms around its middle", async () => {
+  const { page, errors } = await open();
+  const c0 = await page.evaluate(() => window.nsweb.camera);
+  await page.evaluate(() => {
+    const c = /** @type {HTMLCanvasElement} */ (document.getElementById("tree"));
+    const r = c.getBoundingClientRect();
+    /** @param {string} type @param {number} id @param {number} x */
+    const ev = (type, id, x) => c.dispatchEvent(new PointerEvent(type, { pointerId: id, pointerType: "touch", clientX: r.left + x, clientY: r.top + 300, bubbles: true }));
+    ev("pointerdown", 11, 300);
+    ev("pointerdown", 12, 400);
+    for (let i = 1; i <= 10; i++) {
+      ev("pointermove", 11, 300 - 10 * i);
+      ev("pointermove", 12, 400 + 10 * i);
+    }
+    ev("pointerup", 11, 200);
+    ev("pointerup", 12, 500);
+  });
+  const c1 = await page.evaluate(() => window.nsweb.camera);
+  assert.ok(Math.abs(c1.scale / c0.scale - 3) < 0.01, `fingers 100 → 300 px apart zoom ×3: ${c0.scale} → ${c1.scale}`);
+  const mid = (/** @type {{scale: number, x: number}} */ c) => (350 - c.x) / c.scale;
+  assert.ok(Math.abs(mid(c0) - mid(c1)) < 0.5, "the point between the fingers stays");
+  assert.equal(await page.locator("#details").isHidden(), true, "a pinch is not a click");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("clicking a group asks the server to expand it; the view switch sends pid", async () => {
+  const group = { id: "grp:ns:4026531837:net", kind: /** @type {const} */ ("group"), type: "net", label: "60 net namespaces", count: 60, parent: "ns:4026531837", x: -400, y: 0, w: 190, h: 28 };
+  fake.setNodes([...fake.nodes, group]);
+  const { page, errors } = await open();
+  await clickNode(page, group.id);
+  await page.waitForFunction(() => window.nsweb.expanded.length === 1);
+  const h = fake.hellos.filter((x) => x.type === "hello").at(-1);
+  assert.deepEqual(h.expand, [group.id]);
+  assert.equal(await page.locator("#fold").isVisible(), true);
+  await page.selectOption("#view", "pid");
+  await page.waitForFunction(() => window.nsweb.view === "pid");
+  await page.waitForFunction(() => /[?&]view=pid/.test(location.search));
+  const h2 = fake.hellos.filter((x) => x.type === "hello").at(-1);
+  assert.equal(h2.view, "pid");
+  assert.deepEqual(h2.expand, []);
+  assert.match(await page.locator("#download").getAttribute("href") || "", /view=pid/);
+  fake.setNodes(fake.nodes.filter((n) => n.id !== group.id));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("Download SVG fetches exactly the view and filter on screen", async () => {
+  const { page, errors } = await open("?view=pid&q=type%3Anet");
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+  assert.equal(dl.suggestedFilename(), "nsweb-pid.svg");
+  const u = new URL(dl.url());
+  assert.equal(u.pathname, "/snapshot.svg");
+  assert.equal(u.searchParams.get("view"), "pid");
+  assert.equal(u.searchParams.get("q"), "type:net");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

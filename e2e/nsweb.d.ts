@@ -1,0 +1,25 @@
+// The page's read-only debug handle (web/static/app.js), as the end-to-end
+// tests see it inside page.evaluate.
+interface NswebDebug {
+  readonly nodeCount: number;
+  readonly drawn: number;
+  readonly stats: { drawn: number; edges: number; ms: number; detail: string; labels: boolean };
+  readonly seq: number;
+  readonly view: string;
+  readonly q: string;
+  readonly selected: string;
+  readonly conn: string;
+  readonly camera: { scale: number; x: number; y: number };
+  readonly timing: { appStart: number; wsOpen: number; firstBytes: number; firstSnapshot: number; firstRender: number; firstFrameMs: number; firstApplied: number; frames: number; hellos: number; snapshots: number; patches: number; gaps: number };
+  readonly expanded: string[];
+  readonly changes: number;
+  readonly born: string[];
+  readonly ghosts: string[];
+  ids(): string[];
+  has(id: string): boolean;
+  node(id: string): import("../web/static/store.js").WireNode | null;
+  nodeRect(id: string): { x: number; y: number; w: number; h: number } | null;
+}
+interface Window {
+  readonly nsweb: NswebDebug;
+}

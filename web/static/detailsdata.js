@@ -1,0 +1,177 @@
+// @ts-check
+/**
+ * Turns what the browser knows about a namespace (the node's small info from
+ * the stream, and later the full answer of GET /api/v1/ns/{id}) into the rows
+ * of the details panel. Pure, so the shape is tested; the panel only puts
+ * the strings into the page with textContent.
+ */
+
+/**
+ * @typedef {object} Row
+ * @property {string} label
+ * @property {string} value
+ * @property {boolean} [copy] offer a copy button
+ */
+
+/**
+ * @typedef {object} ProcRow
+ * @property {string} pid
+ * @property {string} command
+ * @property {string} user
+ */
+
+/**
+ * @typedef {object} Details
+ * @property {string} title
+ * @property {Row[]} rows
+ * @property {ProcRow[]} procs
+ * @property {number} procTotal processes known to exist (may exceed procs.length)
+ * @property {string[]} containers
+ * @property {string[]} heldBy
+ */
+
+/**
+ * @param {unknown} v
+ * @returns {string}
+ */
+function str(v) {
+  return v === undefined || v === null ? "" : String(v);
+}
+
+/**
+ * The user column of a process: its UID, with 0 shown as root.
+ * @param {number | undefined} uid
+ * @returns {string}
+ */
+export function userName(uid) {
+  if (uid === undefined || uid === null) return "";
+  return uid === 0 ? "root" : String(uid);
+}
+
+/**
+ * One line saying what keeps a namespace alive.
+ * @param {import("./store.js").Holder} h
+ * @returns {string}
+ */
+export function holderText(h) {
+  switch (h.kind) {
+    case "process": return `process ${str(h.pid)}`;
+    case "thread": return `thread ${str(h.tid)} of process ${str(h.pid)}`;
+    case "pid_for_children": return `pid_for_children of process ${str(h.pid)}`;
+    case "fd": return `open file descriptor ${str(h.fd)} of process ${str(h.pid)}`;
+    case "socket": return `socket of process ${str(h.pid)}`;
+    case "bindmount": return `bind mount ${str(h.path)}${h.mntns ? ` (mnt ${h.mntns})` : ""}`;
+    case "parent": return `parent of live namespace ${str(h.ns)}`;
+    case "owner": return `owner of live namespace ${str(h.ns)}`;
+    default: return [h.kind, h.pid && `pid ${h.pid}`, h.path, h.ns && `ns ${h.ns}`].filter(Boolean).join(" ");
+  }
+}
+
+/**
+ * @param {import("./store.js").ContainerRef} c
+ * @returns {string}
+ */
+export function containerText(c) {
+  const name = c.name || (c.id || "").slice(0, 12);
+  const extra = [c.runtime, c.image, c.pod && `pod ${c.pod}`].filter(Boolean).join(", ");
+  return extra ? `${name} (${extra})` : name;
+}
+
+/**
+ * @param {import("./store.js").Proc} p
+ * @returns {ProcRow}
+ */
+function procRow(p) {
+  const err = /** @type {{err?: string}} */ (p).err;
+  return { pid: str(p.pid), command: p.cmdline || p.comm || (err ? `(unreadable: ${err})` : ""), user: err && p.uid === undefined ? "" : userName(p.uid) };
+}
+
+/**
+ * Details from a node alone (what the stream carries).
+ * @param {import("./store.js").WireNode} n
+ * @param {Map<string, import("./store.js").WireNode>} [nodes] to name the parent
+ * @returns {Details}
+ */
+export function fromNode(n, nodes) {
+  const info = n.info || {};
+  /** @type {Row[]} */
+  const rows = [];
+  if (n.kind === "group") {
+    rows.push({ label: "Type", value: n.type });
+    rows.push({ label: "Folded namespaces", value: str(n.count) });
+    return { title: n.label, rows, procs: [], procTotal: 0, containers: [], heldBy: [] };
+  }
+  rows.push({ label: "NSID", value: str(n.ns), copy: true });
+  rows.push({ label: "Inode", value: str(info.inode), copy: true });
+  rows.push({ label: "Type", value: n.type });
+  if (info.owner) rows.push({ label: "Owner (user ns)", value: str(info.owner), copy: true });
+  if (info.parentNS) rows.push({ label: "Parent ns", value: str(info.parentNS), copy: true });
+  const parent = n.parent && nodes ? nodes.get(n.parent) : undefined;
+  if (parent) rows.push({ label: "Parent in view", value: parent.label });
+  if (info.ownerUID !== undefined && info.ownerUID !== null) rows.push({ label: "Owner UID", value: str(info.ownerUID), copy: true });
+  if (info.dev !== undefined) rows.push({ label: "Device", value: str(info.dev) });
+  const procs = [];
+  const seen = new Set();
+  for (const p of [...(info.leader ? [info.leader] : []), ...(info.sample || [])]) {
+    if (seen.has(p.pid)) continue;
+    seen.add(p.pid);
+    procs.push(procRow(p));
+  }
+  return {
+    title: n.label,
+    rows,
+    procs,
+    procTotal: info.procs ?? procs.length,
+    containers: (info.containers || []).map(containerText),
+    heldBy: (info.heldBy || []).map(holderText),
+  };
+}
+
+/**
+ * Merge the full answer of GET /api/v1/ns/{id} into details from a node. The
+ * answer is the model.Namespace with its member processes and containers;
+ * it is read defensively (the fields may sit at the top or under
+ * "namespace"), and whatever is missing keeps the node's values.
+ * @param {Details} base
+ * @param {any} full
+ * @returns {Details}
+ */
+export function withFull(base, full) {
+  if (!full || typeof full !== "object") return base;
+  const ns = full.namespace && typeof full.namespace === "object" ? full.namespace : full;
+  /** @type {any[]} */
+  let procs = Array.isArray(full.processes) ? full.processes : Array.isArray(full.procs) && typeof full.procs[0] === "object" ? full.procs : [];
+  if (!Array.isArray(full.processes) && full.processes && typeof full.processes === "object") procs = Object.values(full.processes);
+  /** @type {any[]} */
+  let conts = Array.isArray(full.containers) && typeof full.containers[0] === "object" ? full.containers : [];
+  if (!Array.isArray(full.containers) && full.containers && typeof full.containers === "object") conts = Object.values(full.containers);
+  const out = { ...base, rows: base.rows.slice() };
+  if (procs.length) {
+    out.procs = procs
+      .filter((p) => p && typeof p.pid === "number")
+      .sort((a, b) => a.pid - b.pid)
+      .map(procRow);
+    out.procTotal = Math.max(out.procs.length, Array.isArray(ns.procs) ? ns.procs.length : 0);
+  } else if (Array.isArray(ns.procs)) {
+    out.procTotal = ns.procs.length;
+  }
+  if (conts.length) out.containers = conts.map(containerText);
+  if (Array.isArray(ns.heldBy)) out.heldBy = ns.heldBy.map(holderText);
+  /** @param {string} label @param {unknown} v */
+  const set = (label, v) => {
+    if (v === undefined || v === null || v === "" || v === 0) return;
+    const r = out.rows.find((x) => x.label === label);
+    if (r) r.value = String(v);
+    else out.rows.push({ label, value: String(v), copy: true });
+  };
+  set("NSID", ns.id);
+  set("Inode", ns.inode);
+  set("Owner (user ns)", ns.owner);
+  set("Parent ns", ns.parent);
+  if (ns.ownerUID !== undefined && ns.ownerUID !== null) {
+    const r = out.rows.find((x) => x.label === "Owner UID");
+    if (r) r.value = String(ns.ownerUID);
+    else out.rows.push({ label: "Owner UID", value: String(ns.ownerUID), copy: true });
+  }
+  return out;
+}

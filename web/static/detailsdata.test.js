@@ -1,0 +1,55 @@
+// @ts-check
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { fromNode, withFull, holderText } from "./detailsdata.js";
+
+/** @type {import("./store.js").WireNode} */
+const n = {
+  id: "ns:4026532001", kind: "file", type: "net", ns: 4026532001, label: "net 4026532001 · nginx", parent: "ns:1",
+  x: 0, y: 0, w: 1, h: 1,
+  info: {
+    inode: 4026532001, dev: 4, owner: 1, ownerUID: 0, procs: 3,
+    leader: { pid: 321, comm: "nginx", cmdline: "nginx -g daemon off;", uid: 0 },
+    sample: [{ pid: 321, comm: "nginx", uid: 0 }, { pid: 322, comm: "nginx", uid: 101 }],
+    heldBy: [{ kind: "bindmount", path: "/run/netns/x", mntns: 5 }],
+    containers: [{ id: "abcdef0123456789", runtime: "docker", name: "web-1", image: "nginx:1.27" }],
+  },
+};
+
+test("fromNode lists ids, processes without duplicates, containers and holders", () => {
+  const parent = { id: "ns:1", kind: "dir", type: "user", label: "user 1", x: 0, y: 0, w: 1, h: 1 };
+  const d = fromNode(n, new Map([["ns:1", /** @type {import("./store.js").WireNode} */ (parent)]]));
+  const row = (/** @type {string} */ l) => d.rows.find((r) => r.label === l)?.value;
+  assert.equal(row("NSID"), "4026532001");
+  assert.equal(row("Inode"), "4026532001");
+  assert.equal(row("Owner UID"), "0");
+  assert.equal(row("Parent in view"), "user 1");
+  assert.deepEqual(d.procs.map((p) => p.pid), ["321", "322"]);
+  assert.equal(d.procs[0].command, "nginx -g daemon off;");
+  assert.equal(d.procs[0].user, "root");
+  assert.equal(d.procTotal, 3);
+  assert.deepEqual(d.containers, ["web-1 (docker, nginx:1.27)"]);
+  assert.deepEqual(d.heldBy, ["bind mount /run/netns/x (mnt 5)"]);
+});
+
+test("withFull takes the full process list in either answer shape", () => {
+  const procs = [{ pid: 400, comm: "b", uid: 5 }, { pid: 401, err: "process not in snapshot" }, { pid: 12, comm: "a", cmdline: "a --x", uid: 0 }, { pid: 321, comm: "nginx", uid: 0 }];
+  const nsObj = { id: 4026532001, type: "net", inode: 4026532001, procs: [12, 321, 400, 401], heldBy: [{ kind: "process", pid: 12 }] };
+  for (const full of [{ ...nsObj, processes: procs }, { namespace: nsObj, processes: Object.fromEntries(procs.map((p) => [p.pid, p])) }]) {
+    const d = withFull(fromNode(n), full);
+    assert.deepEqual(d.procs.map((p) => p.pid), ["12", "321", "400", "401"]);
+    assert.equal(d.procs[0].command, "a --x");
+    assert.equal(d.procs[3].command, "(unreadable: process not in snapshot)");
+    assert.equal(d.procTotal, 4);
+    assert.deepEqual(d.heldBy, ["process 12"]);
+  }
+  const same = fromNode(n);
+  assert.deepEqual(withFull(same, null), same);
+  assert.deepEqual(withFull(same, { error: "x" }).procs, same.procs, "an answer without processes keeps the sample");
+});
+
+test("groups show their count; unknown holders still say something", () => {
+  const g = fromNode({ id: "grp:x", kind: "group", type: "net", label: "120 net", count: 120, x: 0, y: 0, w: 1, h: 1 });
+  assert.deepEqual(g.rows, [{ label: "Type", value: "net" }, { label: "Folded namespaces", value: "120" }]);
+  assert.equal(holderText({ kind: "future", pid: 3 }), "future pid 3");
+});

@@ -1,0 +1,87 @@
+// @ts-check
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Store, preorder, BORN_MS, GHOST_MS } from "./store.js";
+
+/**
+ * @param {string} id
+ * @param {string} [parent]
+ * @param {number} [y]
+ * @returns {import("./store.js").WireNode}
+ */
+function node(id, parent, y = 0) {
+  return { id, kind: "file", type: "net", label: `net ${id}`, parent, x: 0, y, w: 100, h: 20 };
+}
+
+/** @param {number} seq @param {import("./store.js").WireNode[]} nodes @param {string} [q] */
+function snap(seq, nodes, q = "") {
+  return /** @type {import("./store.js").SnapshotMsg} */ ({ type: "snapshot", seq, view: "owner", q, expand: [], nodes });
+}
+
+test("patches apply in order remove, add, update, move", () => {
+  const s = new Store();
+  s.applySnapshot(snap(5, [node("a"), node("b", "a", 30), node("c", "a", 60)]), 0);
+  const r = s.applyPatch(
+    {
+      type: "patch",
+      seq: 6,
+      remove: ["b", "missing"],
+      add: [node("d", "a", 90), node("b", "a", 30)],
+      update: [{ ...node("c", "a", 60), label: "net c · nginx" }],
+      move: [{ id: "d", x: 5, y: 120 }, { id: "gone", x: 1, y: 1 }],
+    },
+    1000,
+  );
+  assert.equal(r.result, "applied");
+  assert.equal(s.seq, 6);
+  assert.deepEqual([...s.nodes.keys()].sort(), ["a", "b", "c", "d"]);
+  assert.equal(s.nodes.get("c")?.label, "net c · nginx");
+  assert.deepEqual([s.nodes.get("d")?.x, s.nodes.get("d")?.y], [5, 120]);
+  // b was removed and re-added in one patch: it is new again and its old box fades.
+  assert.ok(s.born.has("b") && s.born.has("d"));
+  assert.deepEqual(s.ghosts.map((g) => g.node.id), ["b"]);
+  assert.deepEqual(r.changes.map((c) => c.sign + c.id), ["−b", "+d", "+b", "~c"]);
+  assert.deepEqual(s.bounds, { x: 0, y: 0, w: 105, h: 140 });
+});
+
+test("a seq gap changes nothing and asks for a resync; old patches are ignored", () => {
+  const s = new Store();
+  assert.equal(s.applyPatch({ type: "patch", seq: 1, add: [node("x")] }, 0).result, "gap", "patch before snapshot");
+  s.applySnapshot(snap(10, [node("a")]), 0);
+  const v = s.version;
+  assert.equal(s.applyPatch({ type: "patch", seq: 12, add: [node("x")] }, 0).result, "gap");
+  assert.equal(s.applyPatch({ type: "patch", seq: 10, add: [node("x")] }, 0).result, "stale");
+  assert.equal(s.version, v);
+  assert.equal(s.nodes.has("x"), false);
+  assert.equal(s.seq, 10);
+  assert.equal(s.applyPatch({ type: "patch", seq: 11, add: [node("x")] }, 0).result, "applied");
+  assert.equal(s.nodes.has("x"), true);
+});
+
+test("a resync snapshot of the same view marks churn; a new view does not", () => {
+  const s = new Store();
+  s.applySnapshot(snap(1, [node("a"), node("b")]), 0);
+  assert.equal(s.born.size, 0, "first snapshot marks nothing");
+  const ch = s.applySnapshot(snap(7, [node("a"), node("c")]), 50);
+  assert.deepEqual(ch.map((c) => c.sign + c.id).sort(), ["+c", "−b"]);
+  assert.deepEqual([...s.born.keys()], ["c"]);
+  const ch2 = s.applySnapshot(snap(1, [node("z")], "type:net"), 60);
+  assert.deepEqual(ch2, []);
+  assert.equal(s.born.size, 0);
+  assert.equal(s.ghosts.length, 0);
+});
+
+test("marks expire", () => {
+  const s = new Store();
+  s.applySnapshot(snap(1, [node("a")]), 0);
+  s.applyPatch({ type: "patch", seq: 2, add: [node("b")], remove: ["a"] }, 1000);
+  assert.equal(s.expire(1000 + Math.min(BORN_MS, GHOST_MS) - 1), true);
+  assert.equal(s.expire(1000 + Math.max(BORN_MS, GHOST_MS)), false);
+  assert.equal(s.born.size + s.ghosts.length, 0);
+});
+
+test("preorder puts parents first, siblings by position, and keeps orphans and cycles", () => {
+  const m = new Map();
+  for (const n of [node("c2", "r", 50), node("r"), node("c1", "r", 20), node("g", "c1", 30), node("o", "nobody", 5), { ...node("x", "y"), y: 900 }, { ...node("y", "x"), y: 901 }]) m.set(n.id, n);
+  assert.deepEqual(preorder(m).map((n) => n.id), ["r", "c1", "g", "c2", "o", "x", "y"]);
+});
