@@ -15,7 +15,12 @@ import (
 	"time"
 
 	"github.com/nsweb/nsweb/internal/collect"
+	"github.com/nsweb/nsweb/internal/engine"
+	"github.com/nsweb/nsweb/internal/layout"
+	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/server"
+	"github.com/nsweb/nsweb/internal/stream"
+	"github.com/nsweb/nsweb/internal/watch"
 )
 
 // serveOptions are the flags of "nsweb serve".
@@ -24,6 +29,8 @@ type serveOptions struct {
 	allowRemote bool
 	tokenFile   string
 	hosts       stringList
+	// engineSockets replaces the default container engine sockets.
+	engineSockets stringList
 }
 
 // stringList is a repeatable string flag.
@@ -39,6 +46,7 @@ func parseServe(args []string, stdout, stderr io.Writer) (serveOptions, int, boo
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on; loopback unless --allow-remote")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback --listen address (requires a token)")
 	fs.StringVar(&o.tokenFile, "token-file", "", "file holding the access token (else $NSWEB_TOKEN); required with --allow-remote")
+	fs.Var(&o.engineSockets, "engine-socket", "Docker Engine API socket to ask for container names (repeatable; replaces the defaults)")
 	fs.Var(&o.hosts, "host", "extra host name clients may use to reach nsweb (repeatable), e.g. nsweb.example:8080")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: nsweb serve [flags]\n\nServe the live namespace dashboard.\n\nFlags:\n")
@@ -94,10 +102,41 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		unpriv = "nsweb runs as an unprivileged user and cannot see other users' processes and namespaces; run it as root for the full view"
 		log.Warn("partial view", "reason", unpriv)
 	}
+	// Collect → hub → clients: a watcher signals changes, the runner scans
+	// and publishes, the hub computes each view's patch once for all.
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	col := collect.New(collect.Options{})
+	engines := engine.New(engine.Config{Sockets: o.engineSockets, Logger: log})
+	enginesDone := make(chan struct{})
+	go func() { _ = engines.Run(runCtx); close(enginesDone) }()
+	hub, err := stream.NewHub(stream.Config{Layout: layout.Compute, Logger: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "nsweb: %v\n", err)
+		return 1
+	}
+	watcher, err := watch.Start(runCtx, watch.Options{Logger: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "nsweb: watch: %v\n", err)
+		return 1
+	}
+	defer watcher.Close()
+	scan := func(ctx context.Context) (*model.Snapshot, error) {
+		snap, err := col.Scan(ctx)
+		if err == nil {
+			engines.Enrich(snap)
+		}
+		return snap, err
+	}
+	runner := &stream.Runner{Scan: scan, Hub: hub, Logger: log}
+	runDone := make(chan struct{})
+	go func() { runner.Run(runCtx, mergeSignals(runCtx, watcher.C(), engines.Changes())); close(runDone) }()
+
 	srv := &http.Server{
 		Handler: server.New(server.Config{
 			Version: version, Logger: log, Guard: guard, Unprivileged: unpriv,
-			Snapshot: collect.New(collect.Options{}).Scan,
+			Snapshot: scan,
+			Stream:   hub,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -105,23 +144,63 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(stdout, "nsweb %s: open %s\n", version, openURL(ln.Addr(), token))
+	log.Info("watching", "sources", strings.Join(watcher.Sources(), ", "))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	code = 0
 	select {
 	case err := <-errc:
 		fmt.Fprintf(stderr, "nsweb: serve: %v\n", err)
-		return 1
+		code = 1
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	// Websockets are hijacked connections that srv.Shutdown does not
+	// close: the hub says goodbye to them first.
+	if err := hub.Shutdown(sctx); err != nil {
+		log.Warn("stream shutdown", "err", err)
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("shutdown", "err", err)
-		return 1
+		code = 1
 	}
-	return 0
+	stopRun()
+	<-runDone
+	<-enginesDone
+	return code
 }
+
+// mergeSignals adds the engines' change notices (a container was named or
+// removed) to the watcher's signals, so that a relabel needs no process event.
+func mergeSignals(ctx context.Context, w <-chan watch.Signal, engines <-chan struct{}) <-chan watch.Signal {
+	out := make(chan watch.Signal)
+	go func() {
+		defer close(out)
+		for {
+			var sig watch.Signal
+			select {
+			case <-ctx.Done():
+				return
+			case s, ok := <-w:
+				if !ok {
+					return
+				}
+				sig = s
+			case <-engines:
+				sig = watch.Signal{Reasons: watch.Rescan, First: time.Now()}
+			}
+			select {
+			case out <- sig:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
+}
+
 
 // readToken reads the access token from a file, else from $NSWEB_TOKEN.
 func readToken(file string) (string, error) {

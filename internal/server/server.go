@@ -4,18 +4,26 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/nsweb/nsweb/internal/filter"
 	"github.com/nsweb/nsweb/internal/model"
+	"github.com/nsweb/nsweb/internal/render"
+	"github.com/nsweb/nsweb/internal/stream"
 	"github.com/nsweb/nsweb/web"
 	"github.com/nsweb/nsweb/web/templates"
 )
@@ -35,6 +43,10 @@ type Config struct {
 	// Guard is the access policy applied to every request. Its zero value
 	// refuses every Host, so a caller must say where it listens.
 	Guard Guard
+	// Stream is the live hub: it serves the websocket, the laid-out
+	// snapshot and namespace details, and the state the SVG export draws.
+	// Without it only the page, the health check and the model answer.
+	Stream *stream.Hub
 	// Unprivileged says that nsweb cannot see the whole host, and why; the
 	// page shows it in a banner. Empty when nsweb runs as root.
 	Unprivileged string
@@ -63,6 +75,12 @@ func New(cfg Config) *Server {
 	r.Get("/healthz", s.healthz)
 	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServerFS(s.static)))
 	r.Get("/api/v1/model", s.model)
+	if cfg.Stream != nil {
+		r.Get("/api/v1/stream", cfg.Stream.Stream)
+		r.Get("/api/v1/snapshot", cfg.Stream.Snapshot)
+		r.Get("/api/v1/ns/{id}", cfg.Stream.Namespace)
+		r.Get("/snapshot.svg", s.svg)
+	}
 	s.router = r
 	return s
 }
@@ -94,6 +112,14 @@ func (s *Server) model(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "no snapshot source configured")
 		return
 	}
+	if s.cfg.Stream != nil {
+		// The hub holds the latest scan; a scan per request would let any
+		// client make nsweb read all of /proc at will.
+		if snap := s.cfg.Stream.Latest(); snap != nil {
+			writeJSON(w, http.StatusOK, snap)
+			return
+		}
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
 	snap, err := s.cfg.Snapshot(ctx)
@@ -103,6 +129,78 @@ func (s *Server) model(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, snap)
+}
+
+// svg serves /snapshot.svg?view=…&q=…: the picture the dashboard shows for
+// the same view and filter, as a standalone file, gzipped when the client
+// takes it.
+func (s *Server) svg(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	v, err := s.cfg.Stream.Current(ctx, stream.RequestFromQuery(r))
+	if err != nil {
+		var bad *stream.BadRequestError
+		if errors.As(err, &bad) {
+			writeError(w, http.StatusBadRequest, bad.Error())
+			return
+		}
+		writeError(w, http.StatusServiceUnavailable, "no snapshot yet: "+err.Error())
+		return
+	}
+	var buf bytes.Buffer
+	if err := render.SVG(&buf, v.Snapshot, v.Result, render.SVGOptions{Filter: canonicalFilter(r.URL.Query().Get("q"))}); err != nil {
+		s.log.Error("render svg", "err", err)
+		writeError(w, http.StatusInternalServerError, "render svg: "+err.Error())
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "image/svg+xml")
+	h.Set("Content-Disposition", `attachment; filename="nsweb-`+safeName(v.Snapshot.Host)+`-`+string(v.Result.View)+`.svg"`)
+	h.Set("Cache-Control", "no-store")
+	h.Add("Vary", "Accept-Encoding")
+	if acceptsGzip(r) {
+		h.Set("Content-Encoding", "gzip")
+		zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+		_, _ = zw.Write(buf.Bytes())
+		_ = zw.Close() // the client may be gone; nothing left to tell it
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	_, _ = w.Write(buf.Bytes())
+}
+
+// canonicalFilter is the filter text written into the picture's
+// description; Current has already refused a filter that does not parse.
+func canonicalFilter(q string) string {
+	f, err := filter.Parse(q)
+	if err != nil {
+		return q
+	}
+	return f.String()
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(enc), "gzip") && strings.TrimSpace(q) != "q=0" {
+			return true
+		}
+	}
+	return false
+}
+
+// safeName keeps a host name usable in a download file name.
+func safeName(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 || len(b) > 64 {
+		return "host"
+	}
+	return string(b)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
