@@ -201,7 +201,6 @@ func mergeSignals(ctx context.Context, w <-chan watch.Signal, engines <-chan str
 	return out
 }
 
-
 // readToken reads the access token from a file, else from $NSWEB_TOKEN.
 func readToken(file string) (string, error) {
 	if file == "" {
