@@ -108,10 +108,6 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) model(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Snapshot == nil {
-		writeError(w, http.StatusServiceUnavailable, "no snapshot source configured")
-		return
-	}
 	if s.cfg.Stream != nil {
 		// The hub holds the latest scan; a scan per request would let any
 		// client make nsweb read all of /proc at will.
@@ -119,6 +115,10 @@ func (s *Server) model(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, snap)
 			return
 		}
+	}
+	if s.cfg.Snapshot == nil {
+		writeError(w, http.StatusServiceUnavailable, "no snapshot source configured")
+		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
