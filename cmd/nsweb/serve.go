@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nsweb/nsweb/internal/collect"
@@ -110,7 +111,15 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	engines := engine.New(engine.Config{Sockets: o.engineSockets, Logger: log})
 	enginesDone := make(chan struct{})
 	go func() { _ = engines.Run(runCtx); close(enginesDone) }()
-	hub, err := stream.NewHub(stream.Config{Layout: layout.Compute, Logger: log})
+	// Layouters keep their working memory between scans (a third faster at
+	// 60k nodes); the pool hands each concurrent layout its own.
+	layouters := sync.Pool{New: func() any { return new(layout.Layouter) }}
+	layoutFn := func(s *model.Snapshot, o layout.Options) *layout.Result {
+		l := layouters.Get().(*layout.Layouter)
+		defer layouters.Put(l)
+		return l.Compute(s, o)
+	}
+	hub, err := stream.NewHub(stream.Config{Layout: layoutFn, Logger: log})
 	if err != nil {
 		fmt.Fprintf(stderr, "nsweb: %v\n", err)
 		return 1
