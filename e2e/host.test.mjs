@@ -257,3 +257,46 @@ test("screenshots in the light and the dark theme", async (t) => {
   }
   await writeFile(path.join(ARTEFACTS, "README"), "Screenshots written by e2e/host.test.mjs; not committed.\n");
 });
+
+test("a process whose argv is markup shows as text; no script runs", async (t) => {
+  if (missing) return t.skip(missing);
+  const evil = "<img src=x onerror=alert(1)>";
+  const tag = String(300000 + Math.floor(Math.random() * 600000));
+  const { page, errors } = await open(`?q=${encodeURIComponent(`cmd:${tag}`)}`, true);
+  /** @type {string[]} */
+  const dialogs = [];
+  page.on("dialog", (d) => {
+    dialogs.push(d.message());
+    d.dismiss().catch(() => {});
+  });
+  // The hostile text is argv[0] of a sleep in its own net and uts
+  // namespaces, so it leads them and its command line labels them.
+  const proc = spawn("unshare", ["--fork", "--kill-child", "--net", "--uts", "bash", "-c", `exec -a '${evil}' sleep ${tag}`], { stdio: "ignore" });
+  t.after(() => {
+    try {
+      process.kill(/** @type {number} */ (proc.pid), "SIGKILL");
+    } catch {
+      // already gone
+    }
+  });
+  await page.waitForFunction(() => window.nsweb.ids().some((id) => window.nsweb.node(id)?.type === "net"), null, { timeout: 30000 });
+  const id = await page.evaluate(() => window.nsweb.ids().find((id) => window.nsweb.node(id)?.type === "net"));
+  assert.ok(id);
+  await page.focus("#tree");
+  const r = await page.evaluate((id) => window.nsweb.nodeRect(id), id);
+  assert.ok(r);
+  await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
+  await page.waitForSelector("#details:not([hidden])");
+  await page.waitForFunction((evil) => (document.getElementById("procs")?.textContent || "").includes(evil), evil, { timeout: 20000 });
+  assert.equal(await page.locator("#details img, #procs img").count(), 0, "the argv became no element");
+  // JSON and SVG carry it as inert text too.
+  const ns = await page.evaluate((id) => window.nsweb.node(id)?.ns, id);
+  const json = await (await fetch(new URL(`api/v1/ns/${ns}`, server.url))).text();
+  assert.ok(json.includes("\\u003cimg src=x onerror=alert(1)\\u003e") && !json.includes(evil), json.slice(0, 400));
+  const svg = await (await fetch(new URL(`snapshot.svg?q=${encodeURIComponent(`cmd:${tag}`)}`, server.url))).text();
+  assert.ok(svg.includes("&lt;img src=x onerror=alert(1)&gt;") && !svg.includes(evil), "the SVG escapes it");
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(dialogs, [], "no script ran");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
