@@ -49,21 +49,8 @@ func parseServe(args []string, stdout, stderr io.Writer) (serveOptions, int, boo
 	fs.StringVar(&o.tokenFile, "token-file", "", "file holding the access token (else $NSWEB_TOKEN); required with --allow-remote")
 	fs.Var(&o.engineSockets, "engine-socket", "Docker Engine API socket to ask for container names (repeatable; replaces the defaults)")
 	fs.Var(&o.hosts, "host", "extra host name clients may use to reach nsweb (repeatable), e.g. nsweb.example:8080")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: nsweb serve [flags]\n\nServe the live namespace dashboard.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return o, 0, false
-		}
-		return o, 2, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "nsweb serve: unexpected argument %q\n", fs.Arg(0))
-		return o, 2, false
-	}
-	return o, 0, true
+	code, ok := parseFlags(fs, args, "Serve the live namespace dashboard.", stderr)
+	return o, code, ok
 }
 
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -270,6 +257,26 @@ func unwrapListen(err error) error {
 		return op.Err
 	}
 	return err
+}
+
+// parseFlags parses a subcommand's flags with its usage text. ok is false
+// when the command should stop with code: after --help (0) or a mistake (2).
+func parseFlags(fs *flag.FlagSet, args []string, what string, stderr io.Writer) (code int, ok bool) {
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: %s [flags]\n\n%s\n\nFlags:\n", fs.Name(), what)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return 2, false
+	}
+	return 0, true
 }
 
 // helpOutput sends asked-for help to stdout, where pagers and grep expect it,

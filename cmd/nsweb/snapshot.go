@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -33,19 +32,8 @@ func parseSnapshot(args []string, stdout, stderr io.Writer) (snapshotOptions, in
 	fs.StringVar(&o.output, "o", "-", "write to this file instead of standard output")
 	fs.StringVar(&o.view, "view", "owner", "tree to draw (text, svg): owner or pid")
 	fs.StringVar(&o.query, "q", "", "filter, in the dashboard's filter language (text, svg)")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: nsweb snapshot [flags]\n\nScan the host once and print what was found; no server is needed.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return o, 0, false
-		}
-		return o, 2, false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "nsweb snapshot: unexpected argument %q\n", fs.Arg(0))
-		return o, 2, false
+	if code, ok := parseFlags(fs, args, "Scan the host once and print what was found; no server is needed.", stderr); !ok {
+		return o, code, false
 	}
 	if !layout.View(o.view).Valid() {
 		fmt.Fprintf(stderr, "nsweb snapshot: unknown --view %q (want owner or pid)\n", o.view)

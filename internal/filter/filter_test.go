@@ -2,6 +2,7 @@ package filter
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -160,7 +161,7 @@ func TestMatch(t *testing.T) {
 				got = append(got, id)
 			}
 		}
-		if !equalIDs(got, tt.want) {
+		if !slices.Equal(got, tt.want) {
 			t.Errorf("%q matched %v, want %v", tt.q, got, tt.want)
 		}
 	}
@@ -207,18 +208,6 @@ func TestFold(t *testing.T) {
 	if !hasPrefixFold("ABCdef", "abc") || hasPrefixFold("ab", "abc") || !hasPrefixFold("ÄB", "ä") {
 		t.Error("hasPrefixFold wrong")
 	}
-}
-
-func equalIDs(a, b []model.NSID) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // FuzzParse checks that no input panics, that errors carry a position within

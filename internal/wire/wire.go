@@ -6,6 +6,7 @@
 package wire
 
 import (
+	"slices"
 	"sort"
 	"unicode/utf8"
 
@@ -295,19 +296,7 @@ func (a *Info) Equal(b *Info) bool {
 	if (a.Leader == nil) != (b.Leader == nil) || (a.Leader != nil && *a.Leader != *b.Leader) {
 		return false
 	}
-	return sliceEq(a.Sample, b.Sample) && sliceEq(a.HeldBy, b.HeldBy) && sliceEq(a.Containers, b.Containers)
-}
-
-func sliceEq[T comparable](a, b []T) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	return slices.Equal(a.Sample, b.Sample) && slices.Equal(a.HeldBy, b.HeldBy) && slices.Equal(a.Containers, b.Containers)
 }
 
 // sameContent reports whether two nodes differ at most in position.
