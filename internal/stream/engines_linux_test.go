@@ -1,0 +1,286 @@
+//go:build linux
+
+package stream
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nsweb/nsweb/internal/collect"
+	"github.com/nsweb/nsweb/internal/engine"
+	"github.com/nsweb/nsweb/internal/model"
+	"github.com/nsweb/nsweb/internal/watch"
+	"github.com/nsweb/nsweb/internal/wire"
+)
+
+// These tests wire the whole pipeline as cmd/nsweb serve does — watcher
+// and engine changes → runner (collect + engine.Catalog.Enrich) → hub →
+// websocket — against the real engines scripts/engines-up starts, and skip
+// without the variables it prints.
+
+// testEngine is a real engine's CLI pointed at its private socket.
+type testEngine struct {
+	runtime, sock, image string
+	cli                  []string
+}
+
+func needEngine(t *testing.T, runtime string) testEngine {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: the proc connector and a full scan")
+	}
+	env := map[string]string{"docker": "NSWEB_DOCKER_SOCK", "podman": "NSWEB_PODMAN_SOCK"}[runtime]
+	sock := os.Getenv(env)
+	if sock == "" {
+		t.Skipf("%s not set: no real %s to test against; run eval \"$(scripts/engines-up)\" as root first", env, runtime)
+	}
+	if _, err := os.Stat(sock); err != nil {
+		t.Fatalf("%s=%s but: %v", env, sock, err)
+	}
+	e := testEngine{runtime: runtime, sock: sock, image: os.Getenv("NSWEB_TEST_IMAGE")}
+	if e.image == "" {
+		e.image = "nsweb-busybox:test"
+	}
+	if runtime == "docker" {
+		e.cli = []string{"/usr/bin/docker", "-H", "unix://" + sock}
+	} else {
+		e.cli = []string{"/usr/bin/podman", "--url", "unix://" + sock}
+	}
+	return e
+}
+
+func (e testEngine) try(args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	argv := append(append([]string{}, e.cli[1:]...), args...)
+	out, err := exec.CommandContext(ctx, e.cli[0], argv...).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("%s %s: %w: %s", e.cli[0], strings.Join(argv, " "), err, out)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// start runs a named sleeping container; Cleanup removes it, also when the
+// test fails. It is safe to call from several goroutines.
+func (e testEngine) start(t *testing.T) (name, id string, err error) {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	name = "nsweb-t-" + hex.EncodeToString(b)
+	t.Cleanup(func() { _, _ = e.try(e.rmArgs(name)...) })
+	id, err = e.try("run", "-d", "--name", name, "--network", "none", e.image, "sleep", "300")
+	return name, id, err
+}
+
+// rmArgs removes at once: busybox sleep as PID 1 ignores SIGTERM.
+func (e testEngine) rmArgs(name string) []string {
+	if e.runtime == "podman" {
+		return []string{"rm", "-f", "-t", "0", name}
+	}
+	return []string{"rm", "-f", name}
+}
+
+// containerFilter understands "ctr:": namespaces used by a test container
+// (by cgroup, so before the engine has named it) — the view stays small
+// whatever else runs on the machine.
+func containerFilter(q string) (func(*model.Snapshot, *model.Namespace) bool, string, error) {
+	if q != "ctr:" {
+		return nil, "", fmt.Errorf("filter: want ctr:, got %q", q)
+	}
+	return func(s *model.Snapshot, ns *model.Namespace) bool { return len(ns.Containers) > 0 }, q, nil
+}
+
+// enginePipeline is livePipeline plus an engine.Catalog, wired as serve.go.
+func enginePipeline(t *testing.T, socks ...string) (*Hub, *wsClient) {
+	t.Helper()
+	cfg := Config{ParseFilter: containerFilter}
+	cfg.Base.FoldThreshold = -1 // every namespace a node of its own
+	h, srv := newTestHub(t, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	cat := engine.New(engine.Config{Sockets: socks, Timeout: 10 * time.Second})
+	catDone := make(chan struct{})
+	go func() { _ = cat.Run(ctx); close(catDone) }()
+	w, err := watch.Start(ctx, watch.Options{})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	col := collect.New(collect.Options{})
+	scan := func(ctx context.Context) (*model.Snapshot, error) {
+		s, err := col.Scan(ctx)
+		if err == nil {
+			cat.Enrich(s)
+		}
+		return s, err
+	}
+	r := &Runner{Scan: scan, Hub: h}
+	done := make(chan struct{})
+	go func() { r.Run(ctx, mergeTestSignals(ctx, w.C(), cat.Changes())); close(done) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		<-catDone
+		_ = w.Close()
+	})
+	c := dial(t, srv, nil)
+	c.hello(wire.Hello{Q: "ctr:"})
+	c.mustNext(wire.TypeSnapshot)
+	return h, c
+}
+
+// mergeTestSignals is cmd/nsweb's mergeSignals: engine changes become
+// rescans next to the watcher's signals.
+func mergeTestSignals(ctx context.Context, w <-chan watch.Signal, engines <-chan struct{}) <-chan watch.Signal {
+	out := make(chan watch.Signal)
+	go func() {
+		defer close(out)
+		for {
+			var sig watch.Signal
+			select {
+			case <-ctx.Done():
+				return
+			case s, ok := <-w:
+				if !ok {
+					return
+				}
+				sig = s
+			case <-engines:
+				sig = watch.Signal{Reasons: watch.Rescan, First: time.Now()}
+			}
+			select {
+			case out <- sig:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// containerNodes returns the client's nodes that carry container id.
+func containerNodes(st *wire.State, id string) []wire.Container {
+	var out []wire.Container
+	for _, n := range st.Nodes {
+		if n.Info == nil {
+			continue
+		}
+		for _, c := range n.Info.Containers {
+			if c.ID == id {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+func TestEnginesStream(t *testing.T) {
+	for _, rt := range []string{"docker", "podman"} {
+		t.Run(rt, func(t *testing.T) {
+			e := needEngine(t, rt)
+			_, c := enginePipeline(t, e.sock)
+			name, id, err := e.start(t)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Count the messages from the namespaces' first appearance to
+			// their name.
+			var appeared time.Time
+			msgs := 0
+			c.readUntil(name+" named", 60*time.Second, func(st *wire.State) bool {
+				cs := containerNodes(st, id)
+				if len(cs) > 0 && appeared.IsZero() {
+					appeared = time.Now()
+				} else if !appeared.IsZero() {
+					msgs++
+				}
+				return len(cs) > 0 && cs[0].Name != ""
+			})
+			t.Logf("%s: name arrived %d patch(es), %v after the namespaces", rt, msgs, time.Since(appeared).Round(time.Millisecond))
+			// Docker announces a container ("create") before its processes
+			// start. podman's service (events_logger = "file") delivers its
+			// events only after the container runs, so its namespaces show
+			// up unnamed for a scan or two: a known gap (see issue 9's
+			// report), logged above rather than failed.
+			if msgs > 1 && rt == "docker" {
+				t.Errorf("%s: name arrived %d patches after the namespaces, want ≤ 1", rt, msgs)
+			}
+			for _, x := range containerNodes(&c.st, id) {
+				if x.Runtime != rt || x.Name != name || !strings.HasSuffix(x.Image, e.image) {
+					t.Errorf("node container %+v, want runtime %s name %s image %s", x, rt, name, e.image)
+				}
+			}
+			if _, err := e.try(e.rmArgs(name)...); err != nil {
+				t.Fatal(err)
+			}
+			c.readUntil(name+" removed", 60*time.Second, func(st *wire.State) bool { return len(containerNodes(st, id)) == 0 })
+		})
+	}
+}
+
+func TestEnginesChurn(t *testing.T) {
+	const total, parallel = 50, 5
+	e := needEngine(t, "docker")
+	h, c := enginePipeline(t, e.sock)
+	// Read the stream while containers come and go, until the client
+	// reaches the seq the test sets once the churn is over.
+	var target atomic.Uint64
+	target.Store(^uint64(0))
+	readErr := make(chan error, 1)
+	go func() {
+		for c.seq.Load() < target.Load() {
+			if _, err := c.next(90 * time.Second); err != nil {
+				readErr <- err
+				return
+			}
+		}
+		readErr <- nil
+	}()
+	var wg sync.WaitGroup
+	errs := make(chan error, total)
+	sem := make(chan struct{}, parallel)
+	for range total {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			name, _, err := e.start(t)
+			if err == nil {
+				_, err = e.try(e.rmArgs(name)...)
+			}
+			if err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	time.Sleep(time.Second) // let the last removals' scans land
+	want := current(t, h, Request{Q: "ctr:"})
+	target.Store(want.Seq)
+	if err := <-readErr; err != nil {
+		t.Fatalf("stream: %v", err)
+	}
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	// The client ends equal to a fresh snapshot of the hub.
+	for c.st.Seq != want.Seq {
+		want = current(t, h, Request{Q: "ctr:"})
+		c.waitSeq(want.Seq)
+	}
+	if ok, why := c.st.EqualNodes(want.Nodes); !ok {
+		t.Fatalf("client state differs from a fresh snapshot: %s", why)
+	}
+	if n := len(c.st.Nodes); n != 0 {
+		t.Logf("%d container nodes remain (other work on the engine?)", n)
+	}
+}
