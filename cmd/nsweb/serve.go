@@ -126,7 +126,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	runner := &stream.Runner{Scan: scan, Hub: hub, Logger: log}
 	runDone := make(chan struct{})
-	go func() { runner.Run(runCtx, mergeSignals(runCtx, watcher.C(), engines.Changes())); close(runDone) }()
+	go func() { runner.Run(runCtx, watch.Merge(runCtx, watcher.C(), engines.Changes())); close(runDone) }()
 
 	srv := &http.Server{
 		Handler: server.New(server.Config{
@@ -166,35 +166,6 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	<-runDone
 	<-enginesDone
 	return code
-}
-
-// mergeSignals adds the engines' change notices (a container was named or
-// removed) to the watcher's signals, so that a relabel needs no process event.
-func mergeSignals(ctx context.Context, w <-chan watch.Signal, engines <-chan struct{}) <-chan watch.Signal {
-	out := make(chan watch.Signal)
-	go func() {
-		defer close(out)
-		for {
-			var sig watch.Signal
-			select {
-			case <-ctx.Done():
-				return
-			case s, ok := <-w:
-				if !ok {
-					return
-				}
-				sig = s
-			case <-engines:
-				sig = watch.Signal{Reasons: watch.Rescan, First: time.Now()}
-			}
-			select {
-			case out <- sig:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out
 }
 
 // readToken reads the access token from a file, else from $NSWEB_TOKEN.

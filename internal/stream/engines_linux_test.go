@@ -123,7 +123,7 @@ func enginePipeline(t *testing.T, socks ...string) (*Hub, *wsClient) {
 	}
 	r := &Runner{Scan: scan, Hub: h}
 	done := make(chan struct{})
-	go func() { r.Run(ctx, mergeTestSignals(ctx, w.C(), cat.Changes())); close(done) }()
+	go func() { r.Run(ctx, watch.Merge(ctx, w.C(), cat.Changes())); close(done) }()
 	t.Cleanup(func() {
 		cancel()
 		<-done
@@ -134,35 +134,6 @@ func enginePipeline(t *testing.T, socks ...string) (*Hub, *wsClient) {
 	c.hello(wire.Hello{Q: "ctr:"})
 	c.mustNext(wire.TypeSnapshot)
 	return h, c
-}
-
-// mergeTestSignals is cmd/nsweb's mergeSignals: engine changes become
-// rescans next to the watcher's signals.
-func mergeTestSignals(ctx context.Context, w <-chan watch.Signal, engines <-chan struct{}) <-chan watch.Signal {
-	out := make(chan watch.Signal)
-	go func() {
-		defer close(out)
-		for {
-			var sig watch.Signal
-			select {
-			case <-ctx.Done():
-				return
-			case s, ok := <-w:
-				if !ok {
-					return
-				}
-				sig = s
-			case <-engines:
-				sig = watch.Signal{Reasons: watch.Rescan, First: time.Now()}
-			}
-			select {
-			case out <- sig:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out
 }
 
 // containerNodes returns the client's nodes that carry container id.
