@@ -124,7 +124,16 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		return snap, err
 	}
-	runner := &stream.Runner{Scan: scan, Hub: hub, Logger: log}
+	// After process events, only the processes they name are read again:
+	// a container start costs milliseconds however big the host is.
+	rescan := func(ctx context.Context, prev *model.Snapshot, pids []int) (*model.Snapshot, error) {
+		snap, err := col.Rescan(ctx, prev, pids)
+		if err == nil {
+			engines.Enrich(snap)
+		}
+		return snap, err
+	}
+	runner := &stream.Runner{Scan: scan, Rescan: rescan, Hub: hub, Logger: log}
 	runDone := make(chan struct{})
 	go func() { runner.Run(runCtx, watch.Merge(runCtx, watcher.C(), engines.Changes())); close(runDone) }()
 

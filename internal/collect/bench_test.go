@@ -108,3 +108,43 @@ func timed(b *testing.B, f func() time.Duration) {
 	b.ReportMetric(float64(ds[len(ds)/2].Microseconds())/1000, "ms-median")
 	b.ReportMetric(float64(cs[len(cs)/2].Microseconds())/1000, "cpu-ms-median")
 }
+
+// BenchmarkRescan1000 times what the server does after a container start
+// on a host with 1000 zoo containers: a partial Rescan of the new
+// container's two processes, against the full warm Scan it replaces.
+//
+//	go test -run '^$' -bench Rescan1000 -benchtime 50x ./internal/collect/
+func BenchmarkRescan1000(b *testing.B) {
+	needRoot(b)
+	zoo.Containers(b, 1000)
+	ctx := context.Background()
+	c := New(Options{})
+	snap, err := c.Scan(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("rescan-start", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			ct := zoo.Containers(b, 1)[0]
+			b.StartTimer()
+			if snap, err = c.Rescan(ctx, snap, []int{ct.Init.PID, ct.Worker}); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			ct.Init.Kill()
+			if snap, err = c.Rescan(ctx, snap, []int{ct.Init.PID, ct.Worker}); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(len(snap.Namespaces)), "namespaces")
+	})
+	b.Run("full-scan", func(b *testing.B) {
+		for b.Loop() {
+			if snap, err = c.Scan(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -77,6 +77,13 @@ type Collector struct {
 	noHandles atomic.Bool
 	// fallback identity state (NoNSGetID or ENOTTY): see identity.go.
 	fb fallbackState
+	// last is when the snapshot the tables above describe was taken;
+	// Rescan only builds on that snapshot.
+	last time.Time
+	// recheck lists the processes the last Rescan could not read whole
+	// (zombies, mostly): Rescan reads them again, because no event says
+	// when a zombie is reaped.
+	recheck []int
 }
 
 // New returns a Collector with the given options.
@@ -116,6 +123,7 @@ type scan struct {
 	c    *Collector
 	proc string
 	ctx  context.Context
+	self int // our own PID under proc, or -1
 
 	noID atomic.Bool // NS_GET_ID unavailable: IDs are inodes until remapped
 
@@ -146,6 +154,11 @@ type holdKey struct {
 func (c *Collector) Scan(ctx context.Context) (*model.Snapshot, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.scanLocked(ctx)
+}
+
+// newScan returns the empty state of one scan.
+func (c *Collector) newScan(ctx context.Context) *scan {
 	s := &scan{
 		c:        c,
 		proc:     c.opts.ProcRoot,
@@ -157,10 +170,20 @@ func (c *Collector) Scan(ctx context.Context) (*model.Snapshot, error) {
 		holds:    map[holdKey]bool{},
 		sockSeen: map[uint64]uint64{},
 		mntSeen:  map[model.NSID]*mntState{},
+		self:     -1,
+	}
+	if s.proc == "/proc" {
+		s.self = os.Getpid()
 	}
 	if c.opts.NoNSGetID {
 		s.noID.Store(true)
 	}
+	return s
+}
+
+// scanLocked is Scan with c.mu held.
+func (c *Collector) scanLocked(ctx context.Context) (*model.Snapshot, error) {
+	s := c.newScan(ctx)
 	snap := &model.Snapshot{Taken: time.Now()}
 	snap.Host, _ = os.Hostname()
 	var uts unix.Utsname
@@ -194,6 +217,7 @@ func (c *Collector) Scan(ctx context.Context) (*model.Snapshot, error) {
 	}
 	c.sockets = s.sockSeen
 	s.finish(snap)
+	c.last, c.recheck = snap.Taken, nil
 	if s.noID.Load() {
 		c.fb.remap(snap)
 		c.known, c.mnts = nil, nil
@@ -201,11 +225,16 @@ func (c *Collector) Scan(ctx context.Context) (*model.Snapshot, error) {
 		c.mnts = s.mntSeen
 		c.known = make(map[model.NSID]*model.Namespace, len(snap.Namespaces))
 		for id, ns := range snap.Namespaces {
-			c.known[id] = &model.Namespace{ID: id, Type: ns.Type, Inode: ns.Inode, Dev: ns.Dev,
-				Parent: ns.Parent, Owner: ns.Owner, OwnerUID: ns.OwnerUID}
+			c.known[id] = knownOf(ns)
 		}
 	}
 	return snap, nil
+}
+
+// knownOf keeps the immutable facts of a namespace for the next scan.
+func knownOf(ns *model.Namespace) *model.Namespace {
+	return &model.Namespace{ID: ns.ID, Type: ns.Type, Inode: ns.Inode, Dev: ns.Dev,
+		Parent: ns.Parent, Owner: ns.Owner, OwnerUID: ns.OwnerUID}
 }
 
 // listPIDs returns the numeric entries of the proc root.
@@ -733,6 +762,12 @@ func (s *scan) fds(w *worker, p *model.Process, dfd int, base string, netIno uin
 		if !ok {
 			return // anon_inode:[eventfd], pipe:[…] and the like
 		}
+		if p.PID == s.self {
+			// Our own nsfs fds are the ones this scan opens for a moment
+			// to identify namespaces: they keep nothing alive and would
+			// make namespaces look held by nsweb at random.
+			return
+		}
 		ns, _, err := s.nsAt(w, dfd, name, typ)
 		if err != nil {
 			s.gap(p, base+"/"+name, err)
@@ -983,6 +1018,9 @@ func (s *scan) finish(snap *model.Snapshot) {
 		var conts []string
 		for _, pid := range ns.Procs {
 			p := s.procs[pid]
+			if p == nil {
+				continue // only a snapshot changed after the fact lacks it
+			}
 			if best == nil || p.Start < best.Start {
 				best = p // Procs is sorted, so ties keep the lowest PID
 			}

@@ -47,7 +47,7 @@ func livePipeline(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *httptest
 		t.Fatal(err)
 	}
 	col := collect.New(collect.Options{})
-	r := &Runner{Scan: col.Scan, Hub: h}
+	r := &Runner{Scan: col.Scan, Rescan: col.Rescan, Hub: h}
 	done := make(chan struct{})
 	go func() { r.Run(ctx, w.C()); close(done) }()
 	t.Cleanup(func() {

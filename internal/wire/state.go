@@ -53,6 +53,16 @@ func (st *State) Apply(p *Patch) error {
 		}
 		st.Nodes[n.ID] = n
 	}
+	for _, c := range p.Counts {
+		n, ok := st.Nodes[c.ID]
+		if !ok || n.Info == nil {
+			return fmt.Errorf("patch %d counts unknown namespace node %q", p.Seq, c.ID)
+		}
+		in := *n.Info
+		in.Procs = c.Procs
+		n.Info = &in
+		st.Nodes[c.ID] = n
+	}
 	for _, m := range p.Move {
 		n, ok := st.Nodes[m.ID]
 		if !ok {

@@ -35,7 +35,15 @@ func TestDiff(t *testing.T) {
 		{"move only", []Node{root, a}, []Node{root, moved(a, 5)}, Patch{Move: []Move{{ID: "ns:2", X: 5, Y: 10}}}},
 		{"label change is update with new position", []Node{root, a}, []Node{root, relabel(moved(a, 5), "x")},
 			Patch{Update: []Node{relabel(moved(a, 5), "x")}}},
-		{"info change is update", []Node{root, withInfo(a, 1)}, []Node{root, withInfo(a, 2)},
+		{"count change is a count", []Node{root, withInfo(a, 1)}, []Node{root, withInfo(a, 2)},
+			Patch{Counts: []Count{{ID: "ns:2", Procs: 2}}}},
+		{"count change with a move is a count and a move", []Node{root, withInfo(a, 1)}, []Node{root, moved(withInfo(a, 3), 5)},
+			Patch{Counts: []Count{{ID: "ns:2", Procs: 3}}, Move: []Move{{ID: "ns:2", X: 5, Y: 10}}}},
+		{"count and label change is update", []Node{root, withInfo(a, 1)}, []Node{root, relabel(withInfo(a, 2), "x")},
+			Patch{Update: []Node{relabel(withInfo(a, 2), "x")}}},
+		{"other info change is update", []Node{root, withInfo(a, 1)}, []Node{root, func() Node { n := withInfo(a, 1); n.Info.Inode = 8; return n }()},
+			Patch{Update: []Node{func() Node { n := withInfo(a, 1); n.Info.Inode = 8; return n }()}}},
+		{"info appears is update", []Node{root, a}, []Node{root, withInfo(a, 2)},
 			Patch{Update: []Node{withInfo(a, 2)}}},
 		{"equal info is no change", []Node{root, withInfo(a, 1)}, []Node{root, withInfo(a, 1)}, Patch{}},
 		// The kernel reuses inode 7 for a new namespace: a new NSID, a new
@@ -49,7 +57,7 @@ func TestDiff(t *testing.T) {
 			got := Diff(tt.prev, tt.next)
 			norm := func(p Patch) string {
 				p.Type = ""
-				b, _ := json.Marshal(struct{ A, R, U, M any }{nz(p.Add), nz(p.Remove), nz(p.Update), nz(p.Move)})
+				b, _ := json.Marshal(struct{ A, R, U, C, M any }{nz(p.Add), nz(p.Remove), nz(p.Update), nz(p.Counts), nz(p.Move)})
 				return string(b)
 			}
 			if norm(got) != norm(tt.want) {
@@ -98,7 +106,7 @@ func randomNodes(r *rand.Rand) []Node {
 		}
 		n := node(fmt.Sprintf("ns:%d", i), "", float64(r.IntN(3)), 0, fmt.Sprint("l", r.IntN(2)))
 		if r.IntN(2) == 0 {
-			n.Info = &Info{Procs: r.IntN(2)}
+			n.Info = &Info{Procs: r.IntN(3), Inode: uint64(r.IntN(2))}
 		}
 		out = append(out, n)
 	}
@@ -117,6 +125,8 @@ func TestStateApplyRefuses(t *testing.T) {
 		{Seq: 6, Add: []Node{node("a", "", 0, 0, "")}},
 		{Seq: 6, Update: []Node{node("zz", "", 0, 0, "")}},
 		{Seq: 6, Move: []Move{{ID: "zz"}}},
+		{Seq: 6, Counts: []Count{{ID: "zz", Procs: 1}}},
+		{Seq: 6, Counts: []Count{{ID: "a", Procs: 1}}}, // a node without info
 	} {
 		if err := st.Apply(&p); err == nil {
 			t.Errorf("patch %+v accepted", p)

@@ -95,6 +95,7 @@
  * @property {WireNode[]} [add]
  * @property {string[]} [remove]
  * @property {WireNode[]} [update]
+ * @property {{id: string, procs: number}[]} [counts] member counts alone changed
  * @property {{id: string, x: number, y: number}[]} [move]
  */
 
@@ -200,7 +201,8 @@ export class Store {
   }
 
   /**
-   * Apply a patch in the protocol's order: remove, add, update, move.
+   * Apply a patch in the protocol's order: remove, add, update, counts,
+   * move.
    * @param {PatchMsg} msg
    * @param {number} now
    * @returns {{result: ApplyResult, changes: Change[]}}
@@ -235,6 +237,11 @@ export class Store {
       } else if (old.label !== n.label || old.count !== n.count) {
         changes.push({ sign: "~", id: n.id, text: n.label, t: now });
       }
+    }
+    for (const c of msg.counts || []) {
+      const n = this.nodes.get(c.id);
+      if (!n || !n.info) continue;
+      this.nodes.set(c.id, { ...n, info: { ...n.info, procs: c.procs } });
     }
     for (const m of msg.move || []) {
       const n = this.nodes.get(m.id);

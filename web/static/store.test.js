@@ -85,3 +85,22 @@ test("preorder puts parents first, siblings by position, and keeps orphans and c
   for (const n of [node("c2", "r", 50), node("r"), node("c1", "r", 20), node("g", "c1", 30), node("o", "nobody", 5), { ...node("x", "y"), y: 900 }, { ...node("y", "x"), y: 901 }]) m.set(n.id, n);
   assert.deepEqual(preorder(m).map((n) => n.id), ["r", "c1", "g", "c2", "o", "x", "y"]);
 });
+
+test("counts set a namespace's member count and keep the rest of its details", () => {
+  const s = new Store();
+  const withInfo = { ...node("a"), info: { inode: 7, procs: 3, sample: [{ pid: 1, comm: "init", uid: 0 }] } };
+  s.applySnapshot(snap(1, [withInfo, node("b")]), 0);
+  const before = s.nodes.get("a");
+  const r = s.applyPatch(
+    { type: "patch", seq: 2, counts: [{ id: "a", procs: 4 }, { id: "b", procs: 9 }, { id: "gone", procs: 1 }], move: [{ id: "a", x: 5, y: 0 }] },
+    0,
+  );
+  assert.equal(r.result, "applied");
+  const a = s.nodes.get("a");
+  assert.equal(a?.info?.procs, 4);
+  assert.deepEqual(a?.info?.sample, withInfo.info.sample);
+  assert.equal(a?.x, 5, "a count may come with a move of the same node");
+  assert.equal(before?.info?.procs, 3, "the old node object is not changed in place");
+  assert.equal(s.nodes.get("b")?.info, undefined, "a node without details gets none from a count");
+  assert.deepEqual(r.changes, [], "a count is not a change worth a log line");
+});
