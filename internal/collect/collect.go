@@ -2,6 +2,7 @@ package collect
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -644,6 +645,9 @@ func (s *scan) resolve(fd int, typ model.NSType) (*model.Namespace, error) {
 		switch {
 		case err == nil:
 			ns.ID = model.NSID(id)
+			if k := s.c.known[ns.ID]; k != nil && k.Inode == ino && k.Type == typ {
+				return s.adopt(k), nil // met before: its owner and parent are known
+			}
 		case errors.Is(err, unix.ENOTTY) || errors.Is(err, unix.EINVAL):
 			s.noID.Store(true) // old kernel: fall back for the whole scan
 		default:
@@ -1048,11 +1052,16 @@ func (s *scan) finish(snap *model.Snapshot) {
 	for _, ns := range snap.Namespaces {
 		sortHolders(ns.HeldBy)
 	}
-	slices.SortFunc(snap.Gaps, func(a, b model.Gap) int {
+	sortGaps(snap.Gaps)
+}
+
+// sortGaps orders gaps by PID, then by what could not be read.
+func sortGaps(gs []model.Gap) {
+	slices.SortFunc(gs, func(a, b model.Gap) int {
 		if a.PID != b.PID {
 			return a.PID - b.PID
 		}
-		return strings.Compare(a.What, b.What)
+		return cmp.Or(strings.Compare(a.What, b.What), strings.Compare(a.Err, b.Err))
 	})
 }
 

@@ -8,7 +8,7 @@ import (
 )
 
 // TestPrune checks which namespaces a rescan keeps once the changed
-// processes' references are gone: those with members or holders, their
+// processes' references are gone (here every namespace counts as changed): those with members or holders, their
 // owners and parents, and nothing a dead mount namespace's bind mount
 // alone held.
 func TestPrune(t *testing.T) {
@@ -59,10 +59,12 @@ func TestPrune(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			byID := map[model.NSID]*model.Namespace{}
+			u := &update{ns: byID, mod: map[model.NSID]bool{}, added: map[model.NSID]bool{}, removed: map[model.NSID]*model.Namespace{}}
 			for _, ns := range tc.in {
 				byID[ns.ID] = ns
+				u.mod[ns.ID] = true // every one changed: every one a candidate
 			}
-			prune(byID)
+			u.prune()
 			var got []model.NSID
 			for id := range byID {
 				got = append(got, id)
@@ -70,6 +72,14 @@ func TestPrune(t *testing.T) {
 			slices.Sort(got)
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("kept %v, want %v", got, tc.want)
+			}
+			for id := range u.removed {
+				if byID[id] != nil {
+					t.Errorf("namespace %d both removed and kept", id)
+				}
+			}
+			if len(u.removed)+len(byID) != len(tc.in) {
+				t.Errorf("%d removed + %d kept != %d", len(u.removed), len(byID), len(tc.in))
 			}
 			for _, ns := range byID {
 				for _, h := range ns.HeldBy {

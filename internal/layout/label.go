@@ -32,6 +32,9 @@ const (
 
 	maxNameRunes = 24 // longest container / command / holder name in a label
 	maxTypeRunes = 12 // longest namespace type name (only malformed ones are long)
+	// groupCountRunes is the room a group label keeps for its count:
+	// "99,999", more than the 60,000 namespaces of the worst host.
+	groupCountRunes = 6
 )
 
 // nodeWidth is the box width for a label: a deterministic monospace
@@ -223,6 +226,15 @@ func appendGroupLabel(b []byte, count int, t model.NSType) []byte {
 	b = appendThousands(b, count)
 	b = append(b, ' ')
 	return appendClean(b, string(t), maxTypeRunes)
+}
+
+// countRunes is the length of appendThousands' form of n ≥ 0.
+func countRunes(n int) int {
+	digits := 1
+	for ; n >= 10; n /= 10 {
+		digits++
+	}
+	return digits + (digits-1)/3
 }
 
 // appendThousands appends n with commas between groups of three digits.

@@ -32,3 +32,11 @@ func TestRankMatchesModel(t *testing.T) {
 		}
 	}
 }
+
+func TestCountRunes(t *testing.T) {
+	for _, n := range []int{0, 7, 10, 999, 1000, 12345, 999999, 1000000} {
+		if got, want := countRunes(n), len(appendThousands(nil, n)); got != want {
+			t.Errorf("countRunes(%d) = %d, want %d", n, got, want)
+		}
+	}
+}

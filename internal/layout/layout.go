@@ -541,7 +541,14 @@ func (b *builder) buildTree() {
 	addText := func(src, par int32, idLo, labelLo int, t model.NSType, count int) {
 		v := add(nodeInfo{src: src, idLo: int32(idLo), labelLo: int32(labelLo), labelHi: int32(len(text)),
 			count: int32(count), typ: b.typeCode(t)}, par)
-		b.setWidth(v, nodeWidth(text[labelLo:]))
+		w := nodeWidth(text[labelLo:])
+		if src == srcGroup {
+			// A group is as wide as its label would be at groupCountRunes
+			// digits, so that its count changing (every container start
+			// changes some) never moves its siblings.
+			w = max(w, widthFor(runeCount(text[labelLo:])-countRunes(count)+groupCountRunes))
+		}
+		b.setWidth(v, w)
 	}
 	addNS := func(i, par int32) {
 		nodeOf[i] = add(nodeInfo{src: i}, par)

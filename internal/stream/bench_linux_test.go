@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -62,6 +64,13 @@ func record(b *testing.B, c *wsClient) *recorder {
 			case wire.TypePatch:
 				var p wire.Patch
 				if err := json.Unmarshal(data, &p); err == nil {
+					if os.Getenv("NSWEB_BENCH_TRACE") != "" {
+						sz := func(v any) int { b, _ := json.Marshal(v); return len(b) }
+						fmt.Fprintf(os.Stderr, "patch %d B: add %d (%d B) rm %d upd %d (%d B) counts %d (%d B) move %d (%d B)\n", len(data), len(p.Add), sz(p.Add), len(p.Remove), len(p.Update), sz(p.Update), len(p.Counts), sz(p.Counts), len(p.Move), sz(p.Move))
+						for _, u := range p.Update {
+							fmt.Fprintf(os.Stderr, "  upd %s %s %q\n", u.ID, u.Kind, u.Label)
+						}
+					}
 					if err := r.st.Apply(&p); err != nil {
 						r.err = err
 					}
@@ -128,6 +137,11 @@ func netOf(b *testing.B, c *testContainer) model.NSID {
 // pipeline with production defaults (folding on, 10 s safety rescan) and
 // one websocket client on the default view.
 func benchSetup(b *testing.B, bg int) (*Hub, *recorder) {
+	// NSWEB_BENCH_TRACE=1 prints what each patch carries and the runner's
+	// per-scan timings, to see where bytes and milliseconds go.
+	if os.Getenv("NSWEB_BENCH_TRACE") != "" {
+		slog.SetLogLoggerLevel(slog.LevelDebug)
+	}
 	if bg > 0 {
 		startContainers(b, bg)
 	}

@@ -368,6 +368,7 @@ type sub struct {
 	snap      *model.Snapshot
 	result    *layout.Result
 	nodes     []wire.Node
+	infos     wire.InfoCache // the Infos of nodes, by namespace
 	meta      wire.Meta
 	seq       uint64
 	ring      []ringEntry // oldest first, at most Config.Ring
@@ -403,7 +404,7 @@ func (sb *sub) advance(s *model.Snapshot, gen uint64) {
 		opts.Keep = func(ns *model.Namespace) bool { return sb.match(s, ns) }
 	}
 	res := sb.h.cfg.Layout(s, opts)
-	nodes := wire.BuildNodes(s, res)
+	nodes := sb.infos.BuildNodes(s, res)
 	meta := wire.NewMeta(s, res)
 	first := sb.gen == 0
 	sb.gen, sb.snap, sb.result = gen, s, res

@@ -203,6 +203,10 @@ func NewMeta(s *model.Snapshot, r *layout.Result) Meta {
 // BuildNodes turns a layout of s into wire nodes, in the layout's pre-order,
 // with the Info of every namespace node filled from s.
 func BuildNodes(s *model.Snapshot, r *layout.Result) []Node {
+	return buildNodes(s, r, func(ns *model.Namespace) *Info { return NewInfo(s, ns) })
+}
+
+func buildNodes(s *model.Snapshot, r *layout.Result, info func(*model.Namespace) *Info) []Node {
 	if r == nil {
 		return []Node{}
 	}
@@ -214,11 +218,57 @@ func BuildNodes(s *model.Snapshot, r *layout.Result) []Node {
 		}
 		if n.NS != 0 && n.Kind != layout.Group {
 			if ns := s.Namespaces[n.NS]; ns != nil {
-				out[i].Info = NewInfo(s, ns)
+				out[i].Info = info(ns)
 			}
 		}
 	}
 	return out
+}
+
+// InfoCache reuses, from one snapshot to the next, the Info of every
+// namespace that did not change. collect's Rescan shares unchanged
+// namespaces (the same *model.Namespace, whose member processes are
+// unchanged too) with the previous snapshot, so on a host with thousands
+// of namespaces a container start rebuilds a handful of Infos instead of
+// all of them; Diff then finds equal Infos by pointer. Container names can
+// change under an unchanged namespace (an engine names a container late),
+// so they are checked. The zero value is ready; it is not safe for
+// concurrent use, and holds the last snapshot's namespaces until the next
+// build.
+type InfoCache struct {
+	last, next map[*model.Namespace]*Info
+}
+
+// BuildNodes is the package function BuildNodes with the cache.
+func (c *InfoCache) BuildNodes(s *model.Snapshot, r *layout.Result) []Node {
+	if c.next == nil {
+		c.next = map[*model.Namespace]*Info{}
+	}
+	nodes := buildNodes(s, r, func(ns *model.Namespace) *Info {
+		in := c.last[ns]
+		if in == nil || !sameContainers(in, s, ns) {
+			in = NewInfo(s, ns)
+		}
+		c.next[ns] = in
+		return in
+	})
+	c.last, c.next = c.next, c.last
+	clear(c.next)
+	return nodes
+}
+
+// sameContainers reports whether in still describes the containers of ns
+// as s names them.
+func sameContainers(in *Info, s *model.Snapshot, ns *model.Namespace) bool {
+	if len(in.Containers) != min(len(ns.Containers), MaxContainers) {
+		return false
+	}
+	for i, c := range in.Containers {
+		if c != newContainer(s, ns.Containers[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // NewInfo builds the bounded summary of ns.
@@ -265,14 +315,18 @@ func NewInfo(s *model.Snapshot, ns *model.Namespace) *Info {
 			cut = true
 			break
 		}
-		c := Container{ID: id}
-		if mc := s.Containers[id]; mc != nil {
-			c = Container{ID: id, Runtime: mc.Runtime, Name: mc.Name, Image: mc.Image, Pod: mc.Pod}
-		}
-		in.Containers = append(in.Containers, c)
+		in.Containers = append(in.Containers, newContainer(s, id))
 	}
 	in.Truncated = cut
 	return in
+}
+
+// newContainer is container id as a node shows it.
+func newContainer(s *model.Snapshot, id string) Container {
+	if mc := s.Containers[id]; mc != nil {
+		return Container{ID: id, Runtime: mc.Runtime, Name: mc.Name, Image: mc.Image, Pod: mc.Pod}
+	}
+	return Container{ID: id}
 }
 
 func newProc(p *model.Process, cut *bool) Proc {
@@ -294,6 +348,9 @@ func truncateUTF8(s string, n int) string {
 
 // Equal reports whether two infos carry the same details.
 func (a *Info) Equal(b *Info) bool {
+	if a == b {
+		return true
+	}
 	if a == nil || b == nil {
 		return a == b
 	}

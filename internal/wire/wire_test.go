@@ -3,8 +3,10 @@ package wire
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -220,5 +222,83 @@ func TestSampleBounded(t *testing.T) {
 		len(in.HeldBy) != MaxHeldBy || len(in.Containers) != MaxContainers || in.Procs != 100 {
 		t.Errorf("info %d sample, lead %d, %d heldBy, %d containers, truncated %v",
 			len(in.Sample), in.Sample[0].PID, len(in.HeldBy), len(in.Containers), in.Truncated)
+	}
+}
+
+// TestInfoCache checks that cached builds equal fresh ones through a run
+// of copy-on-write snapshots (as collect's Rescan makes them), and that
+// unchanged namespaces keep their Info by pointer.
+func TestInfoCache(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	s := &model.Snapshot{Namespaces: map[model.NSID]*model.Namespace{}, Processes: map[int]*model.Process{},
+		Containers: map[string]*model.Container{"c1": {ID: "c1", Runtime: "docker"}}}
+	for id := model.NSID(1); id <= 40; id++ {
+		s.Namespaces[id] = &model.Namespace{ID: id, Type: model.Net, Procs: []int{int(id)}, Leader: int(id)}
+		s.Processes[int(id)] = &model.Process{PID: int(id), Comm: "p"}
+		if id%5 == 0 {
+			s.Namespaces[id].Containers = []string{"c1"}
+		}
+	}
+	layoutOf := func(s *model.Snapshot) *layout.Result {
+		res := &layout.Result{}
+		for id := range s.Namespaces {
+			res.Nodes = append(res.Nodes, layout.Node{ID: fmt.Sprint("ns:", id), Kind: layout.File, Type: model.Net, NS: id})
+		}
+		return res
+	}
+	var cache InfoCache
+	prevNodes := cache.BuildNodes(s, layoutOf(s))
+	for round := range 200 {
+		next := *s
+		next.Namespaces = maps.Clone(s.Namespaces)
+		next.Containers = maps.Clone(s.Containers)
+		changed := map[model.NSID]bool{}
+		switch r.IntN(4) {
+		case 0: // a member joins (a copied namespace)
+			id := model.NSID(1 + r.IntN(40))
+			cp := *next.Namespaces[id]
+			cp.Procs = append(slices.Clone(cp.Procs), 1000+round)
+			next.Processes = maps.Clone(s.Processes)
+			next.Processes[1000+round] = &model.Process{PID: 1000 + round, Comm: "new"}
+			next.Namespaces[id] = &cp
+			changed[id] = true
+		case 1: // the engine names the container late: same namespaces
+			c := model.Container{ID: "c1", Runtime: "docker"}
+			if old := next.Containers["c1"]; old != nil {
+				c = *old
+			}
+			c.Name = fmt.Sprint("web-", round)
+			next.Containers["c1"] = &c
+			for id, ns := range next.Namespaces {
+				if len(ns.Containers) > 0 {
+					changed[id] = true
+				}
+			}
+		case 2: // the container is gone from the snapshot's list
+			_, had := next.Containers["c1"]
+			delete(next.Containers, "c1")
+			for id, ns := range next.Namespaces {
+				if had && len(ns.Containers) > 0 {
+					changed[id] = true
+				}
+			}
+		case 3: // nothing changed
+		}
+		res := layoutOf(&next)
+		got := cache.BuildNodes(&next, res)
+		want := BuildNodes(&next, res)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d: cached build differs from a fresh one", round)
+		}
+		old := map[string]*Info{}
+		for _, n := range prevNodes {
+			old[n.ID] = n.Info
+		}
+		for _, n := range got {
+			if reused := old[n.ID] == n.Info; reused == changed[n.NS] {
+				t.Fatalf("round %d: node %s reused %v, changed %v", round, n.ID, reused, changed[n.NS])
+			}
+		}
+		s, prevNodes = &next, got
 	}
 }
