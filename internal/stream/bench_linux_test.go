@@ -67,6 +67,11 @@ func record(b *testing.B, c *wsClient) *recorder {
 					if os.Getenv("NSWEB_BENCH_TRACE") != "" {
 						sz := func(v any) int { b, _ := json.Marshal(v); return len(b) }
 						fmt.Fprintf(os.Stderr, "patch %d B: add %d (%d B) rm %d upd %d (%d B) counts %d (%d B) move %d (%d B)\n", len(data), len(p.Add), sz(p.Add), len(p.Remove), len(p.Update), sz(p.Update), len(p.Counts), sz(p.Counts), len(p.Move), sz(p.Move))
+						for i, m := range p.Move {
+							if n, ok := r.st.Nodes[m.ID]; ok && i < 3 {
+								fmt.Fprintf(os.Stderr, "  mov %s %s %q parent %s\n", m.ID, n.Kind, n.Label, n.Parent)
+							}
+						}
 						for _, u := range p.Update {
 							fmt.Fprintf(os.Stderr, "  upd %s %s %q\n", u.ID, u.Kind, u.Label)
 						}
