@@ -25,6 +25,13 @@ import (
 // livePipeline wires the real thing as cmd/nsweb does: watcher → runner
 // (collect) → hub (layout) → websocket handler.
 func livePipeline(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *httptest.Server) {
+	h, srv, _ := liveRunner(t, cfg, wopt)
+	return h, srv
+}
+
+// liveRunner is livePipeline that also returns the runner, to ask it how
+// it scanned.
+func liveRunner(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *httptest.Server, *Runner) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the proc connector and a full scan")
@@ -55,7 +62,7 @@ func livePipeline(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *httptest
 		<-done
 		_ = w.Close()
 	})
-	return h, srv
+	return h, srv, r
 }
 
 // tokenFilter understands "token:T": namespaces with a member process
@@ -164,8 +171,11 @@ func hasNone(ids map[model.NSType]model.NSID) func(*wire.State) bool {
 	}
 }
 
+// TestLiveContainerAddAndRemove runs without the safety rescan: the
+// namespaces must come and go by the partial rescans that process events
+// trigger alone.
 func TestLiveContainerAddAndRemove(t *testing.T) {
-	h, srv := livePipeline(t, Config{}, watch.Options{Rescan: 2 * time.Second})
+	h, srv, runner := liveRunner(t, Config{}, watch.Options{Rescan: -1})
 	hello := tokenHello()
 	clients := make([]*wsClient, 10)
 	for i := range clients {
@@ -198,6 +208,9 @@ func TestLiveContainerAddAndRemove(t *testing.T) {
 		cl.waitSeq(want.Seq)
 		assertState(t, cl, want)
 	}
+	if full, partial := runner.Scans(); partial == 0 {
+		t.Errorf("%d full scans and no partial rescan: process events did not take the cheap path", full)
+	}
 }
 
 // scanSays is what the hub's latest snapshot holds for pid, for failure
@@ -228,8 +241,12 @@ func containsPID(ps []wire.Proc, pid int) bool {
 // quick succession, so that the kernel hands their namespaces' inodes to
 // the next ones. No node of a dead namespace may survive in a client, and
 // the client's final state must equal a fresh snapshot and a fresh scan.
+//
+// It runs without the safety rescan, so that nothing but process events and
+// the partial rescans they trigger (and mount events, if the host has any)
+// keep the state; the comparison with a fresh scan checks those rescans.
 func TestLiveChurnInodeReuse(t *testing.T) {
-	h, srv := livePipeline(t, Config{}, watch.Options{Rescan: 2 * time.Second})
+	h, srv, runner := liveRunner(t, Config{}, watch.Options{Rescan: -1})
 	hello := tokenHello()
 	c := dial(t, srv, nil)
 	c.hello(hello)
@@ -271,5 +288,18 @@ func TestLiveChurnInodeReuse(t *testing.T) {
 		if ns := s.Namespaces[n.NS]; ns != nil && ns.Inode != n.Info.Inode {
 			t.Errorf("node %s: inode %d, a fresh scan says %d", id, n.Info.Inode, ns.Inode)
 		}
+	}
+	// And the client shows exactly what a fresh scan shows for the test's
+	// filter: the same nodes, with the same details.
+	fresh, _ := newTestHub(t, Config{Layout: layout.Compute, ParseFilter: tokenFilter, Base: layout.Options{FoldThreshold: -1}})
+	fresh.Publish(s)
+	want = current(t, fresh, Request{Q: hello.Q})
+	if ok, why := c.st.EqualNodes(want.Nodes); !ok {
+		t.Errorf("client state differs from a fresh scan's view: %s", why)
+	}
+	full, partial := runner.Scans()
+	t.Logf("%d full scans, %d partial rescans", full, partial)
+	if partial == 0 {
+		t.Errorf("no partial rescan in %d full scans", full)
 	}
 }

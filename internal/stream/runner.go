@@ -3,6 +3,7 @@ package stream
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/nsweb/nsweb/internal/model"
@@ -26,7 +27,13 @@ type Runner struct {
 	ScanTimeout time.Duration
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
+
+	full, partial atomic.Int64
 }
+
+// Scans reports how many full scans and partial rescans the runner has
+// published, for tests and metrics.
+func (r *Runner) Scans() (full, partial int64) { return r.full.Load(), r.partial.Load() }
 
 // RescanFunc updates prev for the processes pids (created, exec'd or
 // exited) and returns the new snapshot; prev must not be modified.
@@ -79,6 +86,11 @@ func (r *Runner) scan(ctx context.Context, log *slog.Logger, sig watch.Signal) {
 	}
 	scanned := time.Now()
 	r.Hub.Publish(s)
+	if kind == "partial" {
+		r.partial.Add(1)
+	} else {
+		r.full.Add(1)
+	}
 	log.Debug("scan published", "kind", kind, "reason", sig.Reasons, "events", sig.Events,
 		"scan", scanned.Sub(start), "publish", time.Since(scanned), "sinceEvent", time.Since(sig.First))
 }
