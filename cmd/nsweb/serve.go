@@ -133,7 +133,21 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		return snap, err
 	}
-	runner := &stream.Runner{Scan: scan, Rescan: rescan, Hub: hub, Logger: log}
+	// When an engine only names or forgets a container, the last snapshot
+	// is relabelled: same namespaces and processes (shared), containers
+	// copied and named anew. It keeps the scan time, so the next Rescan
+	// still builds on the collector's last scan.
+	relabel := func(prev *model.Snapshot) *model.Snapshot {
+		next := *prev
+		next.Containers = make(map[string]*model.Container, len(prev.Containers))
+		for id, c := range prev.Containers {
+			cp := *c
+			next.Containers[id] = &cp
+		}
+		engines.Enrich(&next)
+		return &next
+	}
+	runner := &stream.Runner{Scan: scan, Rescan: rescan, Relabel: relabel, Hub: hub, Logger: log}
 	runDone := make(chan struct{})
 	go func() { runner.Run(runCtx, watch.Merge(runCtx, watcher.C(), engines.Changes())); close(runDone) }()
 

@@ -22,7 +22,12 @@ type Runner struct {
 	// other signal (mounts, the safety rescan, dropped events) gets a full
 	// Scan.
 	Rescan RescanFunc
-	Hub    *Hub
+	// Relabel, if set, returns the previous snapshot with its containers
+	// named anew, for signals that say only that a container engine's
+	// names changed (watch.Names). It must not modify prev. Without it,
+	// such signals get a full Scan.
+	Relabel func(prev *model.Snapshot) *model.Snapshot
+	Hub     *Hub
 	// ScanTimeout bounds one scan (default 30 s).
 	ScanTimeout time.Duration
 	// Logger; nil means slog.Default().
@@ -72,10 +77,15 @@ func (r *Runner) scan(ctx context.Context, log *slog.Logger, sig watch.Signal) {
 	var s *model.Snapshot
 	var err error
 	kind := "full"
-	if prev := r.Hub.Latest(); r.Rescan != nil && prev != nil && sig.Reasons == watch.Proc && sig.PIDs != nil {
+	prev := r.Hub.Latest()
+	switch {
+	case r.Relabel != nil && prev != nil && sig.Reasons == watch.Names:
+		kind = "relabel"
+		s = r.Relabel(prev)
+	case r.Rescan != nil && prev != nil && sig.Reasons == watch.Proc && sig.PIDs != nil:
 		kind = "partial"
 		s, err = r.Rescan(sctx, prev, sig.PIDs)
-	} else {
+	default:
 		s, err = r.Scan(sctx)
 	}
 	if err != nil {
@@ -86,9 +96,10 @@ func (r *Runner) scan(ctx context.Context, log *slog.Logger, sig watch.Signal) {
 	}
 	scanned := time.Now()
 	r.Hub.Publish(s)
-	if kind == "partial" {
+	switch kind {
+	case "partial":
 		r.partial.Add(1)
-	} else {
+	case "full":
 		r.full.Add(1)
 	}
 	log.Debug("scan published", "kind", kind, "reason", sig.Reasons, "events", sig.Events,

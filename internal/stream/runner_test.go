@@ -39,8 +39,15 @@ func TestRunner(t *testing.T) {
 		}
 		return mkSnap(gen, model.NSID(gen+2)), nil
 	}
+	relabel := func(prev *model.Snapshot) *model.Snapshot {
+		mu.Lock()
+		defer mu.Unlock()
+		calls = append(calls, "relabel")
+		cp := *prev
+		return &cp
+	}
 	sig := make(chan watch.Signal)
-	r := &Runner{Scan: scan, Rescan: rescan, Hub: h}
+	r := &Runner{Scan: scan, Rescan: rescan, Relabel: relabel, Hub: h}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { r.Run(ctx, sig); close(done) }()
@@ -48,9 +55,11 @@ func TestRunner(t *testing.T) {
 	sig <- watch.Signal{Reasons: watch.Proc | watch.Mount, First: time.Now()}   // full, fails
 	sig <- watch.Signal{Reasons: watch.Proc, First: time.Now()}                 // no PID hint: full
 	sig <- watch.Signal{Reasons: watch.Proc, PIDs: []int{6}, First: time.Now()} // partial
+	sig <- watch.Signal{Reasons: watch.Names, First: time.Now()}                // relabel
+	sig <- watch.Signal{Reasons: watch.Names | watch.Proc, First: time.Now()}   // full
 	cancel()
 	<-done
-	want := []string{"full", "partial", "full", "full", "partial"}
+	want := []string{"full", "partial", "full", "full", "partial", "relabel", "full"}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(calls) != len(want) {
@@ -62,7 +71,7 @@ func TestRunner(t *testing.T) {
 		}
 	}
 	// The failed scan kept the previous state; the last one is published.
-	if l := h.Latest(); l == nil || l.Namespaces[7] == nil {
+	if l := h.Latest(); l == nil || l.Namespaces[8] == nil {
 		t.Errorf("latest snapshot is not the last scan's")
 	}
 }

@@ -6,8 +6,8 @@ import (
 )
 
 // Merge adds outside change notices (a container engine named or removed a
-// container) to the watcher's signals as rescans, so that a relabel needs no
-// process event. The returned channel closes when ctx ends or signals
+// container) to the watcher's signals as Names signals, so that a relabel
+// needs no process event and costs no scan. The returned channel closes when ctx ends or signals
 // closes.
 func Merge(ctx context.Context, signals <-chan Signal, extra <-chan struct{}) <-chan Signal {
 	out := make(chan Signal)
@@ -24,7 +24,7 @@ func Merge(ctx context.Context, signals <-chan Signal, extra <-chan struct{}) <-
 				}
 				sig = s
 			case <-extra:
-				sig = Signal{Reasons: Rescan, First: time.Now()}
+				sig = Signal{Reasons: Names, First: time.Now()}
 			}
 			select {
 			case out <- sig:

@@ -19,8 +19,8 @@ func TestMerge(t *testing.T) {
 	extra <- struct{}{}
 	select {
 	case s := <-out:
-		if s.Reasons != Rescan || s.PIDs != nil {
-			t.Errorf("an engine change must ask for a full rescan: %+v", s)
+		if s.Reasons != Names || s.PIDs != nil {
+			t.Errorf("an engine change must ask for a relabel: %+v", s)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no signal for the engine change")

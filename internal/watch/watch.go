@@ -41,6 +41,10 @@ const (
 	// Overflow: the kernel dropped process events (the socket buffer was
 	// full), so any process may have changed: scan everything.
 	Overflow
+	// Names: a container engine named, renamed or forgot a container. No
+	// namespace changed, only what nsweb calls them: relabelling the last
+	// snapshot is enough.
+	Names
 )
 
 // String names the reasons for logs, e.g. "proc|mount".
@@ -49,7 +53,7 @@ func (r Reason) String() string {
 	for _, x := range []struct {
 		r Reason
 		s string
-	}{{Proc, "proc"}, {Mount, "mount"}, {Rescan, "rescan"}, {Overflow, "overflow"}} {
+	}{{Proc, "proc"}, {Mount, "mount"}, {Rescan, "rescan"}, {Overflow, "overflow"}, {Names, "names"}} {
 		if r&x.r != 0 {
 			parts = append(parts, x.s)
 		}
