@@ -147,7 +147,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		engines.Enrich(&next)
 		return &next
 	}
-	runner := &stream.Runner{Scan: scan, Rescan: rescan, Relabel: relabel, Hub: hub, Logger: log}
+	runner := &stream.Runner{Scan: scan, Rescan: rescan, Relabel: relabel, Unsettled: col.Unsettled, Hub: hub, Logger: log}
 	runDone := make(chan struct{})
 	go func() { runner.Run(runCtx, watch.Merge(runCtx, watcher.C(), engines.Changes())); close(runDone) }()
 

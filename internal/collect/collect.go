@@ -81,10 +81,13 @@ type Collector struct {
 	// last is when the snapshot the tables above describe was taken;
 	// Rescan only builds on that snapshot.
 	last time.Time
-	// recheck lists the processes the last Rescan could not read whole
+	// recheck lists the processes the last scan could not read whole
 	// (zombies, mostly): Rescan reads them again, because no event says
 	// when a zombie is reaped.
 	recheck []int
+	// zombies counts the zombies among them: while there are any, the
+	// snapshot holds namespaces that will vanish without an event.
+	zombies int
 }
 
 // New returns a Collector with the given options.
@@ -133,6 +136,7 @@ type scan struct {
 	procs    map[int]*model.Process
 	conts    map[string]*model.Container
 	gaps     []model.Gap
+	zombies  []int            // processes seen dead but not yet reaped
 	mntPIDs  map[uint64][]int // mount ns inode → member PIDs, for mountinfo
 	sockets  []sockRef        // socket fds to resolve after the process pass
 	holds    map[holdKey]bool // dedupes holders
@@ -218,7 +222,7 @@ func (c *Collector) scanLocked(ctx context.Context) (*model.Snapshot, error) {
 	}
 	c.sockets = s.sockSeen
 	s.finish(snap)
-	c.last, c.recheck = snap.Taken, nil
+	c.last, c.recheck, c.zombies = snap.Taken, s.zombies, len(s.zombies)
 	if s.noID.Load() {
 		c.fb.remap(snap)
 		c.known, c.mnts = nil, nil
@@ -230,6 +234,16 @@ func (c *Collector) scanLocked(ctx context.Context) (*model.Snapshot, error) {
 		}
 	}
 	return snap, nil
+}
+
+// Unsettled reports whether the last scan saw zombies: processes whose
+// namespaces (their PID namespace, at least) vanish when their parent
+// reaps them, which no process event reports. A caller that wants the
+// view exact calls Rescan again, with no PIDs, a little later.
+func (c *Collector) Unsettled() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.zombies > 0
 }
 
 // knownOf keeps the immutable facts of a namespace for the next scan.
@@ -456,6 +470,11 @@ func (s *scan) process(w *worker, pid int) {
 	} else {
 		p.PPID, p.Comm, p.Start = st.PPID, st.Comm, st.Start
 		threads = st.Threads
+		if st.State == 'Z' {
+			s.mu.Lock()
+			s.zombies = append(s.zombies, pid)
+			s.mu.Unlock()
+		}
 	}
 	if data, err := w.readShort(dfd, "status"); err != nil {
 		s.gap(p, base+"/status", err)

@@ -16,8 +16,11 @@ import (
 
 // Stat is the part of /proc/PID/stat that nsweb uses.
 type Stat struct {
-	PID     int
-	Comm    string
+	PID  int
+	Comm string
+	// State is field 3: 'R', 'S', … and 'Z' for a zombie, whose namespaces
+	// go away at its reaping, which no event reports.
+	State   byte
 	PPID    int
 	Threads int    // field 20
 	Start   uint64 // field 22, clock ticks since boot
@@ -60,6 +63,10 @@ func ParseStat(data []byte) (Stat, error) {
 	if n < len(f) {
 		return s, fmt.Errorf("stat: %d fields after comm, want at least 20", n)
 	}
+	if len(f[0]) != 1 {
+		return s, fmt.Errorf("stat: state %q, want one letter", f[0])
+	}
+	s.State = f[0][0]
 	if s.PPID, err = strconv.Atoi(string(f[1])); err != nil {
 		return s, fmt.Errorf("stat: ppid: %w", err)
 	}

@@ -231,10 +231,11 @@ func (c *Collector) rescanLocked(ctx context.Context, prev *model.Snapshot, pids
 	}
 	c.recheck = c.recheck[:0]
 	for _, pid := range alive {
-		if p := procs[pid]; p != nil && p.Err != "" {
+		if p := procs[pid]; p != nil && (p.Err != "" || slices.Contains(s.zombies, pid)) {
 			c.recheck = append(c.recheck, pid)
 		}
 	}
+	c.zombies = len(s.zombies)
 	c.last = snap.Taken
 	return snap, true, nil
 }

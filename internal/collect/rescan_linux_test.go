@@ -342,6 +342,9 @@ func TestRescanZombie(t *testing.T) {
 	if p == nil || p.NS[model.UTS] != 0 || p.Err == "" {
 		t.Fatalf("zombie %d: %+v, want kept, out of its UTS namespace and with an error", pid, p)
 	}
+	if !c.Unsettled() {
+		t.Error("Unsettled() = false with a zombie in the snapshot")
+	}
 	_ = cmd.Wait()
 	reaped = true
 	s2 := rescanT(t, c, s1) // no event names it
@@ -353,6 +356,23 @@ func TestRescanZombie(t *testing.T) {
 			t.Errorf("gap of the reaped process left: %+v", g)
 		}
 	}
+	// Other zombies on the host may keep it unsettled, but not ours.
+	if slices.Contains(c.recheck, pid) {
+		t.Errorf("reaped process %d still to be rechecked", pid)
+	}
+	if c.Unsettled() && !slices.ContainsFunc(c.recheck, isZombie) {
+		t.Errorf("Unsettled() = true, but none of %v is a zombie", c.recheck)
+	}
+}
+
+// isZombie reports whether /proc says pid is a zombie now.
+func isZombie(pid int) bool {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	st, err := ParseStat(data)
+	return err == nil && st.State == 'Z'
 }
 
 // TestRescanFallsBackToScan: a snapshot this Collector did not take last

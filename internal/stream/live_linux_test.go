@@ -54,7 +54,7 @@ func liveRunner(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *httptest.S
 		t.Fatal(err)
 	}
 	col := collect.New(collect.Options{})
-	r := &Runner{Scan: col.Scan, Rescan: col.Rescan, Hub: h}
+	r := &Runner{Scan: col.Scan, Rescan: col.Rescan, Unsettled: col.Unsettled, Hub: h}
 	done := make(chan struct{})
 	go func() { r.Run(ctx, w.C()); close(done) }()
 	t.Cleanup(func() {

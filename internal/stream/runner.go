@@ -27,7 +27,13 @@ type Runner struct {
 	// names changed (watch.Names). It must not modify prev. Without it,
 	// such signals get a full Scan.
 	Relabel func(prev *model.Snapshot) *model.Snapshot
-	Hub     *Hub
+	// Unsettled, if set, reports whether the last scan saw processes
+	// whose end no event will announce (zombies: their namespaces go when
+	// they are reaped). The runner then rescans again by itself, after
+	// 50 ms and at doubling intervals up to 2 s, until it is settled, so
+	// that a dead container never lingers until the safety rescan.
+	Unsettled func() bool
+	Hub       *Hub
 	// ScanTimeout bounds one scan (default 30 s).
 	ScanTimeout time.Duration
 	// Logger; nil means slog.Default().
@@ -53,6 +59,22 @@ func (r *Runner) Run(ctx context.Context, signals <-chan watch.Signal) {
 		log = slog.Default()
 	}
 	r.scan(ctx, log, watch.Signal{Reasons: watch.Rescan, First: time.Now()})
+	// A follow-up for unsettled scans: a partial rescan naming no PID,
+	// which looks again at what the collector wants rechecked.
+	followUp := time.NewTimer(time.Hour)
+	followUp.Stop()
+	defer followUp.Stop()
+	var delay time.Duration
+	settle := func() {
+		if r.Unsettled == nil || !r.Unsettled() {
+			delay = 0
+			followUp.Stop()
+			return
+		}
+		delay = min(max(2*delay, minFollowUp), maxFollowUp)
+		followUp.Reset(delay)
+	}
+	settle()
 	for {
 		select {
 		case <-ctx.Done():
@@ -62,9 +84,22 @@ func (r *Runner) Run(ctx context.Context, signals <-chan watch.Signal) {
 				return
 			}
 			r.scan(ctx, log, sig)
+			if sig.Reasons&watch.Proc != 0 {
+				delay = 0 // new process events: start the backoff afresh
+			}
+			settle()
+		case now := <-followUp.C:
+			r.scan(ctx, log, watch.Signal{Reasons: watch.Proc, PIDs: []int{}, First: now})
+			settle()
 		}
 	}
 }
+
+// The bounds of the follow-up rescans' backoff.
+const (
+	minFollowUp = 50 * time.Millisecond
+	maxFollowUp = 2 * time.Second
+)
 
 func (r *Runner) scan(ctx context.Context, log *slog.Logger, sig watch.Signal) {
 	timeout := r.ScanTimeout

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"sort"
+	"strings"
 )
 
 // State is a client's copy of one view, built from a snapshot and kept
@@ -80,7 +81,22 @@ func (st *State) Apply(p *Patch) error {
 // and if not, names the first difference.
 func (st *State) EqualNodes(nodes []Node) (bool, string) {
 	if len(st.Nodes) != len(nodes) {
-		return false, fmt.Sprintf("%d nodes, want %d", len(st.Nodes), len(nodes))
+		want := make(map[string]bool, len(nodes))
+		var missing []string
+		for i := range nodes {
+			want[nodes[i].ID] = true
+			if _, ok := st.Nodes[nodes[i].ID]; !ok {
+				missing = append(missing, nodes[i].ID)
+			}
+		}
+		var extra []string
+		for _, id := range st.IDs() {
+			if !want[id] {
+				extra = append(extra, id)
+			}
+		}
+		return false, fmt.Sprintf("%d nodes, want %d (extra %s; missing %s)", len(st.Nodes), len(nodes),
+			firstFew(extra), firstFew(missing))
 	}
 	for i := range nodes {
 		n, ok := st.Nodes[nodes[i].ID]
@@ -92,6 +108,17 @@ func (st *State) EqualNodes(nodes []Node) (bool, string) {
 		}
 	}
 	return true, ""
+}
+
+// firstFew lists up to five IDs, for a readable difference.
+func firstFew(ids []string) string {
+	if len(ids) == 0 {
+		return "none"
+	}
+	if len(ids) > 5 {
+		return fmt.Sprintf("%s and %d more", strings.Join(ids[:5], ", "), len(ids)-5)
+	}
+	return strings.Join(ids, ", ")
 }
 
 // IDs returns the state's node IDs, sorted.
