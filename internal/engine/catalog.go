@@ -16,6 +16,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -43,6 +44,12 @@ type Config struct {
 	// MinBackoff and MaxBackoff bound the wait between reconnects
 	// (defaults 250 ms and 30 s).
 	MinBackoff, MaxBackoff time.Duration
+	// LookupTimeout bounds the questions Enrich asks an engine about
+	// containers that cgroups show but the catalogue does not know yet
+	// (default 500 ms; negative: never ask). podman announces a container
+	// only once it runs, after its processes are visible: without the
+	// question its namespaces would show unnamed for a scan or two.
+	LookupTimeout time.Duration
 	// MaxListBytes caps one container list answer (default 32 MiB);
 	// MaxEventBytes caps one event (default 1 MiB).
 	MaxListBytes  int64
@@ -96,7 +103,21 @@ type engineState struct {
 	err        string                      // of the connection or the last list
 	eventErr   string                      // the last event that could not be read, until the next connection
 	containers map[string]*model.Container // by lowercase ID
+	// lookup asks about single containers for Enrich; missed remembers
+	// when it last asked in vain, so that a container this engine does not
+	// run costs one question per missTTL, not one per scan.
+	lookup *client
+	missed map[string]time.Time
 }
+
+// missTTL is how long Enrich does not ask an engine again about a
+// container it did not know; maxMissed bounds that memory.
+const (
+	missTTL   = 30 * time.Second
+	maxMissed = 4096
+	// lookupParallel bounds the questions in flight during one Enrich.
+	lookupParallel = 8
+)
 
 // New returns a catalogue of the engines cfg names. Sockets that resolve to
 // the same file (/var/run/docker.sock and /run/docker.sock) are asked once.
@@ -115,6 +136,9 @@ func New(cfg Config) *Catalog {
 	}
 	if cfg.MaxBackoff < cfg.MinBackoff {
 		cfg.MaxBackoff = max(30*time.Second, cfg.MinBackoff)
+	}
+	if cfg.LookupTimeout == 0 {
+		cfg.LookupTimeout = 500 * time.Millisecond
 	}
 	if cfg.MaxListBytes <= 0 {
 		cfg.MaxListBytes = 32 << 20
@@ -135,7 +159,8 @@ func New(cfg Config) *Catalog {
 			continue
 		}
 		seen[key] = true
-		c.engines = append(c.engines, &engineState{socket: s, containers: map[string]*model.Container{}})
+		c.engines = append(c.engines, &engineState{socket: s, containers: map[string]*model.Container{},
+			lookup: newClient(s, cfg.Timeout, cfg.MaxListBytes, cfg.MaxEventBytes), missed: map[string]time.Time{}})
 	}
 	return c
 }
@@ -153,6 +178,9 @@ func (c *Catalog) Run(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	for _, e := range c.engines {
+		e.lookup.close()
+	}
 	return nil
 }
 
@@ -234,6 +262,7 @@ func (c *Catalog) Enrich(s *model.Snapshot) {
 	if s == nil {
 		return
 	}
+	c.askUnknown(s)
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	for key, sc := range s.Containers {
@@ -268,6 +297,89 @@ func (c *Catalog) Enrich(s *model.Snapshot) {
 			sc.Labels = x.Labels
 		}
 	}
+}
+
+// askUnknown asks the connected engines about the snapshot's Docker and
+// podman containers the catalogue does not know yet, and adds what they
+// answer. It waits at most LookupTimeout.
+func (c *Catalog) askUnknown(s *model.Snapshot) {
+	if c.cfg.LookupTimeout < 0 {
+		return
+	}
+	type question struct {
+		e           *engineState
+		runtime, id string
+	}
+	var qs []question
+	now := time.Now()
+	c.mu.RLock()
+	for key, sc := range s.Containers {
+		if sc == nil || (sc.Runtime != RuntimeDocker && sc.Runtime != RuntimePodman) {
+			continue
+		}
+		id := sc.ID
+		if id == "" {
+			id = key
+		}
+		id = strings.ToLower(id)
+		if checkID(id) != nil || c.lookupLocked(sc.Runtime, id) != nil {
+			continue
+		}
+		for _, e := range c.engines {
+			if t, ok := e.missed[id]; e.connected && e.runtime == sc.Runtime && (!ok || now.Sub(t) >= missTTL) {
+				qs = append(qs, question{e, e.runtime, id})
+			}
+		}
+	}
+	c.mu.RUnlock()
+	if len(qs) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.LookupTimeout)
+	defer cancel()
+	sem := make(chan struct{}, lookupParallel)
+	var wg sync.WaitGroup
+	for _, q := range qs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			a, err := q.e.lookup.inspect(ctx, q.id)
+			var x *model.Container
+			if err == nil {
+				x, err = toContainer(q.runtime, a)
+			}
+			if err == nil && x.ID != q.id {
+				err = fmt.Errorf("asked %s about container %s, it answered about %s", q.e.socket, q.id, x.ID)
+			}
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if err != nil {
+				if len(q.e.missed) >= maxMissed {
+					for id, t := range q.e.missed {
+						if now.Sub(t) >= missTTL {
+							delete(q.e.missed, id)
+						}
+					}
+					if len(q.e.missed) >= maxMissed {
+						clear(q.e.missed)
+					}
+				}
+				q.e.missed[q.id] = now
+				if !errors.Is(err, errNotFound) {
+					c.log.Debug("could not ask engine about a container", "socket", q.e.socket, "id", q.id, "err", err)
+				}
+				return
+			}
+			// The runtime check keeps an answer that raced with a
+			// reconnection to another engine out of this one's list.
+			if _, known := q.e.containers[q.id]; !known && q.e.runtime == q.runtime {
+				q.e.containers[q.id] = x
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // Containers returns a copy of every container the catalogue knows, for a
@@ -486,12 +598,14 @@ func (c *Catalog) replace(e *engineState, runtime string, list []apiContainer, f
 		// say so instead of dropping them silently.
 		e.err = errors.Join(problems...).Error()
 	}
+	// next is the engine's map now, which Enrich's answers may extend.
+	n, errText := len(next), e.err
 	c.mu.Unlock()
 	if first && !wasUp {
-		c.log.Info("container engine connected", "socket", e.socket, "runtime", runtime, "containers", len(next))
+		c.log.Info("container engine connected", "socket", e.socket, "runtime", runtime, "containers", n)
 	}
 	if len(problems) > 0 {
-		c.log.Debug("engine listed unusable containers", "socket", e.socket, "err", e.err)
+		c.log.Debug("engine listed unusable containers", "socket", e.socket, "err", errText)
 	}
 	if changed {
 		c.signal()

@@ -472,3 +472,77 @@ func TestNoGoroutineLeak(t *testing.T) {
 	}
 	waitFor(t, "goroutines to end", func() bool { return runtime.NumGoroutine() <= before })
 }
+
+// TestEnrichAsksAboutUnknown: a container that cgroups show before its
+// engine announced it (podman's events come after the start) is named in
+// the same Enrich by asking the engine; one the engine does not run costs
+// one question per while, not one per scan.
+func TestEnrichAsksAboutUnknown(t *testing.T) {
+	tests := []struct {
+		name     string
+		timeout  time.Duration // Config.LookupTimeout
+		runtime  string        // the cgroup's runtime of the late container
+		wantName string
+		wantAsks int // inspect calls after two Enrich calls
+	}{
+		{"podman container named at once", 0, "podman", "late", 2},
+		{"lookups disabled", -1, "podman", "", 0},
+		{"another runtime is not asked", 0, "docker", "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fe := enginetest.Start(t, true)
+			fe.AddUnlisted(enginetest.Container{ID: idA, Names: []string{"/late"}, Image: "busybox",
+				Labels: map[string]string{"io.kubernetes.pod.name": "api-7f9c"}})
+			c := start(t, engine.Config{Sockets: []string{fe.Path}, LookupTimeout: tt.timeout})
+			waitFor(t, "connection", func() bool { return connected(c) })
+			snap := func() *model.Snapshot {
+				return &model.Snapshot{Containers: map[string]*model.Container{
+					idA:   {ID: idA, Runtime: tt.runtime},
+					idB:   {ID: idB, Runtime: tt.runtime},
+					"lxc": {ID: "web", Runtime: "lxc"},
+				}}
+			}
+			s := snap()
+			c.Enrich(s)
+			if x := s.Containers[idA]; x.Name != tt.wantName || (tt.wantName != "" && (x.Image != "busybox" || x.Pod != "api-7f9c")) {
+				t.Errorf("late container = %+v, want name %q", x, tt.wantName)
+			}
+			if x := s.Containers[idB]; x.Name != "" {
+				t.Errorf("container no engine runs got named: %+v", x)
+			}
+			// Again: A is known now, B was asked about a moment ago.
+			s = snap()
+			c.Enrich(s)
+			if got := fe.Inspects(); got != tt.wantAsks {
+				t.Errorf("%d questions to the engine, want %d", got, tt.wantAsks)
+			}
+			if s.Containers[idA].Name != tt.wantName {
+				t.Errorf("second Enrich: late container = %+v", s.Containers[idA])
+			}
+			if _, known := c.Lookup("", idA); known != (tt.wantName != "") {
+				t.Errorf("Lookup(A) known = %v after the answer", known)
+			}
+		})
+	}
+}
+
+// TestEnrichStuckEngine: an engine that does not answer delays a scan by
+// LookupTimeout at most, and the container stays unnamed.
+func TestEnrichStuckEngine(t *testing.T) {
+	fe := enginetest.Start(t, true)
+	fe.AddUnlisted(enginetest.Container{ID: idA, Names: []string{"/late"}})
+	fe.SetInspectDelay(time.Minute)
+	const timeout = 100 * time.Millisecond
+	c := start(t, engine.Config{Sockets: []string{fe.Path}, LookupTimeout: timeout})
+	waitFor(t, "connection", func() bool { return connected(c) })
+	s := &model.Snapshot{Containers: map[string]*model.Container{idA: {ID: idA, Runtime: "podman"}}}
+	began := time.Now()
+	c.Enrich(s)
+	if took := time.Since(began); took > 20*timeout {
+		t.Errorf("Enrich took %v with a stuck engine, want about %v", took, timeout)
+	}
+	if s.Containers[idA].Name != "" {
+		t.Errorf("named by a stuck engine: %+v", s.Containers[idA])
+	}
+}

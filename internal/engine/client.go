@@ -68,10 +68,17 @@ func (c *client) get(ctx context.Context, path string) (*http.Response, error) {
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		resp.Body.Close()
-		return nil, fmt.Errorf("GET %s on %s: %s: %s", path, c.socket, resp.Status, bytes.TrimSpace(msg))
+		err := fmt.Errorf("GET %s on %s: %s: %s", path, c.socket, resp.Status, bytes.TrimSpace(msg))
+		if resp.StatusCode == http.StatusNotFound {
+			err = fmt.Errorf("%w: %w", errNotFound, err)
+		}
+		return nil, err
 	}
 	return resp, nil
 }
+
+// errNotFound marks an answer 404: the engine does not know the container.
+var errNotFound = errors.New("not found")
 
 // ping asks the engine which it is. Podman's compat service marks its
 // answers with a Libpod-Api-Version header (and "Libpod" in Server); dockerd
@@ -123,6 +130,43 @@ func (c *client) list(ctx context.Context) ([]apiContainer, error) {
 		return nil, fmt.Errorf("decode %s on %s: %w (answer begins %q)", path, c.socket, err, head(body))
 	}
 	return out, nil
+}
+
+// apiInspect is the part of GET /containers/{id}/json that nsweb uses. Its
+// top-level Image is the image's ID; the name the container was started
+// with, which the list calls Image, is Config.Image.
+type apiInspect struct {
+	ID     string `json:"Id"`
+	Name   string `json:"Name"`
+	Config struct {
+		Image  string            `json:"Image"`
+		Labels map[string]string `json:"Labels"`
+	} `json:"Config"`
+}
+
+// inspect asks the engine about one container, for a container that
+// cgroups show before the engine's events have named it. A container the
+// engine does not know is an error wrapping errNotFound.
+func (c *client) inspect(ctx context.Context, id string) (apiContainer, error) {
+	path := "/containers/" + url.PathEscape(id) + "/json"
+	resp, err := c.get(ctx, path)
+	if err != nil {
+		return apiContainer{}, err
+	}
+	defer resp.Body.Close()
+	const maxInspect = 4 << 20 // labels and mounts, never more than this
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxInspect+1))
+	if err != nil {
+		return apiContainer{}, fmt.Errorf("read %s on %s: %w", path, c.socket, err)
+	}
+	if len(body) > maxInspect {
+		return apiContainer{}, fmt.Errorf("read %s on %s: answer exceeds %d bytes", path, c.socket, maxInspect)
+	}
+	var in apiInspect
+	if err := json.Unmarshal(body, &in); err != nil {
+		return apiContainer{}, fmt.Errorf("decode %s on %s: %w (answer begins %q)", path, c.socket, err, head(body))
+	}
+	return apiContainer{ID: in.ID, Names: []string{in.Name}, Image: in.Config.Image, Labels: in.Config.Labels}, nil
 }
 
 // apiEvent is one message of GET /events. Docker sets Action and the old

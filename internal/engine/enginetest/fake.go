@@ -12,8 +12,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Container is one entry of the fake's container list, in the API's field
@@ -40,6 +43,12 @@ type Engine struct {
 	srv        *http.Server
 	done       chan struct{} // closed when srv's Serve returned
 	lists      int
+	inspects   int
+	// unlisted containers answer inspect but are neither listed nor
+	// announced: a podman container between its start and its events.
+	unlisted []Container
+	// inspectDelay holds every inspect answer back: a stuck engine.
+	inspectDelay time.Duration
 }
 
 // Start starts a fake engine on a socket in a fresh temporary directory and
@@ -81,6 +90,7 @@ func (e *Engine) Up() error {
 	mux.HandleFunc("GET /_ping", e.ping)
 	mux.HandleFunc("GET /containers/json", e.list)
 	mux.HandleFunc("GET /events", e.events)
+	mux.HandleFunc("GET /containers/{id}/json", e.inspect)
 	e.srv = &http.Server{Handler: mux}
 	e.done = make(chan struct{})
 	srv, done := e.srv, e.done
@@ -186,6 +196,30 @@ func (e *Engine) Subscribers() int {
 	return len(e.subs)
 }
 
+// AddUnlisted adds a container that only GET /containers/{id}/json knows:
+// no list shows it and no event announces it, as with podman between a
+// container's start and its events.
+func (e *Engine) AddUnlisted(c Container) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.unlisted = append(e.unlisted, c)
+}
+
+// SetInspectDelay makes every inspect answer wait d (or until the client
+// gives up), as a stuck engine would.
+func (e *Engine) SetInspectDelay(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.inspectDelay = d
+}
+
+// Inspects is how many times a single container was asked about.
+func (e *Engine) Inspects() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.inspects
+}
+
 // Lists is how many times the container list was asked for.
 func (e *Engine) Lists() int {
 	e.mu.Lock()
@@ -218,6 +252,47 @@ func (e *Engine) list(w http.ResponseWriter, r *http.Request) {
 		body, _ = json.Marshal(cs)
 	}
 	e.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
+}
+
+// inspect answers GET /containers/{id}/json with the fields of Docker's
+// answer that nsweb reads; a unique ID prefix or the name finds it too.
+func (e *Engine) inspect(w http.ResponseWriter, r *http.Request) {
+	want := r.PathValue("id")
+	e.mu.Lock()
+	e.inspects++
+	var found *Container
+	for _, c := range append(append([]Container(nil), e.containers...), e.unlisted...) {
+		if c.ID == want || (len(want) >= 12 && strings.HasPrefix(c.ID, want)) || slices.Contains(c.Names, "/"+want) {
+			found = &c
+			break
+		}
+	}
+	delay := e.inspectDelay
+	e.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	if found == nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = fmt.Fprintf(w, `{"message":"No such container: %s"}`+"\n", want)
+		return
+	}
+	name := ""
+	if len(found.Names) > 0 {
+		name = found.Names[0]
+	}
+	body, _ := json.Marshal(map[string]any{
+		"Id": found.ID, "Name": name, "Image": "sha256:0000",
+		"Config": map[string]any{"Image": found.Image, "Labels": found.Labels},
+		"State":  map[string]any{"Status": found.State},
+	})
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(body)
 }
