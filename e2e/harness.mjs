@@ -5,7 +5,7 @@
  * Nothing here downloads a browser.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, copyFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium } from "playwright-core";
@@ -36,16 +36,32 @@ export const CHROMIUM_ARGS = [
 /**
  * Start nsweb on an ephemeral loopback port and wait until it prints its URL.
  * @param {string[]} [extraArgs]
+ * @param {{ uid?: number }} [opts] uid: run as this user (the binary is
+ *   copied to a directory that user can read first)
  * @returns {Promise<Server>}
  */
-export async function startServer(extraArgs = []) {
-  const bin = process.env.NSWEB_BIN;
+export async function startServer(extraArgs = [], opts = {}) {
+  let bin = process.env.NSWEB_BIN;
   if (!bin) {
     throw new Error("NSWEB_BIN is not set: build nsweb and point NSWEB_BIN at it (scripts/test does)");
   }
+  /** @type {string | undefined} */
+  let copyDir;
+  if (opts.uid !== undefined) {
+    copyDir = await mkdtemp(path.join(tmpdir(), "nsweb-uid-"));
+    await chmod(copyDir, 0o755);
+    await copyFile(bin, path.join(copyDir, "nsweb"));
+    bin = path.join(copyDir, "nsweb");
+    await chmod(bin, 0o755);
+  }
   const proc = spawn(bin, ["serve", "--listen", "127.0.0.1:0", ...extraArgs], {
     stdio: ["ignore", "pipe", "pipe"],
+    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid, cwd: copyDir } : {}),
   });
+  if (copyDir) {
+    const dir = copyDir;
+    proc.once("exit", () => void rm(dir, { recursive: true, force: true }));
+  }
   let out = "";
   proc.stdout?.on("data", (d) => (out += d));
   proc.stderr?.on("data", (d) => (out += d));
