@@ -98,8 +98,9 @@ func containerFilter(q string) (func(*model.Snapshot, *model.Namespace) bool, st
 	return func(s *model.Snapshot, ns *model.Namespace) bool { return len(ns.Containers) > 0 }, q, nil
 }
 
-// enginePipeline is livePipeline plus an engine.Catalog, wired as serve.go.
-func enginePipeline(t *testing.T, socks ...string) (*Hub, *wsClient) {
+// enginePipeline is livePipeline plus an engine.Catalog, wired as serve.go,
+// with n clients that have their first snapshot.
+func enginePipeline(t *testing.T, n int, socks ...string) (*Hub, []*wsClient) {
 	t.Helper()
 	cfg := Config{ParseFilter: containerFilter}
 	cfg.Base.FoldThreshold = -1 // every namespace a node of its own
@@ -130,10 +131,13 @@ func enginePipeline(t *testing.T, socks ...string) (*Hub, *wsClient) {
 		<-catDone
 		_ = w.Close()
 	})
-	c := dial(t, srv, nil)
-	c.hello(wire.Hello{Q: "ctr:"})
-	c.mustNext(wire.TypeSnapshot)
-	return h, c
+	cs := make([]*wsClient, n)
+	for i := range cs {
+		cs[i] = dial(t, srv, nil)
+		cs[i].hello(wire.Hello{Q: "ctr:"})
+		cs[i].mustNext(wire.TypeSnapshot)
+	}
+	return h, cs
 }
 
 // containerNodes returns the client's nodes that carry container id.
@@ -156,7 +160,8 @@ func TestEnginesStream(t *testing.T) {
 	for _, rt := range []string{"docker", "podman"} {
 		t.Run(rt, func(t *testing.T) {
 			e := needEngine(t, rt)
-			_, c := enginePipeline(t, e.sock)
+			_, cs := enginePipeline(t, 3, e.sock)
+			c := cs[0]
 			name, id, err := e.start(t)
 			if err != nil {
 				t.Fatal(err)
@@ -189,7 +194,18 @@ func TestEnginesStream(t *testing.T) {
 			if _, err := e.try(e.rmArgs(name)...); err != nil {
 				t.Fatal(err)
 			}
-			c.readUntil(name+" removed", 60*time.Second, func(st *wire.State) bool { return len(containerNodes(st, id)) == 0 })
+			// Every client sees it named, then gone: the others have read
+			// nothing yet, and every patch reaches every client in order.
+			for i, c := range cs {
+				if i > 0 {
+					c.readUntil(fmt.Sprintf("%s named at client %d", name, i), 60*time.Second, func(st *wire.State) bool {
+						cs := containerNodes(st, id)
+						return len(cs) > 0 && cs[0].Name == name
+					})
+				}
+				c.readUntil(fmt.Sprintf("%s removed from client %d", name, i), 60*time.Second,
+					func(st *wire.State) bool { return len(containerNodes(st, id)) == 0 })
+			}
 		})
 	}
 }
@@ -204,7 +220,8 @@ func TestEnginesChurn(t *testing.T) {
 // client watches; the client must end equal to a fresh snapshot.
 func engineChurn(t *testing.T, e testEngine) {
 	const total, parallel = 50, 5
-	h, c := enginePipeline(t, e.sock)
+	h, cs := enginePipeline(t, 1, e.sock)
+	c := cs[0]
 	// Read the stream while containers come and go, until the client
 	// reaches the seq the test sets once the churn is over.
 	var target atomic.Uint64
