@@ -655,9 +655,12 @@ func (s *scan) resolve(fd int, typ model.NSType) (*model.Namespace, error) {
 	s.mu.Lock()
 	ns := s.byIno[ino]
 	s.mu.Unlock()
-	if ns != nil {
+	if ns != nil && (s.noID.Load() || s.sameID(fd, ns)) {
 		return ns, nil
 	}
+	// Not met yet, or what this scan holds at the inode is a namespace
+	// that died and whose inode the kernel gave to this one: resolved
+	// anew, it takes the inode's place.
 	ns = &model.Namespace{Type: typ, Inode: ino, Dev: dev}
 	if !s.noID.Load() {
 		id, err := nsGetID(fd)
@@ -699,11 +702,18 @@ func (s *scan) resolve(fd int, typ model.NSType) (*model.Namespace, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if old := s.byIno[ino]; old != nil {
+	if old := s.byIno[ino]; old != nil && (s.noID.Load() || old.ID == ns.ID) {
 		return old, nil // another worker got there first
 	}
 	s.byIno[ino] = ns
 	return ns, nil
+}
+
+// sameID reports whether the namespace behind fd is ns and not another
+// that reuses its inode. When NS_GET_ID fails, the inode has to do.
+func (s *scan) sameID(fd int, ns *model.Namespace) bool {
+	id, err := nsGetID(fd)
+	return err != nil || model.NSID(id) == ns.ID
 }
 
 // hold records that h keeps ns alive, once.

@@ -427,3 +427,45 @@ func waitState(t *testing.T, pid int, state byte) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestResolveReusedInode: when what a scan holds at an inode is a dead
+// namespace (the kernel hands inodes out again at once), a namespace met
+// at that inode is resolved anew by its NS_GET_ID, never taken for the
+// dead one.
+func TestResolveReusedInode(t *testing.T) {
+	needRoot(t)
+	for _, typ := range []model.NSType{model.UTS, model.Net, model.User} {
+		t.Run(string(typ), func(t *testing.T) {
+			fd, err := syscall.Open("/proc/self/ns/"+string(typ), syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer syscall.Close(fd)
+			_, ino, err := fstatIno(fd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := nsGetID(fd)
+			if err != nil {
+				t.Skipf("NS_GET_ID: %v", err)
+			}
+			s := New(Options{}).newScan(context.Background())
+			dead := &model.Namespace{ID: model.NSID(id) + 1000, Type: typ, Inode: ino}
+			s.byIno[ino] = dead
+			ns, err := s.resolve(fd, typ)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ns == dead || ns.ID != model.NSID(id) {
+				t.Fatalf("resolved %s:[%d] as %+v, want ID %d", typ, ino, *ns, id)
+			}
+			if s.byIno[ino] != ns {
+				t.Errorf("the dead namespace kept the inode")
+			}
+			// Met again, the live one is found.
+			if again, _ := s.resolve(fd, typ); again != ns {
+				t.Errorf("second resolve gave %+v", again)
+			}
+		})
+	}
+}
