@@ -247,6 +247,9 @@ func parseProcEvents(data []byte, b *batch) {
 		case procEventExit:
 			if p, t := u(procEventHdrLen), u(procEventHdrLen+4); p > 0 && p == t {
 				pid = t
+				if len(b.exits) <= MaxPIDs {
+					b.exits = append(b.exits, pid)
+				}
 			}
 		}
 		if pid <= 0 {

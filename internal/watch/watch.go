@@ -21,6 +21,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -94,6 +96,14 @@ type Options struct {
 	// MaxDelay bounds the time from the first event of a burst to its
 	// signal, however long the burst goes on; 0 means 100 ms.
 	MaxDelay time.Duration
+	// Settle is how long after the last process exit the exited processes
+	// are signalled once more; 0 means 200 ms, negative disables it. An
+	// exit is reported while the process is still a zombie, whose user and
+	// PID namespaces can still be read, and the scan its signal leads to
+	// often runs before the parent reaps it: its namespaces would stay
+	// until some later event or the safety rescan. The reaping itself is
+	// no event, so the watcher looks again a moment later.
+	Settle time.Duration
 	// NoLeadingEdge turns off the immediate signal for the first event
 	// after a quiet spell. By default that event is signalled at once (a
 	// container's namespaces exist from its first fork on, so the scan that
@@ -121,6 +131,9 @@ func (o *Options) defaults() {
 	if o.MaxDelay <= 0 {
 		o.MaxDelay = 100 * time.Millisecond
 	}
+	if o.Settle == 0 {
+		o.Settle = 200 * time.Millisecond
+	}
 	if o.MaxDelay < o.Quiet {
 		o.MaxDelay = o.Quiet
 	}
@@ -139,6 +152,9 @@ type batch struct {
 	pids     []int
 	events   int
 	overflow bool // more PIDs than MaxPIDs
+	// exits are the processes among pids that exited, for the settle
+	// signal (Options.Settle); at most MaxPIDs+1.
+	exits []int
 }
 
 // Watcher delivers scan signals on C until it is closed or its context ends.
@@ -215,8 +231,13 @@ func debounce(ctx context.Context, in <-chan batch, out chan<- Signal, opt Optio
 		last     time.Time // of the latest event
 		timer    = time.NewTimer(time.Hour)
 		tick     <-chan time.Time
+		// exited are the processes that exited since the last settle
+		// signal; settle fires Settle after the latest of those exits.
+		exited = map[int]bool{}
+		settle = time.NewTimer(time.Hour)
 	)
 	timer.Stop()
+	settle.Stop()
 	if opt.Rescan > 0 {
 		t := time.NewTicker(opt.Rescan)
 		defer t.Stop()
@@ -267,8 +288,24 @@ func debounce(ctx context.Context, in <-chan batch, out chan<- Signal, opt Optio
 		select {
 		case <-ctx.Done():
 			timer.Stop()
+			settle.Stop()
 			return
 		case b := <-in:
+			add(b)
+			if opt.Settle > 0 && len(b.exits) > 0 {
+				for _, p := range b.exits {
+					if len(exited) > MaxPIDs {
+						break // a full scan then: no need to know more
+					}
+					exited[p] = true
+				}
+				settle.Reset(opt.Settle)
+			}
+		case <-settle.C:
+			// Exited processes, looked at again once their parents had
+			// time to reap them; past MaxPIDs add makes it a full scan.
+			b := batch{reasons: Proc, pids: slices.Sorted(maps.Keys(exited))}
+			clear(exited)
 			add(b)
 		case <-tick:
 			add(batch{reasons: Rescan})

@@ -37,20 +37,20 @@ func procMsg(what uint32, fields ...uint32) []byte {
 
 func TestParseProcEvents(t *testing.T) {
 	tests := []struct {
-		name string
-		data []byte
-		pids []int
+		name        string
+		data        []byte
+		pids, exits []int
 	}{
-		{"fork of a process", procMsg(procEventFork, 1, 1, 42, 42), []int{42}},
-		{"fork of a thread is skipped", procMsg(procEventFork, 42, 42, 43, 42), nil},
-		{"exec reports the thread group", procMsg(procEventExec, 44, 42), []int{42}},
-		{"comm", procMsg(procEventComm, 42, 42), []int{42}},
-		{"exit of a process", procMsg(procEventExit, 42, 42, 0, 17, 1, 1), []int{42}},
-		{"exit of a thread is skipped", procMsg(procEventExit, 43, 42, 0, 0, 1, 1), nil},
-		{"uid change is not watched", procMsg(0x4, 42, 42, 0, 0), nil},
-		{"truncated event", procMsg(procEventFork, 1), nil},
-		{"two in one datagram", append(procMsg(procEventFork, 1, 1, 7, 7), procMsg(procEventExit, 8, 8, 0, 0, 1, 1)...), []int{7, 8}},
-		{"garbage", []byte{1, 2, 3}, nil},
+		{"fork of a process", procMsg(procEventFork, 1, 1, 42, 42), []int{42}, nil},
+		{"fork of a thread is skipped", procMsg(procEventFork, 42, 42, 43, 42), nil, nil},
+		{"exec reports the thread group", procMsg(procEventExec, 44, 42), []int{42}, nil},
+		{"comm", procMsg(procEventComm, 42, 42), []int{42}, nil},
+		{"exit of a process", procMsg(procEventExit, 42, 42, 0, 17, 1, 1), []int{42}, []int{42}},
+		{"exit of a thread is skipped", procMsg(procEventExit, 43, 42, 0, 0, 1, 1), nil, nil},
+		{"uid change is not watched", procMsg(0x4, 42, 42, 0, 0), nil, nil},
+		{"truncated event", procMsg(procEventFork, 1), nil, nil},
+		{"two in one datagram", append(procMsg(procEventFork, 1, 1, 7, 7), procMsg(procEventExit, 8, 8, 0, 0, 1, 1)...), []int{7, 8}, []int{8}},
+		{"garbage", []byte{1, 2, 3}, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,6 +58,9 @@ func TestParseProcEvents(t *testing.T) {
 			parseProcEvents(tt.data, &b)
 			if !slices.Equal(b.pids, tt.pids) {
 				t.Errorf("pids %v, want %v", b.pids, tt.pids)
+			}
+			if !slices.Equal(b.exits, tt.exits) {
+				t.Errorf("exits %v, want %v", b.exits, tt.exits)
 			}
 			if (b.reasons == Proc) != (len(tt.pids) > 0) || b.events != len(tt.pids) {
 				t.Errorf("reasons %v, events %d", b.reasons, b.events)
@@ -175,6 +178,68 @@ func TestDebounceOverflowDropsHint(t *testing.T) {
 	in <- batch{reasons: Proc, pids: []int{1}, events: 1}
 	if s := recvSignal(t, out); s.PIDs != nil || s.Events != MaxPIDs+6 {
 		t.Errorf("signal with %d PIDs, %d events; want no hint", len(s.PIDs), s.Events)
+	}
+}
+
+// Exited processes are signalled once more Settle after the last exit:
+// the first scan may have met them as zombies, and their reaping is no
+// event.
+func TestDebounceSettle(t *testing.T) {
+	const settle = 60 * time.Millisecond
+	many := make([]int, MaxPIDs+1)
+	for i := range many {
+		many[i] = i + 1
+	}
+	tests := []struct {
+		name    string
+		settle  time.Duration
+		batches []batch // sent 20 ms apart
+		want    []int   // the settle signal's PIDs
+		none    bool    // no settle signal at all
+	}{
+		{"exits", settle, []batch{{reasons: Proc, pids: []int{7, 5, 6}, exits: []int{7, 5}, events: 3}}, []int{5, 7}, false},
+		{"after the last exit", settle, []batch{
+			{reasons: Proc, pids: []int{5}, exits: []int{5}, events: 1},
+			{reasons: Proc, pids: []int{9}, exits: []int{9}, events: 1},
+		}, []int{5, 9}, false},
+		{"forks only", settle, []batch{{reasons: Proc, pids: []int{5}, events: 1}}, nil, true},
+		{"disabled", -1, []batch{{reasons: Proc, pids: []int{5}, exits: []int{5}, events: 1}}, nil, true},
+		{"too many: a full scan", settle, []batch{{reasons: Proc, overflow: true, exits: many, events: len(many)}}, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, out := startDebounce(t, Options{Rescan: -1, Quiet: 5 * time.Millisecond, MaxDelay: 5 * time.Millisecond, Settle: tt.settle})
+			var last time.Time
+			for _, b := range tt.batches {
+				in <- b
+				last = time.Now()
+				if s := recvSignal(t, out); s.Events != b.events {
+					t.Fatalf("event signal %+v, want %d events", s, b.events)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			select {
+			case s := <-out:
+				if tt.none {
+					t.Fatalf("settle signal %+v, want none", s)
+				}
+				if waited := time.Since(last); waited < tt.settle {
+					t.Errorf("settle signal %v after the last exit, want ≥ %v", waited, tt.settle)
+				}
+				if s.Reasons != Proc || s.Events != 0 || !slices.Equal(s.PIDs, tt.want) {
+					t.Errorf("settle signal %+v, want proc, no events, PIDs %v", s, tt.want)
+				}
+			case <-time.After(5 * settle):
+				if !tt.none {
+					t.Fatalf("no settle signal within %v", 5*settle)
+				}
+			}
+			select {
+			case s := <-out:
+				t.Errorf("second settle signal %+v", s)
+			case <-time.After(2 * settle):
+			}
+		})
 	}
 }
 
