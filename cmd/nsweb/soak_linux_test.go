@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -166,6 +167,7 @@ func TestChurnSoak(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh := freshViews(t, socks, reqs)
+	diffs := map[string][]int{} // difference → clients, to report each once
 	for i, c := range clients {
 		want := fresh.views[c.req.View]
 		if err := c.waitNodes(ctx, p.hub, 30*time.Second); err != nil {
@@ -173,11 +175,14 @@ func TestChurnSoak(t *testing.T) {
 			continue
 		}
 		c.mu.Lock()
-		diff := viewDiff(c.st.Nodes, want.Nodes, fresh.shared)
-		c.mu.Unlock()
-		if diff != "" {
-			t.Errorf("client %d (%s view) differs from a fresh discovery:\n%s", i, c.req.View, diff)
+		if diff := viewDiff(c.st.Nodes, want.Nodes, fresh.shared); diff != "" {
+			diff = c.req.View + " view:\n" + diff
+			diffs[diff] = append(diffs[diff], i)
 		}
+		c.mu.Unlock()
+	}
+	for diff, who := range diffs {
+		t.Errorf("clients %v differ from a fresh discovery, %s", who, diff)
 	}
 	var names []string
 	for _, s := range engineStats {
@@ -256,6 +261,27 @@ func TestChurnSoak(t *testing.T) {
 		t.Errorf("RSS %.1f MiB after the soak, want ≤ %.1f MiB (%.1f MiB with the clients connected)",
 			mib(after.rss), mib(maxRSS), mib(connected.rss))
 	}
+	// The long form also waits for the hub to drop the subscriptions no
+	// client uses any more (stream.Config.KeyIdle, 30 s), after which the
+	// heap holds little more than the host's snapshot.
+	if churnFor >= time.Minute {
+		deadline := time.Now().Add(90 * time.Second)
+		for p.hub.Subscriptions() > 0 && time.Now().Before(deadline) {
+			time.Sleep(time.Second)
+		}
+		idle := measure()
+		// Subscriptions are dropped when a scan is published: on a quiet
+		// host with the safety rescan off there may be none.
+		left := p.hub.Subscriptions()
+		t.Logf("idle subscriptions dropped (%d left): %v", left, idle)
+		if maxHeap := connected.heap + 4<<20; left == 0 && idle.heap > maxHeap {
+			t.Errorf("heap %.1f MiB once the subscriptions were dropped, want ≤ %.1f MiB (%.1f MiB with the clients connected)",
+				mib(idle.heap), mib(maxHeap), mib(connected.heap))
+		}
+	}
+	if path := os.Getenv("NSWEB_SOAK_HEAPPROFILE"); path != "" {
+		writeHeapProfile(t, path)
+	}
 	if n := logs.count(); n > 0 {
 		t.Errorf("the server logged %d warnings or errors (above)", n)
 	}
@@ -299,6 +325,21 @@ func vmRSS() uint64 {
 		}
 	}
 	return 0
+}
+
+// writeHeapProfile writes what the heap holds after the soak, for pprof,
+// when a long soak's figures ask why.
+func writeHeapProfile(t *testing.T, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		t.Errorf("heap profile: %v", err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		t.Errorf("heap profile: %v", err)
+	}
+	t.Logf("heap profile in %s", path)
 }
 
 func goroutineDump() string {
