@@ -78,7 +78,9 @@ type Signal struct {
 	// when there were more than MaxPIDs or the reasons include anything but
 	// Proc: then everything must be looked at.
 	PIDs []int
-	// Events is the number of kernel events coalesced into this signal.
+	// Events is the number of kernel events coalesced into this signal;
+	// 0 for a settle signal alone (Options.Settle), which repeats earlier
+	// exits.
 	Events int
 	// First is when the first coalesced event arrived, the start of the
 	// latency a consumer adds to.
