@@ -21,8 +21,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -104,7 +105,10 @@ type Options struct {
 	// PID namespaces can still be read, and the scan its signal leads to
 	// often runs before the parent reaps it: its namespaces would stay
 	// until some later event or the safety rescan. The reaping itself is
-	// no event, so the watcher looks again a moment later.
+	// no event, so the watcher looks again a moment later; exited
+	// processes still there then (a parent, or an init reaping orphans,
+	// that takes its time) are signalled once they are gone, looked for
+	// at doubling intervals for up to settleLimit.
 	Settle time.Duration
 	// NoLeadingEdge turns off the immediate signal for the first event
 	// after a quiet spell. By default that event is signalled at once (a
@@ -121,6 +125,25 @@ type Options struct {
 	NoProcConnector bool
 	// Logger receives source failures; nil means slog.Default().
 	Logger *slog.Logger
+
+	// exists reports whether a process is still there (a zombie not yet
+	// reaped); nil means looking in /proc. Tests replace it.
+	exists func(pid int) bool
+}
+
+// settleLimit bounds how long the watcher waits for an exited process to
+// be reaped before signalling it anyway; past it the safety rescan is as
+// near.
+const settleLimit = 10 * time.Second
+
+// maxSettleWait caps the doubling interval at which exited processes that
+// linger are looked for.
+const maxSettleWait = 2 * time.Second
+
+// procExists reports whether /proc lists pid.
+func procExists(pid int) bool {
+	_, err := os.Lstat("/proc/" + strconv.Itoa(pid))
+	return err == nil
 }
 
 func (o *Options) defaults() {
@@ -135,6 +158,9 @@ func (o *Options) defaults() {
 	}
 	if o.Settle == 0 {
 		o.Settle = 200 * time.Millisecond
+	}
+	if o.exists == nil {
+		o.exists = procExists
 	}
 	if o.MaxDelay < o.Quiet {
 		o.MaxDelay = o.Quiet
@@ -233,10 +259,14 @@ func debounce(ctx context.Context, in <-chan batch, out chan<- Signal, opt Optio
 		last     time.Time // of the latest event
 		timer    = time.NewTimer(time.Hour)
 		tick     <-chan time.Time
-		// exited are the processes that exited since the last settle
-		// signal; settle fires Settle after the latest of those exits.
-		exited = map[int]bool{}
-		settle = time.NewTimer(time.Hour)
+		// exited are the processes that exited and were not signalled
+		// again yet, with the time of their exit; settle fires Settle
+		// after the latest exit, then at doubling intervals (settleWait)
+		// while some linger.
+		exited     = map[int]time.Time{}
+		exitedOver bool // more than MaxPIDs: a full scan instead
+		settle     = time.NewTimer(time.Hour)
+		settleWait time.Duration
 	)
 	timer.Stop()
 	settle.Stop()
@@ -295,20 +325,43 @@ func debounce(ctx context.Context, in <-chan batch, out chan<- Signal, opt Optio
 		case b := <-in:
 			add(b)
 			if opt.Settle > 0 && len(b.exits) > 0 {
+				now := time.Now()
 				for _, p := range b.exits {
-					if len(exited) > MaxPIDs {
-						break // a full scan then: no need to know more
+					if len(exited) >= MaxPIDs {
+						exitedOver = true // a full scan then: no need to know more
+						break
 					}
-					exited[p] = true
+					exited[p] = now
 				}
-				settle.Reset(opt.Settle)
+				settleWait = opt.Settle
+				settle.Reset(settleWait)
 			}
 		case <-settle.C:
 			// Exited processes, looked at again once their parents had
-			// time to reap them; past MaxPIDs add makes it a full scan.
-			b := batch{reasons: Proc, pids: slices.Sorted(maps.Keys(exited))}
-			clear(exited)
-			add(b)
+			// time to reap them; those still there wait for the next look.
+			if exitedOver {
+				clear(exited)
+				exitedOver = false
+				add(batch{reasons: Proc, overflow: true})
+				continue
+			}
+			now := time.Now()
+			var due []int
+			for p, at := range exited {
+				if opt.exists(p) && now.Sub(at) < settleLimit {
+					continue
+				}
+				due = append(due, p)
+				delete(exited, p)
+			}
+			if len(due) > 0 {
+				slices.Sort(due)
+				add(batch{reasons: Proc, pids: due})
+			}
+			if len(exited) > 0 {
+				settleWait = min(2*settleWait, maxSettleWait)
+				settle.Reset(settleWait)
+			}
 		case <-tick:
 			add(batch{reasons: Rescan})
 		case <-timer.C:

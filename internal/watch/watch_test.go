@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -208,7 +209,8 @@ func TestDebounceSettle(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in, out := startDebounce(t, Options{Rescan: -1, Quiet: 5 * time.Millisecond, MaxDelay: 5 * time.Millisecond, Settle: tt.settle})
+			gone := func(int) bool { return false } // reaped at once
+			in, out := startDebounce(t, Options{Rescan: -1, Quiet: 5 * time.Millisecond, MaxDelay: 5 * time.Millisecond, Settle: tt.settle, exists: gone})
 			var last time.Time
 			for _, b := range tt.batches {
 				in <- b
@@ -240,6 +242,42 @@ func TestDebounceSettle(t *testing.T) {
 			case <-time.After(2 * settle):
 			}
 		})
+	}
+}
+
+// An exited process that is still there at the settle look (a zombie
+// whose parent, or the init that inherited it, has not reaped it yet) is
+// signalled once it is gone, not while it lingers.
+func TestDebounceSettleLingering(t *testing.T) {
+	const settle = 20 * time.Millisecond
+	var mu sync.Mutex
+	zombies := map[int]bool{5: true}
+	exists := func(pid int) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return zombies[pid]
+	}
+	in, out := startDebounce(t, Options{Rescan: -1, Quiet: time.Millisecond, MaxDelay: time.Millisecond, Settle: settle, exists: exists})
+	in <- batch{reasons: Proc, pids: []int{5, 6}, exits: []int{5, 6}, events: 2}
+	recvSignal(t, out) // the exits themselves
+	if s := recvSignal(t, out); !slices.Equal(s.PIDs, []int{6}) {
+		t.Fatalf("first settle signal %+v, want PID 6 alone (5 is still a zombie)", s)
+	}
+	select {
+	case s := <-out:
+		t.Fatalf("signal %+v while PID 5 lingers", s)
+	case <-time.After(10 * settle):
+	}
+	mu.Lock()
+	delete(zombies, 5)
+	reaped := time.Now()
+	mu.Unlock()
+	s := recvSignal(t, out)
+	if !slices.Equal(s.PIDs, []int{5}) || s.Events != 0 {
+		t.Fatalf("settle signal after the reaping %+v, want PID 5", s)
+	}
+	if d := time.Since(reaped); d > maxSettleWait+time.Second {
+		t.Errorf("PID 5 signalled %v after it was reaped, want ≤ %v", d, maxSettleWait)
 	}
 }
 
