@@ -30,6 +30,7 @@ import (
 
 	"github.com/nsweb/nsweb/internal/collect"
 	"github.com/nsweb/nsweb/internal/engine"
+	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/stream"
 	"github.com/nsweb/nsweb/internal/watch"
 	"github.com/nsweb/nsweb/internal/wire"
@@ -163,10 +164,16 @@ func TestChurnSoak(t *testing.T) {
 	// What is left running must reach every client, and nothing of what
 	// was removed may stay: compare with a fresh discovery once the view
 	// is quiet.
-	if err := waitQuiet(ctx, p.hub, reqs, 2*time.Second, 90*time.Second); err != nil {
+	cmp := soakCompare{tag: tag, ours: map[string]bool{}}
+	for _, s := range engineStats {
+		for _, id := range s.ids {
+			cmp.ours[id] = true
+		}
+	}
+	if err := waitQuiet(ctx, p.hub, reqs, cmp, 2*time.Second, 90*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	fresh := freshViews(t, socks, reqs)
+	fresh := freshViews(t, socks, reqs, cmp)
 	diffs := map[string][]int{} // difference → clients, to report each once
 	for i, c := range clients {
 		want := fresh.views[c.req.View]
@@ -175,7 +182,7 @@ func TestChurnSoak(t *testing.T) {
 			continue
 		}
 		c.mu.Lock()
-		if diff := viewDiff(c.st.Nodes, want.Nodes, fresh.shared); diff != "" {
+		if diff := cmp.diff(c.st.Nodes, want.Nodes, fresh.shared); diff != "" {
 			diff = c.req.View + " view:\n" + diff
 			diffs[diff] = append(diffs[diff], i)
 		}
@@ -228,7 +235,7 @@ func TestChurnSoak(t *testing.T) {
 			}
 		}
 	}
-	if err := waitQuiet(ctx, p.hub, reqs, time.Second, 60*time.Second); err != nil {
+	if err := waitQuiet(ctx, p.hub, reqs, cmp, time.Second, 60*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	var closing sync.WaitGroup
@@ -517,21 +524,26 @@ func currentView(ctx context.Context, hub *stream.Hub, r stream.Request) (*wire.
 	return &s, nil
 }
 
-// waitQuiet waits until the nodes of every view stayed the same for quiet:
-// the last events have been scanned. Only the nodes count, not the meta,
-// whose host-wide figures change with whatever else runs on the machine.
-func waitQuiet(ctx context.Context, hub *stream.Hub, reqs []stream.Request, quiet, timeout time.Duration) error {
+// waitQuiet waits until the nodes of every view stayed the same for quiet,
+// as the soak compares them: the last events have been scanned. The meta
+// and the host's shared namespaces' member counts change with whatever
+// else runs on the machine and do not count.
+func waitQuiet(ctx context.Context, hub *stream.Hub, reqs []stream.Request, cmp soakCompare, quiet, timeout time.Duration) error {
 	var last []byte
 	since := time.Now()
 	deadline := since.Add(timeout)
 	for {
 		var cur []byte
+		shared := cmp.shared(hub.Latest())
 		for _, r := range reqs {
 			s, err := currentView(ctx, hub, r)
 			if err != nil {
 				return err
 			}
 			slices.SortFunc(s.Nodes, func(a, b wire.Node) int { return strings.Compare(a.ID, b.ID) })
+			for i := range s.Nodes {
+				s.Nodes[i] = cmp.node(s.Nodes[i], shared)
+			}
 			b, _ := json.Marshal(s.Nodes)
 			cur = append(cur, b...)
 		}
@@ -548,19 +560,88 @@ func waitQuiet(ctx context.Context, hub *stream.Hub, reqs []stream.Request, quie
 	}
 }
 
+// soakCompare says how the soak compares views on a host where other work
+// goes on: the namespaces with members outside the test (the host's user
+// and time namespaces, ancestors of everything) are compared by place and
+// kind, but their member counts and samples, and containers other than the
+// test's, change with that other work.
+type soakCompare struct {
+	tag  string          // in the command line of every process the test starts
+	ours map[string]bool // IDs of the engine containers the test started
+}
+
+// shared returns the node IDs of s's namespaces with a member process
+// that is not the test's.
+func (c soakCompare) shared(s *model.Snapshot) map[string]bool {
+	out := map[string]bool{}
+	if s == nil {
+		return out
+	}
+	for id, ns := range s.Namespaces {
+		if slices.ContainsFunc(ns.Procs, func(pid int) bool {
+			p := s.Processes[pid]
+			return p == nil || !strings.Contains(p.Cmdline, c.tag)
+		}) {
+			out[fmt.Sprintf("ns:%d", id)] = true
+		}
+	}
+	return out
+}
+
+// node returns n as the soak compares it.
+func (c soakCompare) node(n wire.Node, shared map[string]bool) wire.Node {
+	if !shared[n.ID] || n.Info == nil {
+		return n
+	}
+	in := *n.Info
+	in.Procs, in.Sample, in.Leader, in.Truncated = 0, nil, nil, false
+	in.Containers = slices.DeleteFunc(slices.Clone(in.Containers), func(x wire.Container) bool { return !c.ours[x.ID] })
+	n.Info = &in
+	return n
+}
+
+// diff lists how a client's nodes differ from want's, "" when they do
+// not: the same nodes in the same places with the same details.
+func (c soakCompare) diff(got map[string]wire.Node, want []wire.Node, shared map[string]bool) string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, w := range want {
+		seen[w.ID] = true
+		g, ok := got[w.ID]
+		if !ok {
+			fmt.Fprintf(&b, "  missing %s\n", nodeJSON(w))
+			continue
+		}
+		cg, cw := c.node(g, shared), c.node(w, shared)
+		st := wire.State{Nodes: map[string]wire.Node{cg.ID: cg}}
+		if ok, _ := st.EqualNodes([]wire.Node{cw}); !ok {
+			fmt.Fprintf(&b, "  differs: client %s\n           fresh  %s\n", nodeJSON(cg), nodeJSON(cw))
+		}
+	}
+	ids := slices.Sorted(func(yield func(string) bool) {
+		for id := range got {
+			if !seen[id] && !yield(id) {
+				return
+			}
+		}
+	})
+	for _, id := range ids {
+		fmt.Fprintf(&b, "  stale %s\n", nodeJSON(got[id]))
+	}
+	return b.String()
+}
+
 // fresh is what a fresh discovery shows: the views of a new collector's
 // scan named by a new engine catalogue, laid out by a new hub.
 type fresh struct {
 	views map[string]*wire.Snapshot // by view
-	// shared are the namespaces with members outside the test (the host's
-	// user and time namespaces): their member counts and samples move with
-	// whatever else runs on the machine, so only their place in the view
-	// is compared.
+	// shared are the namespaces with members outside the test, compared
+	// as soakCompare says.
 	shared map[string]bool
 	named  map[string]bool // container names the catalogue gave
 }
 
-func freshViews(t *testing.T, socks []string, reqs []stream.Request) fresh {
+func freshViews(t *testing.T, socks []string, reqs []stream.Request, cmp soakCompare) fresh {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -588,7 +669,7 @@ func freshViews(t *testing.T, socks []string, reqs []stream.Request) fresh {
 	}
 	defer func() { _ = hub.Shutdown(ctx) }()
 	hub.Publish(snap)
-	f := fresh{views: map[string]*wire.Snapshot{}, shared: map[string]bool{}, named: map[string]bool{}}
+	f := fresh{views: map[string]*wire.Snapshot{}, named: map[string]bool{}}
 	for _, r := range reqs {
 		v, err := currentView(ctx, hub, r)
 		if err != nil {
@@ -596,58 +677,13 @@ func freshViews(t *testing.T, socks []string, reqs []stream.Request) fresh {
 		}
 		f.views[r.View] = v
 	}
-	tag := strings.TrimPrefix(reqs[0].Q, "cmd:")
-	for id, ns := range snap.Namespaces {
-		if slices.ContainsFunc(ns.Procs, func(pid int) bool {
-			p := snap.Processes[pid]
-			return p == nil || !strings.Contains(p.Cmdline, tag)
-		}) {
-			f.shared[fmt.Sprintf("ns:%d", id)] = true
-		}
-	}
+	f.shared = cmp.shared(snap)
 	for _, c := range snap.Containers {
 		if c.Name != "" {
 			f.named[c.Name] = true
 		}
 	}
 	return f
-}
-
-// viewDiff lists how a client's nodes differ from want's, "" when they do
-// not: every node with the same place and content, except the details of
-// shared namespaces.
-func viewDiff(got map[string]wire.Node, want []wire.Node, shared map[string]bool) string {
-	var b strings.Builder
-	seen := map[string]bool{}
-	for _, w := range want {
-		seen[w.ID] = true
-		g, ok := got[w.ID]
-		if !ok {
-			fmt.Fprintf(&b, "  missing %s\n", nodeJSON(w))
-			continue
-		}
-		if shared[w.ID] && g.Info != nil && w.Info != nil {
-			gi, wi := *g.Info, *w.Info
-			gi.Procs, gi.Sample, gi.Leader, gi.Truncated = wi.Procs, wi.Sample, wi.Leader, wi.Truncated
-			g.Info = &gi
-		}
-		one := map[string]wire.Node{w.ID: g}
-		st := wire.State{Nodes: one}
-		if ok, _ := st.EqualNodes([]wire.Node{w}); !ok {
-			fmt.Fprintf(&b, "  differs: client %s\n           fresh  %s\n", nodeJSON(got[w.ID]), nodeJSON(w))
-		}
-	}
-	ids := slices.Sorted(func(yield func(string) bool) {
-		for id := range got {
-			if !seen[id] && !yield(id) {
-				return
-			}
-		}
-	})
-	for _, id := range ids {
-		fmt.Fprintf(&b, "  stale %s\n", nodeJSON(got[id]))
-	}
-	return b.String()
 }
 
 func nodeJSON(n wire.Node) string {
@@ -748,6 +784,7 @@ type engineChurn struct {
 	started, removed int
 	errs             []error
 	live             []string // names of the containers left running
+	ids              []string // of every container started
 }
 
 // churn runs and removes containers until end, keeping up to three alive,
@@ -770,12 +807,54 @@ func (e soakEngine) churn(t *testing.T, end time.Time, tag string) engineChurn {
 		_, _ = crand.Read(b)
 		name := "nsweb-soak-" + hex.EncodeToString(b)
 		t.Cleanup(func() { _, _ = e.try(e.rmArgs(name)...) })
-		if _, err := e.try("run", "-d", "--name", name, "--network", "none", e.image, "sleep", tag); err != nil {
+		id, err := e.try("run", "-d", "--name", name, "--network", "none", e.image, "sleep", tag)
+		if err != nil {
 			s.errs = append(s.errs, err)
 			continue
 		}
+		s.ids = append(s.ids, strings.ToLower(id))
 		s.started++
 		s.live = append(s.live, name)
 	}
 	return s
+}
+
+// TestSoakCompare checks the soak's comparison itself: it must see a
+// stale, missing or changed node, and overlook only what other work on the
+// host changes in shared namespaces.
+func TestSoakCompare(t *testing.T) {
+	cmp := soakCompare{tag: "300.1", ours: map[string]bool{"c1": true}}
+	shared := map[string]bool{"ns:1": true}
+	node := func(id string, procs int, ctrs ...string) wire.Node {
+		n := wire.Node{ID: id, Kind: "file", Type: model.Net, Label: id, X: 1, Y: 2, Info: &wire.Info{Procs: procs, Inode: 7}}
+		for _, c := range ctrs {
+			n.Info.Containers = append(n.Info.Containers, wire.Container{ID: c})
+		}
+		return n
+	}
+	want := []wire.Node{node("ns:1", 100, "c1", "other"), node("ns:2", 2, "c1")}
+	tests := []struct {
+		name string
+		got  []wire.Node
+		diff string // a word the difference must name; "" for none
+	}{
+		{"equal", []wire.Node{node("ns:1", 100, "c1", "other"), node("ns:2", 2, "c1")}, ""},
+		{"shared count and other containers move", []wire.Node{node("ns:1", 90, "c1"), node("ns:2", 2, "c1")}, ""},
+		{"own count", []wire.Node{node("ns:1", 100, "c1", "other"), node("ns:2", 3, "c1")}, "differs"},
+		{"own container lost in a shared namespace", []wire.Node{node("ns:1", 100, "other"), node("ns:2", 2, "c1")}, "differs"},
+		{"stale", []wire.Node{node("ns:1", 100, "c1", "other"), node("ns:2", 2, "c1"), node("ns:3", 1)}, "stale"},
+		{"missing", []wire.Node{node("ns:1", 100, "c1", "other")}, "missing"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := map[string]wire.Node{}
+			for _, n := range tt.got {
+				got[n.ID] = n
+			}
+			d := cmp.diff(got, want, shared)
+			if (d == "") != (tt.diff == "") || !strings.Contains(d, tt.diff) {
+				t.Errorf("diff %q, want one naming %q", d, tt.diff)
+			}
+		})
+	}
 }
