@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
@@ -189,7 +190,7 @@ func TestChurnSoak(t *testing.T) {
 		c.mu.Unlock()
 	}
 	for diff, who := range diffs {
-		t.Errorf("clients %v differ from a fresh discovery, %s", who, diff)
+		t.Errorf("clients %v differ from a fresh discovery, %s%s", who, diff, holderReport(diff, p.hub.Latest(), fresh.snap))
 	}
 	var names []string
 	for _, s := range engineStats {
@@ -639,6 +640,7 @@ type fresh struct {
 	// as soakCompare says.
 	shared map[string]bool
 	named  map[string]bool // container names the catalogue gave
+	snap   *model.Snapshot // the fresh scan, for failure reports
 }
 
 func freshViews(t *testing.T, socks []string, reqs []stream.Request, cmp soakCompare) fresh {
@@ -669,7 +671,7 @@ func freshViews(t *testing.T, socks []string, reqs []stream.Request, cmp soakCom
 	}
 	defer func() { _ = hub.Shutdown(ctx) }()
 	hub.Publish(snap)
-	f := fresh{views: map[string]*wire.Snapshot{}, named: map[string]bool{}}
+	f := fresh{views: map[string]*wire.Snapshot{}, named: map[string]bool{}, snap: snap}
 	for _, r := range reqs {
 		v, err := currentView(ctx, hub, r)
 		if err != nil {
@@ -684,6 +686,35 @@ func freshViews(t *testing.T, socks []string, reqs []stream.Request, cmp soakCom
 		}
 	}
 	return f
+}
+
+// holderReport says, for the processes a difference names as holders, what
+// the server's latest snapshot and the fresh scan knew of them and what
+// /proc says now: a stale holder points at the event that was missed.
+func holderReport(diff string, server, fresh *model.Snapshot) string {
+	var b strings.Builder
+	seen := map[int]bool{}
+	for _, m := range regexp.MustCompile(`"pid":(\d+)`).FindAllStringSubmatch(diff, -1) {
+		pid, _ := strconv.Atoi(m[1])
+		if seen[pid] {
+			continue
+		}
+		seen[pid] = true
+		say := func(s *model.Snapshot) string {
+			if s == nil || s.Processes[pid] == nil {
+				return "none"
+			}
+			p := s.Processes[pid]
+			return fmt.Sprintf("%q %q ns %v err %q", p.Comm, p.Cmdline, p.NS, p.Err)
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		now := strings.TrimSpace(string(stat))
+		if err != nil {
+			now = err.Error()
+		}
+		fmt.Fprintf(&b, "  PID %d: server %s; fresh %s; now %.120s\n", pid, say(server), say(fresh), now)
+	}
+	return b.String()
 }
 
 func nodeJSON(n wire.Node) string {
