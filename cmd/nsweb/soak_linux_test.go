@@ -482,23 +482,36 @@ func (c *soakClient) waitSeq(ctx context.Context, seq uint64, timeout time.Durat
 	}
 }
 
-// waitNodes waits until the client has caught up with the hub and checks
-// that it holds the hub's nodes: the stream delivered what the hub
-// computed.
+// waitNodes waits until the client is at the hub's seq and checks that
+// it holds the hub's nodes: the stream delivered what the hub computed.
+// Other work on the host may move the hub on meanwhile (the shared
+// namespaces' counts): then the client is compared at the next seq.
 func (c *soakClient) waitNodes(ctx context.Context, hub *stream.Hub, timeout time.Duration) error {
-	want, err := currentView(ctx, hub, c.req)
-	if err != nil {
-		return err
+	deadline := time.Now().Add(timeout)
+	for {
+		want, err := currentView(ctx, hub, c.req)
+		if err != nil {
+			return err
+		}
+		c.mu.Lock()
+		at, rerr := c.st.Seq, c.err
+		if at == want.Seq {
+			ok, why := c.st.EqualNodes(want.Nodes)
+			c.mu.Unlock()
+			if !ok {
+				return fmt.Errorf("state at seq %d differs from the hub's: %s", at, why)
+			}
+			return nil
+		}
+		c.mu.Unlock()
+		switch {
+		case rerr != nil:
+			return fmt.Errorf("reading stopped at seq %d (hub at %d): %w", at, want.Seq, rerr)
+		case time.Now().After(deadline) || ctx.Err() != nil:
+			return fmt.Errorf("state at seq %d, hub at %d after %s", at, want.Seq, timeout)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
-	if err := c.waitSeq(ctx, want.Seq, timeout); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if ok, why := c.st.EqualNodes(want.Nodes); !ok {
-		return fmt.Errorf("state at seq %d differs from the hub's at %d: %s", c.st.Seq, want.Seq, why)
-	}
-	return nil
 }
 
 // shows reports whether a node of the client's state names container name.
