@@ -171,7 +171,10 @@ func TestChurnSoak(t *testing.T) {
 			cmp.ours[id] = true
 		}
 	}
-	if err := waitQuiet(ctx, p.hub, reqs, cmp, 2*time.Second, 90*time.Second); err != nil {
+	// Quiet for longer than the watcher's settle looks for exited
+	// processes are apart (a second at most), so that a process of other
+	// work that exited just before is not caught half-way.
+	if err := waitQuiet(ctx, p.hub, reqs, cmp, 3*time.Second, 90*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	fresh := freshViews(t, socks, reqs, cmp)

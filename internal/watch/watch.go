@@ -138,7 +138,7 @@ const settleLimit = 10 * time.Second
 
 // maxSettleWait caps the doubling interval at which exited processes that
 // linger are looked for.
-const maxSettleWait = 2 * time.Second
+const maxSettleWait = time.Second
 
 // procExists reports whether /proc lists pid.
 func procExists(pid int) bool {
