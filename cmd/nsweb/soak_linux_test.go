@@ -132,6 +132,8 @@ func TestChurnSoak(t *testing.T) {
 		t.Cleanup(func() { _ = c.conn.CloseNow() })
 		clients[i] = c
 	}
+	// A subscription's seqs start far above 0 (stream.Hub): seq 1 or
+	// later means the first snapshot arrived.
 	for _, c := range clients {
 		if err := c.waitSeq(ctx, 1, 30*time.Second); err != nil {
 			t.Fatalf("first snapshot: %v", err)
