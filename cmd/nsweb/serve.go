@@ -81,25 +81,47 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "nsweb: cannot listen on %s: %v\n", o.listen, unwrapListen(err))
 		return 1
 	}
-	guard := server.Guard{Hosts: append(server.LoopbackHosts(ln.Addr()), o.hosts...), AnyIPHost: remote, Token: token}
-	if remote {
-		log.Warn("nsweb is reachable from other machines: everyone with the token sees every process of this host", "listen", ln.Addr().String())
+	err = serve(ctx, serveConfig{opts: o, token: token, remote: remote, log: log, stdout: stdout}, ln)
+	if err != nil {
+		fmt.Fprintf(stderr, "nsweb: %v\n", err)
+		return 1
 	}
-	unpriv := ""
-	if os.Geteuid() != 0 {
-		unpriv = "nsweb runs as an unprivileged user and cannot see other users' processes and namespaces; run it as root for the full view"
-		log.Warn("partial view", "reason", unpriv)
-	}
-	// Collect → hub → clients: a watcher signals changes, the runner scans
-	// and publishes, the hub computes each view's patch once for all.
-	runCtx, stopRun := context.WithCancel(ctx)
-	defer stopRun()
-	col := collect.New(collect.Options{})
-	engines := engine.New(engine.Config{Sockets: o.engineSockets, Logger: log})
-	enginesDone := make(chan struct{})
-	go func() { _ = engines.Run(runCtx); close(enginesDone) }()
-	// Layouters keep their working memory between scans (a third faster at
-	// 60k nodes); the pool hands each concurrent layout its own.
+	return 0
+}
+
+// serveConfig is what serve needs besides its listener: the parsed flags
+// and their checked consequences, where to print and log, and the hooks a
+// test uses to drive the same code path as "nsweb serve".
+type serveConfig struct {
+	opts   serveOptions
+	token  string // access token, "" for none
+	remote bool   // the listener is not loopback-only (checked by the caller)
+	log    *slog.Logger
+	stdout io.Writer
+	// watch tunes the watcher; the zero value is what nsweb serve uses.
+	watch watch.Options
+	// started, if set, is called once the pipeline runs and before the
+	// server accepts connections (tests read the hub and runner from it).
+	started func(*pipeline)
+}
+
+// pipeline is the live part of nsweb serve: watcher and engine changes →
+// runner (collect, engine names) → hub.
+type pipeline struct {
+	hub     *stream.Hub
+	runner  *stream.Runner
+	engines *engine.Catalog
+	watcher *watch.Watcher
+	// scan is one full scan of the host with container names, as the
+	// runner does it.
+	scan stream.ScanFunc
+	done chan struct{} // closed when the runner and the catalog stopped
+}
+
+// newHub makes the stream hub with serve's layout: Layouters keep their
+// working memory between scans (a third faster at 60k nodes); the pool
+// hands each concurrent layout its own.
+func newHub(log *slog.Logger) (*stream.Hub, error) {
 	layouters := sync.Pool{New: func() any { return new(layout.Layouter) }}
 	layoutFn := func(s *model.Snapshot, o layout.Options) *layout.Result {
 		l := layouters.Get().(*layout.Layouter)
@@ -108,22 +130,36 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	hub, err := stream.NewHub(stream.Config{Layout: layoutFn, Logger: log})
 	if err != nil {
-		fmt.Fprintf(stderr, "nsweb: %v\n", err)
-		return 1
+		return nil, fmt.Errorf("stream hub: %w", err)
 	}
-	watcher, err := watch.Start(runCtx, watch.Options{Logger: log})
-	if err != nil {
-		fmt.Fprintf(stderr, "nsweb: watch: %v\n", err)
-		return 1
-	}
-	defer watcher.Close()
-	scan := func(ctx context.Context) (*model.Snapshot, error) {
+	return hub, nil
+}
+
+// enrichedScan is a full scan of the host named by the engines.
+func enrichedScan(col *collect.Collector, engines *engine.Catalog) stream.ScanFunc {
+	return func(ctx context.Context) (*model.Snapshot, error) {
 		snap, err := col.Scan(ctx)
 		if err == nil {
 			engines.Enrich(snap)
 		}
 		return snap, err
 	}
+}
+
+// startPipeline starts the watcher, the engine catalog and the runner that
+// publishes to a new hub, until ctx ends; wait for p.done after that.
+func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log *slog.Logger) (*pipeline, error) {
+	hub, err := newHub(log)
+	if err != nil {
+		return nil, err
+	}
+	wopt.Logger = log
+	watcher, err := watch.Start(ctx, wopt)
+	if err != nil {
+		return nil, fmt.Errorf("watch: %w", err)
+	}
+	col := collect.New(collect.Options{})
+	engines := engine.New(engine.Config{Sockets: o.engineSockets, Logger: log})
 	// After process events, only the processes they name are read again:
 	// a container start costs milliseconds however big the host is.
 	rescan := func(ctx context.Context, prev *model.Snapshot, pids []int) (*model.Snapshot, error) {
@@ -147,30 +183,67 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		engines.Enrich(&next)
 		return &next
 	}
-	runner := &stream.Runner{Scan: scan, Rescan: rescan, Relabel: relabel, Unsettled: col.Unsettled, Hub: hub, Logger: log}
+	p := &pipeline{hub: hub, engines: engines, watcher: watcher, scan: enrichedScan(col, engines), done: make(chan struct{})}
+	p.runner = &stream.Runner{Scan: p.scan, Rescan: rescan, Relabel: relabel, Unsettled: col.Unsettled, Hub: hub, Logger: log}
+	enginesDone := make(chan struct{})
+	go func() { _ = engines.Run(ctx); close(enginesDone) }()
 	runDone := make(chan struct{})
-	go func() { runner.Run(runCtx, watch.Merge(runCtx, watcher.C(), engines.Changes())); close(runDone) }()
+	go func() { p.runner.Run(ctx, watch.Merge(ctx, watcher.C(), engines.Changes())); close(runDone) }()
+	go func() {
+		<-runDone
+		<-enginesDone
+		_ = watcher.Close()
+		close(p.done)
+	}()
+	return p, nil
+}
 
+// serve runs the dashboard on ln until ctx ends, then shuts down
+// gracefully. It is nsweb serve after the flags: the command and the soak
+// test share it.
+func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
+	log, o := cfg.log, cfg.opts
+	guard := server.Guard{Hosts: append(server.LoopbackHosts(ln.Addr()), o.hosts...), AnyIPHost: cfg.remote, Token: cfg.token}
+	if cfg.remote {
+		log.Warn("nsweb is reachable from other machines: everyone with the token sees every process of this host", "listen", ln.Addr().String())
+	}
+	unpriv := ""
+	if os.Geteuid() != 0 {
+		unpriv = "nsweb runs as an unprivileged user and cannot see other users' processes and namespaces; run it as root for the full view"
+		log.Warn("partial view", "reason", unpriv)
+	}
+	// Collect → hub → clients: a watcher signals changes, the runner scans
+	// and publishes, the hub computes each view's patch once for all.
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	p, err := startPipeline(runCtx, o, cfg.watch, log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer func() { stopRun(); <-p.done }()
+	if cfg.started != nil {
+		cfg.started(p)
+	}
 	srv := &http.Server{
 		Handler: server.New(server.Config{
 			Version: version, Logger: log, Guard: guard, Unprivileged: unpriv,
-			Snapshot: scan,
-			Stream:   hub,
+			Snapshot: server.SnapshotFunc(p.scan),
+			Stream:   p.hub,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	fmt.Fprintf(stdout, "nsweb %s: open %s\n", version, openURL(ln.Addr(), token))
-	log.Info("watching", "sources", strings.Join(watcher.Sources(), ", "))
+	fmt.Fprintf(cfg.stdout, "nsweb %s: open %s\n", version, openURL(ln.Addr(), cfg.token))
+	log.Info("watching", "sources", strings.Join(p.watcher.Sources(), ", "))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	code = 0
+	var serveErr error
 	select {
 	case err := <-errc:
-		fmt.Fprintf(stderr, "nsweb: serve: %v\n", err)
-		code = 1
+		serveErr = fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
@@ -178,17 +251,16 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	defer cancel()
 	// Websockets are hijacked connections that srv.Shutdown does not
 	// close: the hub says goodbye to them first.
-	if err := hub.Shutdown(sctx); err != nil {
+	if err := p.hub.Shutdown(sctx); err != nil {
 		log.Warn("stream shutdown", "err", err)
 	}
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("shutdown", "err", err)
-		code = 1
+		if serveErr == nil {
+			serveErr = fmt.Errorf("shutdown: %w", err)
+		}
 	}
-	stopRun()
-	<-runDone
-	<-enginesDone
-	return code
+	return serveErr
 }
 
 // readToken reads the access token from a file, else from $NSWEB_TOKEN.

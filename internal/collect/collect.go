@@ -848,9 +848,14 @@ type nsfsMount struct {
 // (one statx each: same mount, same namespace, still at that path) instead
 // of rereading mountinfo. Otherwise mountinfo is read, through the first
 // member process that lets us.
+//
+// Members are tried lowest PID first: the holder a bind mount names is the
+// process it was read through, and parallel workers append members in no
+// particular order, so without sorting two scans of the same host (the
+// server's and a fresh one) would name different holders.
 func (s *scan) mounts(w *worker, mntIno uint64) {
 	s.mu.Lock()
-	pids := s.mntPIDs[mntIno]
+	pids := slices.Sorted(slices.Values(s.mntPIDs[mntIno]))
 	mnt := s.byIno[mntIno]
 	s.mu.Unlock()
 	var ids []uint64

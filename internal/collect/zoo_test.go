@@ -415,3 +415,40 @@ func heldByPID(ns *model.Namespace, path string) int {
 	}
 	return 0
 }
+
+// TestBindMountHolderDeterministic checks that a bind mount names the same
+// process as the one it was read through in every scan, by every
+// Collector: the lowest member of its mount namespace. Scans read
+// processes in parallel, so the member that happened to be met first would
+// differ between the server's scans and a fresh discovery, and a client
+// compared with a fresh scan would see a node that differs for nothing.
+func TestBindMountHolderDeterministic(t *testing.T) {
+	needRoot(t)
+	ns, path := zoo.BindMountNet(t)
+	// Some more members of this mount namespace, so that the scan has a
+	// choice: sleeps forked in a burst, read by parallel workers.
+	for range 16 {
+		cmd := exec.Command("sleep", "60")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	}
+	self := zoo.NSOf(t, strconv.Itoa(os.Getpid()), model.Mnt)
+	for i := range 20 {
+		c := New(Options{NoSockets: true})
+		snap := scanT(t, c)
+		// And again on the same Collector, which checks the remembered
+		// mounts in place instead of rereading mountinfo.
+		for j, s := range []*model.Snapshot{snap, scanT(t, c)} {
+			got, mnt := s.Namespaces[ns.ID], s.Namespaces[self.ID]
+			if got == nil || mnt == nil || len(mnt.Procs) == 0 {
+				t.Fatalf("scan %d.%d: bind-mounted netns or the host mount namespace missing", i, j)
+			}
+			if pid := heldByPID(got, path); pid != mnt.Procs[0] {
+				t.Fatalf("scan %d.%d: %s held through PID %d, want the lowest member of its mount namespace, %d",
+					i, j, path, pid, mnt.Procs[0])
+			}
+		}
+	}
+}

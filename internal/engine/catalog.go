@@ -160,7 +160,7 @@ func New(cfg Config) *Catalog {
 		}
 		seen[key] = true
 		c.engines = append(c.engines, &engineState{socket: s, containers: map[string]*model.Container{},
-			lookup: newClient(s, cfg.Timeout, cfg.MaxListBytes, cfg.MaxEventBytes), missed: map[string]time.Time{}})
+			lookup: newLookupClient(s, cfg.Timeout), missed: map[string]time.Time{}})
 	}
 	return c
 }

@@ -51,6 +51,15 @@ func newClient(socket string, timeout time.Duration, maxBody int64, maxLine int)
 	}
 }
 
+// newLookupClient is a client for Enrich's occasional questions: it keeps
+// no connection open between them, so an idle nsweb holds no goroutines
+// or sockets for them.
+func newLookupClient(socket string, timeout time.Duration) *client {
+	c := newClient(socket, timeout, 0, 0)
+	c.tr.DisableKeepAlives = true
+	return c
+}
+
 // close drops idle connections so that no transport goroutine outlives the
 // client.
 func (c *client) close() { c.tr.CloseIdleConnections() }

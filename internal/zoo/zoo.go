@@ -215,6 +215,26 @@ func Containers(tb testing.TB, n int) []*Container {
 	}
 }
 
+// TaggedContainer starts one container as Containers does, but whose two
+// sleeps sleep for tag seconds (e.g. "300.123456"): a tag unique to a test
+// run lets a filter on command lines find exactly its processes on a busy
+// host. It returns errors instead of failing the test, and does not wait
+// for the worker, so that churn loops can start containers quickly and
+// count what went wrong; Kill removes the container (Cleanup does too).
+func TaggedContainer(tb testing.TB, tag string) (*Proc, error) {
+	tb.Helper()
+	if tag == "" || strings.Trim(tag, "0123456789.") != "" {
+		return nil, fmt.Errorf("zoo: tag %q is not a number of seconds", tag)
+	}
+	cloexecInherited()
+	p, err := startProc(ContainerFlags, nil, "/bin/sh", "-c", "sleep "+tag+" & exec sleep "+tag)
+	if err != nil {
+		return nil, fmt.Errorf("zoo: start tagged container: %w", err)
+	}
+	tb.Cleanup(p.Kill)
+	return p, nil
+}
+
 // killAll kills containers concurrently: reaping thousands one by one
 // waits on each netns teardown in turn.
 func killAll(cs []*Container) {
