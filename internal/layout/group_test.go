@@ -258,3 +258,19 @@ func TestGroupingAddContainerMovesFewNodes(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupingLabelsInside: a namespace drawn inside its Container node is
+// not labelled with the container's name again (the node shows it); drawn
+// in its Dir it is.
+func TestGroupingLabelsInside(t *testing.T) {
+	for _, c := range []struct {
+		g    Grouping
+		want string
+	}{{GroupNone, "net 4026531003 · web-1"}, {GroupContainer, "net 4026531003"}} {
+		for _, n := range Compute(groupHost(), Options{Group: c.g}).Nodes {
+			if n.ID == "ns:3" && n.Label != c.want {
+				t.Errorf("%s: ns:3 labelled %q, want %q", c.g, n.Label, c.want)
+			}
+		}
+	}
+}

@@ -150,7 +150,8 @@ func appendLabel(b []byte, ns *model.Namespace, name string) ([]byte, int) {
 }
 
 // namer picks the most recognisable name for a namespace: the container
-// that alone uses it, else its leading process's command, else what keeps
+// that alone uses it (unless the namespace is drawn inside that
+// container's node), else its leading process's command, else what keeps
 // it alive. It remembers the last container and leader it looked up: the
 // namespaces of one container have neighbouring IDs and are named in ID
 // order, so most lookups are a comparison instead of a map access.
@@ -163,8 +164,10 @@ type namer struct {
 	hasC, hasP bool
 }
 
-func (m *namer) name(ns *model.Namespace) string {
-	if len(ns.Containers) == 1 {
+// name is the name for ns; skipCtr leaves out the container (the namespace
+// is drawn inside its Container or Pod node, which shows it).
+func (m *namer) name(ns *model.Namespace, skipCtr bool) string {
+	if len(ns.Containers) == 1 && !skipCtr {
 		id := ns.Containers[0]
 		if m.hasC && id == m.cid {
 			return m.cname

@@ -843,7 +843,10 @@ func (b *builder) buildTree() {
 		text = appendUint(text, uint64(e.id))
 		in.labelLo = int32(len(text))
 		var runes int
-		text, runes = appendLabel(text, e.ns, nm.name(e.ns))
+		// Inside a Container node the container's name would repeat on
+		// every box: name the namespace by its process instead.
+		inBucket := b.info[b.t.n[v].par].src <= srcBucket
+		text, runes = appendLabel(text, e.ns, nm.name(e.ns, inBucket))
 		in.labelHi = int32(len(text))
 		b.setWidth(v, widthFor(runes))
 		in.typ = b.typeCode(e.ns.Type)
