@@ -112,7 +112,7 @@ func TestGroupNodeFields(t *testing.T) {
 			t.Errorf("%s missing", c.id)
 			continue
 		}
-		if n.Label != c.label || n.Kind != c.kind || n.Ref != c.ref || n.NS != 0 || n.Type != "" {
+		if n.Label != c.label || n.Kind != c.kind || n.Ref() != c.ref || n.NS != 0 || n.Type != "" {
 			t.Errorf("%s = %+v, want label %q kind %s ref %q, no NS or type", c.id, n, c.label, c.kind, c.ref)
 		}
 		if n.W != nodeWidth([]byte(c.label)) {
@@ -271,6 +271,25 @@ func TestGroupingLabelsInside(t *testing.T) {
 			if n.ID == "ns:3" && n.Label != c.want {
 				t.Errorf("%s: ns:3 labelled %q, want %q", c.g, n.Label, c.want)
 			}
+		}
+	}
+}
+
+func TestNodeRef(t *testing.T) {
+	cases := []struct {
+		n    Node
+		want string
+	}{
+		{Node{ID: ContainerID("ns:12", "abc:def"), Kind: Container}, "abc:def"},
+		{Node{ID: ContainerID(UnownedID, "x"), Kind: Container}, "x"},
+		{Node{ID: PodID("ns:1", "kube-system/dns"), Kind: Pod}, "kube-system/dns"},
+		{Node{ID: ContainerID("ns:1", "x"), Kind: File}, ""},
+		{Node{ID: "ctr:ns:x:y", Kind: Container}, ""},
+		{Node{ID: "ns:5", Kind: Dir}, ""},
+	}
+	for _, c := range cases {
+		if got := c.n.Ref(); got != c.want {
+			t.Errorf("%+v.Ref() = %q, want %q", c.n, got, c.want)
 		}
 	}
 }

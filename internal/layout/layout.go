@@ -845,7 +845,7 @@ func (b *builder) buildTree() {
 		var runes int
 		// Inside a Container node the container's name would repeat on
 		// every box: name the namespace by its process instead.
-		inBucket := b.info[b.t.n[v].par].src <= srcBucket
+		inBucket := b.group != "" && b.info[b.t.n[v].par].src <= srcBucket
 		text, runes = appendLabel(text, e.ns, nm.name(e.ns, inBucket))
 		in.labelHi = int32(len(text))
 		b.setWidth(v, widthFor(runes))
@@ -942,9 +942,8 @@ func (b *builder) place(orient Orientation, res *Result) {
 			nd.Count = int(in.count)
 		case s <= srcBucket:
 			nd.Type = ""
-			bk := &b.buckets[srcBucket-s]
-			nd.Kind, nd.Ref = Container, bk.ref
-			if bk.pod {
+			nd.Kind = Container
+			if b.buckets[srcBucket-s].pod {
 				nd.Kind = Pod
 			}
 		default:

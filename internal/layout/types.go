@@ -159,15 +159,10 @@ type Node struct {
 	Label  string       `json:"label"`
 	Parent string       `json:"parent,omitempty"`
 	Count  int          `json:"count,omitempty"` // namespaces folded into a group
-	// Ref names what a Container or Pod node stands for: the container
-	// ID, or "<pod namespace>/<pod name>". Consumers look up names and
-	// images in the snapshot. One field for both keeps Node small: a view
-	// holds tens of thousands.
-	Ref string  `json:"ref,omitempty"`
-	X   float64 `json:"x"`
-	Y   float64 `json:"y"`
-	W   float64 `json:"w"`
-	H   float64 `json:"h"`
+	X      float64      `json:"x"`
+	Y      float64      `json:"y"`
+	W      float64      `json:"w"`
+	H      float64      `json:"h"`
 }
 
 // Edge joins a parent node to a child node.
@@ -200,6 +195,39 @@ func NodeID(id model.NSID) string {
 // its count changes.
 func GroupID(parent string, t model.NSType) string {
 	return "grp:" + parent + ":" + string(t)
+}
+
+// Ref names what a Container or Pod node stands for: the container ID, or
+// "<pod namespace>/<pod name>"; "" for other nodes. Consumers look up
+// names and images in the snapshot. It is read from the node's ID (see
+// ContainerID, PodID) rather than kept in a field: a view holds tens of
+// thousands of nodes, and a wider Node costs every layout.
+func (n *Node) Ref() string {
+	var rest string
+	var ok bool
+	switch n.Kind {
+	case Container:
+		rest, ok = strings.CutPrefix(n.ID, "ctr:")
+	case Pod:
+		rest, ok = strings.CutPrefix(n.ID, "pod:")
+	}
+	if !ok {
+		return ""
+	}
+	// The Dir's ID: "unowned" or "ns:<digits>", then ":".
+	if r, ok := strings.CutPrefix(rest, UnownedID+":"); ok {
+		return r
+	}
+	if r, ok := strings.CutPrefix(rest, "ns:"); ok {
+		i := 0
+		for i < len(r) && '0' <= r[i] && r[i] <= '9' {
+			i++
+		}
+		if i > 0 && i < len(r) && r[i] == ':' {
+			return r[i+1:]
+		}
+	}
+	return ""
 }
 
 // ContainerID is the ID of the Container node of container cid in the Dir

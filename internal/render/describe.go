@@ -134,18 +134,19 @@ func plural(n int, one, many string) string {
 // name, then runtime, image, ID, pod and labels for a container, the
 // number of containers for a pod. Strings are raw host data.
 func groupFacts(s *model.Snapshot, n *layout.Node) []string {
+	ref := n.Ref()
 	if n.Kind == layout.Pod {
 		k := 0
 		for _, c := range s.Containers {
-			if c != nil && c.Pod != "" && c.PodNamespace+"/"+c.Pod == n.Ref {
+			if c != nil && c.Pod != "" && c.PodNamespace+"/"+c.Pod == ref {
 				k++
 			}
 		}
-		return []string{"pod " + n.Ref, plural(k, "container", "containers")}
+		return []string{"pod " + ref, plural(k, "container", "containers")}
 	}
-	c := s.Containers[n.Ref]
+	c := s.Containers[ref]
 	if c == nil {
-		c = &model.Container{ID: n.Ref}
+		c = &model.Container{ID: ref}
 	}
 	out := []string{"container " + c.DisplayName()}
 	rt := c.Runtime

@@ -50,10 +50,7 @@ type Node struct {
 	Y      float64         `json:"y"`
 	W      float64         `json:"w"`
 	H      float64         `json:"h"`
-	// Ref is layout.Node.Ref: the container ID of a container node, the
-	// "<namespace>/<name>" of a pod node.
-	Ref  string `json:"ref,omitempty"`
-	Info *Info  `json:"info,omitempty"`
+	Info   *Info           `json:"info,omitempty"`
 	// Container describes a container or pod node, so that the browser
 	// can show what it groups without another request.
 	Container *ContainerInfo `json:"container,omitempty"`
@@ -120,8 +117,9 @@ func podInfos(s *model.Snapshot, r *layout.Result) map[string]*ContainerInfo {
 			if pods == nil {
 				pods = map[string]*ContainerInfo{}
 			}
-			ns, name, _ := strings.Cut(n.Ref, "/")
-			pods[n.Ref] = &ContainerInfo{Pod: name, PodNamespace: ns}
+			ref := n.Ref()
+			ns, name, _ := strings.Cut(ref, "/")
+			pods[ref] = &ContainerInfo{Pod: name, PodNamespace: ns}
 		}
 	}
 	if pods == nil {
@@ -305,17 +303,17 @@ func buildNodes(s *model.Snapshot, r *layout.Result, info func(*model.Namespace)
 	for i, n := range r.Nodes {
 		out[i] = Node{
 			ID: n.ID, Kind: n.Kind, Type: n.Type, NS: n.NS, Label: n.Label,
-			Parent: n.Parent, Count: n.Count, X: n.X, Y: n.Y, W: n.W, H: n.H, Ref: n.Ref,
+			Parent: n.Parent, Count: n.Count, X: n.X, Y: n.Y, W: n.W, H: n.H,
 		}
 		switch n.Kind {
 		case layout.Container:
-			out[i].Container = NewContainerInfo(s, n.Ref)
+			out[i].Container = NewContainerInfo(s, n.Ref())
 			continue
 		case layout.Pod:
 			if pods == nil {
 				pods = podInfos(s, r)
 			}
-			out[i].Container = pods[n.Ref]
+			out[i].Container = pods[n.Ref()]
 			continue
 		}
 		if n.NS != 0 && n.Kind != layout.Group {
@@ -473,7 +471,7 @@ func (a *Info) Equal(b *Info) bool {
 func sameContent(a, b *Node) bool {
 	return a.ID == b.ID && a.Kind == b.Kind && a.Type == b.Type && a.NS == b.NS &&
 		a.Label == b.Label && a.Parent == b.Parent && a.Count == b.Count &&
-		a.W == b.W && a.H == b.H && a.Ref == b.Ref && a.Info.Equal(b.Info) && a.Container.Equal(b.Container)
+		a.W == b.W && a.H == b.H && a.Info.Equal(b.Info) && a.Container.Equal(b.Container)
 }
 
 // onlyCountDiffers reports whether two nodes differ in content only in

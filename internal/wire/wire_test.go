@@ -356,7 +356,7 @@ func TestBuildNodesContainers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"kind":"pod"`, `"ref":"default/web"`, `"container":{"pod":"web","podNamespace":"default","containers":2}`} {
+	for _, want := range []string{`"kind":"pod"`, `"container":{"pod":"web","podNamespace":"default","containers":2}`} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("pod node JSON %s lacks %s", b, want)
 		}
