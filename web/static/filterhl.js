@@ -60,6 +60,7 @@ export function parseQuery(q) {
  * @property {string} [kind]
  * @property {number} [ns]
  * @property {import("./store.js").NodeInfo} [info]
+ * @property {import("./store.js").ContainerInfo} [container]
  */
 
 /**
@@ -90,10 +91,12 @@ function termMatches(n, t) {
   const partial = (info.procs ?? 0) > new Set(procs.map((p) => p.pid)).size;
   const has = (/** @type {string | undefined} */ s) => !!s && s.toLowerCase().includes(t.value);
   const anyOf = t.value.split(",").filter(Boolean);
+  // A container or pod node matches container terms by what it stands for.
+  const ctrs = [...(info.containers || []), ...(n.container ? [n.container] : [])];
   switch (t.key) {
     case "":
       return has(n.label) || has(n.type) || String(info.inode ?? "") === t.value ||
-        procs.some((p) => has(p.comm)) || (info.containers || []).some((c) => has(c.name)) || partial;
+        procs.some((p) => has(p.comm)) || ctrs.some((c) => has(c.name)) || partial;
     case "type":
       return anyOf.includes((n.type || "").toLowerCase());
     case "pid":
@@ -103,7 +106,7 @@ function termMatches(n, t) {
     case "uid":
       return String(info.ownerUID ?? "") === t.value || procs.some((p) => String(p.uid) === t.value) || partial;
     case "container":
-      return (info.containers || []).some((c) => (c.id || "").toLowerCase().startsWith(t.value) || has(c.name) || has(c.image) || has(c.pod) || has(c.runtime));
+      return ctrs.some((c) => (c.id || "").toLowerCase().startsWith(t.value) || has(c.name) || has(c.image) || has(c.pod) || has(c.runtime));
     case "ns":
       return String(n.ns ?? "") === t.value || String(info.inode ?? "") === t.value;
     case "held":

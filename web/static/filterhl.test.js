@@ -61,3 +61,12 @@ test("highlightRanges marks merged, sorted matches of text terms", () => {
   assert.deepEqual(highlightRanges("aaaa", parseQuery("aa a")), [[0, 4]]);
   assert.deepEqual(highlightRanges("net 1", parseQuery("type:net -net")), [], "type and negation mark nothing");
 });
+
+test("container terms match container nodes by what they stand for", () => {
+  const ctr = { label: "web-1", kind: "container", container: { id: "abc123", name: "web-1", image: "nginx:1.27", runtime: "docker" } };
+  const cases = [
+    ["container:web", true], ["container:nginx", true], ["container:abc", true], ["container:docker", true],
+    ["container:db", false], ["web", true], ["type:net", false],
+  ];
+  for (const [q, want] of cases) assert.equal(matches(ctr, parseQuery(String(q))), want, String(q));
+});
