@@ -585,8 +585,9 @@ function saveURL() {
   if (s !== location.search && !(s === "" && location.search === "")) {
     history.replaceState(null, "", `${location.pathname}${s}`);
   }
-  const p = new URLSearchParams({ view: ui.view, group: ui.group });
+  const p = new URLSearchParams({ view: ui.view });
   if (ui.q) p.set("q", ui.q);
+  if (ui.group !== DEFAULT_GROUP) p.set("group", ui.group);
   download.href = `/snapshot.svg?${p}`;
   download.download = `nsweb-${ui.view}.svg`;
 }
