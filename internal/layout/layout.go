@@ -81,7 +81,7 @@ type scratch struct {
 	state             []uint8
 	par, table, byKey []int32
 	start, kids, fill []int32
-	nodeOf            []int32
+	nodeOf, nextFile  []int32
 	refs              []model.NSID
 	dirs              map[model.NSID]int32
 	info              []nodeInfo
@@ -188,6 +188,7 @@ type builder struct {
 	// parent slot and container ID or pod.
 	buckets  []bucket
 	bucketAt map[bucketKey]int32
+	nextFile []int32 // the next file in its bucket's list
 
 	ents  []entry
 	isDir []bool
@@ -536,15 +537,17 @@ const (
 )
 
 // bucket is a Container or Pod node: the files (namespace indices, in
-// sibling order) it holds and, for a pod, its Container buckets.
+// sibling order) it holds and, for a pod, its Container buckets. The files
+// are a list linked through builder.nextFile, first to last, so that
+// filling thousands of buckets allocates nothing per bucket.
 type bucket struct {
-	pod   bool
-	slot  int32      // the parent slot of the Dir it is in
-	ref   string     // container ID, or "<pod namespace>/<pod name>"
-	up    int32      // the Pod bucket holding this Container bucket, or -1
-	minID model.NSID // lowest namespace ID inside: the sibling order
-	files []int32
-	kids  []int32
+	pod         bool
+	slot        int32      // the parent slot of the Dir it is in
+	ref         string     // container ID, or "<pod namespace>/<pod name>"
+	up          int32      // the Pod bucket holding this Container bucket, or -1
+	minID       model.NSID // lowest namespace ID inside: the sibling order
+	first, last int32      // files: namespace indices, -1 for none
+	kids        []int32
 }
 
 // bucketKey finds a bucket: the parent slot (as in builder.kids) it sits
@@ -591,7 +594,9 @@ func (b *builder) groupOf(ns *model.Namespace) (ctr, pod string) {
 // its Dir, where it moves the fewest boxes.
 func (b *builder) split(slot int32, kids []int32) (rest, bks []int32) {
 	if b.bucketAt == nil {
-		b.bucketAt = make(map[bucketKey]int32)
+		b.bucketAt = make(map[bucketKey]int32, len(b.snap.Containers))
+		b.buckets = make([]bucket, 0, len(b.snap.Containers))
+		b.nextFile = reuse(&b.sc.nextFile, len(b.ents))
 	}
 	get := func(pod bool, ref string) (int32, bool) {
 		key := bucketKey{slot, pod, ref}
@@ -599,7 +604,7 @@ func (b *builder) split(slot int32, kids []int32) (rest, bks []int32) {
 			return k, false
 		}
 		k := int32(len(b.buckets))
-		b.buckets = append(b.buckets, bucket{pod: pod, slot: slot, ref: ref, up: -1, minID: math.MaxUint64})
+		b.buckets = append(b.buckets, bucket{pod: pod, slot: slot, ref: ref, up: -1, minID: math.MaxUint64, first: -1, last: -1})
 		b.bucketAt[key] = k
 		return k, true
 	}
@@ -639,7 +644,11 @@ func (b *builder) split(slot int32, kids []int32) (rest, bks []int32) {
 			}
 			k = c
 		}
-		b.buckets[k].files = append(b.buckets[k].files, i)
+		if bk := &b.buckets[k]; bk.first < 0 {
+			bk.first, bk.last = i, i
+		} else {
+			b.nextFile[bk.last], bk.last = i, i
+		}
 		for ; k >= 0; k = b.buckets[k].up {
 			b.buckets[k].minID = min(b.buckets[k].minID, id)
 		}
@@ -671,6 +680,9 @@ func podOf(c *model.Container) string {
 // memory is read sequentially and the namer's memory works best.
 func (b *builder) buildTree() {
 	est := len(b.kids) + 2
+	if b.group != "" {
+		est += len(b.kids) / 4 // room for Container nodes
+	}
 	b.info = room(&b.sc.info, est)
 	b.t.n = room(&b.sc.tn, est)
 	var text []byte
@@ -738,6 +750,7 @@ func (b *builder) buildTree() {
 	}
 
 	add(nodeInfo{src: srcVirtual}, -1)
+	var files []int32 // the files of the bucket at hand
 	for v := int32(0); v < int32(len(b.info)); v++ {
 		var slot int32
 		var kids, bks []int32
@@ -750,7 +763,14 @@ func (b *builder) buildTree() {
 			continue
 		case s <= srcBucket:
 			bk := &b.buckets[srcBucket-s]
-			slot, kids, bks = -1, bk.files, bk.kids
+			files = files[:0]
+			for i := bk.first; i >= 0; i = b.nextFile[i] {
+				files = append(files, i)
+				if i == bk.last {
+					break
+				}
+			}
+			slot, kids, bks = -1, files, bk.kids
 		default:
 			if !b.isDir[s] {
 				continue
