@@ -441,6 +441,7 @@ function refreshDetailsFromNode() {
 /** @param {import("./detailsdata.js").Details} d */
 function showDetails(d) {
   $("details-title").textContent = d.title;
+  $("ns-parts").hidden = !!d.box;
   const rows = $("details-rows");
   rows.replaceChildren();
   for (const r of d.rows) {

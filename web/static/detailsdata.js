@@ -28,6 +28,7 @@
  * @property {number} procTotal processes known to exist (may exceed procs.length)
  * @property {string[]} containers
  * @property {string[]} heldBy
+ * @property {boolean} [box] a container or pod: no processes or holders of its own
  */
 
 /**
@@ -141,7 +142,7 @@ export function fromNode(n, nodes) {
     return { title: n.label, rows, procs: [], procTotal: 0, containers: [], heldBy: [] };
   }
   if (n.kind === "container" || n.kind === "pod") {
-    return { title: n.label, rows: containerRows(n, nodes), procs: [], procTotal: 0, containers: [], heldBy: [] };
+    return { title: n.label, rows: containerRows(n, nodes), procs: [], procTotal: 0, containers: [], heldBy: [], box: true };
   }
   rows.push({ label: "NSID", value: str(n.ns), copy: true });
   rows.push({ label: "Inode", value: str(info.inode), copy: true });

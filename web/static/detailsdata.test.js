@@ -73,6 +73,7 @@ test("a container node's details show runtime, ID, name, image, pod and labels",
     "Label app=shop", "Label tier=front", "Namespaces here=61",
   ]);
   assert.deepEqual(d.procs, []);
+  assert.equal(d.box, true, "the panel hides the namespace-only sections");
 });
 
 test("a pod node's details name the pod and count its containers", () => {

@@ -60,7 +60,6 @@ export function parseQuery(q) {
  * @property {string} [kind]
  * @property {number} [ns]
  * @property {import("./store.js").NodeInfo} [info]
- * @property {import("./store.js").ContainerInfo} [container]
  */
 
 /**
@@ -72,6 +71,8 @@ export function parseQuery(q) {
  * @returns {boolean}
  */
 export function matches(n, terms) {
+  // Container and pod nodes are the names people look for: never veiled.
+  if (n.kind === "container" || n.kind === "pod") return true;
   const pos = terms.filter((t) => !t.neg);
   if (!pos.length) return true;
   return pos.every((t) => termMatches(n, t));
@@ -91,8 +92,7 @@ function termMatches(n, t) {
   const partial = (info.procs ?? 0) > new Set(procs.map((p) => p.pid)).size;
   const has = (/** @type {string | undefined} */ s) => !!s && s.toLowerCase().includes(t.value);
   const anyOf = t.value.split(",").filter(Boolean);
-  // A container or pod node matches container terms by what it stands for.
-  const ctrs = [...(info.containers || []), ...(n.container ? [n.container] : [])];
+  const ctrs = info.containers || [];
   switch (t.key) {
     case "":
       return has(n.label) || has(n.type) || String(info.inode ?? "") === t.value ||
