@@ -26,7 +26,7 @@ func hostileSnapshot() *model.Snapshot {
 			2: {ID: 2, Type: model.Net, Inode: 4026531840, Owner: 1, Procs: []int{42}, Leader: 42, Containers: []string{"c1"}},
 		},
 		Containers: map[string]*model.Container{"c1": {ID: "c1", Runtime: "docker", Name: "web-1", Image: "nginx"}},
-		Processes: map[int]*model.Process{42: {PID: 42, Comm: evil, Cmdline: evil + " --x", NS: map[model.NSType]model.NSID{model.User: 1, model.Net: 2}}},
+		Processes:  map[int]*model.Process{42: {PID: 42, Comm: evil, Cmdline: evil + " --x", NS: map[model.NSType]model.NSID{model.User: 1, model.Net: 2}}},
 	}
 }
 
