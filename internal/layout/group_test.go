@@ -293,3 +293,31 @@ func TestNodeRef(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupingDropsNothing: grouping only moves namespaces; unfolded, every
+// namespace of random forests is a node in every grouping, and the extra
+// nodes are Container nodes, one per container and Dir.
+func TestGroupingDropsNothing(t *testing.T) {
+	for seed := uint64(1); seed <= 4; seed++ {
+		f := randomForest(seed, 3000, seed%2 == 0)
+		count := func(g Grouping) (ns, ctr int) {
+			for _, n := range Compute(f.s, Options{Group: g, FoldThreshold: -1}).Nodes {
+				switch n.Kind {
+				case Container:
+					ctr++
+				case Dir, File:
+					if n.NS != 0 {
+						ns++
+					}
+				}
+			}
+			return ns, ctr
+		}
+		nsNone, ctrNone := count(GroupNone)
+		nsCtr, ctrCtr := count(GroupContainer)
+		if nsNone != len(f.s.Namespaces) || nsCtr != nsNone || ctrNone != 0 || ctrCtr == 0 || ctrCtr > len(f.s.Containers) {
+			t.Errorf("seed %d: %d namespaces; none shows %d (+%d containers), container %d (+%d of %d containers)",
+				seed, len(f.s.Namespaces), nsNone, ctrNone, nsCtr, ctrCtr, len(f.s.Containers))
+		}
+	}
+}
