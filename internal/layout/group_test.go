@@ -115,7 +115,7 @@ func TestGroupNodeFields(t *testing.T) {
 		if n.Label != c.label || n.Kind != c.kind || n.Ref() != c.ref || n.NS != 0 || n.Type != "" {
 			t.Errorf("%s = %+v, want label %q kind %s ref %q, no NS or type", c.id, n, c.label, c.kind, c.ref)
 		}
-		if n.W != nodeWidth([]byte(c.label)) {
+		if n.W != nodeWidth([]byte(c.label))+pillExtra {
 			t.Errorf("%s width %v for label %q", c.id, n.W, c.label)
 		}
 	}

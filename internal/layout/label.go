@@ -25,10 +25,11 @@ const (
 	// Margin is the empty border around the whole picture.
 	Margin = 16.0
 
-	siblingGap = 12.0 // between boxes of one parent
-	cousinGap  = 24.0 // between boxes of different parents
-	layerGap   = 48.0 // between layers (depths)
-	layerStep  = 56.0 // left-right layer widths are multiples of this (8 runes)
+	siblingGap = 12.0                             // between boxes of one parent
+	pillExtra  = 2 * (NodeHeight/2 - NodePadding) // Container and Pod boxes: room for round ends
+	cousinGap  = 24.0                             // between boxes of different parents
+	layerGap   = 48.0                             // between layers (depths)
+	layerStep  = 56.0                             // left-right layer widths are multiples of this (8 runes)
 
 	maxNameRunes = 24 // longest container / command / holder name in a label
 	maxTypeRunes = 12 // longest namespace type name (only malformed ones are long)

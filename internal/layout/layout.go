@@ -747,6 +747,9 @@ func (b *builder) buildTree() {
 			text = append(text, '?')
 		}
 		addText(srcBucket-k, par, idLo, labelLo, model.User, 0)
+		// Container nodes are drawn as pills: their round ends take
+		// NodeHeight/2 where other boxes pad by NodePadding.
+		b.setWidth(int32(len(b.info)-1), b.info[len(b.info)-1].width+pillExtra)
 	}
 
 	add(nodeInfo{src: srcVirtual}, -1)

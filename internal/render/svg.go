@@ -70,10 +70,12 @@ func buildStyle() string {
 	for _, p := range palette {
 		b = fmt.Appendf(b, `.t-%s rect,.t-%s path{fill:%s;stroke:%s}`, p.t, p.t, p.fill, p.stroke)
 	}
-	// Containers are pills with a heavy dark outline and bold names, pods
-	// double-outlined: shapes, not only colours, set them apart.
-	b = append(b, `.container rect{fill:#fff;stroke:#1b1b1b;stroke-width:2.5}.container text{font-weight:600}`+
-		`.pod rect{fill:#fff;stroke:#6a3d9a;stroke-width:2}.pod rect+rect{fill:none;stroke-width:1}.pod text{font-weight:600}`...)
+	// Containers are pills with a heavy dark outline, pods double-outlined:
+	// shapes, not only colours, set them apart. Their names keep the
+	// normal weight, for which the layout measured the boxes.
+	b = append(b, `.container rect{fill:#fff;stroke:#1b1b1b;stroke-width:2.5}`+
+		`.pod rect{fill:#fff;stroke:#6a3d9a;stroke-width:2}.pod rect+rect{fill:none;stroke-width:1}`+
+		`.n.container text,.n.pod text{text-anchor:middle}`...)
 	b = append(b, `@media (prefers-color-scheme:dark){.bg{fill:#15171c}text{fill:#e6e6e6}.s{fill:#b0b0b0}`+
 		`.e{stroke:#8d8d8d}.n rect,.n path,.lg rect,.lg path{fill:#262a31}`...)
 	for _, p := range palette {
@@ -515,7 +517,11 @@ func writeNode(w *svgWriter, s *model.Snapshot, n *layout.Node) {
 		ly -= 6
 	}
 	w.WriteString(`<text x="`)
-	w.n(n.X + 6)
+	if n.Kind == layout.Container || n.Kind == layout.Pod {
+		w.n(n.X + n.W/2) // centred (CSS): clear of a pill's round ends
+	} else {
+		w.n(n.X + 6)
+	}
 	w.WriteString(`" y="`)
 	w.n(ly)
 	w.WriteString(`">`)

@@ -379,10 +379,11 @@ export class Renderer {
     }
 
     if (labels) {
-      const left = n.x + PAD;
       const maxW = n.w - 2 * PAD + 4;
       ctx.font = n.kind === "file" ? FONT_CSS : BOLD_CSS;
       const lab = this.label(n, maxW, s.terms);
+      // Names in pills and pods are centred, clear of the round ends.
+      const left = box ? n.x + Math.max(PAD, (n.w - ctx.measureText(lab.text).width) / 2) : n.x + PAD;
       const ty = n.y + n.h / 2;
       if (lab.marks.length) {
         ctx.fillStyle = theme.mark;
