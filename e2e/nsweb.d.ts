@@ -6,6 +6,7 @@ interface NswebDebug {
   readonly stats: { drawn: number; edges: number; ms: number; detail: string; labels: boolean };
   readonly seq: number;
   readonly view: string;
+  readonly group: string;
   readonly q: string;
   readonly selected: string;
   readonly conn: string;

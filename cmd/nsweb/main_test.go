@@ -233,6 +233,7 @@ func TestSnapshotCommand(t *testing.T) {
 		}},
 		{"bad filter", []string{"snapshot", "-q", "nokey:1"}, 2, `unknown key "nokey"`, nil},
 		{"bad view", []string{"snapshot", "--view", "tree"}, 2, `unknown --view "tree"`, nil},
+		{"bad group", []string{"snapshot", "--group", "box"}, 2, `unknown --group "box" (want none, container or pod)`, nil},
 		{"unknown format", []string{"snapshot", "--format", "pdf"}, 2, `unknown --format "pdf"`, nil},
 		{"unwritable output", []string{"snapshot", "--format", "json", "-o", "/nonexistent/dir/x"}, 1, "no such file or directory", nil},
 	}

@@ -21,6 +21,7 @@ type snapshotOptions struct {
 	format string
 	output string
 	view   string
+	group  layout.Grouping
 	query  string
 }
 
@@ -31,6 +32,7 @@ func parseSnapshot(args []string, stdout, stderr io.Writer) (snapshotOptions, in
 	fs.StringVar(&o.format, "format", "text", "output format: "+formatNames())
 	fs.StringVar(&o.output, "o", "-", "write to this file instead of standard output")
 	fs.StringVar(&o.view, "view", "owner", "tree to draw (text, svg): owner or pid")
+	group := fs.String("group", string(layout.DefaultGrouping), "gather namespaces under their containers (text, svg, owner view): none, container or pod")
 	fs.StringVar(&o.query, "q", "", "filter, in the dashboard's filter language (text, svg)")
 	if code, ok := parseFlags(fs, args, "Scan the host once and print what was found; no server is needed.", stderr); !ok {
 		return o, code, false
@@ -39,6 +41,12 @@ func parseSnapshot(args []string, stdout, stderr io.Writer) (snapshotOptions, in
 		fmt.Fprintf(stderr, "nsweb snapshot: unknown --view %q (want owner or pid)\n", o.view)
 		return o, 2, false
 	}
+	g, err := layout.ParseGrouping(*group)
+	if err != nil {
+		fmt.Fprintf(stderr, "nsweb snapshot: unknown --group %q (want none, container or pod)\n", *group)
+		return o, 2, false
+	}
+	o.group = g
 	if _, err := filter.Parse(o.query); err != nil {
 		fmt.Fprintf(stderr, "nsweb snapshot: -q: %v\n", err)
 		return o, 2, false
@@ -80,7 +88,7 @@ func laidOut(s *model.Snapshot, o snapshotOptions) (*layout.Result, string, erro
 	if err != nil {
 		return nil, "", fmt.Errorf("filter: %w", err)
 	}
-	r := layout.Compute(s, layout.Options{View: layout.View(o.view), Keep: q.Keep(s)})
+	r := layout.Compute(s, layout.Options{View: layout.View(o.view), Group: o.group, Keep: q.Keep(s)})
 	return r, q.String(), nil
 }
 

@@ -24,6 +24,9 @@ func BenchmarkCompute(b *testing.B) {
 		{"chains-60k", func() *forest { return chains(652) }, Options{}},
 		{"containers-1000", func() *forest { return containers(1000) }, Options{}},
 		{"containers-1000-unfolded", func() *forest { return containers(1000) }, Options{FoldThreshold: -1}},
+		{"60k-grouped", func() *forest { return randomForest(2, 60_000, true) }, Options{FoldThreshold: -1, Group: GroupContainer}},
+		{"containers-1000-grouped", func() *forest { return containers(1000) }, Options{Group: GroupContainer}},
+		{"containers-1000-pods", func() *forest { return containers(1000) }, Options{Group: GroupPod}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

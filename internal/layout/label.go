@@ -25,10 +25,11 @@ const (
 	// Margin is the empty border around the whole picture.
 	Margin = 16.0
 
-	siblingGap = 12.0 // between boxes of one parent
-	cousinGap  = 24.0 // between boxes of different parents
-	layerGap   = 48.0 // between layers (depths)
-	layerStep  = 56.0 // left-right layer widths are multiples of this (8 runes)
+	siblingGap = 12.0                             // between boxes of one parent
+	pillExtra  = 2 * (NodeHeight/2 - NodePadding) // Container and Pod boxes: room for round ends
+	cousinGap  = 24.0                             // between boxes of different parents
+	layerGap   = 48.0                             // between layers (depths)
+	layerStep  = 56.0                             // left-right layer widths are multiples of this (8 runes)
 
 	maxNameRunes = 24 // longest container / command / holder name in a label
 	maxTypeRunes = 12 // longest namespace type name (only malformed ones are long)
@@ -150,7 +151,8 @@ func appendLabel(b []byte, ns *model.Namespace, name string) ([]byte, int) {
 }
 
 // namer picks the most recognisable name for a namespace: the container
-// that alone uses it, else its leading process's command, else what keeps
+// that alone uses it (unless the namespace is drawn inside that
+// container's node), else its leading process's command, else what keeps
 // it alive. It remembers the last container and leader it looked up: the
 // namespaces of one container have neighbouring IDs and are named in ID
 // order, so most lookups are a comparison instead of a map access.
@@ -163,8 +165,10 @@ type namer struct {
 	hasC, hasP bool
 }
 
-func (m *namer) name(ns *model.Namespace) string {
-	if len(ns.Containers) == 1 {
+// name is the name for ns; skipCtr leaves out the container (the namespace
+// is drawn inside its Container or Pod node, which shows it).
+func (m *namer) name(ns *model.Namespace, skipCtr bool) string {
+	if len(ns.Containers) == 1 && !skipCtr {
 		id := ns.Containers[0]
 		if m.hasC && id == m.cid {
 			return m.cname

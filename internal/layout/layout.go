@@ -34,6 +34,16 @@ import (
 // appends at the very right of its parent: the placement that moves the
 // fewest existing boxes in a tidy tree (see docs/benchmarks.md).
 //
+// Grouping (Options.Group, owner view only): a File that exactly one
+// container uses goes under that container's Container node (ID
+// ContainerID(dir, container ID), labelled with the container's name or
+// short ID) in the Dir that owns it; with GroupPod, Container nodes of one
+// pod, and Files that only the containers of that pod share, go under a Pod
+// node (ID PodID). Files that containers of different pods share stay in
+// the Dir. A Dir's children are then its remaining Files, then its Dirs and
+// Container or Pod nodes ordered by their lowest namespace ID, so that a
+// new container appends at the right end either way.
+//
 // More than FoldThreshold sibling Files of one type fold into one Group node
 // with ID GroupID(parent, type), unless Expanded names it. Keep filters
 // namespaces before folding; the ancestors of a kept namespace are shown.
@@ -71,7 +81,7 @@ type scratch struct {
 	state             []uint8
 	par, table, byKey []int32
 	start, kids, fill []int32
-	nodeOf            []int32
+	nodeOf, nextFile  []int32
 	refs              []model.NSID
 	dirs              map[model.NSID]int32
 	info              []nodeInfo
@@ -130,6 +140,9 @@ func compute(sc *scratch, s *model.Snapshot, opt Options, keep bool) *Result {
 		fold = DefaultFoldThreshold
 	}
 	b := builder{sc: sc, snap: s, view: view, fold: fold, expanded: opt.Expanded, td: orient == TopDown}
+	if view == Owner && (opt.Group == GroupContainer || opt.Group == GroupPod) {
+		b.group = opt.Group
+	}
 	b.collect()
 	b.linkParents()
 	b.breakCycles()
@@ -169,6 +182,13 @@ type builder struct {
 	view     View
 	fold     int
 	expanded map[string]bool
+	group    Grouping // GroupContainer, GroupPod, or "" for none
+
+	// buckets are the Container and Pod nodes; bucketAt finds them by
+	// parent slot and container ID or pod.
+	buckets  []bucket
+	bucketAt map[bucketKey]int32
+	nextFile []int32 // the next file in its bucket's list
 
 	ents  []entry
 	isDir []bool
@@ -507,12 +527,150 @@ func (b *builder) sortChildren() {
 	}
 }
 
-// Arena source markers besides namespace indices.
+// Arena source markers besides namespace indices. Sources at or below
+// srcBucket are buckets: srcBucket-k is b.buckets[k].
 const (
 	srcVirtual = -1
 	srcUnowned = -2
 	srcGroup   = -3
+	srcBucket  = -4
 )
+
+// bucket is a Container or Pod node: the files (namespace indices, in
+// sibling order) it holds and, for a pod, its Container buckets. The files
+// are a list linked through builder.nextFile, first to last, so that
+// filling thousands of buckets allocates nothing per bucket.
+type bucket struct {
+	pod         bool
+	slot        int32      // the parent slot of the Dir it is in
+	ref         string     // container ID, or "<pod namespace>/<pod name>"
+	up          int32      // the Pod bucket holding this Container bucket, or -1
+	minID       model.NSID // lowest namespace ID inside: the sibling order
+	first, last int32      // files: namespace indices, -1 for none
+	kids        []int32
+}
+
+// bucketKey finds a bucket: the parent slot (as in builder.kids) it sits
+// in, whether it is a pod, and the container ID or pod.
+type bucketKey struct {
+	slot int32
+	pod  bool
+	ref  string
+}
+
+// groupOf says where grouping puts file ns: under the Container bucket of
+// ctr (and, if pod is set, that inside the Pod bucket of pod), under the
+// Pod bucket of pod alone (ctr empty: a namespace only the containers of
+// one pod share), or nowhere (both empty).
+func (b *builder) groupOf(ns *model.Namespace) (ctr, pod string) {
+	switch {
+	case len(ns.Containers) == 1:
+		ctr = ns.Containers[0]
+		if b.group == GroupPod {
+			pod = podOf(b.snap.Containers[ctr])
+		}
+		return ctr, pod
+	case len(ns.Containers) > 1 && b.group == GroupPod:
+		pod = podOf(b.snap.Containers[ns.Containers[0]])
+		if pod == "" {
+			return "", ""
+		}
+		for _, id := range ns.Containers[1:] {
+			if podOf(b.snap.Containers[id]) != pod {
+				return "", ""
+			}
+		}
+		return "", pod
+	}
+	return "", ""
+}
+
+// split takes the files that grouping gathers out of kids, the sorted
+// children of parent slot slot, into buckets. It returns the children left
+// (kids compacted in place: each slot is split once) and the buckets,
+// ordered by their lowest namespace ID, which buildTree interleaves with
+// the Dirs by the same key: a new container's namespaces (or its new user
+// namespace) have the highest IDs, so its node appends at the right end of
+// its Dir, where it moves the fewest boxes.
+func (b *builder) split(slot int32, kids []int32) (rest, bks []int32) {
+	if b.bucketAt == nil {
+		b.bucketAt = make(map[bucketKey]int32, len(b.snap.Containers))
+		b.buckets = make([]bucket, 0, len(b.snap.Containers))
+		b.nextFile = reuse(&b.sc.nextFile, len(b.ents))
+	}
+	get := func(pod bool, ref string) (int32, bool) {
+		key := bucketKey{slot, pod, ref}
+		if k, ok := b.bucketAt[key]; ok {
+			return k, false
+		}
+		k := int32(len(b.buckets))
+		b.buckets = append(b.buckets, bucket{pod: pod, slot: slot, ref: ref, up: -1, minID: math.MaxUint64, first: -1, last: -1})
+		b.bucketAt[key] = k
+		return k, true
+	}
+	n := 0
+	for _, i := range kids {
+		if b.isDir[i] {
+			kids[n] = i
+			n++
+			continue
+		}
+		id := b.ents[i].id
+		ctr, pod := b.groupOf(b.ents[i].ns)
+		if ctr == "" && pod == "" {
+			kids[n] = i
+			n++
+			continue
+		}
+		var k int32
+		if pod != "" {
+			p, fresh := get(true, pod)
+			if fresh {
+				bks = append(bks, p)
+			}
+			k = p
+			if ctr != "" {
+				c, fresh := get(false, ctr)
+				if fresh {
+					b.buckets[c].up = p
+					b.buckets[p].kids = append(b.buckets[p].kids, c)
+				}
+				k = c
+			}
+		} else {
+			c, fresh := get(false, ctr)
+			if fresh {
+				bks = append(bks, c)
+			}
+			k = c
+		}
+		if bk := &b.buckets[k]; bk.first < 0 {
+			bk.first, bk.last = i, i
+		} else {
+			b.nextFile[bk.last], bk.last = i, i
+		}
+		for ; k >= 0; k = b.buckets[k].up {
+			b.buckets[k].minID = min(b.buckets[k].minID, id)
+		}
+	}
+	byMin := func(x, y int32) int {
+		return cmp.Compare(b.buckets[x].minID, b.buckets[y].minID)
+	}
+	slices.SortFunc(bks, byMin)
+	for _, k := range bks {
+		slices.SortFunc(b.buckets[k].kids, byMin)
+	}
+	return kids[:n], bks
+}
+
+// podOf is the Pod reference of container c: "<namespace>/<name>", or ""
+// when c is unknown or in no pod.
+func podOf(c *model.Container) string {
+	if c == nil || c.Pod == "" {
+		return ""
+	}
+	return c.PodNamespace + "/" + c.Pod
+}
 
 // buildTree creates the tidy arena in breadth-first order, folding long runs
 // of files into groups. Node IDs and labels are written into two byte
@@ -522,6 +680,9 @@ const (
 // memory is read sequentially and the namer's memory works best.
 func (b *builder) buildTree() {
 	est := len(b.kids) + 2
+	if b.group != "" {
+		est += len(b.kids) / 4 // room for Container nodes
+	}
 	b.info = room(&b.sc.info, est)
 	b.t.n = room(&b.sc.tn, est)
 	var text []byte
@@ -553,10 +714,49 @@ func (b *builder) buildTree() {
 	addNS := func(i, par int32) {
 		nodeOf[i] = add(nodeInfo{src: i}, par)
 	}
+	// parentID appends the node ID of parent slot slot: the ID that the
+	// IDs of folded groups and buckets in it start from.
+	parentID := func(text []byte, slot int32) []byte {
+		if slot == 0 {
+			return append(text, UnownedID...)
+		}
+		text = append(text, "ns:"...)
+		return appendUint(text, uint64(b.ents[slot-2].id))
+	}
+	// addBucket adds the node of bucket k under par.
+	addBucket := func(k, par int32) {
+		bk := &b.buckets[k]
+		idLo := len(text)
+		if bk.pod {
+			text = append(text, "pod:"...)
+		} else {
+			text = append(text, "ctr:"...)
+		}
+		text = parentID(text, bk.slot)
+		text = append(text, ':')
+		text = append(text, bk.ref...)
+		labelLo := len(text)
+		if bk.pod {
+			text = appendClean(text, bk.ref, 2*maxNameRunes)
+		} else if c := b.snap.Containers[bk.ref]; c != nil {
+			text = appendClean(text, c.DisplayName(), maxNameRunes)
+		} else {
+			text = appendClean(text, (&model.Container{ID: bk.ref}).DisplayName(), maxNameRunes)
+		}
+		if labelLo == len(text) {
+			text = append(text, '?')
+		}
+		addText(srcBucket-k, par, idLo, labelLo, model.User, 0)
+		// Container nodes are drawn as pills: their round ends take
+		// NodeHeight/2 where other boxes pad by NodePadding.
+		b.setWidth(int32(len(b.info)-1), b.info[len(b.info)-1].width+pillExtra)
+	}
 
 	add(nodeInfo{src: srcVirtual}, -1)
+	var files []int32 // the files of the bucket at hand
 	for v := int32(0); v < int32(len(b.info)); v++ {
 		var slot int32
+		var kids, bks []int32
 		switch s := b.info[v].src; {
 		case s == srcVirtual:
 			slot = 1
@@ -564,17 +764,37 @@ func (b *builder) buildTree() {
 			slot = 0
 		case s == srcGroup:
 			continue
+		case s <= srcBucket:
+			bk := &b.buckets[srcBucket-s]
+			files = files[:0]
+			for i := bk.first; i >= 0; i = b.nextFile[i] {
+				files = append(files, i)
+				if i == bk.last {
+					break
+				}
+			}
+			slot, kids, bks = -1, files, bk.kids
 		default:
 			if !b.isDir[s] {
 				continue
 			}
 			slot = s + 2
 		}
-		kids := b.kids[b.kidStart[slot]:b.kidStart[slot+1]]
+		if slot >= 0 {
+			kids = b.kids[b.kidStart[slot]:b.kidStart[slot+1]]
+			if b.group != "" && slot != 1 {
+				kids, bks = b.split(slot, kids)
+			}
+		}
 		first := int32(len(b.info))
+		nb := 0 // buckets added
 		for k := 0; k < len(kids); {
 			i := kids[k]
 			if b.isDir[i] {
+				// Dirs and buckets interleave by lowest namespace ID.
+				for ; nb < len(bks) && b.buckets[bks[nb]].minID < b.ents[i].id; nb++ {
+					addBucket(bks[nb], v)
+				}
 				addNS(i, v)
 				k++
 				continue
@@ -589,11 +809,12 @@ func (b *builder) buildTree() {
 				t := b.ents[i].ns.Type
 				idLo := len(text)
 				text = append(text, "grp:"...)
-				if slot == 0 {
-					text = append(text, UnownedID...)
+				if slot >= 0 {
+					text = parentID(text, slot)
 				} else {
-					text = append(text, "ns:"...)
-					text = appendUint(text, uint64(b.ents[slot-2].id))
+					// A bucket's ID is in text already.
+					in := &b.info[v]
+					text = append(text, text[in.idLo:in.labelLo]...)
 				}
 				text = append(text, ':')
 				text = append(text, t...)
@@ -609,6 +830,9 @@ func (b *builder) buildTree() {
 			for ; k < end; k++ {
 				addNS(kids[k], v)
 			}
+		}
+		for ; nb < len(bks); nb++ {
+			addBucket(bks[nb], v)
 		}
 		if v == 0 && b.unown {
 			idLo := len(text)
@@ -642,7 +866,10 @@ func (b *builder) buildTree() {
 		text = appendUint(text, uint64(e.id))
 		in.labelLo = int32(len(text))
 		var runes int
-		text, runes = appendLabel(text, e.ns, nm.name(e.ns))
+		// Inside a Container node the container's name would repeat on
+		// every box: name the namespace by its process instead.
+		inBucket := b.group != "" && b.info[b.t.n[v].par].src <= srcBucket
+		text, runes = appendLabel(text, e.ns, nm.name(e.ns, inBucket))
 		in.labelHi = int32(len(text))
 		b.setWidth(v, widthFor(runes))
 		in.typ = b.typeCode(e.ns.Type)
@@ -736,6 +963,12 @@ func (b *builder) place(orient Orientation, res *Result) {
 		case s == srcGroup:
 			nd.Kind = Group
 			nd.Count = int(in.count)
+		case s <= srcBucket:
+			nd.Type = ""
+			nd.Kind = Container
+			if b.buckets[srcBucket-s].pod {
+				nd.Kind = Pod
+			}
 		default:
 			nd.NS = in.ns
 			nd.Kind = File

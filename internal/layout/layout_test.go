@@ -301,7 +301,7 @@ func TestLabels(t *testing.T) {
 	}
 	for _, c := range cases {
 		nm := namer{s: s}
-		b, runes := appendLabel(nil, &c.ns, nm.name(&c.ns))
+		b, runes := appendLabel(nil, &c.ns, nm.name(&c.ns, false))
 		if got := string(b); got != c.want {
 			t.Errorf("%s: got %q, want %q", c.name, got, c.want)
 		}
@@ -319,7 +319,7 @@ func TestLabels(t *testing.T) {
 		ns   *model.Namespace
 		want string
 	}{{&a, "web"}, {&b, "a-container-name-longer-than-the-limit"}, {&a, "web"}, {&c, "nginx"}, {&d, "evil\x1b[31m\u202e"}, {&c, "nginx"}} {
-		if got := nm.name(x.ns); got != x.want {
+		if got := nm.name(x.ns, false); got != x.want {
 			t.Errorf("namer: got %q, want %q", got, x.want)
 		}
 	}

@@ -23,7 +23,7 @@ func propertyCases(t *testing.T) []struct {
 		f    *forest
 		opts []Options
 	}
-	all := []Options{{}, {FoldThreshold: -1}, {FoldThreshold: 3}}
+	all := []Options{{}, {FoldThreshold: -1}, {FoldThreshold: 3}, {Group: GroupContainer}, {Group: GroupPod, FoldThreshold: 3}}
 	var cs []pc
 	for seed := uint64(1); seed <= 12; seed++ {
 		n := 300 + int(seed)*250
@@ -54,7 +54,7 @@ func TestProperties(t *testing.T) {
 					opt.Orientation = o
 					r := Compute(c.f.s, opt)
 					if err := checkResult(r); err != nil {
-						t.Fatalf("%s fold %d: %v", o, opt.FoldThreshold, err)
+						t.Fatalf("%s fold %d group %q: %v", o, opt.FoldThreshold, opt.Group, err)
 					}
 					if len(r.Nodes) == 0 {
 						t.Fatalf("%s fold %d: no nodes", o, opt.FoldThreshold)

@@ -6,6 +6,7 @@ package layout
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/nsweb/nsweb/internal/model"
 )
@@ -44,7 +45,49 @@ const (
 	Dir   NodeKind = "dir"   // a user namespace (owner view) or a PID namespace (pid view) that can have children
 	File  NodeKind = "file"  // any other namespace
 	Group NodeKind = "group" // a folded run of sibling files of one type
+	// Container holds the namespaces that one container alone uses
+	// (Options.Group).
+	Container NodeKind = "container"
+	// Pod holds the containers of one Kubernetes pod and the namespaces
+	// only they share (Options.Group = GroupPod).
+	Pod NodeKind = "pod"
 )
+
+// Grouping says whether the owner view gathers namespaces by what uses them.
+// People think of a host as its containers, not as a heap of namespaces,
+// so servers group by container unless asked not to.
+type Grouping string
+
+// The groupings the layout supports.
+const (
+	// GroupNone shows namespaces where their owner puts them.
+	GroupNone Grouping = "none"
+	// GroupContainer puts the namespaces that exactly one container uses
+	// under a Container node in their owner's Dir.
+	GroupContainer Grouping = "container"
+	// GroupPod groups like GroupContainer and also gathers the Container
+	// nodes of one Kubernetes pod, and the namespaces only that pod's
+	// containers share (its network, IPC and UTS namespaces), under a
+	// Pod node.
+	GroupPod Grouping = "pod"
+)
+
+// DefaultGrouping is the grouping of a request that names none (server and
+// CLI). The zero Options, by contrast, do not group: Compute treats an
+// empty Grouping as GroupNone.
+const DefaultGrouping = GroupContainer
+
+// ParseGrouping checks a grouping given by a person or a request: "" gives
+// DefaultGrouping, an unknown value an *OptionError naming the choices.
+func ParseGrouping(s string) (Grouping, error) {
+	switch g := Grouping(s); g {
+	case "":
+		return DefaultGrouping, nil
+	case GroupNone, GroupContainer, GroupPod:
+		return g, nil
+	}
+	return "", &OptionError{Field: "group", Value: s, Want: []string{string(GroupNone), string(GroupContainer), string(GroupPod)}}
+}
 
 // Options are the inputs of a layout besides the snapshot. Folding and
 // filtering are inputs, so every consumer that passes the same options gets
@@ -61,6 +104,11 @@ type Options struct {
 	// Keep selects namespaces to show; nil shows all. Ancestors of a kept
 	// namespace are shown too, so that it stays in context.
 	Keep func(*model.Namespace) bool
+	// Group gathers namespaces under Container and Pod nodes in the owner
+	// view; "" means GroupNone. The PID view ignores it: its nodes are
+	// PID namespaces, which nest, and a container's place in that tree is
+	// already one subtree.
+	Group Grouping
 }
 
 // Check reports, as an error a request handler can return, whether the
@@ -73,19 +121,29 @@ func (o Options) Check() error {
 	if o.Orientation != "" && o.Orientation != TopDown && o.Orientation != LeftRight {
 		return &OptionError{Field: "orientation", Value: string(o.Orientation)}
 	}
+	if o.Group != "" {
+		if _, err := ParseGrouping(string(o.Group)); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
 // OptionError says which option had a value the layout does not know.
 type OptionError struct {
-	Field string // "view" or "orientation"
-	Value string // the value given
+	Field string   // "view", "orientation" or "group"
+	Value string   // the value given
+	Want  []string // the values allowed, when the message should list them
 }
 
 // Error names the option and quotes the value, so that a bad query string is
 // visible in the message as sent.
 func (e *OptionError) Error() string {
-	return "layout: unknown " + e.Field + " " + strconv.Quote(e.Value)
+	msg := "layout: unknown " + e.Field + " " + strconv.Quote(e.Value)
+	if len(e.Want) > 0 {
+		msg += " (want " + strings.Join(e.Want, ", ") + ")"
+	}
+	return msg
 }
 
 // DefaultFoldThreshold is the fan-out above which siblings fold when the
@@ -137,6 +195,53 @@ func NodeID(id model.NSID) string {
 // its count changes.
 func GroupID(parent string, t model.NSType) string {
 	return "grp:" + parent + ":" + string(t)
+}
+
+// Ref names what a Container or Pod node stands for: the container ID, or
+// "<pod namespace>/<pod name>"; "" for other nodes. Consumers look up
+// names and images in the snapshot. It is read from the node's ID (see
+// ContainerID, PodID) rather than kept in a field: a view holds tens of
+// thousands of nodes, and a wider Node costs every layout.
+func (n *Node) Ref() string {
+	var rest string
+	var ok bool
+	switch n.Kind {
+	case Container:
+		rest, ok = strings.CutPrefix(n.ID, "ctr:")
+	case Pod:
+		rest, ok = strings.CutPrefix(n.ID, "pod:")
+	}
+	if !ok {
+		return ""
+	}
+	// The Dir's ID: "unowned" or "ns:<digits>", then ":".
+	if r, ok := strings.CutPrefix(rest, UnownedID+":"); ok {
+		return r
+	}
+	if r, ok := strings.CutPrefix(rest, "ns:"); ok {
+		i := 0
+		for i < len(r) && '0' <= r[i] && r[i] <= '9' {
+			i++
+		}
+		if i > 0 && i < len(r) && r[i] == ':' {
+			return r[i+1:]
+		}
+	}
+	return ""
+}
+
+// ContainerID is the ID of the Container node of container cid in the Dir
+// with node ID dir, e.g. "ctr:ns:4026531837:3f2a…". It depends on neither
+// the container's name nor its namespaces, so the node keeps its ID while
+// the engine renames it or its namespaces come and go.
+func ContainerID(dir, cid string) string {
+	return "ctr:" + dir + ":" + cid
+}
+
+// PodID is the ID of the Pod node of pod (the pod's namespace, "/", its
+// name) in the Dir with node ID dir, e.g. "pod:ns:4026531837:default/web".
+func PodID(dir, pod string) string {
+	return "pod:" + dir + ":" + pod
 }
 
 // UnownedID is the ID of the synthetic root Dir that holds the namespaces

@@ -1,8 +1,12 @@
 package render
 
 import (
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
 
+	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/model"
 )
 
@@ -124,4 +128,50 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
+}
+
+// groupFacts describes a Container or Pod node in lines: what it is and its
+// name, then runtime, image, ID, pod and labels for a container, the
+// number of containers for a pod. Strings are raw host data.
+func groupFacts(s *model.Snapshot, n *layout.Node) []string {
+	ref := n.Ref()
+	if n.Kind == layout.Pod {
+		k := 0
+		for _, c := range s.Containers {
+			if c != nil && c.Pod != "" && c.PodNamespace+"/"+c.Pod == ref {
+				k++
+			}
+		}
+		return []string{"pod " + ref, plural(k, "container", "containers")}
+	}
+	c := s.Containers[ref]
+	if c == nil {
+		c = &model.Container{ID: ref}
+	}
+	out := []string{"container " + c.DisplayName()}
+	rt := c.Runtime
+	if rt == "" {
+		rt = "unknown runtime"
+	}
+	if c.Image != "" {
+		rt += ", image " + c.Image
+	}
+	out = append(out, rt, "id "+c.ID)
+	if c.Pod != "" {
+		out = append(out, "pod "+c.PodNamespace+"/"+c.Pod)
+	}
+	if len(c.Labels) > 0 {
+		keys := slices.Sorted(maps.Keys(c.Labels))
+		more := len(keys) - maxNames
+		keys = keys[:min(len(keys), maxNames)]
+		for i, k := range keys {
+			keys[i] = k + "=" + c.Labels[k]
+		}
+		l := "labels: " + strings.Join(keys, ", ")
+		if more > 0 {
+			l += " and " + strconv.Itoa(more) + " more"
+		}
+		out = append(out, l)
+	}
+	return out
 }

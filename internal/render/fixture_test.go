@@ -105,3 +105,43 @@ func hostileSnapshot() (*model.Snapshot, *layout.Result) {
 	}
 	return s, r
 }
+
+// groupedSnapshot is a host with a named docker container (labels, image),
+// a container no engine named, and the Kubernetes pod default/api of two
+// containers sharing a network namespace, laid out by layout.Compute
+// grouped by pod.
+func groupedSnapshot() (*model.Snapshot, *layout.Result) {
+	s := &model.Snapshot{
+		Taken: time.Date(2026, 11, 29, 6, 0, 0, 0, time.UTC),
+		Host:  "box", Kernel: "6.18.0",
+		Root: 1,
+		Namespaces: map[model.NSID]*model.Namespace{
+			1:  {ID: 1, Type: model.User, Inode: 4026531837, Procs: []int{1}, Leader: 1},
+			2:  {ID: 2, Type: model.Net, Inode: 4026531840, Owner: 1, Procs: []int{1}, Leader: 1},
+			3:  {ID: 3, Type: model.Net, Inode: 4026532001, Owner: 1, Procs: []int{10}, Leader: 10, Containers: []string{"c0ffee0000000000aaaa"}},
+			4:  {ID: 4, Type: model.Mnt, Inode: 4026532002, Owner: 1, Procs: []int{10}, Leader: 10, Containers: []string{"c0ffee0000000000aaaa"}},
+			5:  {ID: 5, Type: model.PID, Inode: 4026532003, Owner: 1, Procs: []int{20}, Leader: 20, Containers: []string{"0123456789abcdef9999"}},
+			6:  {ID: 6, Type: model.Net, Inode: 4026532004, Owner: 1, Procs: []int{30, 40}, Leader: 30, Containers: []string{"api1", "api2"}},
+			7:  {ID: 7, Type: model.Mnt, Inode: 4026532005, Owner: 1, Procs: []int{30}, Leader: 30, Containers: []string{"api1"}},
+			8:  {ID: 8, Type: model.Mnt, Inode: 4026532006, Owner: 1, Procs: []int{40}, Leader: 40, Containers: []string{"api2"}},
+			9:  {ID: 9, Type: model.UTS, Inode: 4026532007, Owner: 1, Procs: []int{10, 20}, Leader: 10, Containers: []string{"0123456789abcdef9999", "c0ffee0000000000aaaa"}},
+			10: {ID: 10, Type: model.IPC, Inode: 4026532008, Owner: 1, Procs: []int{50}, Leader: 50, Containers: []string{"evil"}},
+		},
+		Processes: map[int]*model.Process{
+			1:  {PID: 1, Comm: "systemd", Cmdline: "/sbin/init"},
+			10: {PID: 10, Comm: "nginx", Cmdline: "nginx -g daemon off;", Container: "c0ffee0000000000aaaa"},
+			20: {PID: 20, Comm: "sleep", Cmdline: "sleep 600", Container: "0123456789abcdef9999"},
+			30: {PID: 30, Comm: "api", Container: "api1"},
+			40: {PID: 40, Comm: "envoy", Container: "api2"},
+			50: {PID: 50, Comm: "sh", Container: "evil"},
+		},
+		Containers: map[string]*model.Container{
+			"c0ffee0000000000aaaa": {ID: "c0ffee0000000000aaaa", Runtime: "docker", Name: "web-1", Image: "nginx:1.27",
+				Labels: map[string]string{"com.docker.compose.project": "shop", "tier": "front"}},
+			"api1": {ID: "api1", Runtime: "crio", Name: "api", Image: "api:2", Pod: "api", PodNamespace: "default"},
+			"api2": {ID: "api2", Runtime: "crio", Name: "envoy", Pod: "api", PodNamespace: "default"},
+			"evil": {ID: "evil", Runtime: "docker", Name: "<b>x</b>\x1b[31m\u202e", Image: "a&b"},
+		},
+	}
+	return s, layout.Compute(s, layout.Options{Group: layout.GroupPod})
+}

@@ -259,12 +259,15 @@ func TestDeterministic(t *testing.T) {
 
 func TestGolden(t *testing.T) {
 	s, r := smallSnapshot()
+	gs, gr := groupedSnapshot()
 	for _, g := range []struct {
 		file string
 		out  []byte
 	}{
 		{"small.svg.golden", renderSVG(t, s, r, SVGOptions{Filter: "-type:ipc"})},
 		{"small.txt.golden", renderText(t, s, r)},
+		{"grouped.svg.golden", renderSVG(t, gs, gr, SVGOptions{})},
+		{"grouped.txt.golden", renderText(t, gs, gr)},
 	} {
 		path := filepath.Join("testdata", g.file)
 		if *update {
@@ -280,6 +283,37 @@ func TestGolden(t *testing.T) {
 		if !bytes.Equal(g.out, want) {
 			t.Errorf("%s differs from the output; check it and run go test -update\ngot:\n%s", g.file, g.out)
 		}
+	}
+}
+
+// TestContainerNodes: container and pod nodes show their names, runtime,
+// image, ID, pod and labels in both formats, in their own shapes, with
+// host strings escaped.
+func TestContainerNodes(t *testing.T) {
+	s, r := groupedSnapshot()
+	svg, txt := string(renderSVG(t, s, r, SVGOptions{})), string(renderText(t, s, r))
+	for _, c := range []struct {
+		out, want string
+	}{
+		{svg, `<g class="n t-x container" id="ctr:ns:1:c0ffee0000000000aaaa"><title>container web-1` + "\n" +
+			`docker, image nginx:1.27` + "\n" + `id c0ffee0000000000aaaa` + "\n" + `labels: com.docker.compose.project=shop, tier=front</title>` +
+			`<rect x="`},
+		{svg, `rx="12"/><text x="`},
+		{svg, `<g class="n t-x pod" id="pod:ns:1:default%2Fapi"><title>pod default/api` + "\n" + `2 containers</title>`},
+		{svg, `>0123456789ab</text>`},
+		{svg, `&lt;b&gt;x&lt;/b&gt;`},
+		{svg, `class="t-x container"><rect`},
+		{txt, "container web-1 [docker, image nginx:1.27; id c0ffee0000000000aaaa; labels: com.docker.compose.project=shop, tier=front]"},
+		{txt, "pod default/api [2 containers]"},
+		{txt, "container api [crio, image api:2; id api1; pod default/api]"},
+		{txt, `container <b>x</b>\x1b[31m\u202e [docker, image a&b; id evil]`},
+	} {
+		if !strings.Contains(c.out, c.want) {
+			t.Errorf("output lacks %q", c.want)
+		}
+	}
+	if strings.Contains(svg, "<b>") || strings.Contains(txt, "\x1b") && strings.ContainsRune(txt, 0x1b) {
+		t.Error("a container name reached the output unescaped")
 	}
 }
 

@@ -70,11 +70,18 @@ func buildStyle() string {
 	for _, p := range palette {
 		b = fmt.Appendf(b, `.t-%s rect,.t-%s path{fill:%s;stroke:%s}`, p.t, p.t, p.fill, p.stroke)
 	}
+	// Containers are pills with a heavy dark outline, pods double-outlined:
+	// shapes, not only colours, set them apart. Their names keep the
+	// normal weight, for which the layout measured the boxes.
+	b = append(b, `.container rect{fill:#fff;stroke:#1b1b1b;stroke-width:2.5}`+
+		`.pod rect{fill:#fff;stroke:#6a3d9a;stroke-width:2}.pod rect+rect{fill:none;stroke-width:1}`+
+		`.n.container text,.n.pod text{text-anchor:middle}`...)
 	b = append(b, `@media (prefers-color-scheme:dark){.bg{fill:#15171c}text{fill:#e6e6e6}.s{fill:#b0b0b0}`+
 		`.e{stroke:#8d8d8d}.n rect,.n path,.lg rect,.lg path{fill:#262a31}`...)
 	for _, p := range palette {
 		b = fmt.Appendf(b, `.t-%s rect,.t-%s path{stroke:%s}`, p.t, p.t, p.dark)
 	}
+	b = append(b, `.container rect{stroke:#e6e6e6}.pod rect{stroke:#c3a5e8}.pod rect+rect{fill:none}`...)
 	b = append(b, '}')
 	return string(b)
 }
@@ -90,7 +97,7 @@ func typeClass(t model.NSType) string {
 // kindClass is the CSS class of a node kind; unknown kinds draw as files.
 func kindClass(k layout.NodeKind) string {
 	switch k {
-	case layout.Dir, layout.Group:
+	case layout.Dir, layout.Group, layout.Container, layout.Pod:
 		return string(k)
 	}
 	return string(layout.File)
@@ -215,22 +222,23 @@ func SVG(w io.Writer, s *model.Snapshot, r *layout.Result, o SVGOptions) error {
 		bw.n(x + 20)
 		bw.WriteString(`" y="27">` + string(p.t) + "</text></g>\n")
 	}
-	for i, k := range []struct {
+	x := 0.0
+	for _, k := range []struct {
 		kind layout.NodeKind
 		name string
 	}{
 		{layout.Dir, "directory: user or pid ns"}, {layout.File, "namespace"}, {layout.Group, "folded group"},
+		{layout.Container, "container"}, {layout.Pod, "pod"},
 	} {
-		x := float64(i) * 2.5 * legendStep
 		bw.WriteString(`<g class="t-x ` + string(k.kind) + `">`)
 		if k.kind == layout.Dir {
 			writeTab(bw, x, 47)
 		}
-		bw.WriteString(`<rect x="`)
-		bw.n(x)
-		bw.WriteString(`" y="47" width="22" height="14" rx="2"/><text x="`)
+		writeBox(bw, k.kind, x, 47, 22, 14)
+		bw.WriteString(`<text x="`)
 		bw.n(x + 28)
 		bw.WriteString(`" y="54">` + k.name + "</text></g>\n")
+		x += 28 + float64(len(k.name))*charW + 24
 	}
 	bw.WriteString("</g>\n")
 
@@ -312,6 +320,34 @@ func writeEdge(w *svgWriter, o layout.Orientation, p, c *layout.Node) {
 	w.n(y2)
 }
 
+// writeBox draws the box of a node of kind k: a rounded rectangle; a pill
+// for a container; for a pod a second rectangle inside the first, so that
+// the kinds differ in shape and not only in colour.
+func writeBox(w *svgWriter, k layout.NodeKind, x, y, width, height float64) {
+	rect := func(x, y, width, height, rx float64) {
+		w.WriteString(`<rect x="`)
+		w.n(x)
+		w.WriteString(`" y="`)
+		w.n(y)
+		w.WriteString(`" width="`)
+		w.n(width)
+		w.WriteString(`" height="`)
+		w.n(height)
+		w.WriteString(`" rx="`)
+		w.n(rx)
+		w.WriteString(`"/>`)
+	}
+	switch k {
+	case layout.Container:
+		rect(x, y, width, height, height/2)
+	case layout.Pod:
+		rect(x, y, width, height, 3)
+		rect(x+2.5, y+2.5, max(width-5, 0), max(height-5, 0), 2)
+	default:
+		rect(x, y, width, height, 3)
+	}
+}
+
 // writeTab draws the folder tab that marks a directory node, on top of its
 // box's left edge.
 func writeTab(w *svgWriter, x, y float64) {
@@ -363,6 +399,15 @@ func writeTooltip(w *svgWriter, s *model.Snapshot, n *layout.Node) {
 			w.WriteString(" namespaces, folded\n")
 		}
 		w.host(n.Label, 300)
+		return
+	}
+	if n.Kind == layout.Container || n.Kind == layout.Pod {
+		for i, l := range groupFacts(s, n) {
+			if i > 0 {
+				w.WriteByte('\n')
+			}
+			w.host(l, 300)
+		}
 		return
 	}
 	ns := s.Namespaces[n.NS]
@@ -463,15 +508,7 @@ func writeNode(w *svgWriter, s *model.Snapshot, n *layout.Node) {
 	if kind == string(layout.Dir) {
 		writeTab(w, n.X, n.Y)
 	}
-	w.WriteString(`<rect x="`)
-	w.n(n.X)
-	w.WriteString(`" y="`)
-	w.n(n.Y)
-	w.WriteString(`" width="`)
-	w.n(n.W)
-	w.WriteString(`" height="`)
-	w.n(n.H)
-	w.WriteString(`" rx="3"/>`)
+	writeBox(w, n.Kind, n.X, n.Y, n.W, n.H)
 
 	ns := s.Namespaces[n.NS]
 	two := n.H >= 30 && (n.Kind == layout.Group || ns != nil)
@@ -480,7 +517,11 @@ func writeNode(w *svgWriter, s *model.Snapshot, n *layout.Node) {
 		ly -= 6
 	}
 	w.WriteString(`<text x="`)
-	w.n(n.X + 6)
+	if n.Kind == layout.Container || n.Kind == layout.Pod {
+		w.n(n.X + n.W/2) // centred (CSS): clear of a pill's round ends
+	} else {
+		w.n(n.X + 6)
+	}
 	w.WriteString(`" y="`)
 	w.n(ly)
 	w.WriteString(`">`)

@@ -109,6 +109,18 @@ func (t *textTree) line(n *layout.Node) string {
 		b.WriteString(terminal(n.Label, 120))
 		return b.String()
 	}
+	if n.Kind == layout.Container || n.Kind == layout.Pod {
+		// "container web-1 [docker, image nginx; id …; pod …]"
+		facts := groupFacts(t.s, n)
+		for i := range facts {
+			facts[i] = terminal(facts[i], 200)
+		}
+		b.WriteString(facts[0])
+		if len(facts) > 1 {
+			b.WriteString(" [" + strings.Join(facts[1:], "; ") + "]")
+		}
+		return b.String()
+	}
 	ns := t.s.Namespaces[n.NS]
 	if ns == nil {
 		return terminal(string(n.Type), 20) + " ? id:" + strconv.FormatUint(uint64(n.NS), 10) + " [not in the snapshot]"

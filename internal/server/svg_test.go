@@ -23,9 +23,10 @@ func hostileSnapshot() *model.Snapshot {
 		Host: "h<1>", Kernel: "6.18", Root: 1,
 		Namespaces: map[model.NSID]*model.Namespace{
 			1: {ID: 1, Type: model.User, Inode: 4026531837, OwnerUID: &uid, Procs: []int{42}, Leader: 42},
-			2: {ID: 2, Type: model.Net, Inode: 4026531840, Owner: 1, Procs: []int{42}, Leader: 42},
+			2: {ID: 2, Type: model.Net, Inode: 4026531840, Owner: 1, Procs: []int{42}, Leader: 42, Containers: []string{"c1"}},
 		},
-		Processes: map[int]*model.Process{42: {PID: 42, Comm: evil, Cmdline: evil + " --x", NS: map[model.NSType]model.NSID{model.User: 1, model.Net: 2}}},
+		Containers: map[string]*model.Container{"c1": {ID: "c1", Runtime: "docker", Name: "web-1", Image: "nginx"}},
+		Processes:  map[int]*model.Process{42: {PID: 42, Comm: evil, Cmdline: evil + " --x", NS: map[model.NSType]model.NSID{model.User: 1, model.Net: 2}}},
 	}
 }
 
@@ -56,6 +57,10 @@ func TestSnapshotSVG(t *testing.T) {
 		{"pid view", "?view=pid", false, 200, "<svg"},
 		{"bad view", "?view=nope", false, 400, `"error"`},
 		{"bad filter", "?q=nokey:1", false, 400, `unknown key`},
+		{"grouped by container by default", "", false, 200, `<g class="n t-x container" id="ctr:ns:1:c1"><title>container web-1`},
+		{"grouped by pod", "?group=pod", false, 200, `<title>container web-1`},
+		{"ungrouped", "?group=none", false, 200, `id="ns:2"`},
+		{"bad group", "?group=boxes", false, 400, `unknown group`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

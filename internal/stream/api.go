@@ -21,8 +21,8 @@ import (
 // after startup.
 const firstScanWait = 30 * time.Second
 
-// RequestFromQuery reads a subscription from URL parameters: view, q and
-// expand (repeated, or comma-separated).
+// RequestFromQuery reads a subscription from URL parameters: view, group,
+// q and expand (repeated, or comma-separated).
 func RequestFromQuery(r *http.Request) Request {
 	q := r.URL.Query()
 	var exp []string
@@ -33,7 +33,7 @@ func RequestFromQuery(r *http.Request) Request {
 			}
 		}
 	}
-	return Request{View: q.Get("view"), Q: q.Get("q"), Expand: exp}
+	return Request{View: q.Get("view"), Group: q.Get("group"), Q: q.Get("q"), Expand: exp}
 }
 
 // waitReady waits for the first published snapshot.

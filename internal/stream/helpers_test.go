@@ -105,7 +105,8 @@ type wsClient struct {
 	t      testing.TB
 	conn   *websocket.Conn
 	st     wire.State
-	snaps  int // snapshots received
+	snaps  int             // snapshots received
+	group  layout.Grouping // of the last snapshot
 	errors []string
 	bytes  int
 	seq    atomic.Uint64 // st.Seq, for other goroutines
@@ -163,6 +164,7 @@ func (c *wsClient) next(timeout time.Duration) (string, error) {
 		}
 		c.st.Reset(&s)
 		c.snaps++
+		c.group = s.Group
 	case wire.TypePatch:
 		var p wire.Patch
 		if err := json.Unmarshal(data, &p); err != nil {

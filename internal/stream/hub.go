@@ -128,6 +128,7 @@ var ErrClosed = errors.New("stream: hub is shut down")
 // picture and share its computation.
 type Key struct {
 	View   layout.View
+	Group  layout.Grouping
 	Q      string // canonical filter
 	Expand string // sorted group IDs joined by "\n"
 }
@@ -135,6 +136,7 @@ type Key struct {
 // Request is a subscription as a client asks for it.
 type Request struct {
 	View   string
+	Group  string // "" means layout.DefaultGrouping
 	Q      string
 	Expand []string
 }
@@ -249,6 +251,10 @@ func (h *Hub) resolve(r Request) (resolved, error) {
 	if !v.Valid() {
 		return res, fmt.Errorf("unknown view %q (want %q or %q)", r.View, layout.Owner, layout.PIDTree)
 	}
+	g, err := layout.ParseGrouping(r.Group)
+	if err != nil {
+		return res, fmt.Errorf("unknown group %q (want %q, %q or %q)", r.Group, layout.GroupNone, layout.GroupContainer, layout.GroupPod)
+	}
 	var canon string
 	if q := strings.TrimSpace(r.Q); q != "" {
 		match, c, err := h.cfg.ParseFilter(q)
@@ -270,7 +276,7 @@ func (h *Hub) resolve(r Request) (resolved, error) {
 	slices.Sort(exp)
 	exp = slices.Compact(exp)
 	res.expand = exp
-	res.key = Key{View: v, Q: canon, Expand: strings.Join(exp, "\n")}
+	res.key = Key{View: v, Group: g, Q: canon, Expand: strings.Join(exp, "\n")}
 	return res, nil
 }
 
@@ -339,6 +345,7 @@ func (h *Hub) newSubLocked(r resolved) *sub {
 	h.lastBase = base
 	opts := h.cfg.Base
 	opts.View = r.key.View
+	opts.Group = r.key.Group
 	if len(r.expand) > 0 {
 		opts.Expanded = make(map[string]bool, len(r.expand))
 		for _, g := range r.expand {
@@ -466,7 +473,7 @@ func (sb *sub) snapshotMsg() []byte {
 // snapshot returns the current state as a message. Called with sb.mu held.
 func (sb *sub) snapshot() *wire.Snapshot {
 	return &wire.Snapshot{
-		Type: wire.TypeSnapshot, Seq: sb.seq, View: sb.key.View, Q: sb.key.Q,
+		Type: wire.TypeSnapshot, Seq: sb.seq, View: sb.key.View, Group: sb.key.Group, Q: sb.key.Q,
 		Expand: append([]string{}, sb.expand...), Meta: sb.meta, Nodes: sb.nodes,
 	}
 }

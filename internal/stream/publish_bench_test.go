@@ -78,8 +78,20 @@ func withContainer(s *model.Snapshot, i int) *model.Snapshot {
 // BenchmarkPublishOneContainer6k measures what one container start costs
 // the hub on a host of about 6000 namespaces with the real layout: the time
 // to lay out, diff and encode the patch for one subscription, and the bytes
-// every client of the default view receives.
+// every client of the ungrouped view receives.
 func BenchmarkPublishOneContainer6k(b *testing.B) {
+	benchPublishOne(b, layout.GroupNone, 7)
+}
+
+// BenchmarkPublishOneContainer6kGrouped is the same for the default view,
+// grouped by container: the patch adds the container's node too.
+func BenchmarkPublishOneContainer6kGrouped(b *testing.B) {
+	benchPublishOne(b, layout.GroupContainer, 8)
+}
+
+// benchPublishOne publishes one container start to a subscription grouped
+// by g and checks that the patch adds the adds nodes it should.
+func benchPublishOne(b *testing.B, g layout.Grouping, adds int) {
 	before := synthHost(856)
 	after := withContainer(before, 856)
 	b.ReportMetric(float64(len(after.Namespaces)), "namespaces")
@@ -91,7 +103,7 @@ func BenchmarkPublishOneContainer6k(b *testing.B) {
 			b.Fatal(err)
 		}
 		h.Publish(before)
-		sb, err := h.acquire(resolved{key: Key{View: layout.Owner}})
+		sb, err := h.acquire(resolved{key: Key{View: layout.Owner, Group: g}})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -108,8 +120,8 @@ func BenchmarkPublishOneContainer6k(b *testing.B) {
 		patchBytes = len(sb.ring[0].msg)
 		var p wire.Patch
 		_ = json.Unmarshal(sb.ring[0].msg, &p)
-		if len(p.Add) != 7 {
-			b.Fatalf("patch adds %d nodes, want the container's 7", len(p.Add))
+		if len(p.Add) != adds {
+			b.Fatalf("patch adds %d nodes, want the container's %d", len(p.Add), adds)
 		}
 		b.ReportMetric(float64(len(p.Update)), "updated")
 		b.ReportMetric(float64(len(p.Move)), "moved")

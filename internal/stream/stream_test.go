@@ -16,6 +16,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/wire"
 )
@@ -610,5 +611,61 @@ func TestIdleSubscriptionDropped(t *testing.T) {
 	h.Publish(mkSnap(4, 3))
 	if n := h.Subscriptions(); n != 0 {
 		t.Fatalf("%d subscriptions after KeyIdle, want 0", n)
+	}
+}
+
+// TestGroupSwitch: the group travels in the hello and the snapshot query,
+// defaults to container, is part of the subscription key (each distinct
+// view, group and filter is computed once and shared), and a bad value is
+// refused with a message naming the choices.
+func TestGroupSwitch(t *testing.T) {
+	h, srv := newTestHub(t, Config{Layout: layout.Compute})
+	s := mkSnap(1, 3, 4, 5)
+	s.Containers = map[string]*model.Container{"c1": {ID: "c1", Runtime: "docker", Name: "web-1"}}
+	s.Namespaces[3].Containers = []string{"c1"}
+	s.Namespaces[4].Containers = []string{"c1"}
+	h.Publish(s)
+	ctr := layout.ContainerID("ns:1", "c1")
+	hasCtr := func(c *wsClient) bool { _, ok := c.st.Nodes[ctr]; return ok }
+
+	a, b := dial(t, srv, nil), dial(t, srv, nil)
+	cases := []struct {
+		group     string
+		wantGroup layout.Grouping
+		wantCtr   bool
+	}{
+		{"", layout.GroupContainer, true},
+		{"none", layout.GroupNone, false},
+		{"pod", layout.GroupPod, true},
+		{"container", layout.GroupContainer, true},
+	}
+	for _, c := range cases {
+		a.hello(wire.Hello{Group: c.group})
+		a.mustNext(wire.TypeSnapshot)
+		if a.group != c.wantGroup || hasCtr(a) != c.wantCtr {
+			t.Errorf("group %q: snapshot group %q, container node %v; want %q, %v", c.group, a.group, hasCtr(a), c.wantGroup, c.wantCtr)
+		}
+		assertState(t, a, current(t, h, Request{Group: c.group}))
+	}
+	b.hello(wire.Hello{Group: "container"})
+	b.mustNext(wire.TypeSnapshot)
+	if n := h.Subscriptions(); n != 3 {
+		t.Errorf("%d subscriptions for groups container (twice, once by default), none and pod; want 3", n)
+	}
+	a.hello(wire.Hello{Group: "box"})
+	a.mustNext(wire.TypeError)
+	if got := a.errors[len(a.errors)-1]; !strings.Contains(got, `unknown group "box" (want "none", "container" or "pod")`) {
+		t.Errorf("error %q", got)
+	}
+	for q, want := range map[string]int{"?group=none": 200, "?group=pod&view=pid": 200, "?group=Container": 400, "?group=x": 400} {
+		resp, err := http.Get(srv.URL + "/api/v1/snapshot" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want || (want == 400 && !strings.Contains(string(body), "unknown group")) {
+			t.Errorf("%s: %d %s, want %d", q, resp.StatusCode, body, want)
+		}
 	}
 }

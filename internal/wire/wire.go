@@ -6,8 +6,10 @@
 package wire
 
 import (
+	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/nsweb/nsweb/internal/layout"
@@ -30,6 +32,8 @@ const (
 	MaxHeldBy     = 20  // holders in Info.HeldBy
 	MaxContainers = 20  // containers in Info.Containers
 	MaxCmdline    = 256 // bytes of a command line
+	MaxLabels     = 20  // engine labels in ContainerInfo.Labels
+	MaxLabelValue = 256 // bytes of one label value
 )
 
 // Node is one laid-out box as the browser draws it: layout.Node plus the
@@ -47,6 +51,88 @@ type Node struct {
 	W      float64         `json:"w"`
 	H      float64         `json:"h"`
 	Info   *Info           `json:"info,omitempty"`
+	// Container describes a container or pod node, so that the browser
+	// can show what it groups without another request.
+	Container *ContainerInfo `json:"container,omitempty"`
+}
+
+// ContainerInfo is what a container or pod node shows: the engine's names
+// for it. For a pod only Pod, PodNamespace and Containers are set.
+type ContainerInfo struct {
+	ID           string            `json:"id,omitempty"`
+	Runtime      string            `json:"runtime,omitempty"`
+	Name         string            `json:"name,omitempty"`
+	Image        string            `json:"image,omitempty"`
+	Pod          string            `json:"pod,omitempty"`
+	PodNamespace string            `json:"podNamespace,omitempty"`
+	Labels       map[string]string `json:"labels,omitempty"`
+	// Containers is the number of the pod's containers in the snapshot.
+	Containers int `json:"containers,omitempty"`
+	// Truncated is true when Labels were cut to MaxLabels (by key order)
+	// or a value to MaxLabelValue bytes.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// Equal reports whether two container infos carry the same details.
+func (a *ContainerInfo) Equal(b *ContainerInfo) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.ID == b.ID && a.Runtime == b.Runtime && a.Name == b.Name && a.Image == b.Image &&
+		a.Pod == b.Pod && a.PodNamespace == b.PodNamespace && a.Containers == b.Containers &&
+		a.Truncated == b.Truncated && maps.Equal(a.Labels, b.Labels)
+}
+
+// NewContainerInfo describes container id of s; an engine that never named
+// it leaves only the ID.
+func NewContainerInfo(s *model.Snapshot, id string) *ContainerInfo {
+	c := s.Containers[id]
+	if c == nil {
+		return &ContainerInfo{ID: id}
+	}
+	ci := &ContainerInfo{ID: id, Runtime: c.Runtime, Name: c.Name, Image: c.Image, Pod: c.Pod, PodNamespace: c.PodNamespace}
+	if len(c.Labels) > 0 {
+		keys := slices.Sorted(maps.Keys(c.Labels))
+		if len(keys) > MaxLabels {
+			keys, ci.Truncated = keys[:MaxLabels], true
+		}
+		ci.Labels = make(map[string]string, len(keys))
+		for _, k := range keys {
+			v := c.Labels[k]
+			if len(v) > MaxLabelValue {
+				v, ci.Truncated = truncateUTF8(v, MaxLabelValue), true
+			}
+			ci.Labels[k] = v
+		}
+	}
+	return ci
+}
+
+// podInfos describes the pods of the Pod nodes of r, which it finds by
+// their Ref, "<namespace>/<name>".
+func podInfos(s *model.Snapshot, r *layout.Result) map[string]*ContainerInfo {
+	var pods map[string]*ContainerInfo
+	for _, n := range r.Nodes {
+		if n.Kind == layout.Pod {
+			if pods == nil {
+				pods = map[string]*ContainerInfo{}
+			}
+			ref := n.Ref()
+			ns, name, _ := strings.Cut(ref, "/")
+			pods[ref] = &ContainerInfo{Pod: name, PodNamespace: ns}
+		}
+	}
+	if pods == nil {
+		return nil
+	}
+	for _, c := range s.Containers {
+		if c != nil && c.Pod != "" {
+			if p := pods[c.PodNamespace+"/"+c.Pod]; p != nil {
+				p.Containers++
+			}
+		}
+	}
+	return pods
 }
 
 // Info is the bounded summary of one namespace carried by its node.
@@ -118,13 +204,14 @@ func (m Meta) SameContent(o Meta) bool {
 // Snapshot is the full state of one view; the first message of a stream and
 // the body of GET /api/v1/snapshot.
 type Snapshot struct {
-	Type   string      `json:"type"` // "snapshot"
-	Seq    uint64      `json:"seq"`
-	View   layout.View `json:"view"`
-	Q      string      `json:"q"`
-	Expand []string    `json:"expand"`
-	Meta   Meta        `json:"meta"`
-	Nodes  []Node      `json:"nodes"`
+	Type   string          `json:"type"` // "snapshot"
+	Seq    uint64          `json:"seq"`
+	View   layout.View     `json:"view"`
+	Group  layout.Grouping `json:"group"`
+	Q      string          `json:"q"`
+	Expand []string        `json:"expand"`
+	Meta   Meta            `json:"meta"`
+	Nodes  []Node          `json:"nodes"`
 }
 
 // Move is a position-only change of a node.
@@ -175,6 +262,7 @@ type Hello struct {
 	Type   string   `json:"type"` // "hello"
 	Since  uint64   `json:"since"`
 	View   string   `json:"view"`
+	Group  string   `json:"group"` // "" means layout.DefaultGrouping
 	Q      string   `json:"q"`
 	Expand []string `json:"expand"`
 }
@@ -211,10 +299,22 @@ func buildNodes(s *model.Snapshot, r *layout.Result, info func(*model.Namespace)
 		return []Node{}
 	}
 	out := make([]Node, len(r.Nodes))
+	var pods map[string]*ContainerInfo
 	for i, n := range r.Nodes {
 		out[i] = Node{
 			ID: n.ID, Kind: n.Kind, Type: n.Type, NS: n.NS, Label: n.Label,
 			Parent: n.Parent, Count: n.Count, X: n.X, Y: n.Y, W: n.W, H: n.H,
+		}
+		switch n.Kind {
+		case layout.Container:
+			out[i].Container = NewContainerInfo(s, n.Ref())
+			continue
+		case layout.Pod:
+			if pods == nil {
+				pods = podInfos(s, r)
+			}
+			out[i].Container = pods[n.Ref()]
+			continue
 		}
 		if n.NS != 0 && n.Kind != layout.Group {
 			if ns := s.Namespaces[n.NS]; ns != nil {
@@ -371,7 +471,7 @@ func (a *Info) Equal(b *Info) bool {
 func sameContent(a, b *Node) bool {
 	return a.ID == b.ID && a.Kind == b.Kind && a.Type == b.Type && a.NS == b.NS &&
 		a.Label == b.Label && a.Parent == b.Parent && a.Count == b.Count &&
-		a.W == b.W && a.H == b.H && a.Info.Equal(b.Info)
+		a.W == b.W && a.H == b.H && a.Info.Equal(b.Info) && a.Container.Equal(b.Container)
 }
 
 // onlyCountDiffers reports whether two nodes differ in content only in

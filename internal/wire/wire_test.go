@@ -302,3 +302,86 @@ func TestInfoCache(t *testing.T) {
 		s, prevNodes = &next, got
 	}
 }
+
+// groupedSnap is a host with container a (named, labelled) and the pod
+// default/web of containers c and d, which share network namespace 4.
+func groupedSnap() *model.Snapshot {
+	labels := map[string]string{"app": "web"}
+	for i := range MaxLabels + 2 {
+		labels[fmt.Sprintf("k%02d", i)] = "v"
+	}
+	return &model.Snapshot{
+		Root: 1,
+		Namespaces: map[model.NSID]*model.Namespace{
+			1: {ID: 1, Type: model.User},
+			2: {ID: 2, Type: model.Net, Owner: 1, Containers: []string{"a"}},
+			3: {ID: 3, Type: model.Mnt, Owner: 1, Containers: []string{"c"}},
+			4: {ID: 4, Type: model.Net, Owner: 1, Containers: []string{"c", "d"}},
+			5: {ID: 5, Type: model.Mnt, Owner: 1, Containers: []string{"d"}},
+		},
+		Containers: map[string]*model.Container{
+			"a": {ID: "a", Runtime: "docker", Name: "web-1", Image: "nginx:1", Labels: labels},
+			"c": {ID: "c", Runtime: "crio", Name: "app", Pod: "web", PodNamespace: "default"},
+			"d": {ID: "d", Runtime: "crio", Name: "side", Pod: "web", PodNamespace: "default"},
+		},
+	}
+}
+
+func TestBuildNodesContainers(t *testing.T) {
+	s := groupedSnap()
+	nodes := BuildNodes(s, layout.Compute(s, layout.Options{Group: layout.GroupPod}))
+	byID := map[string]Node{}
+	for _, n := range nodes {
+		byID[n.ID] = n
+	}
+	cases := []struct {
+		id   string
+		want ContainerInfo
+	}{
+		{layout.ContainerID("ns:1", "c"), ContainerInfo{ID: "c", Runtime: "crio", Name: "app", Pod: "web", PodNamespace: "default"}},
+		{layout.PodID("ns:1", "default/web"), ContainerInfo{Pod: "web", PodNamespace: "default", Containers: 2}},
+	}
+	for _, c := range cases {
+		n, ok := byID[c.id]
+		if !ok || n.Container == nil || !n.Container.Equal(&c.want) || n.Info != nil {
+			t.Errorf("%s: %+v, container %+v; want %+v and no namespace info", c.id, n, n.Container, c.want)
+		}
+	}
+	a := byID[layout.ContainerID("ns:1", "a")].Container
+	if a == nil || a.Name != "web-1" || a.Image != "nginx:1" || len(a.Labels) != MaxLabels || !a.Truncated || a.Labels["app"] != "web" {
+		t.Errorf("container a: %+v; want its name, image, %d labels (app first) and truncated", a, MaxLabels)
+	}
+	// The JSON names the fields the browser reads.
+	b, err := json.Marshal(byID[layout.PodID("ns:1", "default/web")])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"kind":"pod"`, `"container":{"pod":"web","podNamespace":"default","containers":2}`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("pod node JSON %s lacks %s", b, want)
+		}
+	}
+}
+
+// TestDiffContainerRenamed: an engine naming a container late changes the
+// container node's label and details (and the infos of its namespaces,
+// which list it): updates, no add or remove, and the namespace inside
+// keeps its label, which does not repeat the container's name.
+func TestDiffContainerRenamed(t *testing.T) {
+	s := groupedSnap()
+	opt := layout.Options{Group: layout.GroupContainer}
+	before := BuildNodes(s, layout.Compute(s, opt))
+	s.Containers["a"] = &model.Container{ID: "a", Runtime: "docker", Name: "web-2"}
+	after := BuildNodes(s, layout.Compute(s, opt))
+	p := Diff(before, after)
+	id := layout.ContainerID("ns:1", "a")
+	if len(p.Add) != 0 || len(p.Remove) != 0 || len(p.Update) != 2 || p.Update[0].ID != id || p.Update[0].Label != "web-2" ||
+		p.Update[0].Container.Name != "web-2" {
+		t.Errorf("patch %+v; want an update of %s labelled web-2 and of its namespace", p, id)
+	}
+	for _, n := range p.Update[1:] {
+		if strings.Contains(n.Label, "web") {
+			t.Errorf("%s inside the container node is labelled %q", n.ID, n.Label)
+		}
+	}
+}

@@ -10,7 +10,7 @@ import { Grid } from "./spatial.js";
 import { fit, pan, zoomAt, toScreen, toWorld, reveal, visibleRect, intersects, initialCamera } from "./camera.js";
 import { Renderer, Minimap } from "./render.js";
 import { Conn } from "./conn.js";
-import { parseState, formatState } from "./urlstate.js";
+import { parseState, formatState, GROUPS, DEFAULT_GROUP } from "./urlstate.js";
 import { parseQuery, matches } from "./filterhl.js";
 import { fromNode, withFull } from "./detailsdata.js";
 import { drawLegend } from "./legend.js";
@@ -33,6 +33,7 @@ const miniCanvas = /** @type {HTMLCanvasElement} */ ($("minimap"));
 const qInput = /** @type {HTMLInputElement} */ ($("q"));
 const qError = $("q-error");
 const viewSel = /** @type {HTMLSelectElement} */ ($("view"));
+const groupSel = /** @type {HTMLSelectElement} */ ($("group"));
 const download = /** @type {HTMLAnchorElement} */ ($("download"));
 const statusEl = $("status");
 const statusText = $("status-text");
@@ -52,6 +53,7 @@ const store = new Store();
 const url = parseState(location.search);
 const ui = {
   view: url.view,
+  group: url.group,
   q: url.q,
   sel: url.sel,
   /** @type {Set<string>} */
@@ -213,9 +215,9 @@ const conn = new Conn(wsURL.href, {
  */
 function hello(resume) {
   const expand = [...ui.expand].sort();
-  const sameKey = store.key === snapshotKey({ view: ui.view, q: ui.q, expand });
-  /** @type {{type: string, view: string, q: string, expand: string[], since?: number}} */
-  const msg = { type: "hello", view: ui.view, q: ui.q, expand };
+  const sameKey = store.key === snapshotKey({ view: ui.view, group: ui.group, q: ui.q, expand });
+  /** @type {{type: string, view: string, group: string, q: string, expand: string[], since?: number}} */
+  const msg = { type: "hello", view: ui.view, group: ui.group, q: ui.q, expand };
   if (resume && sameKey && store.seq >= 0) msg.since = store.seq;
   if (conn.send(msg)) timing.hellos++;
 }
@@ -229,10 +231,11 @@ function onMessage(msg) {
       timing.snapshots++;
       if (!timing.firstSnapshot) timing.firstSnapshot = performance.now();
       const newView = store.key !== snapshotKey(msg);
-      // Another view or filter is another picture: show it afresh. Opening
-      // a group only adds to the picture: the camera stays.
+      // Another view, grouping or filter is another picture: show it
+      // afresh. Opening a group only adds to the picture: the camera stays.
       const prev = store.key ? JSON.parse(store.key) : null;
-      const newPicture = !prev || prev[0] !== (msg.view || "owner") || prev[1] !== (msg.q || "");
+      const newPicture = !prev || prev[0] !== (msg.view || "owner") || prev[1] !== (msg.q || "") ||
+        prev[3] !== (msg.group || "container");
       const changes = store.applySnapshot(msg, now);
       ui.resyncing = false;
       logChanges(changes);
@@ -438,6 +441,7 @@ function refreshDetailsFromNode() {
 /** @param {import("./detailsdata.js").Details} d */
 function showDetails(d) {
   $("details-title").textContent = d.title;
+  $("ns-parts").hidden = !!d.box;
   const rows = $("details-rows");
   rows.replaceChildren();
   for (const r of d.rows) {
@@ -578,12 +582,13 @@ function select(id, focusPanel = false) {
 // --- URL, search, view ---------------------------------------------------------
 
 function saveURL() {
-  const s = formatState({ view: ui.view, q: ui.q, sel: ui.sel });
+  const s = formatState({ view: ui.view, group: ui.group, q: ui.q, sel: ui.sel });
   if (s !== location.search && !(s === "" && location.search === "")) {
     history.replaceState(null, "", `${location.pathname}${s}`);
   }
   const p = new URLSearchParams({ view: ui.view });
   if (ui.q) p.set("q", ui.q);
+  if (ui.group !== DEFAULT_GROUP) p.set("group", ui.group);
   download.href = `/snapshot.svg?${p}`;
   download.download = `nsweb-${ui.view}.svg`;
 }
@@ -621,6 +626,15 @@ qInput.addEventListener("keydown", (ev) => {
 
 viewSel.addEventListener("change", () => {
   ui.view = viewSel.value === "pid" ? "pid" : "owner";
+  ui.expand.clear();
+  ui.userMoved = false;
+  saveURL();
+  hello(false);
+});
+
+groupSel.addEventListener("change", () => {
+  const g = GROUPS.find((x) => x === groupSel.value);
+  ui.group = g || DEFAULT_GROUP;
   ui.expand.clear();
   ui.userMoved = false;
   saveURL();
@@ -920,6 +934,7 @@ new ResizeObserver(resize).observe(canvas);
 
 qInput.value = ui.q;
 viewSel.value = ui.view;
+groupSel.value = ui.group;
 saveURL();
 drawLegend($("legend"), renderer.theme);
 renderer.resize();
@@ -935,6 +950,7 @@ const debug = Object.freeze({
   get stats() { return { ...renderer.stats }; },
   get seq() { return store.seq; },
   get view() { return ui.view; },
+  get group() { return ui.group; },
   get q() { return ui.q; },
   get selected() { return ui.sel; },
   get conn() { return conn.state; },

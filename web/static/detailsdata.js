@@ -28,6 +28,7 @@
  * @property {number} procTotal processes known to exist (may exceed procs.length)
  * @property {string[]} containers
  * @property {string[]} heldBy
+ * @property {boolean} [box] a container or pod: no processes or holders of its own
  */
 
 /**
@@ -78,6 +79,45 @@ export function containerText(c) {
 }
 
 /**
+ * The rows of a container or pod node: what the engine calls it, and how
+ * many namespaces of the view it holds.
+ * @param {import("./store.js").WireNode} n
+ * @param {Map<string, import("./store.js").WireNode>} [nodes] to count the namespaces inside
+ * @returns {Row[]}
+ */
+export function containerRows(n, nodes) {
+  const c = n.container || {};
+  /** @type {Row[]} */
+  const rows = [];
+  /** @param {string} label @param {unknown} v @param {boolean} [copy] */
+  const add = (label, v, copy) => {
+    if (v !== undefined && v !== null && v !== "") rows.push({ label, value: str(v), ...(copy ? { copy } : {}) });
+  };
+  if (n.kind === "pod") {
+    add("Kind", "Kubernetes pod");
+    add("Pod", c.pod, true);
+    add("Pod namespace", c.podNamespace, true);
+    add("Containers", c.containers);
+  } else {
+    add("Kind", "container");
+    add("Name", c.name, true);
+    add("Runtime", c.runtime);
+    add("ID", c.id, true);
+    add("Image", c.image, true);
+    if (c.pod) add("Pod", c.podNamespace ? `${c.podNamespace}/${c.pod}` : c.pod, true);
+    const labels = Object.keys(c.labels || {}).sort();
+    for (const k of labels) add(`Label ${k}`, (c.labels || {})[k]);
+    if (c.truncated) add("Labels", "more labels than shown");
+  }
+  if (nodes) {
+    let k = 0;
+    for (const m of nodes.values()) if (m.parent === n.id && m.kind !== "container") k += m.kind === "group" ? m.count || 0 : 1;
+    add("Namespaces here", k);
+  }
+  return rows;
+}
+
+/**
  * @param {import("./store.js").Proc} p
  * @returns {ProcRow}
  */
@@ -100,6 +140,9 @@ export function fromNode(n, nodes) {
     rows.push({ label: "Type", value: n.type });
     rows.push({ label: "Folded namespaces", value: str(n.count) });
     return { title: n.label, rows, procs: [], procTotal: 0, containers: [], heldBy: [] };
+  }
+  if (n.kind === "container" || n.kind === "pod") {
+    return { title: n.label, rows: containerRows(n, nodes), procs: [], procTotal: 0, containers: [], heldBy: [], box: true };
   }
   rows.push({ label: "NSID", value: str(n.ns), copy: true });
   rows.push({ label: "Inode", value: str(info.inode), copy: true });

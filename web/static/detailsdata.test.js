@@ -53,3 +53,36 @@ test("groups show their count; unknown holders still say something", () => {
   assert.deepEqual(g.rows, [{ label: "Type", value: "net" }, { label: "Folded namespaces", value: "120" }]);
   assert.equal(holderText({ kind: "future", pid: 3 }), "future pid 3");
 });
+
+test("a container node's details show runtime, ID, name, image, pod and labels", () => {
+  /** @type {import("./store.js").WireNode} */
+  const ctr = {
+    id: "ctr:ns:1:abc", kind: "container", type: "", label: "web-1", parent: "ns:1", x: 0, y: 0, w: 1, h: 1,
+    container: { id: "abc123", runtime: "docker", name: "web-1", image: "nginx:1.27", pod: "api", podNamespace: "default", labels: { tier: "front", app: "shop" } },
+  };
+  /** @type {Map<string, import("./store.js").WireNode>} */
+  const nodes = new Map([
+    ["ctr:ns:1:abc", ctr],
+    ["ns:2", { ...n, id: "ns:2", parent: "ctr:ns:1:abc" }],
+    ["grp:ctr:ns:1:abc:net", { id: "grp:ctr:ns:1:abc:net", kind: "group", type: "net", label: "+60 net", count: 60, parent: "ctr:ns:1:abc", x: 0, y: 0, w: 1, h: 1 }],
+  ]);
+  const d = fromNode(ctr, nodes);
+  assert.equal(d.title, "web-1");
+  assert.deepEqual(d.rows.map((r) => `${r.label}=${r.value}`), [
+    "Kind=container", "Name=web-1", "Runtime=docker", "ID=abc123", "Image=nginx:1.27", "Pod=default/api",
+    "Label app=shop", "Label tier=front", "Namespaces here=61",
+  ]);
+  assert.deepEqual(d.procs, []);
+  assert.equal(d.box, true, "the panel hides the namespace-only sections");
+});
+
+test("a pod node's details name the pod and count its containers", () => {
+  /** @type {import("./store.js").WireNode} */
+  const pod = {
+    id: "pod:ns:1:default/api", kind: "pod", type: "", label: "default/api", x: 0, y: 0, w: 1, h: 1,
+    container: { pod: "api", podNamespace: "default", containers: 2 },
+  };
+  assert.deepEqual(fromNode(pod).rows.map((r) => `${r.label}=${r.value}`), [
+    "Kind=Kubernetes pod", "Pod=api", "Pod namespace=default", "Containers=2",
+  ]);
+});

@@ -71,6 +71,8 @@ export function parseQuery(q) {
  * @returns {boolean}
  */
 export function matches(n, terms) {
+  // Container and pod nodes are the names people look for: never veiled.
+  if (n.kind === "container" || n.kind === "pod") return true;
   const pos = terms.filter((t) => !t.neg);
   if (!pos.length) return true;
   return pos.every((t) => termMatches(n, t));
@@ -90,10 +92,11 @@ function termMatches(n, t) {
   const partial = (info.procs ?? 0) > new Set(procs.map((p) => p.pid)).size;
   const has = (/** @type {string | undefined} */ s) => !!s && s.toLowerCase().includes(t.value);
   const anyOf = t.value.split(",").filter(Boolean);
+  const ctrs = info.containers || [];
   switch (t.key) {
     case "":
       return has(n.label) || has(n.type) || String(info.inode ?? "") === t.value ||
-        procs.some((p) => has(p.comm)) || (info.containers || []).some((c) => has(c.name)) || partial;
+        procs.some((p) => has(p.comm)) || ctrs.some((c) => has(c.name)) || partial;
     case "type":
       return anyOf.includes((n.type || "").toLowerCase());
     case "pid":
@@ -103,7 +106,7 @@ function termMatches(n, t) {
     case "uid":
       return String(info.ownerUID ?? "") === t.value || procs.some((p) => String(p.uid) === t.value) || partial;
     case "container":
-      return (info.containers || []).some((c) => (c.id || "").toLowerCase().startsWith(t.value) || has(c.name) || has(c.image) || has(c.pod) || has(c.runtime));
+      return ctrs.some((c) => (c.id || "").toLowerCase().startsWith(t.value) || has(c.name) || has(c.image) || has(c.pod) || has(c.runtime));
     case "ns":
       return String(n.ns ?? "") === t.value || String(info.inode ?? "") === t.value;
     case "held":

@@ -61,3 +61,12 @@ test("highlightRanges marks merged, sorted matches of text terms", () => {
   assert.deepEqual(highlightRanges("aaaa", parseQuery("aa a")), [[0, 4]]);
   assert.deepEqual(highlightRanges("net 1", parseQuery("type:net -net")), [], "type and negation mark nothing");
 });
+
+test("container and pod nodes are never veiled, whatever the terms", () => {
+  for (const kind of ["container", "pod"]) {
+    for (const q of ["type:net", "container:db", "cmd:nginx", "nothing-matches"]) {
+      assert.equal(matches({ label: "web-1", kind }, parseQuery(q)), true, `${kind} ${q}`);
+    }
+  }
+  assert.equal(matches({ label: "web-1", kind: "file", type: "mnt" }, parseQuery("type:net")), false, "a namespace node still is");
+});

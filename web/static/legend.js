@@ -40,15 +40,16 @@ export function drawLegend(ul, theme) {
     li.append(c, name, about);
     ul.append(li);
   }
-  for (const [kind, text] of [["dir", "directory: owns or parents others"], ["file", "namespace"], ["group", "folded siblings: click to expand"]]) {
+  for (const [kind, text] of [["dir", "directory: owns or parents others"], ["file", "namespace"], ["group", "folded siblings: click to expand"],
+    ["container", "what one container alone uses"], ["pod", "a pod's containers and what they share"]]) {
     const li = document.createElement("li");
     li.className = "kind";
     const c = swatch(dpr, 30, 18);
     const ctx = /** @type {CanvasRenderingContext2D} */ (c.getContext("2d"));
     ctx.scale(dpr, dpr);
-    ctx.strokeStyle = theme.muted;
+    ctx.strokeStyle = kind === "container" || kind === "pod" ? theme.fg : theme.muted;
     ctx.fillStyle = theme.nodeBg;
-    ctx.lineWidth = kind === "dir" ? 2 : 1.25;
+    ctx.lineWidth = kind === "dir" || kind === "container" || kind === "pod" ? 2 : 1.25;
     if (kind === "group") {
       for (const off of [4, 2]) {
         ctx.beginPath();
@@ -67,9 +68,15 @@ export function drawLegend(ul, theme) {
       ctx.lineTo(26, 16);
       ctx.lineTo(2, 16);
       ctx.closePath();
-    } else ctx.roundRect(3, 5, 20, 11, 3);
+    } else ctx.roundRect(3, 5, 20, 11, kind === "container" ? 5.5 : 3);
     ctx.fill();
     ctx.stroke();
+    if (kind === "pod") {
+      ctx.beginPath();
+      ctx.roundRect(5.5, 7.5, 15, 6, 1.5);
+      ctx.lineWidth = 1;
+      ctx.stroke();
+    }
     const name = document.createElement("span");
     name.className = "name";
     name.textContent = kind;

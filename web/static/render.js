@@ -276,7 +276,8 @@ export class Renderer {
       b.push(n);
     }
     for (const [type, list] of byType) {
-      ctx.fillStyle = theme.types[type] || theme.muted;
+      // Containers and pods (no type) in the text colour.
+      ctx.fillStyle = theme.types[type] || (type ? theme.muted : theme.fg);
       ctx.beginPath();
       for (const n of list) {
         ctx.rect(n.x, n.y, Math.max(n.w, minSize), Math.max(n.h, minSize));
@@ -319,6 +320,7 @@ export class Renderer {
         ctx.stroke();
       }
     }
+    const box = n.kind === "container" || n.kind === "pod";
     ctx.beginPath();
     if (n.kind === "dir") {
       // A folder: a tab on the top left.
@@ -331,36 +333,57 @@ export class Renderer {
       ctx.arcTo(n.x + n.w, n.y + n.h, n.x, n.y + n.h, r);
       ctx.arcTo(n.x, n.y + n.h, n.x, n.y, r);
       ctx.closePath();
+    } else if (n.kind === "container") {
+      // A container is a pill: no namespace box has round ends.
+      ctx.roundRect(n.x, n.y, n.w, n.h, n.h / 2);
     } else {
       ctx.roundRect(n.x, n.y, n.w, n.h, n.kind === "group" ? r : 3);
     }
     ctx.fillStyle = theme.nodeBg;
     ctx.fill();
-    // A tint of the type's colour, strong for directories.
-    ctx.globalAlpha = (dim ? 0.4 : 1) * (n.kind === "dir" ? 0.28 : 0.14);
-    ctx.fillStyle = color;
-    ctx.fill();
-    ctx.globalAlpha = dim ? 0.4 : 1;
-    ctx.strokeStyle = color;
-    ctx.lineWidth = Math.max(px, n.kind === "dir" ? 2 : 1.25);
-    ctx.stroke();
+    if (box) {
+      // Containers and pods have no namespace type: drawn in the text
+      // colour, heavy, and a pod with a second outline inside.
+      ctx.globalAlpha = (dim ? 0.4 : 1) * 0.08;
+      ctx.fillStyle = theme.fg;
+      ctx.fill();
+      ctx.globalAlpha = dim ? 0.4 : 1;
+      ctx.strokeStyle = theme.fg;
+      ctx.lineWidth = Math.max(px, 2);
+      ctx.stroke();
+      if (n.kind === "pod") {
+        ctx.beginPath();
+        ctx.roundRect(n.x + 3, n.y + 3, Math.max(n.w - 6, 0), Math.max(n.h - 6, 0), 2);
+        ctx.lineWidth = Math.max(px, 1);
+        ctx.stroke();
+      }
+    } else {
+      // A tint of the type's colour, strong for directories.
+      ctx.globalAlpha = (dim ? 0.4 : 1) * (n.kind === "dir" ? 0.28 : 0.14);
+      ctx.fillStyle = color;
+      ctx.fill();
+      ctx.globalAlpha = dim ? 0.4 : 1;
+      ctx.strokeStyle = color;
+      ctx.lineWidth = Math.max(px, n.kind === "dir" ? 2 : 1.25);
+      ctx.stroke();
 
-    // The type's marker at the left.
-    // The type's marker sits on the box's left edge, half outside, so it
-    // takes none of the label's room.
-    const mr = Math.min(n.h * 0.22, 5.5);
-    const mx = n.x, my = n.y + n.h / 2;
-    ctx.fillStyle = theme.nodeBg;
-    ctx.beginPath();
-    ctx.arc(mx, my, mr + 1.5, 0, 2 * Math.PI);
-    ctx.fill();
-    drawMarker(ctx, markerOf(n.type), mx, my, mr, color);
+      // The type's marker sits on the box's left edge, half outside, so it
+      // takes none of the label's room.
+      const mr = Math.min(n.h * 0.22, 5.5);
+      const mx = n.x, my = n.y + n.h / 2;
+      ctx.fillStyle = theme.nodeBg;
+      ctx.beginPath();
+      ctx.arc(mx, my, mr + 1.5, 0, 2 * Math.PI);
+      ctx.fill();
+      drawMarker(ctx, markerOf(n.type), mx, my, mr, color);
+    }
 
     if (labels) {
-      const left = n.x + PAD;
       const maxW = n.w - 2 * PAD + 4;
       ctx.font = n.kind === "file" ? FONT_CSS : BOLD_CSS;
       const lab = this.label(n, maxW, s.terms);
+      // Names in pills and pods are centred, clear of the round ends.
+      const left = box ? n.x + Math.max(PAD, (n.w - ctx.measureText(lab.text).width) / 2) : n.x + PAD;
       const ty = n.y + n.h / 2;
       if (lab.marks.length) {
         ctx.fillStyle = theme.mark;

@@ -51,7 +51,7 @@
 /**
  * @typedef {object} WireNode one laid-out box as the server sends it
  * @property {string} id
- * @property {"dir" | "file" | "group"} kind
+ * @property {"dir" | "file" | "group" | "container" | "pod"} kind
  * @property {string} type
  * @property {number} [ns]
  * @property {string} label
@@ -62,6 +62,20 @@
  * @property {number} w
  * @property {number} h
  * @property {NodeInfo} [info]
+ * @property {ContainerInfo} [container] what a container or pod node stands for
+ */
+
+/**
+ * @typedef {object} ContainerInfo the details of a container or pod node
+ * @property {string} [id]
+ * @property {string} [runtime]
+ * @property {string} [name]
+ * @property {string} [image]
+ * @property {string} [pod]
+ * @property {string} [podNamespace]
+ * @property {Record<string, string>} [labels]
+ * @property {number} [containers] a pod's containers
+ * @property {boolean} [truncated]
  */
 
 /**
@@ -282,11 +296,11 @@ export class Store {
 
 /**
  * The identity of what a snapshot shows, to tell a resync from a new view.
- * @param {{view?: string, q?: string, expand?: string[]}} m
- * @returns {string}
+ * @param {{view?: string, group?: string, q?: string, expand?: string[]}} m
+ * @returns {string} JSON of [view, q, expand, group]
  */
 export function snapshotKey(m) {
-  return JSON.stringify([m.view || "owner", m.q || "", [...(m.expand || [])].sort()]);
+  return JSON.stringify([m.view || "owner", m.q || "", [...(m.expand || [])].sort(), m.group || "container"]);
 }
 
 /**

@@ -104,3 +104,10 @@ test("counts set a namespace's member count and keep the rest of its details", (
   assert.equal(s.nodes.get("b")?.info, undefined, "a node without details gets none from a count");
   assert.deepEqual(r.changes, [], "a count is not a change worth a log line");
 });
+
+test("snapshotKey tells groupings apart, container being the default", async () => {
+  const { snapshotKey } = await import("./store.js");
+  assert.equal(snapshotKey({ view: "owner" }), snapshotKey({ view: "owner", group: "container" }));
+  assert.notEqual(snapshotKey({ view: "owner", group: "pod" }), snapshotKey({ view: "owner", group: "none" }));
+  assert.notEqual(snapshotKey({ view: "owner", group: "pod" }), snapshotKey({ view: "owner" }));
+});

@@ -1,0 +1,137 @@
+// @ts-check
+/// <reference path="./nsweb.d.ts" />
+/**
+ * The Group switch (none / container / pod) against the fake stream: it
+ * sends the grouping in the hello, the picture changes to the grouping's
+ * tree, the choice lives in the URL and survives a reload, Download SVG
+ * asks for the same grouping, and a container node's details name it.
+ */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startBrowser, watchErrors } from "./harness.mjs";
+import { startFake } from "./fixtures/fakeserver.mjs";
+
+/** @typedef {import("../web/static/store.js").WireNode} WireNode */
+
+const CTR = "ctr:ns:1:abc123";
+const POD = "pod:ns:1:default/api";
+
+/** @type {WireNode} */
+const root = { id: "ns:1", kind: "dir", type: "user", ns: 1, label: "user 4026531837", x: 16, y: 16, w: 130, h: 24, info: { inode: 4026531837, dev: 4, owner: 0, parentNS: 0, procs: 2 } };
+
+/**
+ * A namespace of container web-1 under parent at x, labelled as the server
+ * would: with the container's name only when it is not inside its node.
+ * @param {number} id
+ * @param {string} type
+ * @param {string} parent
+ * @param {number} x
+ * @param {number} y
+ * @returns {WireNode}
+ */
+function ns(id, type, parent, x, y) {
+  const label = `${type} 40265320${id}${parent === "ns:1" ? " · web-1" : ""}`;
+  return { id: `ns:${id}`, kind: "file", type, ns: id, label, parent, x, y, w: label.length * 7 + 16, h: 24,
+    info: { inode: 4026532000 + id, dev: 4, owner: 1, parentNS: 0, procs: 1, containers: [{ id: "abc123", runtime: "docker", name: "web-1", image: "nginx:1.27" }] } };
+}
+
+const ctrInfo = { id: "abc123", runtime: "docker", name: "web-1", image: "nginx:1.27", pod: "api", podNamespace: "default", labels: { tier: "front" } };
+
+/** @type {Record<string, WireNode[]>} */
+const groups = {
+  none: [root, ns(2, "net", "ns:1", 16, 88), ns(3, "mnt", "ns:1", 200, 88)],
+  container: [root, { id: CTR, kind: "container", type: "", label: "web-1", parent: "ns:1", x: 40, y: 88, w: 60, h: 24, container: ctrInfo },
+    ns(2, "net", CTR, 16, 160), ns(3, "mnt", CTR, 140, 160)],
+  pod: [root, { id: POD, kind: "pod", type: "", label: "default/api", parent: "ns:1", x: 30, y: 88, w: 100, h: 24, container: { pod: "api", podNamespace: "default", containers: 1 } },
+    { id: CTR, kind: "container", type: "", label: "web-1", parent: POD, x: 50, y: 160, w: 60, h: 24, container: ctrInfo },
+    ns(2, "net", CTR, 16, 232), ns(3, "mnt", CTR, 140, 232)],
+};
+
+/** @type {import("./fixtures/fakeserver.mjs").Fake} */
+let fake;
+/** @type {import("./harness.mjs").Browser} */
+let chrome;
+
+before(async () => {
+  fake = await startFake(groups.none, { groups });
+  chrome = await startBrowser();
+});
+
+after(async () => {
+  await chrome?.close();
+  await fake?.stop();
+});
+
+/** @typedef {import("playwright-core").Page} Page */
+
+/**
+ * Wait until the page shows grouping g: the debug handle says so and the
+ * node that only g has is there.
+ * @param {Page} page
+ * @param {string} g
+ */
+async function waitGroup(page, g) {
+  /** @type {Record<string, string>} */
+  const onlyOf = { none: "ns:2", container: CTR, pod: POD };
+  const only = onlyOf[g];
+  await page.waitForFunction(([g, only]) => window.nsweb?.group === g && window.nsweb.has(only) && window.nsweb.timing.firstRender > 0 &&
+    window.nsweb.node("ns:2")?.parent === (g === "none" ? "ns:1" : "ctr:ns:1:abc123"), [g, only]);
+}
+
+test("the group switch changes the picture, lives in the URL and survives a reload", async () => {
+  const page = await chrome.browser.newPage();
+  await page.setViewportSize({ width: 1000, height: 700 });
+  const errors = watchErrors(page);
+  await page.goto(fake.url);
+  await waitGroup(page, "container");
+  assert.equal(await page.locator("#group").inputValue(), "container", "container is the default");
+  assert.equal(fake.hellos.at(-1).group, "container");
+  assert.equal(new URL(page.url()).search, "", "the default stays out of the URL");
+  const canvas = page.locator("#tree");
+  const grouped = await canvas.screenshot();
+
+  await page.selectOption("#group", "none");
+  await waitGroup(page, "none");
+  assert.equal(fake.hellos.at(-1).group, "none");
+  assert.equal(await page.evaluate(() => window.nsweb.has("ctr:ns:1:abc123")), false, "no container node ungrouped");
+  assert.equal(new URL(page.url()).searchParams.get("group"), "none");
+  assert.match(await page.locator("#download").getAttribute("href") || "", /[?&]group=none(&|$)/);
+  await page.waitForTimeout(100);
+  const flat = await canvas.screenshot();
+  assert.notDeepEqual(flat, grouped, "the picture changed");
+
+  await page.selectOption("#group", "pod");
+  await waitGroup(page, "pod");
+  assert.equal(new URL(page.url()).searchParams.get("group"), "pod");
+  assert.equal(await page.evaluate(() => window.nsweb.node("ctr:ns:1:abc123")?.parent), POD);
+
+  const hellosBefore = fake.hellos.length;
+  await page.reload();
+  await waitGroup(page, "pod");
+  assert.equal(await page.locator("#group").inputValue(), "pod", "the switch shows the URL's grouping after a reload");
+  assert.equal(fake.hellos.slice(hellosBefore)[0].group, "pod", "the first hello after the reload asks for it");
+  assert.match(await page.locator("#download").getAttribute("href") || "", /[?&]group=pod(&|$)/);
+  const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+  const { readFile } = await import("node:fs/promises");
+  const svg = await readFile(/** @type {string} */ (await dl.path()), "utf8");
+  assert.match(svg, /<title>fake owner pod /, "Download SVG asks for the grouping shown");
+
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a container node's details show runtime, ID, name, image, pod and labels", async () => {
+  const page = await chrome.browser.newPage();
+  await page.setViewportSize({ width: 1000, height: 700 });
+  const errors = watchErrors(page);
+  await page.goto(`${fake.url}?sel=${encodeURIComponent(CTR)}`);
+  await waitGroup(page, "container");
+  await page.waitForSelector("#details:not([hidden])");
+  assert.equal(await page.locator("#details-title").textContent(), "web-1");
+  const rows = (await page.locator("#details-rows").textContent()) || "";
+  for (const want of ["docker", "abc123", "web-1", "nginx:1.27", "default/api", "tier", "front"]) {
+    assert.ok(rows.includes(want), `details show ${want}: ${rows}`);
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
