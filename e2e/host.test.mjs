@@ -279,8 +279,20 @@ test("a process whose argv is markup shows as text; no script runs", async (t) =
       // already gone
     }
   });
-  await page.waitForFunction(() => window.nsweb.ids().some((id) => window.nsweb.node(id)?.type === "net"), null, { timeout: 30000 });
-  const id = await page.evaluate(() => window.nsweb.ids().find((id) => window.nsweb.node(id)?.type === "net"));
+  // The scan may catch unshare still in the host's net namespace (its
+  // command line has the tag too): wait for the new one.
+  const hostNet = Number((await readlink("/proc/self/ns/net")).match(/\[(\d+)\]/)?.[1]);
+  const id = await (
+    await page.waitForFunction(
+      (hostNet) =>
+        window.nsweb.ids().find((id) => {
+          const n = window.nsweb.node(id);
+          return n?.type === "net" && n.info?.inode !== undefined && n.info.inode !== hostNet;
+        }) ?? false,
+      hostNet,
+      { timeout: 30000 },
+    )
+  ).jsonValue();
   assert.ok(id);
   await page.focus("#tree");
   const r = await page.evaluate((id) => window.nsweb.nodeRect(id), id);
