@@ -28,11 +28,14 @@ import (
 // are not shown.
 //
 // Sibling order is Files by type (model.Types order: pid, net, mnt, uts, ipc,
-// cgroup, time, then unknown types by name), then Dirs; within a type by
-// namespace ID. Namespace IDs grow with creation, so a new container's
+// cgroup, time, then unknown types by name), then Dirs; within a type in
+// creation order: by the start time of the namespace's leader process, then
+// by namespace ID (namespaces without processes last). So a new container's
 // namespaces append at the right end of their run and a new user namespace
 // appends at the very right of its parent: the placement that moves the
-// fewest existing boxes in a tidy tree (see docs/benchmarks.md).
+// fewest existing boxes in a tidy tree (see docs/benchmarks.md). Namespace
+// IDs alone would not do: the kernel hands them out to each CPU in batches
+// of thousands, so they do not grow with creation across CPUs.
 //
 // Grouping (Options.Group, owner view only): a File that exactly one
 // container uses goes under that container's Container node (ID
@@ -41,8 +44,8 @@ import (
 // pod, and Files that only the containers of that pod share, go under a Pod
 // node (ID PodID). Files that containers of different pods share stay in
 // the Dir. A Dir's children are then its remaining Files, then its Dirs and
-// Container or Pod nodes ordered by their lowest namespace ID, so that a
-// new container appends at the right end either way.
+// Container or Pod nodes in creation order (a bucket's earliest
+// namespace), so that a new container appends at the right end either way.
 //
 // More than FoldThreshold sibling Files of one type fold into one Group node
 // with ID GroupID(parent, type), unless Expanded names it. Keep filters
@@ -80,6 +83,8 @@ type scratch struct {
 	key               []uint32
 	state             []uint8
 	par, table, byKey []int32
+	born              []uint64
+	rank, byBorn      []int32
 	start, kids, fill []int32
 	nodeOf, nextFile  []int32
 	refs              []model.NSID
@@ -144,6 +149,7 @@ func compute(sc *scratch, s *model.Snapshot, opt Options, keep bool) *Result {
 		b.group = opt.Group
 	}
 	b.collect()
+	b.creationOrder()
 	b.linkParents()
 	b.breakCycles()
 	b.filter(opt.Keep)
@@ -190,12 +196,17 @@ type builder struct {
 	bucketAt map[bucketKey]int32
 	nextFile []int32 // the next file in its bucket's list
 
-	ents  []entry
-	isDir []bool
-	par   []int32  // parent namespace index, parRoot or parUnowned
-	key   []uint32 // sibling sort key: file type rank, dirs last
-	vis   []bool   // shown (kept or an ancestor of a kept one)
-	unown bool     // some shown namespace lacks an owner
+	ents []entry
+	// rank is each namespace's place in creation order and byBorn the
+	// namespaces in that order: siblings sort by it, so that what is
+	// created last is drawn last (rightmost) and moves nobody.
+	rank   []int32
+	byBorn []int32
+	isDir  []bool
+	par    []int32  // parent namespace index, parRoot or parUnowned
+	key    []uint32 // sibling sort key: file type rank, dirs last
+	vis    []bool   // shown (kept or an ancestor of a kept one)
+	unown  bool     // some shown namespace lacks an owner
 	// unknown lists the namespace types model does not know, sorted.
 	unknown []model.NSType
 
@@ -228,6 +239,46 @@ type nodeInfo struct {
 	typ            uint32 // namespace type, see builder.typeCode
 	ns             model.NSID
 	// No pointers: the garbage collector need not scan this array.
+}
+
+// creationOrder ranks the namespaces by when they came to be, as far as
+// the snapshot tells: by the start time of their leader (the earliest
+// member process), then by namespace ID. The ID alone is no creation
+// order: the kernel hands IDs out to each CPU in batches, so a namespace
+// made on one CPU can get a lower ID than one made a moment earlier on
+// another, and would land left of it, moving every box to its right.
+// Namespaces no process is in (held by a bind mount or a descriptor only)
+// come after those with processes, by ID.
+func (b *builder) creationOrder() {
+	n := len(b.ents)
+	born := reuse(&b.sc.born, n)
+	b.byBorn = reuse(&b.sc.byBorn, n)
+	sorted := true
+	for i, e := range b.ents {
+		born[i] = math.MaxUint64
+		if pid := e.ns.Leader; pid != 0 {
+			if p := b.snap.Processes[pid]; p != nil {
+				born[i] = p.Start
+			}
+		}
+		b.byBorn[i] = int32(i)
+		if i > 0 && born[i] < born[i-1] {
+			sorted = false
+		}
+	}
+	if !sorted {
+		// ents are in ID order: index breaks ties by ID.
+		slices.SortFunc(b.byBorn, func(x, y int32) int {
+			if c := cmp.Compare(born[x], born[y]); c != 0 {
+				return c
+			}
+			return cmp.Compare(x, y)
+		})
+	}
+	b.rank = reuse(&b.sc.rank, n)
+	for r, i := range b.byBorn {
+		b.rank[i] = int32(r)
+	}
 }
 
 // dirKey is the sort key of Dirs among siblings: after every file type,
@@ -473,10 +524,10 @@ func (b *builder) filter(keep func(*model.Namespace) bool) {
 }
 
 // sortChildren groups the shown namespaces by parent, each group in sibling
-// order (key, then namespace ID), with two stable counting sorts.
+// order (key, then creation order), with two stable counting sorts.
 func (b *builder) sortChildren() {
 	n := len(b.ents)
-	// Pass 1: by key, stable over ID order.
+	// Pass 1: by key, stable over creation order.
 	cnt := make([]int32, b.dirKey()+2)
 	shown := 0
 	for i := range n {
@@ -489,7 +540,7 @@ func (b *builder) sortChildren() {
 		cnt[k] += cnt[k-1]
 	}
 	byKey := reuse(&b.sc.byKey, shown)
-	for i := range n {
+	for _, i := range b.byBorn {
 		if b.vis[i] {
 			k := b.key[i]
 			byKey[cnt[k]] = int32(i)
@@ -542,11 +593,11 @@ const (
 // filling thousands of buckets allocates nothing per bucket.
 type bucket struct {
 	pod         bool
-	slot        int32      // the parent slot of the Dir it is in
-	ref         string     // container ID, or "<pod namespace>/<pod name>"
-	up          int32      // the Pod bucket holding this Container bucket, or -1
-	minID       model.NSID // lowest namespace ID inside: the sibling order
-	first, last int32      // files: namespace indices, -1 for none
+	slot        int32  // the parent slot of the Dir it is in
+	ref         string // container ID, or "<pod namespace>/<pod name>"
+	up          int32  // the Pod bucket holding this Container bucket, or -1
+	minRank     int32  // earliest creation rank inside: the sibling order
+	first, last int32  // files: namespace indices, -1 for none
 	kids        []int32
 }
 
@@ -588,10 +639,10 @@ func (b *builder) groupOf(ns *model.Namespace) (ctr, pod string) {
 // split takes the files that grouping gathers out of kids, the sorted
 // children of parent slot slot, into buckets. It returns the children left
 // (kids compacted in place: each slot is split once) and the buckets,
-// ordered by their lowest namespace ID, which buildTree interleaves with
-// the Dirs by the same key: a new container's namespaces (or its new user
-// namespace) have the highest IDs, so its node appends at the right end of
-// its Dir, where it moves the fewest boxes.
+// in creation order (their earliest namespace's rank), which buildTree
+// interleaves with the Dirs by the same key: a new container's namespaces
+// (or its new user namespace) come last, so its node appends at the right
+// end of its Dir, where it moves the fewest boxes.
 func (b *builder) split(slot int32, kids []int32) (rest, bks []int32) {
 	if b.bucketAt == nil {
 		b.bucketAt = make(map[bucketKey]int32, len(b.snap.Containers))
@@ -604,7 +655,7 @@ func (b *builder) split(slot int32, kids []int32) (rest, bks []int32) {
 			return k, false
 		}
 		k := int32(len(b.buckets))
-		b.buckets = append(b.buckets, bucket{pod: pod, slot: slot, ref: ref, up: -1, minID: math.MaxUint64, first: -1, last: -1})
+		b.buckets = append(b.buckets, bucket{pod: pod, slot: slot, ref: ref, up: -1, minRank: math.MaxInt32, first: -1, last: -1})
 		b.bucketAt[key] = k
 		return k, true
 	}
@@ -615,7 +666,7 @@ func (b *builder) split(slot int32, kids []int32) (rest, bks []int32) {
 			n++
 			continue
 		}
-		id := b.ents[i].id
+		r := b.rank[i]
 		ctr, pod := b.groupOf(b.ents[i].ns)
 		if ctr == "" && pod == "" {
 			kids[n] = i
@@ -650,11 +701,11 @@ func (b *builder) split(slot int32, kids []int32) (rest, bks []int32) {
 			b.nextFile[bk.last], bk.last = i, i
 		}
 		for ; k >= 0; k = b.buckets[k].up {
-			b.buckets[k].minID = min(b.buckets[k].minID, id)
+			b.buckets[k].minRank = min(b.buckets[k].minRank, r)
 		}
 	}
 	byMin := func(x, y int32) int {
-		return cmp.Compare(b.buckets[x].minID, b.buckets[y].minID)
+		return cmp.Compare(b.buckets[x].minRank, b.buckets[y].minRank)
 	}
 	slices.SortFunc(bks, byMin)
 	for _, k := range bks {
@@ -791,8 +842,8 @@ func (b *builder) buildTree() {
 		for k := 0; k < len(kids); {
 			i := kids[k]
 			if b.isDir[i] {
-				// Dirs and buckets interleave by lowest namespace ID.
-				for ; nb < len(bks) && b.buckets[bks[nb]].minID < b.ents[i].id; nb++ {
+				// Dirs and buckets interleave by creation order.
+				for ; nb < len(bks) && b.buckets[bks[nb]].minRank < b.rank[i]; nb++ {
 					addBucket(bks[nb], v)
 				}
 				addNS(i, v)
