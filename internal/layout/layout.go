@@ -251,32 +251,34 @@ type nodeInfo struct {
 // come after those with processes, by ID.
 func (b *builder) creationOrder() {
 	n := len(b.ents)
-	born := reuse(&b.sc.born, n)
-	b.byBorn = reuse(&b.sc.byBorn, n)
+	// One sortable word per namespace: its leader's start time above its
+	// index (ents are in ID order, so the index breaks ties by ID).
+	const idxBits = 26 // 64M namespaces
+	const maxBorn = 1<<(64-idxBits) - 1
+	keys := reuse(&b.sc.born, n)
 	sorted := true
+	var prevBorn uint64
 	for i, e := range b.ents {
-		born[i] = math.MaxUint64
+		born := uint64(maxBorn)
 		if pid := e.ns.Leader; pid != 0 {
 			if p := b.snap.Processes[pid]; p != nil {
-				born[i] = p.Start
+				born = min(p.Start, maxBorn-1)
 			}
 		}
-		b.byBorn[i] = int32(i)
-		if i > 0 && born[i] < born[i-1] {
+		keys[i] = born<<idxBits | uint64(i)
+		if born < prevBorn {
 			sorted = false
 		}
+		prevBorn = born
 	}
-	if !sorted {
-		// ents are in ID order: index breaks ties by ID.
-		slices.SortFunc(b.byBorn, func(x, y int32) int {
-			if c := cmp.Compare(born[x], born[y]); c != 0 {
-				return c
-			}
-			return cmp.Compare(x, y)
-		})
-	}
+	b.byBorn = reuse(&b.sc.byBorn, n)
 	b.rank = reuse(&b.sc.rank, n)
-	for r, i := range b.byBorn {
+	if !sorted {
+		slices.Sort(keys)
+	}
+	for r, k := range keys {
+		i := int32(k & (1<<idxBits - 1))
+		b.byBorn[r] = i
 		b.rank[i] = int32(r)
 	}
 }
