@@ -251,34 +251,40 @@ type nodeInfo struct {
 // come after those with processes, by ID.
 func (b *builder) creationOrder() {
 	n := len(b.ents)
-	// One sortable word per namespace: its leader's start time above its
-	// index (ents are in ID order, so the index breaks ties by ID).
+	// One sortable word per namespace with a leader: its start time above
+	// its index (ents are in ID order, so the index breaks ties by ID).
+	// Those without one keep ID order after them, unsorted.
 	const idxBits = 26 // 64M namespaces
 	const maxBorn = 1<<(64-idxBits) - 1
 	keys := reuse(&b.sc.born, n)
-	sorted := true
-	var prevBorn uint64
-	for i, e := range b.ents {
-		born := uint64(maxBorn)
-		if pid := e.ns.Leader; pid != 0 {
-			if p := b.snap.Processes[pid]; p != nil {
-				born = min(p.Start, maxBorn-1)
-			}
-		}
-		keys[i] = born<<idxBits | uint64(i)
-		if born < prevBorn {
-			sorted = false
-		}
-		prevBorn = born
-	}
 	b.byBorn = reuse(&b.sc.byBorn, n)
 	b.rank = reuse(&b.sc.rank, n)
-	if !sorted {
-		slices.Sort(keys)
+	led, rest := 0, n
+	sorted := true
+	for i, e := range b.ents {
+		var p *model.Process
+		if pid := e.ns.Leader; pid != 0 {
+			p = b.snap.Processes[pid]
+		}
+		if p == nil {
+			rest--
+			b.byBorn[rest] = int32(i) // reversed below
+			continue
+		}
+		keys[led] = min(p.Start, maxBorn)<<idxBits | uint64(i)
+		if led > 0 && keys[led] < keys[led-1] {
+			sorted = false
+		}
+		led++
 	}
-	for r, k := range keys {
-		i := int32(k & (1<<idxBits - 1))
-		b.byBorn[r] = i
+	if !sorted {
+		slices.Sort(keys[:led])
+	}
+	for r, k := range keys[:led] {
+		b.byBorn[r] = int32(k & (1<<idxBits - 1))
+	}
+	slices.Reverse(b.byBorn[led:])
+	for r, i := range b.byBorn {
 		b.rank[i] = int32(r)
 	}
 }
