@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -550,32 +551,46 @@ func currentView(ctx context.Context, hub *stream.Hub, r stream.Request) (*wire.
 // and the host's shared namespaces' member counts change with whatever
 // else runs on the machine and do not count.
 func waitQuiet(ctx context.Context, hub *stream.Hub, reqs []stream.Request, cmp soakCompare, quiet, timeout time.Duration) error {
-	var last []byte
+	var last map[string]string
+	var changed []string // what changed last, for the report
 	since := time.Now()
 	deadline := since.Add(timeout)
 	for {
-		var cur []byte
+		cur := map[string]string{}
 		shared := cmp.shared(hub.Latest())
 		for _, r := range reqs {
 			s, err := currentView(ctx, hub, r)
 			if err != nil {
 				return err
 			}
-			slices.SortFunc(s.Nodes, func(a, b wire.Node) int { return strings.Compare(a.ID, b.ID) })
-			for i := range s.Nodes {
-				s.Nodes[i] = cmp.node(s.Nodes[i], shared)
+			for _, n := range s.Nodes {
+				b, _ := json.Marshal(cmp.node(n, shared))
+				cur[r.View+" "+n.ID] = string(b)
 			}
-			b, _ := json.Marshal(s.Nodes)
-			cur = append(cur, b...)
 		}
 		now := time.Now()
-		if !bytes.Equal(cur, last) {
+		if !maps.Equal(cur, last) {
+			changed = changed[:0]
+			for k, v := range cur {
+				if last[k] != v {
+					changed = append(changed, "now "+v)
+				}
+			}
+			for k, v := range last {
+				if _, ok := cur[k]; !ok {
+					changed = append(changed, "gone "+v)
+				}
+			}
 			last, since = cur, now
 		} else if now.Sub(since) >= quiet {
 			return nil
 		}
 		if now.After(deadline) {
-			return fmt.Errorf("views still changing after %s", timeout)
+			slices.Sort(changed)
+			if len(changed) > 10 {
+				changed = append(changed[:10], fmt.Sprintf("… and %d more", len(changed)-10))
+			}
+			return fmt.Errorf("views still changing after %s; last change:\n%s", timeout, strings.Join(changed, "\n"))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -584,8 +599,8 @@ func waitQuiet(ctx context.Context, hub *stream.Hub, reqs []stream.Request, cmp 
 // soakCompare says how the soak compares views on a host where other work
 // goes on: the namespaces with members outside the test (the host's user
 // and time namespaces, ancestors of everything) are compared by place and
-// kind, but their member counts and samples, and containers other than the
-// test's, change with that other work.
+// kind, but their member counts and samples, containers other than the
+// test's and holds by threads, fds and sockets change with that other work.
 type soakCompare struct {
 	tag  string          // in the command line of every process the test starts
 	ours map[string]bool // IDs of the engine containers the test started
@@ -617,6 +632,15 @@ func (c soakCompare) node(n wire.Node, shared map[string]bool) wire.Node {
 	in := *n.Info
 	in.Procs, in.Sample, in.Leader, in.Truncated = 0, nil, nil, false
 	in.Containers = slices.DeleteFunc(slices.Clone(in.Containers), func(x wire.Container) bool { return !c.ours[x.ID] })
+	// A thread, fd or socket of other work holds a shared namespace now
+	// and then (the live thread of a process whose main thread exited);
+	// the test plants none of those in a shared namespace.
+	in.HeldBy = slices.DeleteFunc(slices.Clone(in.HeldBy), func(h model.Holder) bool {
+		return h.Kind == model.HeldByThread || h.Kind == model.HeldByFD || h.Kind == model.HeldBySocket
+	})
+	if len(in.HeldBy) == 0 {
+		in.HeldBy = nil
+	}
 	n.Info = &in
 	return n
 }

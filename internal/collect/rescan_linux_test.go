@@ -36,52 +36,58 @@ func normalized(ns *model.Namespace) model.Namespace {
 	return *ns
 }
 
-// sameSnapshot fails unless a and b hold the same namespaces, processes,
+// snapshotDiffs lists how a and b differ in namespaces, processes,
 // containers and gaps (the scan time aside).
-func sameSnapshot(t *testing.T, what string, a, b *model.Snapshot) {
-	t.Helper()
+func snapshotDiffs(what string, a, b *model.Snapshot) []string {
+	var diffs []string
+	errorf := func(format string, args ...any) {
+		diffs = append(diffs, fmt.Sprintf(format, args...))
+	}
 	if a.Root != b.Root || a.Host != b.Host || a.Kernel != b.Kernel || a.Partial != b.Partial {
-		t.Errorf("%s: header differs: root %d/%d host %q/%q", what, a.Root, b.Root, a.Host, b.Host)
+		errorf("%s: header differs: root %d/%d host %q/%q", what, a.Root, b.Root, a.Host, b.Host)
 	}
 	for id, x := range a.Namespaces {
 		y := b.Namespaces[id]
 		if y == nil {
-			t.Errorf("%s: namespace %s %d only in the first", what, x.Type, id)
+			errorf("%s: namespace %s %d only in the first", what, x.Type, id)
 			continue
 		}
 		if nx, ny := normalized(x), normalized(y); !reflect.DeepEqual(nx, ny) {
-			t.Errorf("%s: namespace %d differs:\n %+v\n %+v", what, id, nx, ny)
+			errorf("%s: namespace %d differs:\n %+v\n %+v", what, id, nx, ny)
 		}
 	}
 	for id, y := range b.Namespaces {
 		if a.Namespaces[id] == nil {
-			t.Errorf("%s: namespace %s %d only in the second", what, y.Type, id)
+			errorf("%s: namespace %s %d only in the second", what, y.Type, id)
 		}
 	}
 	if !reflect.DeepEqual(a.Processes, b.Processes) {
 		for pid, p := range a.Processes {
 			if !reflect.DeepEqual(p, b.Processes[pid]) {
-				t.Errorf("%s: process %d differs:\n %+v\n %+v", what, pid, p, b.Processes[pid])
+				errorf("%s: process %d differs:\n %+v\n %+v", what, pid, p, b.Processes[pid])
 			}
 		}
 		for pid := range b.Processes {
 			if a.Processes[pid] == nil {
-				t.Errorf("%s: process %d only in the second", what, pid)
+				errorf("%s: process %d only in the second", what, pid)
 			}
 		}
 	}
 	if !reflect.DeepEqual(a.Containers, b.Containers) {
-		t.Errorf("%s: containers differ:\n %v\n %v", what, a.Containers, b.Containers)
+		errorf("%s: containers differ:\n %v\n %v", what, a.Containers, b.Containers)
 	}
 	if !slices.Equal(a.Gaps, b.Gaps) {
-		t.Errorf("%s: gaps differ:\n %v\n %v", what, a.Gaps, b.Gaps)
+		errorf("%s: gaps differ:\n %v\n %v", what, a.Gaps, b.Gaps)
 	}
+	return diffs
 }
 
 // TestRescanUnchanged rescans processes that did not change, of every kind
 // the zoo plants: the result must be the previous snapshot again, exactly.
-// Nothing but the named processes is read, so host activity cannot disturb
-// this comparison.
+// Besides the named processes, a rescan reads again only those the last
+// scan could not read whole (zombies of other tests, most often, which may
+// be reaped or finish exiting in between), and those are left out of the
+// comparison.
 func TestRescanUnchanged(t *testing.T) {
 	needRoot(t)
 	cs := zoo.Containers(t, 2)
@@ -94,16 +100,77 @@ func TestRescanUnchanged(t *testing.T) {
 	for _, c := range cs {
 		pids = append(pids, c.Init.PID, c.Worker)
 	}
-	c := New(Options{})
-	s0 := scanT(t, c)
-	s1 := rescanT(t, c, s0, pids...)
-	if s1 == s0 || !s1.Taken.After(s0.Taken) {
-		t.Fatalf("rescan returned the old snapshot or an old time")
+	var diffs []string
+	for attempt := 1; ; attempt++ {
+		c := New(Options{})
+		s0 := scanT(t, c)
+		r0 := slices.Clone(c.recheck)
+		s1 := rescanT(t, c, s0, pids...)
+		if s1 == s0 || !s1.Taken.After(s0.Taken) {
+			t.Fatalf("rescan returned the old snapshot or an old time")
+		}
+		diffs = snapshotDiffs("rescan of unchanged processes",
+			ignoring(withoutSelf(s1), r0), ignoring(withoutSelf(s0), r0))
+		// And a rescan of nothing is the snapshot again too.
+		r1 := slices.Clone(c.recheck)
+		s2 := rescanT(t, c, s1)
+		diffs = append(diffs, snapshotDiffs("rescan of nothing",
+			ignoring(withoutSelf(s2), r1), ignoring(withoutSelf(s1), r1))...)
+		if len(diffs) == 0 || attempt == 3 {
+			break
+		}
+		t.Logf("attempt %d: %d differences; rechecked %v, then %v", attempt, len(diffs), r0, r1)
 	}
-	sameSnapshot(t, "rescan of unchanged processes", withoutSelf(s1), withoutSelf(s0))
-	// And a rescan of nothing is the snapshot again too.
-	s2 := rescanT(t, c, s1)
-	sameSnapshot(t, "rescan of nothing", withoutSelf(s2), withoutSelf(s1))
+	for _, d := range diffs {
+		t.Error(d)
+	}
+}
+
+// ignoring returns s without what the processes in pids contribute: their
+// records, memberships, holds and gaps, and the namespaces left with
+// nothing but derived holds. A rescan reads such processes (zombies of
+// other tests, mostly) again on its own, and they may have finished
+// exiting in between.
+func ignoring(s *model.Snapshot, pids []int) *model.Snapshot {
+	if len(pids) == 0 {
+		return s
+	}
+	skip := func(pid int) bool { return slices.Contains(pids, pid) }
+	c := *s
+	c.Processes = maps.Clone(s.Processes)
+	for _, pid := range pids {
+		delete(c.Processes, pid)
+	}
+	c.Gaps = slices.DeleteFunc(slices.Clone(s.Gaps), func(g model.Gap) bool { return skip(g.PID) })
+	c.Namespaces = make(map[model.NSID]*model.Namespace, len(s.Namespaces))
+	gone := map[model.NSID]bool{}
+	for id, ns := range s.Namespaces {
+		x := *ns
+		x.Procs = slices.DeleteFunc(slices.Clone(ns.Procs), skip)
+		x.HeldBy = slices.DeleteFunc(slices.Clone(ns.HeldBy), func(h model.Holder) bool { return skip(h.PID) })
+		if skip(x.Leader) {
+			x.Leader = 0
+		}
+		derived := !slices.ContainsFunc(x.HeldBy, func(h model.Holder) bool {
+			return h.Kind != model.HeldByChild && h.Kind != model.HeldByOwned
+		})
+		removed := len(x.Procs) < len(ns.Procs) || len(x.HeldBy) < len(ns.HeldBy)
+		if len(x.Procs) == 0 && derived && removed {
+			gone[id] = true
+			continue
+		}
+		c.Namespaces[id] = &x
+	}
+	for _, ns := range c.Namespaces {
+		ns.HeldBy = slices.DeleteFunc(ns.HeldBy, func(h model.Holder) bool { return gone[h.NS] })
+		if len(ns.HeldBy) == 0 {
+			ns.HeldBy = nil
+		}
+		if len(ns.Procs) == 0 {
+			ns.Procs = nil
+		}
+	}
+	return &c
 }
 
 // withoutSelf returns s without the test process, which opens files
