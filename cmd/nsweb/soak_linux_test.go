@@ -189,7 +189,7 @@ func TestChurnSoak(t *testing.T) {
 			continue
 		}
 		c.mu.Lock()
-		if diff := cmp.diff(c.st.Nodes, want.Nodes, fresh.shared); diff != "" {
+		if diff := cmp.diff(c.st.Nodes, want.Nodes, fresh.scope); diff != "" {
 			diff = c.req.View + " view:\n" + diff
 			diffs[diff] = append(diffs[diff], i)
 		}
@@ -557,14 +557,14 @@ func waitQuiet(ctx context.Context, hub *stream.Hub, reqs []stream.Request, cmp 
 	deadline := since.Add(timeout)
 	for {
 		cur := map[string]string{}
-		shared := cmp.shared(hub.Latest())
+		sc := cmp.scope(hub.Latest())
 		for _, r := range reqs {
 			s, err := currentView(ctx, hub, r)
 			if err != nil {
 				return err
 			}
 			for _, n := range s.Nodes {
-				b, _ := json.Marshal(cmp.node(n, shared))
+				b, _ := json.Marshal(cmp.node(n, sc))
 				cur[r.View+" "+n.ID] = string(b)
 			}
 		}
@@ -600,44 +600,69 @@ func waitQuiet(ctx context.Context, hub *stream.Hub, reqs []stream.Request, cmp 
 // goes on: the namespaces with members outside the test (the host's user
 // and time namespaces, ancestors of everything) are compared by place and
 // kind, but their member counts and samples, containers other than the
-// test's and holds by threads, fds and sockets change with that other work.
+// test's and holds by threads, fds and sockets change with that other work;
+// and nsfs bind mounts count only in the mount namespaces of the test.
 type soakCompare struct {
 	tag  string          // in the command line of every process the test starts
 	ours map[string]bool // IDs of the engine containers the test started
 }
 
-// shared returns the node IDs of s's namespaces with a member process
-// that is not the test's.
-func (c soakCompare) shared(s *model.Snapshot) map[string]bool {
-	out := map[string]bool{}
+// soakScope sorts a snapshot's namespaces for soakCompare, by node ID.
+type soakScope struct {
+	// shared are the namespaces with a member process that is not the
+	// test's.
+	shared map[string]bool
+	// mounts are the mount namespaces whose nsfs bind mounts are the
+	// test's to compare: the test process's own (where ip netns and the
+	// engines mount) and those all of whose members are the test's.
+	mounts map[string]bool
+}
+
+// scope sorts s's namespaces.
+func (c soakCompare) scope(s *model.Snapshot) soakScope {
+	sc := soakScope{shared: map[string]bool{}, mounts: map[string]bool{}}
 	if s == nil {
-		return out
+		return sc
 	}
 	for id, ns := range s.Namespaces {
+		key := fmt.Sprintf("ns:%d", id)
 		if slices.ContainsFunc(ns.Procs, func(pid int) bool {
 			p := s.Processes[pid]
 			return p == nil || !strings.Contains(p.Cmdline, c.tag)
 		}) {
-			out[fmt.Sprintf("ns:%d", id)] = true
+			sc.shared[key] = true
+		} else if ns.Type == model.Mnt && len(ns.Procs) > 0 {
+			sc.mounts[key] = true
 		}
 	}
-	return out
+	if self := s.Processes[os.Getpid()]; self != nil && self.NS[model.Mnt] != 0 {
+		sc.mounts[fmt.Sprintf("ns:%d", self.NS[model.Mnt])] = true
+	}
+	return sc
 }
 
 // node returns n as the soak compares it.
-func (c soakCompare) node(n wire.Node, shared map[string]bool) wire.Node {
-	if !shared[n.ID] || n.Info == nil {
+func (c soakCompare) node(n wire.Node, sc soakScope) wire.Node {
+	if n.Info == nil {
 		return n
 	}
 	in := *n.Info
-	in.Procs, in.Sample, in.Leader, in.Truncated = 0, nil, nil, false
-	in.Containers = slices.DeleteFunc(slices.Clone(in.Containers), func(x wire.Container) bool { return !c.ours[x.ID] })
-	// A thread, fd or socket of other work holds a shared namespace now
-	// and then (the live thread of a process whose main thread exited);
-	// the test plants none of those in a shared namespace.
+	// Every container another test starts meanwhile copies the host's
+	// mount table, with the nsfs bind mounts of the test's network
+	// namespaces, into a mount namespace of its own.
 	in.HeldBy = slices.DeleteFunc(slices.Clone(in.HeldBy), func(h model.Holder) bool {
-		return h.Kind == model.HeldByThread || h.Kind == model.HeldByFD || h.Kind == model.HeldBySocket
+		return h.Kind == model.HeldByBindMount && !sc.mounts[fmt.Sprintf("ns:%d", h.MntNS)]
 	})
+	if sc.shared[n.ID] {
+		in.Procs, in.Sample, in.Leader, in.Truncated = 0, nil, nil, false
+		in.Containers = slices.DeleteFunc(slices.Clone(in.Containers), func(x wire.Container) bool { return !c.ours[x.ID] })
+		// A thread, fd or socket of other work holds a shared namespace
+		// now and then (the live thread of a process whose main thread
+		// exited); the test plants none of those in a shared namespace.
+		in.HeldBy = slices.DeleteFunc(in.HeldBy, func(h model.Holder) bool {
+			return h.Kind == model.HeldByThread || h.Kind == model.HeldByFD || h.Kind == model.HeldBySocket
+		})
+	}
 	if len(in.HeldBy) == 0 {
 		in.HeldBy = nil
 	}
@@ -647,7 +672,7 @@ func (c soakCompare) node(n wire.Node, shared map[string]bool) wire.Node {
 
 // diff lists how a client's nodes differ from want's, "" when they do
 // not: the same nodes in the same places with the same details.
-func (c soakCompare) diff(got map[string]wire.Node, want []wire.Node, shared map[string]bool) string {
+func (c soakCompare) diff(got map[string]wire.Node, want []wire.Node, sc soakScope) string {
 	var b strings.Builder
 	seen := map[string]bool{}
 	for _, w := range want {
@@ -657,7 +682,7 @@ func (c soakCompare) diff(got map[string]wire.Node, want []wire.Node, shared map
 			fmt.Fprintf(&b, "  missing %s\n", nodeJSON(w))
 			continue
 		}
-		cg, cw := c.node(g, shared), c.node(w, shared)
+		cg, cw := c.node(g, sc), c.node(w, sc)
 		st := wire.State{Nodes: map[string]wire.Node{cg.ID: cg}}
 		if ok, _ := st.EqualNodes([]wire.Node{cw}); !ok {
 			fmt.Fprintf(&b, "  differs: client %s\n           fresh  %s\n", nodeJSON(cg), nodeJSON(cw))
@@ -680,11 +705,10 @@ func (c soakCompare) diff(got map[string]wire.Node, want []wire.Node, shared map
 // scan named by a new engine catalogue, laid out by a new hub.
 type fresh struct {
 	views map[string]*wire.Snapshot // by view
-	// shared are the namespaces with members outside the test, compared
-	// as soakCompare says.
-	shared map[string]bool
-	named  map[string]bool // container names the catalogue gave
-	snap   *model.Snapshot // the fresh scan, for failure reports
+	// scope sorts the namespaces for soakCompare.
+	scope soakScope
+	named map[string]bool // container names the catalogue gave
+	snap  *model.Snapshot // the fresh scan, for failure reports
 }
 
 func freshViews(t *testing.T, socks []string, reqs []stream.Request, cmp soakCompare) fresh {
@@ -723,7 +747,7 @@ func freshViews(t *testing.T, socks []string, reqs []stream.Request, cmp soakCom
 		}
 		f.views[r.View] = v
 	}
-	f.shared = cmp.shared(snap)
+	f.scope = cmp.scope(snap)
 	for _, c := range snap.Containers {
 		if c.Name != "" {
 			f.named[c.Name] = true
@@ -899,12 +923,20 @@ func (e soakEngine) churn(t *testing.T, end time.Time, tag string) engineChurn {
 // host changes in shared namespaces.
 func TestSoakCompare(t *testing.T) {
 	cmp := soakCompare{tag: "300.1", ours: map[string]bool{"c1": true}}
-	shared := map[string]bool{"ns:1": true}
+	// ns:1 is shared with other work; ns:8 is the test's mount namespace,
+	// ns:9 another test's.
+	sc := soakScope{shared: map[string]bool{"ns:1": true}, mounts: map[string]bool{"ns:8": true}}
 	node := func(id string, procs int, ctrs ...string) wire.Node {
 		n := wire.Node{ID: id, Kind: "file", Type: model.Net, Label: id, X: 1, Y: 2, Info: &wire.Info{Procs: procs, Inode: 7}}
 		for _, c := range ctrs {
 			n.Info.Containers = append(n.Info.Containers, wire.Container{ID: c})
 		}
+		return n
+	}
+	held := func(n wire.Node, kind model.HoldKind, mntns model.NSID) wire.Node {
+		in := *n.Info
+		in.HeldBy = []model.Holder{{Kind: kind, PID: 40, TID: 41, MntNS: mntns}}
+		n.Info = &in
 		return n
 	}
 	want := []wire.Node{node("ns:1", 100, "c1", "other"), node("ns:2", 2, "c1")}
@@ -917,6 +949,11 @@ func TestSoakCompare(t *testing.T) {
 		{"shared count and other containers move", []wire.Node{node("ns:1", 90, "c1"), node("ns:2", 2, "c1")}, ""},
 		{"own count", []wire.Node{node("ns:1", 100, "c1", "other"), node("ns:2", 3, "c1")}, "differs"},
 		{"own container lost in a shared namespace", []wire.Node{node("ns:1", 100, "other"), node("ns:2", 2, "c1")}, "differs"},
+		{"thread of other work holds a shared namespace", []wire.Node{held(node("ns:1", 100, "c1", "other"), model.HeldByThread, 0), node("ns:2", 2, "c1")}, ""},
+		{"bind mount of a shared namespace", []wire.Node{held(node("ns:1", 100, "c1", "other"), model.HeldByBindMount, 8), node("ns:2", 2, "c1")}, "differs"},
+		{"thread holds an own namespace", []wire.Node{node("ns:1", 100, "c1", "other"), held(node("ns:2", 2, "c1"), model.HeldByThread, 0)}, "differs"},
+		{"bind mount in the test's mount namespace", []wire.Node{node("ns:1", 100, "c1", "other"), held(node("ns:2", 2, "c1"), model.HeldByBindMount, 8)}, "differs"},
+		{"copy of a bind mount in another test's mount namespace", []wire.Node{node("ns:1", 100, "c1", "other"), held(node("ns:2", 2, "c1"), model.HeldByBindMount, 9)}, ""},
 		{"stale", []wire.Node{node("ns:1", 100, "c1", "other"), node("ns:2", 2, "c1"), node("ns:3", 1)}, "stale"},
 		{"missing", []wire.Node{node("ns:1", 100, "c1", "other")}, "missing"},
 	}
@@ -926,7 +963,7 @@ func TestSoakCompare(t *testing.T) {
 			for _, n := range tt.got {
 				got[n.ID] = n
 			}
-			d := cmp.diff(got, want, shared)
+			d := cmp.diff(got, want, sc)
 			if (d == "") != (tt.diff == "") || !strings.Contains(d, tt.diff) {
 				t.Errorf("diff %q, want one naming %q", d, tt.diff)
 			}
