@@ -32,6 +32,7 @@ import (
 
 	"github.com/nsweb/nsweb/internal/collect"
 	"github.com/nsweb/nsweb/internal/engine"
+	"github.com/nsweb/nsweb/internal/engine/enginetest"
 	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/stream"
 	"github.com/nsweb/nsweb/internal/watch"
@@ -82,7 +83,7 @@ func TestChurnSoak(t *testing.T) {
 	engines := soakEngines(t)
 	var socks []string
 	for _, e := range engines {
-		socks = append(socks, e.sock)
+		socks = append(socks, e.Sock)
 	}
 	// A sleep duration unique to this run is the tag its processes and
 	// containers are found by, however busy the host is.
@@ -156,9 +157,9 @@ func TestChurnSoak(t *testing.T) {
 	wg.Wait()
 	t.Logf("churn for %s: zoo %d started, %d killed, %d errors; %d left running", churnFor, zs.started, zs.killed, zs.errors, len(zs.live))
 	for i, s := range engineStats {
-		t.Logf("churn: %s %d started, %d removed, %d errors; %d left running", engines[i].runtime, s.started, s.removed, len(s.errs), len(s.live))
+		t.Logf("churn: %s %d started, %d removed, %d errors; %d left running", engines[i].Runtime, s.started, s.removed, len(s.errs), len(s.live))
 		for _, err := range s.errs {
-			t.Errorf("%s: %v", engines[i].runtime, err)
+			t.Errorf("%s: %v", engines[i].Runtime, err)
 		}
 	}
 	if zs.started == 0 || zs.killed == 0 {
@@ -237,7 +238,7 @@ func TestChurnSoak(t *testing.T) {
 	}
 	for i, s := range engineStats {
 		for _, name := range s.live {
-			if _, err := engines[i].try(engines[i].rmArgs(name)...); err != nil {
+			if _, err := engines[i].Try(engines[i].RmArgs(name)...); err != nil {
 				t.Error(err)
 			}
 		}
@@ -824,58 +825,25 @@ func zooChurn(t *testing.T, end time.Time, tag string) zooStats {
 
 // soakEngine is a real container engine's CLI pointed at the private
 // socket scripts/engines-up made.
-type soakEngine struct {
-	runtime, sock, image string
-	cli                  []string
-}
+type soakEngine struct{ enginetest.Real }
 
 // soakEngines returns the engines scripts/engines-up announced in
 // NSWEB_DOCKER_SOCK and NSWEB_PODMAN_SOCK; none when they are not set.
 func soakEngines(t *testing.T) []soakEngine {
 	t.Helper()
-	image := os.Getenv("NSWEB_TEST_IMAGE")
-	if image == "" {
-		image = "nsweb-busybox:test"
-	}
 	var out []soakEngine
 	for _, rt := range []string{"docker", "podman"} {
-		env := "NSWEB_" + strings.ToUpper(rt) + "_SOCK"
-		sock := os.Getenv(env)
-		if sock == "" {
-			t.Logf("%s not set: no %s containers in the churn (run eval \"$(scripts/engines-up)\" first)", env, rt)
+		e, why, err := enginetest.FindReal(rt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if why != "" {
+			t.Logf("%s: no %s containers in the churn", why, rt)
 			continue
 		}
-		if _, err := os.Stat(sock); err != nil {
-			t.Fatalf("%s=%s but: %v", env, sock, err)
-		}
-		e := soakEngine{runtime: rt, sock: sock, image: image}
-		if rt == "docker" {
-			e.cli = []string{"/usr/bin/docker", "-H", "unix://" + sock}
-		} else {
-			e.cli = []string{"/usr/bin/podman", "--url", "unix://" + sock}
-		}
-		out = append(out, e)
+		out = append(out, soakEngine{e})
 	}
 	return out
-}
-
-func (e soakEngine) try(args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	argv := append(slices.Clone(e.cli[1:]), args...)
-	out, err := exec.CommandContext(ctx, e.cli[0], argv...).CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("%s %s: %w: %s", e.cli[0], strings.Join(argv, " "), err, out)
-	}
-	return strings.TrimSpace(string(out)), nil
-}
-
-// rmArgs removes at once: busybox sleep as PID 1 ignores SIGTERM.
-func (e soakEngine) rmArgs(name string) []string {
-	if e.runtime == "podman" {
-		return []string{"rm", "-f", "-t", "0", name}
-	}
-	return []string{"rm", "-f", name}
 }
 
 // engineChurn is what one engine's churn did.
@@ -895,7 +863,7 @@ func (e soakEngine) churn(t *testing.T, end time.Time, tag string) engineChurn {
 		if len(s.live) >= 3 || (len(s.live) > 1 && rand.IntN(2) == 0) {
 			name := s.live[0]
 			s.live = s.live[1:]
-			if _, err := e.try(e.rmArgs(name)...); err != nil {
+			if _, err := e.Try(e.RmArgs(name)...); err != nil {
 				s.errs = append(s.errs, err)
 				continue
 			}
@@ -905,8 +873,8 @@ func (e soakEngine) churn(t *testing.T, end time.Time, tag string) engineChurn {
 		b := make([]byte, 4)
 		_, _ = crand.Read(b)
 		name := "nsweb-soak-" + hex.EncodeToString(b)
-		t.Cleanup(func() { _, _ = e.try(e.rmArgs(name)...) })
-		id, err := e.try("run", "-d", "--name", name, "--network", "none", e.image, "sleep", tag)
+		t.Cleanup(func() { _, _ = e.Try(e.RmArgs(name)...) })
+		id, err := e.Try("run", "-d", "--name", name, "--network", "none", e.Image, "sleep", tag)
 		if err != nil {
 			s.errs = append(s.errs, err)
 			continue

@@ -2,10 +2,8 @@ package engine_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"github.com/nsweb/nsweb/internal/engine"
+	"github.com/nsweb/nsweb/internal/engine/enginetest"
 	"github.com/nsweb/nsweb/internal/model"
 )
 
@@ -24,59 +23,27 @@ import (
 // prints (eval "$(scripts/engines-up)") and skip, saying so, without them.
 
 // realEngine is one real engine under test and the CLI that drives it.
-type realEngine struct {
-	runtime string
-	sock    string
-	cli     []string // command and global flags
-	image   string
-}
+type realEngine struct{ enginetest.Real }
 
 func findEngine(t *testing.T, runtime string) realEngine {
 	t.Helper()
-	env := map[string]string{"docker": "NSWEB_DOCKER_SOCK", "podman": "NSWEB_PODMAN_SOCK"}[runtime]
-	sock := os.Getenv(env)
-	if sock == "" {
-		t.Skipf("%s not set: no real %s to test against; run eval \"$(scripts/engines-up)\" as root first", env, runtime)
+	e, why, err := enginetest.FindReal(runtime)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := os.Stat(sock); err != nil {
-		t.Fatalf("%s=%s but: %v (engines-up did not finish, or engines-down ran)", env, sock, err)
+	if why != "" {
+		t.Skip(why)
 	}
-	bin := "/usr/bin/" + runtime // Debian's CLI, matching the daemon's API version
-	if _, err := os.Stat(bin); err != nil {
-		if bin, err = exec.LookPath(runtime); err != nil {
-			t.Fatalf("%s CLI not found: %v", runtime, err)
-		}
-	}
-	e := realEngine{runtime: runtime, sock: sock, image: os.Getenv("NSWEB_TEST_IMAGE")}
-	if e.image == "" {
-		e.image = "nsweb-busybox:test"
-	}
-	if runtime == "docker" {
-		e.cli = []string{bin, "-H", "unix://" + sock}
-	} else {
-		e.cli = []string{bin, "--url", "unix://" + sock}
-	}
-	return e
+	return realEngine{e}
 }
 
 func (e realEngine) run(t *testing.T, args ...string) string {
 	t.Helper()
-	out, err := e.try(args...)
+	out, err := e.Try(args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return out
-}
-
-func (e realEngine) try(args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	argv := append(slices.Clone(e.cli[1:]), args...)
-	out, err := exec.CommandContext(ctx, e.cli[0], argv...).CombinedOutput()
-	if err != nil {
-		return "", fmt.Errorf("%s %s: %w: %s", e.cli[0], strings.Join(argv, " "), err, out)
-	}
-	return strings.TrimSpace(string(out)), nil
 }
 
 // start runs a named busybox container that sleeps, and removes it when the
@@ -90,29 +57,20 @@ func (e realEngine) start(t *testing.T, labels ...string) (name, id string) {
 	for _, l := range labels {
 		args = append(args, "--label", l)
 	}
-	args = append(args, e.image, "sleep", "300")
-	t.Cleanup(func() { _, _ = e.try(e.rmArgs(name)...) })
+	args = append(args, e.Image, "sleep", "300")
+	t.Cleanup(func() { _, _ = e.Try(e.RmArgs(name)...) })
 	id = e.run(t, args...)
 	return name, id
-}
-
-// rmArgs removes a container at once: busybox sleep as PID 1 ignores
-// SIGTERM, and podman's rm -f would wait 10 s for it without -t 0.
-func (e realEngine) rmArgs(names ...string) []string {
-	if e.runtime == "podman" {
-		return append([]string{"rm", "-f", "-t", "0"}, names...)
-	}
-	return append([]string{"rm", "-f"}, names...)
 }
 
 func TestRealEngines(t *testing.T) {
 	for _, rt := range []string{"docker", "podman"} {
 		t.Run(rt, func(t *testing.T) {
 			e := findEngine(t, rt)
-			c := start(t, engine.Config{Sockets: []string{e.sock}, Timeout: 10 * time.Second})
-			waitFor(t, "connection to "+e.sock, func() bool { return connected(c) })
+			c := start(t, engine.Config{Sockets: []string{e.Sock}, Timeout: 10 * time.Second})
+			waitFor(t, "connection to "+e.Sock, func() bool { return connected(c) })
 			if got := c.Engines()[0].Runtime; got != rt {
-				t.Fatalf("engine at %s identified as %q, want %q", e.sock, got, rt)
+				t.Fatalf("engine at %s identified as %q, want %q", e.Sock, got, rt)
 			}
 
 			drain(c)
@@ -126,7 +84,7 @@ func TestRealEngines(t *testing.T) {
 			t.Logf("%s: run %s → named in the catalogue after %v", rt, name, time.Since(began).Round(time.Millisecond))
 
 			x, _ := c.Lookup(rt, id[:12])
-			if x == nil || x.ID != id || x.Runtime != rt || x.Name != name || !strings.HasSuffix(x.Image, e.image) ||
+			if x == nil || x.ID != id || x.Runtime != rt || x.Name != name || !strings.HasSuffix(x.Image, e.Image) ||
 				x.Pod != "pod-x" || x.PodNamespace != "ns-x" || engine.ComposeProject(x) != "nsweb-test" {
 				t.Errorf("Lookup(%s, %s) = %+v", rt, id[:12], x)
 			}
@@ -150,7 +108,7 @@ func TestRealEngines(t *testing.T) {
 
 			drain(c)
 			began = time.Now()
-			e.run(t, e.rmArgs(id)...)
+			e.run(t, e.RmArgs(id)...)
 			waitChange(t, c, rt+" rm -f")
 			waitFor(t, "the catalogue to forget "+name, func() bool { _, ok := c.Lookup(rt, id); return !ok })
 			t.Logf("%s: rm -f → forgotten after %v", rt, time.Since(began).Round(time.Millisecond))
@@ -165,7 +123,7 @@ func TestRealEngineChurn(t *testing.T) {
 	for _, rt := range []string{"docker", "podman"} {
 		t.Run(rt, func(t *testing.T) {
 			e := findEngine(t, rt)
-			c := start(t, engine.Config{Sockets: []string{e.sock}, Timeout: 10 * time.Second})
+			c := start(t, engine.Config{Sockets: []string{e.Sock}, Timeout: 10 * time.Second})
 			waitFor(t, "connection", func() bool { return connected(c) })
 			var keep []string
 			for i := range n {
@@ -174,12 +132,12 @@ func TestRealEngineChurn(t *testing.T) {
 					keep = append(keep, id)
 					continue
 				}
-				e.run(t, e.rmArgs(name)...)
+				e.run(t, e.RmArgs(name)...)
 			}
 			for _, id := range keep {
 				waitFor(t, "a kept container", func() bool { _, ok := c.Lookup(rt, id); return ok })
 			}
-			fresh := start(t, engine.Config{Sockets: []string{e.sock}, Timeout: 10 * time.Second})
+			fresh := start(t, engine.Config{Sockets: []string{e.Sock}, Timeout: 10 * time.Second})
 			waitFor(t, "a fresh connection", func() bool { return connected(fresh) })
 			// Other tests may run containers on the same engine meanwhile, so
 			// compare until both views agree rather than once.
@@ -223,7 +181,7 @@ func TestRealEngineRestart(t *testing.T) {
 	var services []func()
 	serve := func() {
 		t.Helper()
-		cmd := exec.Command(e.cli[0],
+		cmd := exec.Command(e.CLI[0],
 			"--root", filepath.Join(dir, "podman", "storage"),
 			"--runroot", filepath.Join(dir, "podman", "run"),
 			"--tmpdir", filepath.Join(dir, "podman", "tmp"),

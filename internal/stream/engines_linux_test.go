@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/nsweb/nsweb/internal/collect"
 	"github.com/nsweb/nsweb/internal/engine"
+	"github.com/nsweb/nsweb/internal/engine/enginetest"
 	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/watch"
 	"github.com/nsweb/nsweb/internal/wire"
@@ -28,45 +28,21 @@ import (
 // without the variables it prints.
 
 // testEngine is a real engine's CLI pointed at its private socket.
-type testEngine struct {
-	runtime, sock, image string
-	cli                  []string
-}
+type testEngine struct{ enginetest.Real }
 
 func needEngine(t *testing.T, runtime string) testEngine {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the proc connector and a full scan")
 	}
-	env := map[string]string{"docker": "NSWEB_DOCKER_SOCK", "podman": "NSWEB_PODMAN_SOCK"}[runtime]
-	sock := os.Getenv(env)
-	if sock == "" {
-		t.Skipf("%s not set: no real %s to test against; run eval \"$(scripts/engines-up)\" as root first", env, runtime)
-	}
-	if _, err := os.Stat(sock); err != nil {
-		t.Fatalf("%s=%s but: %v", env, sock, err)
-	}
-	e := testEngine{runtime: runtime, sock: sock, image: os.Getenv("NSWEB_TEST_IMAGE")}
-	if e.image == "" {
-		e.image = "nsweb-busybox:test"
-	}
-	if runtime == "docker" {
-		e.cli = []string{"/usr/bin/docker", "-H", "unix://" + sock}
-	} else {
-		e.cli = []string{"/usr/bin/podman", "--url", "unix://" + sock}
-	}
-	return e
-}
-
-func (e testEngine) try(args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	argv := append(append([]string{}, e.cli[1:]...), args...)
-	out, err := exec.CommandContext(ctx, e.cli[0], argv...).CombinedOutput()
+	e, why, err := enginetest.FindReal(runtime)
 	if err != nil {
-		return "", fmt.Errorf("%s %s: %w: %s", e.cli[0], strings.Join(argv, " "), err, out)
+		t.Fatal(err)
 	}
-	return strings.TrimSpace(string(out)), nil
+	if why != "" {
+		t.Skip(why)
+	}
+	return testEngine{e}
 }
 
 // start runs a named sleeping container; Cleanup removes it, also when the
@@ -75,17 +51,9 @@ func (e testEngine) start(t *testing.T) (name, id string, err error) {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	name = "nsweb-t-" + hex.EncodeToString(b)
-	t.Cleanup(func() { _, _ = e.try(e.rmArgs(name)...) })
-	id, err = e.try("run", "-d", "--name", name, "--network", "none", e.image, "sleep", "300")
+	t.Cleanup(func() { _, _ = e.Try(e.RmArgs(name)...) })
+	id, err = e.Try("run", "-d", "--name", name, "--network", "none", e.Image, "sleep", "300")
 	return name, id, err
-}
-
-// rmArgs removes at once: busybox sleep as PID 1 ignores SIGTERM.
-func (e testEngine) rmArgs(name string) []string {
-	if e.runtime == "podman" {
-		return []string{"rm", "-f", "-t", "0", name}
-	}
-	return []string{"rm", "-f", name}
 }
 
 // containerFilter understands "ctr:": namespaces used by a test container
@@ -160,7 +128,7 @@ func TestEnginesStream(t *testing.T) {
 	for _, rt := range []string{"docker", "podman"} {
 		t.Run(rt, func(t *testing.T) {
 			e := needEngine(t, rt)
-			_, cs := enginePipeline(t, 3, e.sock)
+			_, cs := enginePipeline(t, 3, e.Sock)
 			c := cs[0]
 			name, id, err := e.start(t)
 			if err != nil {
@@ -187,11 +155,11 @@ func TestEnginesStream(t *testing.T) {
 				t.Errorf("%s: name arrived %d patches after the namespaces, want ≤ 1", rt, msgs)
 			}
 			for _, x := range containerNodes(&c.st, id) {
-				if x.Runtime != rt || x.Name != name || !strings.HasSuffix(x.Image, e.image) {
-					t.Errorf("node container %+v, want runtime %s name %s image %s", x, rt, name, e.image)
+				if x.Runtime != rt || x.Name != name || !strings.HasSuffix(x.Image, e.Image) {
+					t.Errorf("node container %+v, want runtime %s name %s image %s", x, rt, name, e.Image)
 				}
 			}
-			if _, err := e.try(e.rmArgs(name)...); err != nil {
+			if _, err := e.Try(e.RmArgs(name)...); err != nil {
 				t.Fatal(err)
 			}
 			// Every client sees it named, then gone: the others have read
@@ -220,7 +188,7 @@ func TestEnginesChurn(t *testing.T) {
 // client watches; the client must end equal to a fresh snapshot.
 func engineChurn(t *testing.T, e testEngine) {
 	const total, parallel = 50, 5
-	h, cs := enginePipeline(t, 1, e.sock)
+	h, cs := enginePipeline(t, 1, e.Sock)
 	c := cs[0]
 	// Read the stream while containers come and go, until the client
 	// reaches the seq the test sets once the churn is over.
@@ -247,7 +215,7 @@ func engineChurn(t *testing.T, e testEngine) {
 			defer func() { <-sem }()
 			name, _, err := e.start(t)
 			if err == nil {
-				_, err = e.try(e.rmArgs(name)...)
+				_, err = e.Try(e.RmArgs(name)...)
 			}
 			if err != nil {
 				errs <- err

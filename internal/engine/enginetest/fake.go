@@ -2,7 +2,8 @@
 // a unix socket that speaks the subset of the Docker Engine API that
 // internal/engine uses (GET /_ping, /containers/json, /events). Tests use it
 // for what real engines cannot be made to do on demand: answer garbage,
-// hostile names, or vanish and come back on the same socket.
+// hostile names, or vanish and come back on the same socket. Real drives the
+// real engines scripts/engines-up starts, for the tests that need them.
 package enginetest
 
 import (
