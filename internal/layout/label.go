@@ -232,6 +232,22 @@ func appendGroupLabel(b []byte, count int, t model.NSType) []byte {
 	return appendClean(b, string(t), maxTypeRunes)
 }
 
+// appendBucketsLabel appends the label of folded Container or Pod nodes:
+// "+1,000 containers", "+12 pods".
+func appendBucketsLabel(b []byte, count int, pod bool) []byte {
+	b = append(b, '+')
+	b = appendThousands(b, count)
+	switch {
+	case pod && count == 1:
+		return append(b, " pod"...)
+	case pod:
+		return append(b, " pods"...)
+	case count == 1:
+		return append(b, " container"...)
+	}
+	return append(b, " containers"...)
+}
+
 // countRunes is the length of appendThousands' form of n ≥ 0.
 func countRunes(n int) int {
 	digits := 1

@@ -48,8 +48,15 @@ import (
 // namespace), so that a new container appends at the right end either way.
 //
 // More than FoldThreshold sibling Files of one type fold into one Group node
-// with ID GroupID(parent, type), unless Expanded names it. Keep filters
-// namespaces before folding; the ancestors of a kept namespace are shown.
+// with ID GroupID(parent, type), unless Expanded names it. So do more than
+// FoldThreshold sibling Container nodes (ID ContainersGroupID(parent), label
+// "+1,000 containers", no Type) and, apart from them, more than
+// FoldThreshold sibling Pod nodes (PodsGroupID): a host with a thousand
+// containers shows one node, not a thousand pills. Such a group sits after
+// the parent's Files and before its Dirs and remaining buckets, whatever
+// the creation order of the buckets inside, so containers that come and go
+// inside it change its count and move nothing. Keep filters namespaces
+// before folding; the ancestors of a kept namespace are shown.
 //
 // Geometry: boxes are NodeHeight high and as wide as their label needs
 // (CharWidth per rune plus NodePadding on each side, at least MinNodeWidth).
@@ -229,7 +236,7 @@ type builder struct {
 // nodeInfo is what an arena node shows, kept together so that writing the
 // result touches one record per node.
 type nodeInfo struct {
-	src            int32 // namespace index; srcVirtual, srcUnowned or srcGroup
+	src            int32 // namespace index, bucket (srcBucket-k) or another src marker
 	depth          int32 // 0 for the virtual root
 	idLo, labelLo  int32 // ID is text[idLo:labelLo], label text[labelLo:labelHi]
 	labelHi, count int32
@@ -591,8 +598,9 @@ func (b *builder) sortChildren() {
 const (
 	srcVirtual = -1
 	srcUnowned = -2
-	srcGroup   = -3
-	srcBucket  = -4
+	srcGroup   = -3 // folded files
+	srcFolded  = -4 // folded buckets
+	srcBucket  = -5
 )
 
 // bucket is a Container or Pod node: the files (namespace indices, in
@@ -722,6 +730,55 @@ func (b *builder) split(slot int32, kids []int32) (rest, bks []int32) {
 	return kids[:n], bks
 }
 
+// foldBuckets takes the Container buckets out of bks when there are more
+// than b.fold of them and open(false), which says whether the user expanded
+// their group, is false; apart from them the Pod buckets likewise
+// (open(true)). It returns the buckets left, in order (bks compacted in
+// place: each list is folded once), and how many Container and Pod buckets
+// it took.
+func (b *builder) foldBuckets(bks []int32, open func(pod bool) bool) (rest []int32, folded [2]int) {
+	var n [2]int
+	for _, k := range bks {
+		n[podIndex(b.buckets[k].pod)]++
+	}
+	some := false
+	for p := range n {
+		if n[p] > b.fold && !open(p == 1) {
+			folded[p] = n[p]
+			some = true
+		}
+	}
+	if !some {
+		return bks, folded
+	}
+	m := 0
+	for _, k := range bks {
+		if folded[podIndex(b.buckets[k].pod)] == 0 {
+			bks[m] = k
+			m++
+		}
+	}
+	return bks[:m], folded
+}
+
+// podIndex is 1 for a pod and 0 for a container: the index into the
+// counts of foldBuckets.
+func podIndex(pod bool) int {
+	if pod {
+		return 1
+	}
+	return 0
+}
+
+// bucketsWhat is the last part of the ID of the group that folds Pod
+// (pod) or Container buckets.
+func bucketsWhat(pod bool) string {
+	if pod {
+		return foldedPods
+	}
+	return foldedContainers
+}
+
 // podOf is the Pod reference of container c: "<namespace>/<name>", or ""
 // when c is unknown or in no pod.
 func podOf(c *model.Container) string {
@@ -762,11 +819,15 @@ func (b *builder) buildTree() {
 		v := add(nodeInfo{src: src, idLo: int32(idLo), labelLo: int32(labelLo), labelHi: int32(len(text)),
 			count: int32(count), typ: b.typeCode(t)}, par)
 		w := nodeWidth(text[labelLo:])
-		if src == srcGroup {
+		if src == srcGroup || src == srcFolded {
 			// A group is as wide as its label would be at groupCountRunes
 			// digits, so that its count changing (every container start
 			// changes some) never moves its siblings.
 			w = max(w, widthFor(runeCount(text[labelLo:])-countRunes(count)+groupCountRunes))
+		}
+		if src == srcFolded {
+			// Drawn as a stack of the pills (pods) it folds.
+			w += pillExtra
 		}
 		b.setWidth(v, w)
 	}
@@ -781,6 +842,21 @@ func (b *builder) buildTree() {
 		}
 		text = append(text, "ns:"...)
 		return appendUint(text, uint64(b.ents[slot-2].id))
+	}
+	// groupID appends the ID of the group that folds what, files of a
+	// type or "ctr" / "pod" (see GroupID, ContainersGroupID), under arena
+	// node v, whose parent slot is slot (-1 for a bucket).
+	groupID := func(text []byte, v, slot int32, what string) []byte {
+		text = append(text, "grp:"...)
+		if slot >= 0 {
+			text = parentID(text, slot)
+		} else {
+			// A bucket's ID is in text already.
+			in := &b.info[v]
+			text = append(text, text[in.idLo:in.labelLo]...)
+		}
+		text = append(text, ':')
+		return append(text, what...)
 	}
 	// addBucket adds the node of bucket k under par.
 	addBucket := func(k, par int32) {
@@ -821,7 +897,7 @@ func (b *builder) buildTree() {
 			slot = 1
 		case s == srcUnowned:
 			slot = 0
-		case s == srcGroup:
+		case s == srcGroup || s == srcFolded:
 			continue
 		case s <= srcBucket:
 			bk := &b.buckets[srcBucket-s]
@@ -845,11 +921,40 @@ func (b *builder) buildTree() {
 				kids, bks = b.split(slot, kids)
 			}
 		}
+		// More than b.fold Container buckets, and apart from them more
+		// than b.fold Pod buckets, fold into one group each.
+		var nfold [2]int // buckets folded: containers, pods
+		if b.fold > 0 && len(bks) > b.fold {
+			bks, nfold = b.foldBuckets(bks, func(pod bool) bool {
+				idLo := len(text)
+				text = groupID(text, v, slot, bucketsWhat(pod))
+				open := b.expanded[string(text[idLo:])]
+				text = text[:idLo]
+				return open
+			})
+		}
+		// addFolds adds those groups: after the files, before the Dirs
+		// and the other buckets, where the creation order of what they
+		// hold cannot move them.
+		addFolds := func() {
+			for p, n := range nfold {
+				if n == 0 {
+					continue
+				}
+				idLo := len(text)
+				text = groupID(text, v, slot, bucketsWhat(p == 1))
+				labelLo := len(text)
+				text = appendBucketsLabel(text, n, p == 1)
+				addText(srcFolded, v, idLo, labelLo, model.User, n) // typed "" in place
+				nfold[p] = 0
+			}
+		}
 		first := int32(len(b.info))
 		nb := 0 // buckets added
 		for k := 0; k < len(kids); {
 			i := kids[k]
 			if b.isDir[i] {
+				addFolds()
 				// Dirs and buckets interleave by creation order.
 				for ; nb < len(bks) && b.buckets[bks[nb]].minRank < b.rank[i]; nb++ {
 					addBucket(bks[nb], v)
@@ -867,16 +972,7 @@ func (b *builder) buildTree() {
 			if run := end - k; b.fold > 0 && run > b.fold {
 				t := b.ents[i].ns.Type
 				idLo := len(text)
-				text = append(text, "grp:"...)
-				if slot >= 0 {
-					text = parentID(text, slot)
-				} else {
-					// A bucket's ID is in text already.
-					in := &b.info[v]
-					text = append(text, text[in.idLo:in.labelLo]...)
-				}
-				text = append(text, ':')
-				text = append(text, t...)
+				text = groupID(text, v, slot, string(t))
 				if !b.expanded[string(text[idLo:])] {
 					labelLo := len(text)
 					text = appendGroupLabel(text, run, t)
@@ -890,6 +986,7 @@ func (b *builder) buildTree() {
 				addNS(kids[k], v)
 			}
 		}
+		addFolds()
 		for ; nb < len(bks); nb++ {
 			addBucket(bks[nb], v)
 		}
@@ -1021,6 +1118,10 @@ func (b *builder) place(orient Orientation, res *Result) {
 			nd.Kind = Dir
 		case s == srcGroup:
 			nd.Kind = Group
+			nd.Count = int(in.count)
+		case s == srcFolded:
+			nd.Kind = Group
+			nd.Type = ""
 			nd.Count = int(in.count)
 		case s <= srcBucket:
 			nd.Type = ""

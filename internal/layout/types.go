@@ -42,9 +42,12 @@ type NodeKind string
 
 // The node kinds.
 const (
-	Dir   NodeKind = "dir"   // a user namespace (owner view) or a PID namespace (pid view) that can have children
-	File  NodeKind = "file"  // any other namespace
-	Group NodeKind = "group" // a folded run of sibling files of one type
+	Dir  NodeKind = "dir"  // a user namespace (owner view) or a PID namespace (pid view) that can have children
+	File NodeKind = "file" // any other namespace
+	// Group is a folded run of sibling files of one type, or of more
+	// than the fold threshold sibling Container or Pod nodes (see
+	// Node.Folds).
+	Group NodeKind = "group"
 	// Container holds the namespaces that one container alone uses
 	// (Options.Group).
 	Container NodeKind = "container"
@@ -95,9 +98,10 @@ func ParseGrouping(s string) (Grouping, error) {
 type Options struct {
 	View        View
 	Orientation Orientation
-	// FoldThreshold is the number of sibling files of one type above which
-	// they fold into a group node. 0 means DefaultFoldThreshold; a negative
-	// value never folds.
+	// FoldThreshold is the number of sibling files of one type, or of
+	// sibling Container nodes (Pod nodes), above which they fold into a
+	// group node. 0 means DefaultFoldThreshold; a negative value never
+	// folds.
 	FoldThreshold int
 	// Expanded holds the IDs of group nodes the user opened.
 	Expanded map[string]bool
@@ -158,7 +162,7 @@ type Node struct {
 	NS     model.NSID   `json:"ns,omitempty"` // 0 for groups
 	Label  string       `json:"label"`
 	Parent string       `json:"parent,omitempty"`
-	Count  int          `json:"count,omitempty"` // namespaces folded into a group
+	Count  int          `json:"count,omitempty"` // namespaces, containers or pods folded into a group
 	X      float64      `json:"x"`
 	Y      float64      `json:"y"`
 	W      float64      `json:"w"`
@@ -195,6 +199,46 @@ func NodeID(id model.NSID) string {
 // its count changes.
 func GroupID(parent string, t model.NSType) string {
 	return "grp:" + parent + ":" + string(t)
+}
+
+// Group ID suffixes of the group nodes that fold Container and Pod nodes,
+// in place of a namespace type: no namespace type has these names.
+const (
+	foldedContainers = "ctr"
+	foldedPods       = "pod"
+)
+
+// ContainersGroupID is the ID of the group node that folds the Container
+// nodes under the node with ID parent (a Dir, or a Pod node), e.g.
+// "grp:ns:5:ctr". Like GroupID it depends only on the parent, so a client
+// names it in Options.Expanded whatever the number of containers.
+func ContainersGroupID(parent string) string {
+	return "grp:" + parent + ":" + foldedContainers
+}
+
+// PodsGroupID is the ID of the group node that folds the Pod nodes of the
+// Dir with ID parent, e.g. "grp:ns:5:pod".
+func PodsGroupID(parent string) string {
+	return "grp:" + parent + ":" + foldedPods
+}
+
+// Folds says what a Group node folds: Container or Pod nodes (their group
+// has no namespace type and an ID from ContainersGroupID or PodsGroupID),
+// or File for namespaces of the node's Type; "" for other kinds. Like Ref,
+// it is read from the node rather than kept in a field.
+func (n *Node) Folds() NodeKind {
+	if n.Kind != Group {
+		return ""
+	}
+	if n.Type == "" {
+		switch {
+		case strings.HasSuffix(n.ID, ":"+foldedContainers):
+			return Container
+		case strings.HasSuffix(n.ID, ":"+foldedPods):
+			return Pod
+		}
+	}
+	return File
 }
 
 // Ref names what a Container or Pod node stands for: the container ID, or
