@@ -317,6 +317,59 @@ func TestContainerNodes(t *testing.T) {
 	}
 }
 
+// TestFoldedContainers: a group of folded container or pod nodes, laid out
+// by layout.Compute, says how many it holds in both formats and is drawn
+// dashed in the shape of what it folds.
+func TestFoldedContainers(t *testing.T) {
+	cases := []struct {
+		name  string
+		group layout.Grouping
+		svg   []string
+		txt   []string
+	}{
+		{"by container", layout.GroupContainer,
+			[]string{
+				`<g class="n t-x group container" id="grp:ns:1:ctr"><title>5 containers, folded` + "\n" + `+5 containers</title><rect x="`,
+				`>+5 containers</text>`,
+			},
+			[]string{"[5 containers folded] +5 containers"}},
+		{"by pod", layout.GroupPod,
+			[]string{
+				// The pod's two containers fold inside its node; the
+				// other three in the Dir.
+				`<g class="n t-x group container" id="grp:pod:ns:1:default%2Fapi:ctr"><title>2 containers, folded` + "\n" + `+2 containers</title>`,
+				`<g class="n t-x group container" id="grp:ns:1:ctr"><title>3 containers, folded`,
+				`<g class="n t-x pod" id="pod:ns:1:default%2Fapi">`,
+			},
+			[]string{"[2 containers folded] +2 containers", "[3 containers folded] +3 containers", "pod default/api [2 containers]"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, _ := groupedSnapshot()
+			r := layout.Compute(s, layout.Options{Group: c.group, FoldThreshold: 1})
+			doc := renderSVG(t, s, r, SVGOptions{})
+			f := checkSVG(t, doc)
+			if f.nodes != len(r.Nodes) {
+				t.Errorf("%d node groups, want %d", f.nodes, len(r.Nodes))
+			}
+			svg, txt := string(doc), string(renderText(t, s, r))
+			for _, want := range c.svg {
+				if !strings.Contains(svg, want) {
+					t.Errorf("SVG lacks %q", want)
+				}
+			}
+			for _, want := range c.txt {
+				if !strings.Contains(txt, want) {
+					t.Errorf("text lacks %q\n%s", want, txt)
+				}
+			}
+			if strings.Contains(svg, `class="n t-x container"`) {
+				t.Error("a container node is drawn: all should be folded")
+			}
+		})
+	}
+}
+
 func TestEdgeGeometry(t *testing.T) {
 	nodes := []layout.Node{
 		{ID: "a", Kind: layout.Dir, Type: model.PID, X: 0, Y: 0, W: 100, H: 40},

@@ -103,6 +103,16 @@ func kindClass(k layout.NodeKind) string {
 	return string(layout.File)
 }
 
+// shapeOf is the kind whose shape node n is drawn in: its own, or for a
+// group of folded Container or Pod nodes theirs (a pill, a double
+// outline), dashed like every group.
+func shapeOf(n *layout.Node) layout.NodeKind {
+	if f := n.Folds(); f == layout.Container || f == layout.Pod {
+		return f
+	}
+	return n.Kind
+}
+
 // svgWriter carries the output and a scratch buffer for numbers.
 type svgWriter struct {
 	*bufio.Writer
@@ -389,6 +399,15 @@ func (w *svgWriter) count(n int, one, many string) {
 // per node of views with tens of thousands of nodes.
 func writeTooltip(w *svgWriter, s *model.Snapshot, n *layout.Node) {
 	typ := clean(string(n.Type), 20)
+	if f := n.Folds(); f == layout.Container || f == layout.Pod {
+		if f == layout.Pod {
+			w.count(n.Count, " pod, folded\n", " pods, folded\n")
+		} else {
+			w.count(n.Count, " container, folded\n", " containers, folded\n")
+		}
+		w.host(n.Label, 300)
+		return
+	}
 	if n.Kind == layout.Group {
 		w.u(uint64(max(n.Count, 0)))
 		w.WriteByte(' ')
@@ -496,10 +515,15 @@ func writeID(w *bufio.Writer, id string) {
 // with the process count and leader when the box is tall enough.
 func writeNode(w *svgWriter, s *model.Snapshot, n *layout.Node) {
 	kind := kindClass(n.Kind)
+	shape := shapeOf(n)
 	w.WriteString(`<g class="n t-`)
 	w.WriteString(typeClass(n.Type))
 	w.WriteByte(' ')
 	w.WriteString(kind)
+	if shape != n.Kind {
+		w.WriteByte(' ')
+		w.WriteString(string(shape))
+	}
 	w.WriteString(`" id="`)
 	writeID(w.Writer, n.ID)
 	w.WriteString(`"><title>`)
@@ -508,7 +532,7 @@ func writeNode(w *svgWriter, s *model.Snapshot, n *layout.Node) {
 	if kind == string(layout.Dir) {
 		writeTab(w, n.X, n.Y)
 	}
-	writeBox(w, n.Kind, n.X, n.Y, n.W, n.H)
+	writeBox(w, shape, n.X, n.Y, n.W, n.H)
 
 	ns := s.Namespaces[n.NS]
 	two := n.H >= 30 && (n.Kind == layout.Group || ns != nil)
@@ -517,7 +541,7 @@ func writeNode(w *svgWriter, s *model.Snapshot, n *layout.Node) {
 		ly -= 6
 	}
 	w.WriteString(`<text x="`)
-	if n.Kind == layout.Container || n.Kind == layout.Pod {
+	if shape == layout.Container || shape == layout.Pod {
 		w.n(n.X + n.W/2) // centred (CSS): clear of a pill's round ends
 	} else {
 		w.n(n.X + 6)
@@ -536,6 +560,10 @@ func writeNode(w *svgWriter, s *model.Snapshot, n *layout.Node) {
 		w.n(ly + 13)
 		w.WriteString(`">`)
 		switch {
+		case shape == layout.Container:
+			w.count(n.Count, " container", " containers")
+		case shape == layout.Pod:
+			w.count(n.Count, " pod", " pods")
 		case n.Kind == layout.Group:
 			w.count(n.Count, " namespace", " namespaces")
 		case len(ns.Procs) == 0:

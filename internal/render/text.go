@@ -104,6 +104,16 @@ func (t *textTree) node(i int, branch, prefix, extra string) {
 // line describes one node, escaped for a terminal.
 func (t *textTree) line(n *layout.Node) string {
 	var b strings.Builder
+	switch n.Folds() {
+	case layout.Container:
+		b.WriteString("[" + plural(n.Count, "container", "containers") + " folded] ")
+		b.WriteString(terminal(n.Label, 120))
+		return b.String()
+	case layout.Pod:
+		b.WriteString("[" + plural(n.Count, "pod", "pods") + " folded] ")
+		b.WriteString(terminal(n.Label, 120))
+		return b.String()
+	}
 	if n.Kind == layout.Group {
 		b.WriteString("[" + plural(n.Count, string(n.Type)+" namespace", string(n.Type)+" namespaces") + " folded] ")
 		b.WriteString(terminal(n.Label, 120))
