@@ -385,3 +385,43 @@ func TestDiffContainerRenamed(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffFoldedContainerAdded: with more containers in one user namespace
+// than the fold threshold, the default view shows one group node for them;
+// a container more is one update of that group (its count and label) and
+// nothing else, and the group carries no namespace type or details.
+func TestDiffFoldedContainerAdded(t *testing.T) {
+	s := &model.Snapshot{Root: 1, Namespaces: map[model.NSID]*model.Namespace{
+		1: {ID: 1, Type: model.User, Inode: 4026531837, Procs: []int{1}, Leader: 1},
+		2: {ID: 2, Type: model.Net, Inode: 4026531840, Owner: 1, Procs: []int{1}, Leader: 1},
+	}, Processes: map[int]*model.Process{1: {PID: 1, Comm: "systemd"}}, Containers: map[string]*model.Container{}}
+	start := func(i int) {
+		cid, pid, id := fmt.Sprintf("c%03d", i), 100+i, model.NSID(10+i)
+		s.Containers[cid] = &model.Container{ID: cid, Runtime: "docker", Name: "web-" + cid}
+		s.Processes[pid] = &model.Process{PID: pid, Comm: "nginx", Start: uint64(1000 + i), Container: cid}
+		s.Namespaces[id] = &model.Namespace{ID: id, Type: model.Net, Inode: 4026532000 + uint64(id), Owner: 1,
+			Procs: []int{pid}, Leader: pid, Containers: []string{cid}}
+	}
+	n := layout.DefaultFoldThreshold + 10
+	for i := range n {
+		start(i)
+	}
+	opt := layout.Options{Group: layout.GroupContainer}
+	before := BuildNodes(s, layout.Compute(s, opt))
+	start(n)
+	after := BuildNodes(s, layout.Compute(s, opt))
+	id := layout.ContainersGroupID("ns:1")
+	p := Diff(before, after)
+	if len(p.Add) != 0 || len(p.Remove) != 0 || len(p.Counts) != 0 || len(p.Move) != 0 || len(p.Update) != 1 ||
+		p.Update[0].ID != id || p.Update[0].Count != n+1 {
+		t.Fatalf("patch %+v; want one update of %s to count %d", p, id, n+1)
+	}
+	b, err := json.Marshal(p.Update[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf(`{"id":%q,"kind":"group","type":"","label":"+%d containers","parent":"ns:1","count":%d,`, id, n+1, n+1)
+	if !strings.HasPrefix(string(b), want) || strings.Contains(string(b), `"info"`) || strings.Contains(string(b), `"container"`) {
+		t.Errorf("group node JSON %s; want it to start %s, without info or container", b, want)
+	}
+}
