@@ -6,6 +6,8 @@
  * the strings into the page with textContent.
  */
 
+import { foldedBoxes } from "./shapes.js";
+
 /**
  * @typedef {object} Row
  * @property {string} label
@@ -136,6 +138,15 @@ export function fromNode(n, nodes) {
   const info = n.info || {};
   /** @type {Row[]} */
   const rows = [];
+  const folded = foldedBoxes(n);
+  if (folded) {
+    // Folded containers (pods): no namespace of their own to show.
+    const many = folded === "pod" ? "pods" : "containers";
+    rows.push({ label: "Kind", value: `folded ${many}` });
+    rows.push({ label: `Folded ${many}`, value: (n.count ?? 0).toLocaleString("en-US") });
+    rows.push({ label: "Open", value: `click the group (or press Enter on it) to show the ${many}` });
+    return { title: n.label, rows, procs: [], procTotal: 0, containers: [], heldBy: [], box: true };
+  }
   if (n.kind === "group") {
     rows.push({ label: "Type", value: n.type });
     rows.push({ label: "Folded namespaces", value: str(n.count) });

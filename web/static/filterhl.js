@@ -6,6 +6,7 @@
  * part of a label. This is a reading of the query for emphasis only: when in
  * doubt a node counts as a match, so nothing the server kept is hidden.
  */
+import { foldedBoxes } from "./shapes.js";
 
 /**
  * @typedef {object} Term
@@ -55,6 +56,7 @@ export function parseQuery(q) {
 
 /**
  * @typedef {object} Matchable the fields of a node the terms look at
+ * @property {string} [id]
  * @property {string} label
  * @property {string} [type]
  * @property {string} [kind]
@@ -71,8 +73,9 @@ export function parseQuery(q) {
  * @returns {boolean}
  */
 export function matches(n, terms) {
-  // Container and pod nodes are the names people look for: never veiled.
-  if (n.kind === "container" || n.kind === "pod") return true;
+  // Container and pod nodes are the names people look for: never veiled,
+  // nor is a group of them.
+  if (n.kind === "container" || n.kind === "pod" || foldedBoxes(n)) return true;
   const pos = terms.filter((t) => !t.neg);
   if (!pos.length) return true;
   return pos.every((t) => termMatches(n, t));

@@ -70,3 +70,10 @@ test("container and pod nodes are never veiled, whatever the terms", () => {
   }
   assert.equal(matches({ label: "web-1", kind: "file", type: "mnt" }, parseQuery("type:net")), false, "a namespace node still is");
 });
+
+test("a group of folded containers is never veiled, a group of namespaces is matched by its type", () => {
+  const terms = parseQuery("type:net");
+  assert.equal(matches({ id: "grp:ns:1:ctr", label: "+1,000 containers", type: "", kind: "group" }, terms), true);
+  assert.equal(matches({ id: "grp:ns:1:pod", label: "+60 pods", type: "", kind: "group" }, terms), true);
+  assert.equal(matches({ id: "grp:ns:1:uts", label: "+60 uts", type: "uts", kind: "group" }, terms), false);
+});

@@ -41,19 +41,23 @@ export function drawLegend(ul, theme) {
     ul.append(li);
   }
   for (const [kind, text] of [["dir", "directory: owns or parents others"], ["file", "namespace"], ["group", "folded siblings: click to expand"],
-    ["container", "what one container alone uses"], ["pod", "a pod's containers and what they share"]]) {
+    ["container", "what one container alone uses"], ["pod", "a pod's containers and what they share"],
+    ["containers", "folded containers or pods: click to expand"]]) {
+    // "containers": a group of folded container nodes, drawn as stacked pills.
+    const pill = kind === "container" || kind === "containers";
+    const boxy = pill || kind === "pod";
     const li = document.createElement("li");
     li.className = "kind";
     const c = swatch(dpr, 30, 18);
     const ctx = /** @type {CanvasRenderingContext2D} */ (c.getContext("2d"));
     ctx.scale(dpr, dpr);
-    ctx.strokeStyle = kind === "container" || kind === "pod" ? theme.fg : theme.muted;
+    ctx.strokeStyle = boxy ? theme.fg : theme.muted;
     ctx.fillStyle = theme.nodeBg;
-    ctx.lineWidth = kind === "dir" || kind === "container" || kind === "pod" ? 2 : 1.25;
-    if (kind === "group") {
+    ctx.lineWidth = kind === "dir" || boxy ? 2 : 1.25;
+    if (kind === "group" || kind === "containers") {
       for (const off of [4, 2]) {
         ctx.beginPath();
-        ctx.roundRect(3 + off, 5 - off, 20, 11, 3);
+        ctx.roundRect(3 + off, 5 - off, 20, 11, pill ? 5.5 : 3);
         ctx.fill();
         ctx.stroke();
       }
@@ -68,7 +72,7 @@ export function drawLegend(ul, theme) {
       ctx.lineTo(26, 16);
       ctx.lineTo(2, 16);
       ctx.closePath();
-    } else ctx.roundRect(3, 5, 20, 11, kind === "container" ? 5.5 : 3);
+    } else ctx.roundRect(3, 5, 20, 11, pill ? 5.5 : 3);
     ctx.fill();
     ctx.stroke();
     if (kind === "pod") {

@@ -8,7 +8,7 @@
  */
 import { visibleRect, intersects } from "./camera.js";
 import { detail, showLabels, showEdges, truncate, FONT } from "./lod.js";
-import { elbow, orientation, edgeBounds, markerOf, drawMarker, TYPES } from "./shapes.js";
+import { elbow, orientation, edgeBounds, markerOf, drawMarker, foldedBoxes, TYPES } from "./shapes.js";
 import { BORN_MS, GHOST_MS } from "./store.js";
 import { highlightRanges } from "./filterhl.js";
 
@@ -308,19 +308,21 @@ export class Renderer {
     const dim = s.terms.length > 0 && !s.isMatch(n);
     if (dim) ctx.globalAlpha = 0.4;
     const r = Math.min(6, n.h / 4);
+    // A group of folded containers (pods) is drawn as they are, stacked.
+    const shape = foldedBoxes(n) || n.kind;
+    const box = shape === "container" || shape === "pod";
     if (n.kind === "group") {
       // A stack of cards: two offset outlines behind the box.
       ctx.fillStyle = theme.nodeBg;
-      ctx.strokeStyle = color;
+      ctx.strokeStyle = box ? theme.fg : color;
       ctx.lineWidth = Math.max(px, 1);
       for (const off of [6, 3]) {
         ctx.beginPath();
-        ctx.roundRect(n.x + off, n.y - off, n.w, n.h, r);
+        ctx.roundRect(n.x + off, n.y - off, n.w, n.h, shape === "container" ? n.h / 2 : r);
         ctx.fill();
         ctx.stroke();
       }
     }
-    const box = n.kind === "container" || n.kind === "pod";
     ctx.beginPath();
     if (n.kind === "dir") {
       // A folder: a tab on the top left.
@@ -333,11 +335,11 @@ export class Renderer {
       ctx.arcTo(n.x + n.w, n.y + n.h, n.x, n.y + n.h, r);
       ctx.arcTo(n.x, n.y + n.h, n.x, n.y, r);
       ctx.closePath();
-    } else if (n.kind === "container") {
+    } else if (shape === "container") {
       // A container is a pill: no namespace box has round ends.
       ctx.roundRect(n.x, n.y, n.w, n.h, n.h / 2);
     } else {
-      ctx.roundRect(n.x, n.y, n.w, n.h, n.kind === "group" ? r : 3);
+      ctx.roundRect(n.x, n.y, n.w, n.h, n.kind === "group" && !box ? r : 3);
     }
     ctx.fillStyle = theme.nodeBg;
     ctx.fill();
@@ -351,7 +353,7 @@ export class Renderer {
       ctx.strokeStyle = theme.fg;
       ctx.lineWidth = Math.max(px, 2);
       ctx.stroke();
-      if (n.kind === "pod") {
+      if (shape === "pod") {
         ctx.beginPath();
         ctx.roundRect(n.x + 3, n.y + 3, Math.max(n.w - 6, 0), Math.max(n.h - 6, 0), 2);
         ctx.lineWidth = Math.max(px, 1);

@@ -1,7 +1,7 @@
 // @ts-check
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { elbow, orientation, edgeBounds, markerOf, markerPoints, TYPES, MARKERS } from "./shapes.js";
+import { elbow, orientation, edgeBounds, markerOf, markerPoints, foldedBoxes, TYPES, MARKERS } from "./shapes.js";
 
 test("elbow joins the right sides for each layout direction", () => {
   const p = { x: 0, y: 0, w: 100, h: 20 };
@@ -53,5 +53,18 @@ test("each namespace type has its own marker shape", () => {
       assert.ok(pts.length >= 6 && pts.length % 2 === 0, m);
       for (let i = 0; i < pts.length; i += 2) assert.ok(Math.hypot(pts[i], pts[i + 1]) <= 10 * Math.SQRT2 + 1e-9, m);
     }
+  }
+});
+
+test("foldedBoxes tells groups of containers and pods from groups of namespaces", () => {
+  for (const [n, want] of /** @type {[{id: string, kind: string, type: string}, string][]} */ ([
+    [{ id: "grp:ns:1:ctr", kind: "group", type: "" }, "container"],
+    [{ id: "grp:ns:1:pod", kind: "group", type: "" }, "pod"],
+    [{ id: "grp:pod:ns:1:default/web:ctr", kind: "group", type: "" }, "container"],
+    [{ id: "grp:ns:1:net", kind: "group", type: "net" }, ""],
+    [{ id: "grp:ns:1:pod", kind: "group", type: "pod" }, ""], // a namespace type named pod
+    [{ id: "ctr:ns:1:ctr", kind: "container", type: "" }, ""],
+  ])) {
+    assert.equal(foldedBoxes(n), want, n.id);
   }
 });
