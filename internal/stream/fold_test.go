@@ -1,0 +1,95 @@
+package stream
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"iter"
+	"maps"
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/nsweb/nsweb/internal/layout"
+	"github.com/nsweb/nsweb/internal/model"
+	"github.com/nsweb/nsweb/internal/wire"
+)
+
+// rootfulHost is a host with n rootful containers, each with a network
+// namespace of its own in the initial user namespace 1.
+func rootfulHost(gen, n int) *model.Snapshot {
+	s := mkSnap(gen)
+	s.Containers = map[string]*model.Container{}
+	for i := range n {
+		cid, id, pid := fmt.Sprintf("c%03d", i), model.NSID(100+i), 1000+i
+		s.Containers[cid] = &model.Container{ID: cid, Runtime: "docker", Name: "web-" + cid}
+		s.Processes[pid] = &model.Process{PID: pid, Comm: "nginx", Start: uint64(i), Container: cid}
+		s.Namespaces[id] = &model.Namespace{ID: id, Type: model.Net, Inode: uint64(id), Owner: 1, Procs: []int{pid}, Leader: pid, Containers: []string{cid}}
+	}
+	return s
+}
+
+// TestFoldedContainersServed: the server folds the containers of a busy
+// user namespace in the default view and opens the group when a request
+// names its ID in expand, over HTTP and over the stream; a container more
+// is one update of the folded group.
+func TestFoldedContainersServed(t *testing.T) {
+	h, srv := newTestHub(t, Config{Layout: layout.Compute})
+	const n = layout.DefaultFoldThreshold + 10
+	h.Publish(rootfulHost(1, n))
+	grp := layout.ContainersGroupID("ns:1")
+	count := func(nodes iter.Seq[wire.Node]) (group, ctrs int) {
+		for nd := range nodes {
+			switch {
+			case nd.ID == grp:
+				group = nd.Count
+			case nd.Kind == layout.Container:
+				ctrs++
+			}
+		}
+		return group, ctrs
+	}
+	cases := []struct {
+		query       string
+		group, ctrs int
+	}{
+		{"", n, 0},
+		{"?group=container&expand=" + grp, 0, n},
+		{"?expand=grp:ns:1:net," + grp, 0, n},
+		{"?group=pod", n, 0},
+		{"?group=none", 0, 0},
+	}
+	for _, c := range cases {
+		resp, err := http.Get(srv.URL + "/api/v1/snapshot" + c.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var s wire.Snapshot
+		if err := json.Unmarshal(body, &s); resp.StatusCode != 200 || err != nil {
+			t.Fatalf("%s: %d %s", c.query, resp.StatusCode, body)
+		}
+		if g, k := count(slices.Values(s.Nodes)); g != c.group || k != c.ctrs {
+			t.Errorf("%s: group of %d, %d container nodes; want %d and %d", c.query, g, k, c.group, c.ctrs)
+		}
+	}
+
+	folded, open := dial(t, srv, nil), dial(t, srv, nil)
+	folded.hello(wire.Hello{})
+	open.hello(wire.Hello{Expand: []string{grp}})
+	folded.mustNext(wire.TypeSnapshot)
+	open.mustNext(wire.TypeSnapshot)
+	if g, k := count(maps.Values(open.st.Nodes)); g != 0 || k != n {
+		t.Fatalf("expanded over the stream: group of %d, %d container nodes", g, k)
+	}
+	h.Publish(rootfulHost(2, n+1))
+	folded.mustNext(wire.TypePatch)
+	open.mustNext(wire.TypePatch)
+	if g, k := count(maps.Values(folded.st.Nodes)); g != n+1 || k != 0 {
+		t.Errorf("folded after a start: group of %d, %d container nodes; want %d and 0", g, k, n+1)
+	}
+	if g, k := count(maps.Values(open.st.Nodes)); g != 0 || k != n+1 {
+		t.Errorf("expanded after a start: group of %d, %d container nodes; want 0 and %d", g, k, n+1)
+	}
+}
