@@ -887,6 +887,23 @@ func (b *builder) buildTree() {
 		b.setWidth(int32(len(b.info)-1), b.info[len(b.info)-1].width+pillExtra)
 	}
 
+	// addFolds adds the groups of folded buckets under node v (parent
+	// slot slot), nfold[0] containers and nfold[1] pods. They go after
+	// the files and before the Dirs and the other buckets, where the
+	// creation order of what they hold cannot move them.
+	addFolds := func(v, slot int32, nfold [2]int) {
+		for p, n := range nfold {
+			if n == 0 {
+				continue
+			}
+			idLo := len(text)
+			text = groupID(text, v, slot, bucketsWhat(p == 1))
+			labelLo := len(text)
+			text = appendBucketsLabel(text, n, p == 1)
+			addText(srcFolded, v, idLo, labelLo, model.User, n) // typed "" in place
+		}
+	}
+
 	add(nodeInfo{src: srcVirtual}, -1)
 	var files []int32 // the files of the bucket at hand
 	for v := int32(0); v < int32(len(b.info)); v++ {
@@ -933,28 +950,16 @@ func (b *builder) buildTree() {
 				return open
 			})
 		}
-		// addFolds adds those groups: after the files, before the Dirs
-		// and the other buckets, where the creation order of what they
-		// hold cannot move them.
-		addFolds := func() {
-			for p, n := range nfold {
-				if n == 0 {
-					continue
-				}
-				idLo := len(text)
-				text = groupID(text, v, slot, bucketsWhat(p == 1))
-				labelLo := len(text)
-				text = appendBucketsLabel(text, n, p == 1)
-				addText(srcFolded, v, idLo, labelLo, model.User, n) // typed "" in place
-				nfold[p] = 0
-			}
-		}
+		folds := nfold != [2]int{} // groups of them still to add
 		first := int32(len(b.info))
 		nb := 0 // buckets added
 		for k := 0; k < len(kids); {
 			i := kids[k]
 			if b.isDir[i] {
-				addFolds()
+				if folds {
+					addFolds(v, slot, nfold)
+					folds = false
+				}
 				// Dirs and buckets interleave by creation order.
 				for ; nb < len(bks) && b.buckets[bks[nb]].minRank < b.rank[i]; nb++ {
 					addBucket(bks[nb], v)
@@ -986,7 +991,9 @@ func (b *builder) buildTree() {
 				addNS(kids[k], v)
 			}
 		}
-		addFolds()
+		if folds {
+			addFolds(v, slot, nfold)
+		}
 		for ; nb < len(bks); nb++ {
 			addBucket(bks[nb], v)
 		}
