@@ -135,3 +135,39 @@ test("a container node's details show runtime, ID, name, image, pod and labels",
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("a group of folded containers shows how many it holds and opens on a click", async () => {
+  const GRP = "grp:ns:1:ctr";
+  /** @type {WireNode} */
+  const folded = { id: GRP, kind: "group", type: "", label: "+1,000 containers", count: 1000, parent: "ns:1", x: 120, y: 88, w: 154, h: 24 };
+  const own = await startFake([root, folded, ns(2, "net", "ns:1", 16, 88)]);
+  const page = await chrome.browser.newPage();
+  try {
+    await page.setViewportSize({ width: 1000, height: 700 });
+    const errors = watchErrors(page);
+    // Selected through the URL, its details say what it holds.
+    await page.goto(`${own.url}?sel=${encodeURIComponent(GRP)}`);
+    await page.waitForFunction((id) => window.nsweb?.has(id) && window.nsweb.timing.firstRender > 0, GRP);
+    await page.waitForSelector("#details:not([hidden])");
+    assert.equal(await page.locator("#details-title").textContent(), "+1,000 containers");
+    const rows = (await page.locator("#details-rows").textContent()) || "";
+    for (const want of ["folded containers", "1,000", "click the group"]) {
+      assert.ok(rows.includes(want), `details show ${want}: ${rows}`);
+    }
+    assert.equal(await page.locator("#ns-parts").isHidden(), true, "no processes or holders of its own");
+    // The legend explains the stacked pill.
+    assert.match(await page.locator("#legend").textContent() || "", /folded containers or pods/);
+    // A click on it asks the server to open it, like any group.
+    await page.click("#details-close");
+    await page.click("#fit");
+    const r = await page.evaluate((id) => window.nsweb.nodeRect(id), GRP);
+    assert.ok(r, "the group is on the page");
+    await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
+    await page.waitForFunction((id) => window.nsweb.expanded.includes(id), GRP);
+    assert.deepEqual(own.hellos.filter((h) => h.type === "hello").at(-1).expand, [GRP]);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await own.stop();
+  }
+});
