@@ -66,7 +66,7 @@ test("the snapshot is drawn in full, with legend, summary and a live indicator",
   assert.equal(st.app?.nodes, String(fake.nodes.length));
   assert.equal(await page.locator("#status").getAttribute("data-state"), "live");
   assert.match(await page.locator("#summary").textContent() || "", /35 namespaces · 70 processes · 3 containers · 35 nodes shown/);
-  assert.equal(await page.locator("#legend li").count(), 13, "8 types and 5 kinds of box");
+  assert.equal(await page.locator("#legend li").count(), 14, "8 types, 5 kinds of box and folded containers");
   assert.equal(await page.evaluate(() => document.documentElement.dataset.app), "ready");
   assert.deepEqual(errors, []);
   await page.close();
