@@ -165,6 +165,13 @@ test("a group of folded containers shows how many it holds and opens on a click"
     await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
     await page.waitForFunction((id) => window.nsweb.expanded.includes(id), GRP);
     assert.deepEqual(own.hellos.filter((h) => h.type === "hello").at(-1).expand, [GRP]);
+    // The pointer rests on the group, so its tooltip shows; once the group
+    // is gone from the view, so is the tooltip.
+    assert.match((await page.locator("#tip").textContent()) || "", /click to expand/);
+    assert.equal(await page.locator("#tip").isVisible(), true);
+    own.patch({ remove: [GRP] });
+    await page.waitForFunction((id) => !window.nsweb.has(id), GRP);
+    assert.equal(await page.locator("#tip").isHidden(), true, "the opened group's tooltip is gone");
     assert.deepEqual(errors, []);
   } finally {
     await page.close();

@@ -290,7 +290,11 @@ function onMessage(msg) {
 }
 
 function afterData() {
-  if (ui.hover && !store.nodes.has(ui.hover)) ui.hover = "";
+  if (ui.hover && !store.nodes.has(ui.hover)) {
+    // Its tooltip goes with it (a group the click just opened, say).
+    ui.hover = "";
+    tip.hidden = true;
+  }
   if (ui.focus && !store.nodes.has(ui.focus)) ui.focus = "";
   if (ui.sel && !store.nodes.has(ui.sel) && !details.hidden) {
     const note = $("procs-note");
