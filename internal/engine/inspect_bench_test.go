@@ -15,13 +15,7 @@ import (
 func BenchmarkInspect(b *testing.B) {
 	for _, rt := range []string{RuntimeDocker, RuntimePodman} {
 		b.Run(rt, func(b *testing.B) {
-			e, why, err := enginetest.FindReal(rt)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if why != "" {
-				b.Skip(why)
-			}
+			e := enginetest.NeedReal(b, rt)
 			sock, name := e.Sock, "nsweb-bench-inspect-"+rt
 			_, _ = e.Try(e.RmArgs(name)...)
 			id, err := e.Try("create", "--name", name, "--network", "none", e.Image, "sleep", "1")

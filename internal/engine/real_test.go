@@ -27,14 +27,7 @@ type realEngine struct{ enginetest.Real }
 
 func findEngine(t *testing.T, runtime string) realEngine {
 	t.Helper()
-	e, why, err := enginetest.FindReal(runtime)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if why != "" {
-		t.Skip(why)
-	}
-	return realEngine{e}
+	return realEngine{enginetest.NeedReal(t, runtime)}
 }
 
 func (e realEngine) run(t *testing.T, args ...string) string {

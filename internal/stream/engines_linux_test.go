@@ -35,14 +35,7 @@ func needEngine(t *testing.T, runtime string) testEngine {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the proc connector and a full scan")
 	}
-	e, why, err := enginetest.FindReal(runtime)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if why != "" {
-		t.Skip(why)
-	}
-	return testEngine{e}
+	return testEngine{enginetest.NeedReal(t, runtime)}
 }
 
 // start runs a named sleeping container; Cleanup removes it, also when the

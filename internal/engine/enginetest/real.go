@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 )
 
@@ -72,4 +73,19 @@ func (e Real) RmArgs(name string) []string {
 		return []string{"rm", "-f", "-t", "0", name}
 	}
 	return []string{"rm", "-f", name}
+}
+
+// NeedReal is FindReal for a test that cannot go on without the engine: it
+// skips the test, saying why, when engines-up did not announce it, and
+// fails it when the announced socket is not there.
+func NeedReal(t testing.TB, runtime string) Real {
+	t.Helper()
+	e, why, err := FindReal(runtime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if why != "" {
+		t.Skip(why)
+	}
+	return e
 }
