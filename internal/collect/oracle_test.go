@@ -22,6 +22,12 @@ type lsnsEntry struct {
 	NProcs int    `json:"nprocs"`
 	PNS    uint64 `json:"pns"`
 	ONS    uint64 `json:"ons"`
+	// PID is the process lsns found the namespace through (0 for one
+	// held only by a bind mount). Two runs naming the same inode through
+	// different processes may see two namespaces: the kernel hands a dead
+	// namespace's inode to the next one at once, so a container that
+	// stops and another that starts between the runs share inodes.
+	PID int `json:"pid"`
 }
 
 func runLsns(t testing.TB) map[uint64]lsnsEntry {
@@ -52,6 +58,13 @@ func asLsns(s *model.Snapshot, ns *model.Namespace) lsnsEntry {
 		return 0
 	}
 	return lsnsEntry{NS: ns.Inode, Type: string(ns.Type), NProcs: len(ns.Procs), PNS: ino(ns.Parent), ONS: ino(ns.Owner)}
+}
+
+// sameNamespace reports whether two lsns runs most likely saw the same
+// namespace under one inode: same type, parent and owner, found through
+// the same process. Inode numbers alone are reused at once.
+func sameNamespace(a, b lsnsEntry) bool {
+	return a.NS == b.NS && a.Type == b.Type && a.PNS == b.PNS && a.ONS == b.ONS && a.PID == b.PID
 }
 
 // TestOracleLsns compares a scan with util-linux lsns on the same zoo.
@@ -134,9 +147,8 @@ func compareLsns(snap *model.Snapshot, before, after map[uint64]lsnsEntry, plant
 	}
 	for ino, want := range before {
 		again, ok := after[ino]
-		stable := ok && again.Type == want.Type && again.PNS == want.PNS && again.ONS == want.ONS
-		if !planted[ino] && !stable {
-			r.skipped++ // came or went between the two lsns runs: someone else's churn
+		if !planted[ino] && (!ok || !sameNamespace(want, again)) {
+			r.skipped++ // came, went or was replaced between the two lsns runs: someone else's churn
 			continue
 		}
 		r.checked++
@@ -146,6 +158,7 @@ func compareLsns(snap *model.Snapshot, before, after map[uint64]lsnsEntry, plant
 			continue
 		}
 		got := asLsns(snap, ns)
+		got.PID = want.PID // which process lsns names is its choice
 		if selfNS[ino] {
 			got.NProcs++
 		}
@@ -163,4 +176,99 @@ func compareLsns(snap *model.Snapshot, before, after map[uint64]lsnsEntry, plant
 		}
 	}
 	return r
+}
+
+// TestCompareLsns pins down what the oracle believes: churn of other
+// tests is skipped, a real difference is not.
+func TestCompareLsns(t *testing.T) {
+	self := os.Getpid()
+	// A scan with our own net namespace (1, inode 100) and one container
+	// net namespace (2, inode 200, process 500).
+	snap := func() *model.Snapshot {
+		return &model.Snapshot{
+			Namespaces: map[model.NSID]*model.Namespace{
+				1: {ID: 1, Type: model.Net, Inode: 100, Procs: []int{self}},
+				2: {ID: 2, Type: model.Net, Inode: 200, Procs: []int{500}},
+			},
+			Processes: map[int]*model.Process{
+				self: {PID: self, NS: map[model.NSType]model.NSID{model.Net: 1}},
+				500:  {PID: 500, NS: map[model.NSType]model.NSID{model.Net: 2}},
+			},
+		}
+	}
+	ours := lsnsEntry{NS: 100, Type: "net", NProcs: 2, PID: 1} // lsns counts itself
+	ctr := lsnsEntry{NS: 200, Type: "net", NProcs: 1, PID: 500}
+	gone := lsnsEntry{NS: 300, Type: "net", NProcs: 1, PID: 600}
+	with := func(e lsnsEntry, f func(*lsnsEntry)) lsnsEntry { f(&e); return e }
+	tests := []struct {
+		name          string
+		before, after []lsnsEntry
+		planted       []uint64
+		problems      int
+		counts        int
+		skipped       int
+	}{
+		{name: "equal", before: []lsnsEntry{ours, ctr}, after: []lsnsEntry{ours, ctr}},
+		{name: "missing from the scan", before: []lsnsEntry{ours, ctr, gone}, after: []lsnsEntry{ours, ctr, gone}, problems: 1},
+		{name: "gone before the second run", before: []lsnsEntry{ours, ctr, gone}, after: []lsnsEntry{ours, ctr}, skipped: 1},
+		{
+			// A container stopped and the next one got its inodes: the
+			// scan ran between the two and saw neither.
+			name:    "inode reused by another process",
+			before:  []lsnsEntry{ours, ctr, gone},
+			after:   []lsnsEntry{ours, ctr, with(gone, func(e *lsnsEntry) { e.PID = 601 })},
+			skipped: 1,
+		},
+		{
+			name:     "reused inode of a planted namespace is still checked",
+			before:   []lsnsEntry{ours, ctr, gone},
+			after:    []lsnsEntry{ours, ctr, with(gone, func(e *lsnsEntry) { e.PID = 601 })},
+			planted:  []uint64{300},
+			problems: 1,
+		},
+		{
+			name:   "count moved between the runs",
+			before: []lsnsEntry{ours, with(ctr, func(e *lsnsEntry) { e.NProcs = 3 })},
+			after:  []lsnsEntry{ours, with(ctr, func(e *lsnsEntry) { e.NProcs = 2 })},
+		},
+		{
+			name:   "count differs although both runs agree",
+			before: []lsnsEntry{ours, with(ctr, func(e *lsnsEntry) { e.NProcs = 2 })},
+			after:  []lsnsEntry{ours, with(ctr, func(e *lsnsEntry) { e.NProcs = 2 })},
+			counts: 1,
+		},
+		{
+			name:     "planted count differs",
+			before:   []lsnsEntry{ours, with(ctr, func(e *lsnsEntry) { e.NProcs = 2 })},
+			after:    []lsnsEntry{ours, with(ctr, func(e *lsnsEntry) { e.NProcs = 2 })},
+			planted:  []uint64{200},
+			problems: 1,
+		},
+		{
+			name:     "wrong owner",
+			before:   []lsnsEntry{ours, with(ctr, func(e *lsnsEntry) { e.ONS = 7 })},
+			after:    []lsnsEntry{ours, with(ctr, func(e *lsnsEntry) { e.ONS = 7 })},
+			problems: 1,
+		},
+	}
+	index := func(es []lsnsEntry) map[uint64]lsnsEntry {
+		m := map[uint64]lsnsEntry{}
+		for _, e := range es {
+			m[e.NS] = e
+		}
+		return m
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			planted := map[uint64]bool{}
+			for _, ino := range tt.planted {
+				planted[ino] = true
+			}
+			r := compareLsns(snap(), index(tt.before), index(tt.after), planted)
+			if len(r.problems) != tt.problems || len(r.counts) != tt.counts || r.skipped != tt.skipped {
+				t.Errorf("problems %q, counts %q, skipped %d; want %d problems, %d counts, %d skipped",
+					r.problems, r.counts, r.skipped, tt.problems, tt.counts, tt.skipped)
+			}
+		})
+	}
 }
