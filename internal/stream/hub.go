@@ -115,10 +115,13 @@ func (c *Config) defaults() {
 	}
 }
 
-// Limits on the expand list of a subscription.
+// Limits on the expand list of a subscription. The longest group ID the
+// layout makes is the folded containers of a Kubernetes pod with the
+// longest names: "grp:pod:ns:<20 digits>:<63-byte namespace>/<253-byte
+// name>:ctr", 353 bytes; maxGroupLen leaves room above it.
 const (
 	maxExpand   = 1024
-	maxGroupLen = 256
+	maxGroupLen = 512
 )
 
 // ErrClosed is returned once the hub has been shut down.

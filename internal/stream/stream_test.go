@@ -507,7 +507,7 @@ func TestSnapshotEndpoint(t *testing.T) {
 	c.mustNext(wire.TypePatch)
 	assertState(t, c, current(t, h, Request{Q: "type:net"}))
 
-	for _, bad := range []string{"?view=tree", "?q=nope", "?expand=" + strings.Repeat("g", 300)} {
+	for _, bad := range []string{"?view=tree", "?q=nope", "?expand=" + strings.Repeat("g", 513)} {
 		code, body := get("/api/v1/snapshot" + bad)
 		if code != 400 || !strings.Contains(string(body), `"error"`) {
 			t.Errorf("%s: %d %s, want 400 JSON", bad, code, body)
