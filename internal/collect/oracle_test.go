@@ -3,6 +3,7 @@
 package collect
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/zoo"
@@ -30,11 +32,25 @@ type lsnsEntry struct {
 	PID int `json:"pid"`
 }
 
+// runLsns runs lsns until it succeeds: lsns gives up (exit 1) when a
+// process of another test vanishes under it, which a loaded machine sees
+// now and then; ten failures in a row are not that.
 func runLsns(t testing.TB) map[uint64]lsnsEntry {
 	t.Helper()
-	out, err := exec.Command("lsns", "-J", "--output-all").Output()
-	if err != nil {
-		t.Fatalf("lsns: %v", err)
+	var out []byte
+	for try := 1; ; try++ {
+		var stderr bytes.Buffer
+		cmd := exec.Command("lsns", "-J", "--output-all")
+		cmd.Stderr = &stderr
+		var err error
+		if out, err = cmd.Output(); err == nil {
+			break
+		}
+		if try == 10 {
+			t.Fatalf("lsns failed %d times, last: %v: %.300s", try, err, stderr.Bytes())
+		}
+		t.Logf("lsns, try %d: %v: %.300s", try, err, stderr.Bytes())
+		time.Sleep(50 * time.Millisecond)
 	}
 	var doc struct {
 		Namespaces []lsnsEntry `json:"namespaces"`
