@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -40,6 +41,9 @@ nsweb needs root to see every process and namespace; as another user it
 shows what that user can see and says what is missing.
 `
 
+// commands are the subcommands run knows, in the order usage lists them.
+var commands = []string{"serve", "snapshot", "version", "help"}
+
 // run is main without the process exit, so that tests can drive the CLI.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd := "serve"
@@ -53,6 +57,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		case "-version", "--version", "-v":
 			fmt.Fprintf(stdout, "nsweb %s\n", version)
 			return 0
+		default:
+			// Flags without a command are serve's; a word is a command, and
+			// a mistyped one must not reach serve as a stray argument.
+			if !strings.HasPrefix(args[0], "-") {
+				fmt.Fprintf(stderr, "nsweb: unknown command %q (commands: %s; run \"nsweb --help\")\n", args[0], strings.Join(commands, ", "))
+				return 2
+			}
 		}
 	}
 	switch cmd {
