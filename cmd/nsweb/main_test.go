@@ -64,6 +64,34 @@ func TestCLI(t *testing.T) {
 	}
 }
 
+// TestServeWarnsAboutNamedEngineSocket: an --engine-socket that does not
+// exist is a warning at start naming it, and nsweb serves anyway.
+func TestServeWarnsAboutNamedEngineSocket(t *testing.T) {
+	t.Setenv("NSWEB_TOKEN", "")
+	sock := filepath.Join(t.TempDir(), "nonexistent.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	url, done, errb := startServe(t, ctx, "--listen", "127.0.0.1:0", "--engine-socket", sock)
+	want := `level=WARN msg="container engine socket does not exist; its containers show by ID until it appears" component=engine socket=` + sock
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(errb.String(), want); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no warning %q in stderr:\n%s", want, errb.String())
+		}
+	}
+	resp, err := http.Get(url + "healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("healthz: %d", resp.StatusCode)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("exit %d; stderr %q", code, errb.String())
+	}
+}
+
 func TestServePortTaken(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
