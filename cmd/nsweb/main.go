@@ -4,7 +4,8 @@
 // Usage:
 //
 //	nsweb [serve] [--listen 127.0.0.1:8080]
-//	nsweb snapshot [--format text|json|svg] [-o FILE]
+//	nsweb snapshot [--format text|svg] [--view owner|pid] [--group container|pod|none] [-q FILTER] [--expand ID,…|all] [--fold N] [-o FILE]
+//	nsweb snapshot --format json [-o FILE]
 //	nsweb --version
 package main
 

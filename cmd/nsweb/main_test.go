@@ -267,6 +267,11 @@ func TestSnapshotCommand(t *testing.T) {
 				t.Errorf("not an SVG document: %.200s", out)
 			}
 		}},
+		{"every group open", []string{"snapshot", "--expand", "all"}, 0, "", func(t *testing.T, out string) {
+			if strings.Contains(out, "folded]") || strings.Contains(out, "--expand") || !strings.Contains(out, "\nuser ") {
+				t.Errorf("a group is folded with --expand all:\n%s", out)
+			}
+		}},
 		{"bad filter", []string{"snapshot", "-q", "nokey:1"}, 2, `unknown key "nokey"`, nil},
 		{"bad view", []string{"snapshot", "--view", "tree"}, 2, `unknown --view "tree"`, nil},
 		{"bad group", []string{"snapshot", "--group", "box"}, 2, `unknown --group "box" (want none, container or pod)`, nil},
