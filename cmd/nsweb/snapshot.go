@@ -177,8 +177,13 @@ type snapshotFormat func(w io.Writer, s *model.Snapshot, r *layout.Result, q str
 // formats maps --format values to their writers.
 var formats = map[string]snapshotFormat{
 	"json": writeJSONSnapshot,
-	"text": func(w io.Writer, s *model.Snapshot, r *layout.Result, _ string) error {
+	"text": func(w io.Writer, s *model.Snapshot, r *layout.Result, q string) error {
 		if err := render.Text(w, s, r); err != nil {
+			return err
+		}
+		if len(r.Nodes) == 0 && q != "" {
+			// As the SVG does: an empty tree says why.
+			_, err := fmt.Fprintf(w, "# No namespace matches -q %s\n", shellWord(q))
 			return err
 		}
 		return writeExpandHint(w, r)

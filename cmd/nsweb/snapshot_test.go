@@ -127,3 +127,31 @@ func TestSnapshotHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotNoMatch: a filter that matches nothing says so, in the text
+// tree and in the SVG, rather than printing an empty picture.
+func TestSnapshotNoMatch(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-q", "pid:4242"}, "; 0 nodes shown\n# No namespace matches -q pid:4242\n"},
+		{[]string{"-q", "cmd:no such"}, `# No namespace matches -q "cmd:no such"`},
+		{[]string{"--format", "svg", "-q", "pid:4242"}, ">No namespace matches pid:4242</text>"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var out, errb bytes.Buffer
+			o, _, ok := parseSnapshot(tc.args, &out, &errb)
+			if !ok {
+				t.Fatalf("flags refused: %s", errb.String())
+			}
+			if code := writeSnapshot(netHost(), o, &out, &errb); code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			if !strings.Contains(out.String(), tc.want) {
+				t.Errorf("output lacks %q:\n%s", tc.want, out.String())
+			}
+		})
+	}
+}

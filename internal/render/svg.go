@@ -37,6 +37,7 @@ const (
 	smallCharW = 5.8 // the same for the 10px second line
 	tabW       = 22.0
 	tabH       = 5.0
+	emptyH     = 24.0 // the line that says why a picture has no node
 )
 
 // palette gives each namespace type its colour in the light and the dark
@@ -91,7 +92,8 @@ func buildStyle() string {
 		`.bg{fill:#fff}text{fill:#1b1b1b;dominant-baseline:central}.h{font-weight:600;font-size:13px}` +
 		`.s{font-size:10px;fill:#444}.e{fill:none;stroke:#8a8a8a;stroke-width:1.2}` +
 		`.n rect,.lg rect,.n path,.lg path{stroke-width:1.5}.dir rect{stroke-width:2.5}` +
-		`.group rect{stroke-dasharray:5 3}.t-x rect,.t-x path{fill:#f4f4f4;stroke:#666}`)
+		`.group rect{stroke-dasharray:5 3}.t-x rect,.t-x path{fill:#f4f4f4;stroke:#666}` +
+		`.empty{font-size:14px;fill:#444}`)
 	for _, p := range palette {
 		b = fmt.Appendf(b, `.t-%s rect,.t-%s path{fill:%s;stroke:%s}.dir.t-%s rect,.dir.t-%s path{fill:%s}`,
 			p.t, p.t, tint(p.light, lightNodeBg, fileTint), p.light, p.t, p.t, tint(p.light, lightNodeBg, dirTint))
@@ -103,7 +105,7 @@ func buildStyle() string {
 	b = append(b, `.container rect{fill:#fff;stroke:#1b1b1b;stroke-width:2.5}`+
 		`.pod rect{fill:#fff;stroke:#1b1b1b;stroke-width:2}.pod rect+rect{fill:none;stroke-width:1}`+
 		`.n.container text,.n.pod text{text-anchor:middle}`...)
-	b = append(b, `@media (prefers-color-scheme:dark){.bg{fill:#15171c}text{fill:#e6e6e6}.s{fill:#b0b0b0}`+
+	b = append(b, `@media (prefers-color-scheme:dark){.bg{fill:#15171c}text{fill:#e6e6e6}.s,.empty{fill:#b0b0b0}`+
 		`.e{stroke:#8d8d8d}.n rect,.n path,.lg rect,.lg path{fill:`+darkNodeBg+`}`...)
 	for _, p := range palette {
 		b = fmt.Appendf(b, `.t-%s rect,.t-%s path{fill:%s;stroke:%s}.dir.t-%s rect,.dir.t-%s path{fill:%s}`,
@@ -199,6 +201,9 @@ func SVG(w io.Writer, s *model.Snapshot, r *layout.Result, o SVGOptions) error {
 	}
 	width := math.Max(maxX-minX, legendW) + 2*margin
 	height := headerH + (maxY - minY) + 3*margin
+	if len(r.Nodes) == 0 {
+		height += emptyH // room for saying why the picture is empty
+	}
 
 	bw := &svgWriter{Writer: bufio.NewWriterSize(w, 64<<10), num: make([]byte, 0, 32)}
 	bw.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 `)
@@ -279,6 +284,21 @@ func SVG(w io.Writer, s *model.Snapshot, r *layout.Result, o SVGOptions) error {
 		x += 28 + float64(len(k.name))*charW + 24
 	}
 	bw.WriteString("</g>\n")
+
+	if len(r.Nodes) == 0 {
+		// An empty picture says why, rather than looking broken.
+		bw.WriteString(`<text class="empty" x="`)
+		bw.n(margin)
+		bw.WriteString(`" y="`)
+		bw.n(headerH + 2*margin + emptyH/2)
+		bw.WriteString(`">`)
+		msg := "No namespace to show"
+		if o.Filter != "" {
+			msg = "No namespace matches " + o.Filter
+		}
+		writeHost(bw.Writer, msg, int(math.Max(20, (width-2*margin)/charW)))
+		bw.WriteString("</text>\n")
+	}
 
 	// The tree, shifted below the header.
 	bw.WriteString(`<g transform="translate(`)
