@@ -4,7 +4,8 @@
 // Usage:
 //
 //	nsweb [serve] [--listen 127.0.0.1:8080]
-//	nsweb snapshot [--format text|json|svg] [-o FILE]
+//	nsweb snapshot [--format text|svg] [--view owner|pid] [--group container|pod|none] [-q FILTER] [--expand ID,…|all] [--fold N] [-o FILE]
+//	nsweb snapshot --format json [-o FILE]
 //	nsweb --version
 package main
 
@@ -14,6 +15,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -40,6 +42,9 @@ nsweb needs root to see every process and namespace; as another user it
 shows what that user can see and says what is missing.
 `
 
+// commands are the subcommands run knows, in the order usage lists them.
+var commands = []string{"serve", "snapshot", "version", "help"}
+
 // run is main without the process exit, so that tests can drive the CLI.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd := "serve"
@@ -53,6 +58,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		case "-version", "--version", "-v":
 			fmt.Fprintf(stdout, "nsweb %s\n", version)
 			return 0
+		default:
+			// Flags without a command are serve's; a word is a command, and
+			// a mistyped one must not reach serve as a stray argument.
+			if !strings.HasPrefix(args[0], "-") {
+				fmt.Fprintf(stderr, "nsweb: unknown command %q (commands: %s; run \"nsweb --help\")\n", args[0], strings.Join(commands, ", "))
+				return 2
+			}
 		}
 	}
 	switch cmd {

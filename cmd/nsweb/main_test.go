@@ -27,17 +27,22 @@ func TestCLI(t *testing.T) {
 		code   int
 		stdout string
 		stderr string
+		// notStderr must not be in stderr: advice that does not apply.
+		notStderr string
 	}{
-		{"version flag", []string{"--version"}, 0, "nsweb " + version, ""},
-		{"version command", []string{"version"}, 0, "nsweb " + version, ""},
-		{"help", []string{"--help"}, 0, "Usage:", ""},
-		{"serve help", []string{"serve", "--help"}, 0, "-listen", ""},
-		{"bad flag", []string{"serve", "--bogus"}, 2, "", "flag provided but not defined: -bogus"},
-		{"stray argument", []string{"serve", "extra"}, 2, "", `unexpected argument "extra"`},
-		{"public address refused", []string{"--listen", "0.0.0.0:8080"}, 2, "", "not a loopback address"},
-		{"remote needs a token", []string{"--listen", "0.0.0.0:0", "--allow-remote", "--token-file", ""}, 2, "", "--allow-remote needs a token"},
-		{"missing token file", []string{"--listen", "127.0.0.1:0", "--token-file", "/nonexistent/token"}, 2, "", "read token: open /nonexistent/token"},
-		{"malformed address", []string{"--listen", "nonsense"}, 2, "", "invalid --listen address"},
+		{"version flag", []string{"--version"}, 0, "nsweb " + version, "", ""},
+		{"version command", []string{"version"}, 0, "nsweb " + version, "", ""},
+		{"help", []string{"--help"}, 0, "Usage:", "", ""},
+		{"serve help", []string{"serve", "--help"}, 0, "-listen", "", ""},
+		{"bad flag", []string{"serve", "--bogus"}, 2, "", "flag provided but not defined: -bogus", ""},
+		{"stray argument", []string{"serve", "extra"}, 2, "", `unexpected argument "extra"`, ""},
+		{"public address refused", []string{"--listen", "0.0.0.0:8080"}, 2, "", "not a loopback address; nsweb shows every process of this host and listens on loopback only (add --allow-remote and a token to expose it)", ""},
+		{"address without port", []string{"serve", "--listen", "127.0.0.1"}, 2, "", `invalid --listen address "127.0.0.1": missing port in address; want HOST:PORT such as 127.0.0.1:8080`, "--allow-remote"},
+		{"unknown command", []string{"bogus"}, 2, "", `nsweb: unknown command "bogus" (commands: serve, snapshot, version, help; run "nsweb --help")`, "unexpected argument"},
+		{"unknown command before flags", []string{"snapshots", "--format", "json"}, 2, "", `unknown command "snapshots"`, ""},
+		{"remote needs a token", []string{"--listen", "0.0.0.0:0", "--allow-remote", "--token-file", ""}, 2, "", "--allow-remote needs a token", ""},
+		{"missing token file", []string{"--listen", "127.0.0.1:0", "--token-file", "/nonexistent/token"}, 2, "", "read token: open /nonexistent/token", ""},
+		{"malformed address", []string{"--listen", "nonsense"}, 2, "", "invalid --listen address", "--allow-remote"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -52,7 +57,38 @@ func TestCLI(t *testing.T) {
 			if !strings.Contains(errb.String(), tc.stderr) {
 				t.Errorf("stderr %q lacks %q", errb.String(), tc.stderr)
 			}
+			if tc.notStderr != "" && strings.Contains(errb.String(), tc.notStderr) {
+				t.Errorf("stderr %q holds %q, which does not apply", errb.String(), tc.notStderr)
+			}
 		})
+	}
+}
+
+// TestServeWarnsAboutNamedEngineSocket: an --engine-socket that does not
+// exist is a warning at start naming it, and nsweb serves anyway.
+func TestServeWarnsAboutNamedEngineSocket(t *testing.T) {
+	t.Setenv("NSWEB_TOKEN", "")
+	sock := filepath.Join(t.TempDir(), "nonexistent.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	url, done, errb := startServe(t, ctx, "--listen", "127.0.0.1:0", "--engine-socket", sock)
+	want := `level=WARN msg="container engine socket does not exist; its containers show by ID until it appears" component=engine socket=` + sock
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(errb.String(), want); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no warning %q in stderr:\n%s", want, errb.String())
+		}
+	}
+	resp, err := http.Get(url + "healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("healthz: %d", resp.StatusCode)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("exit %d; stderr %q", code, errb.String())
 	}
 }
 
@@ -229,6 +265,11 @@ func TestSnapshotCommand(t *testing.T) {
 		{"svg", []string{"snapshot", "--format", "svg"}, 0, "", func(t *testing.T, out string) {
 			if !strings.HasPrefix(out, "<svg xmlns=\"http://www.w3.org/2000/svg\"") || !strings.Contains(out, "</svg>") {
 				t.Errorf("not an SVG document: %.200s", out)
+			}
+		}},
+		{"every group open", []string{"snapshot", "--expand", "all"}, 0, "", func(t *testing.T, out string) {
+			if strings.Contains(out, "folded]") || strings.Contains(out, "--expand") || !strings.Contains(out, "\nuser ") {
+				t.Errorf("a group is folded with --expand all:\n%s", out)
 			}
 		}},
 		{"bad filter", []string{"snapshot", "-q", "nokey:1"}, 2, `unknown key "nokey"`, nil},

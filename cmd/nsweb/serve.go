@@ -64,10 +64,15 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "nsweb: %v\n", err)
 		return 2
 	}
+	loopback, err := checkListen(o.listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "nsweb: %v\n", err)
+		return 2
+	}
 	remote := false
-	if err := checkLoopback(o.listen); err != nil {
+	if !loopback {
 		if !o.allowRemote {
-			fmt.Fprintf(stderr, "nsweb: %v (add --allow-remote and a token to expose it)\n", err)
+			fmt.Fprintf(stderr, "nsweb: --listen %s is not a loopback address; nsweb shows every process of this host and listens on loopback only (add --allow-remote and a token to expose it)\n", o.listen)
 			return 2
 		}
 		if token == "" {
@@ -298,21 +303,24 @@ func openURL(addr net.Addr, token string) string {
 	return u
 }
 
-// checkLoopback refuses addresses that would expose the host's process map
-// beyond this machine.
-func checkLoopback(addr string) error {
+// checkListen checks a --listen address and says whether it is loopback,
+// the only kind nsweb exposes the host's process map on without
+// --allow-remote. A malformed address is an error of its own, so that the
+// advice about exposing nsweb is given only where it applies.
+func checkListen(addr string) (loopback bool, err error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("invalid --listen address %q: %v", addr, err)
+		var ae *net.AddrError
+		if errors.As(err, &ae) {
+			err = errors.New(ae.Err) // without the address, which the message quotes already
+		}
+		return false, fmt.Errorf("invalid --listen address %q: %v; want HOST:PORT such as 127.0.0.1:8080", addr, err)
 	}
 	if host == "localhost" {
-		return nil
+		return true, nil
 	}
 	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("--listen %s is not a loopback address; nsweb shows every process of this host and listens on loopback only", addr)
-	}
-	return nil
+	return ip != nil && ip.IsLoopback(), nil
 }
 
 // unwrapListen trims net.OpError's repetition so the message reads

@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/nsweb/nsweb/internal/collect"
 	"github.com/nsweb/nsweb/internal/filter"
@@ -23,7 +26,48 @@ type snapshotOptions struct {
 	view   string
 	group  layout.Grouping
 	query  string
+	// expand are the group IDs to open; fold is layout.Options'
+	// FoldThreshold (-1 after --expand all or --fold 0).
+	expand []string
+	fold   int
 }
+
+// maxExpand and maxGroupLen bound --expand as the server bounds its
+// expand parameter, so that an ID the CLI takes works in a URL too.
+const (
+	maxExpand   = 1024
+	maxGroupLen = 512
+)
+
+// idList is a repeatable flag of comma-separated IDs.
+type idList []string
+
+func (l *idList) String() string { return strings.Join(*l, ",") }
+func (l *idList) Set(v string) error {
+	for id := range strings.SplitSeq(v, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			*l = append(*l, id)
+		}
+	}
+	return nil
+}
+
+// snapshotHelp is the description above the flags in "nsweb snapshot --help".
+var snapshotHelp = fmt.Sprintf(`Scan the host once and print what was found; no server is needed.
+
+Formats:
+  text  the owner (or pid) tree, one line per namespace, like lsns -T
+  svg   the dashboard's picture as a standalone file
+  json  the whole model: every namespace, process and container, as
+        GET /api/v1/model serves it. It is the data, not a picture, so
+        --view, --group, -q, --expand and --fold do not apply and are
+        refused with it; filter the JSON with jq, for example
+        jq '.namespaces[] | select(.type == "net")'.
+
+Folding: more than %d sibling namespaces of one type (or containers, or
+pods) fold into one group, "+59 net". The text tree gives each group's ID
+(id:grp:…); open groups with --expand ID[,ID…], every group with
+--expand all, or change where folding starts with --fold N.`, layout.DefaultFoldThreshold)
 
 func parseSnapshot(args []string, stdout, stderr io.Writer) (snapshotOptions, int, bool) {
 	var o snapshotOptions
@@ -34,8 +78,36 @@ func parseSnapshot(args []string, stdout, stderr io.Writer) (snapshotOptions, in
 	fs.StringVar(&o.view, "view", "owner", "tree to draw (text, svg): owner or pid")
 	group := fs.String("group", string(layout.DefaultGrouping), "gather namespaces under their containers (text, svg, owner view): none, container or pod")
 	fs.StringVar(&o.query, "q", "", "filter, in the dashboard's filter language (text, svg)")
-	if code, ok := parseFlags(fs, args, "Scan the host once and print what was found; no server is needed.", stderr); !ok {
+	var expand idList
+	fs.Var(&expand, "expand", "open the folded groups with these `IDs` (text, svg), as the text tree shows them (id:grp:…), comma-separated or repeated; \"all\" opens every group")
+	fold := fs.Int("fold", layout.DefaultFoldThreshold, "fold more than `N` sibling namespaces of one type, containers or pods into a group (text, svg); 0 never folds")
+	if code, ok := parseFlags(fs, args, snapshotHelp, stderr); !ok {
 		return o, code, false
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if _, ok := formats[o.format]; !ok {
+		fmt.Fprintf(stderr, "nsweb snapshot: unknown --format %q (want %s)\n", o.format, formatNames())
+		return o, 2, false
+	}
+	if o.format == "json" {
+		// JSON is the model, the data every view is made from: a view,
+		// a filter or folding would make it a different, lossy format.
+		// Saying so beats handing back the whole model unasked.
+		var given []string
+		for _, name := range []string{"view", "group", "q", "expand", "fold"} {
+			if set[name] {
+				given = append(given, flagName(name))
+			}
+		}
+		if len(given) > 0 {
+			verb := "does"
+			if len(given) > 1 {
+				verb = "do"
+			}
+			fmt.Fprintf(stderr, "nsweb snapshot: %s %s not apply to --format json, which writes the whole model (every namespace, process and container, as GET /api/v1/model does); use --format text or svg for a view, or filter the JSON with jq\n", joinAnd(given), verb)
+			return o, 2, false
+		}
 	}
 	if !layout.View(o.view).Valid() {
 		fmt.Fprintf(stderr, "nsweb snapshot: unknown --view %q (want owner or pid)\n", o.view)
@@ -51,31 +123,72 @@ func parseSnapshot(args []string, stdout, stderr io.Writer) (snapshotOptions, in
 		fmt.Fprintf(stderr, "nsweb snapshot: -q: %v\n", err)
 		return o, 2, false
 	}
-	if _, ok := formats[o.format]; !ok {
-		fmt.Fprintf(stderr, "nsweb snapshot: unknown --format %q (want %s)\n", o.format, formatNames())
+	if *fold < 0 {
+		fmt.Fprintf(stderr, "nsweb snapshot: --fold %d: want a number of siblings, 0 for never\n", *fold)
 		return o, 2, false
 	}
+	o.fold = *fold
+	if *fold == 0 {
+		o.fold = -1
+	}
+	if slices.Contains(expand, "all") {
+		if set["fold"] && *fold != 0 {
+			fmt.Fprintf(stderr, "nsweb snapshot: --expand all opens every group, so --fold %d has nothing to fold; give one of them\n", *fold)
+			return o, 2, false
+		}
+		o.fold = -1
+		expand = slices.DeleteFunc(expand, func(id string) bool { return id == "all" })
+	}
+	if len(expand) > maxExpand {
+		fmt.Fprintf(stderr, "nsweb snapshot: --expand: %d groups, at most %d (--expand all opens every one)\n", len(expand), maxExpand)
+		return o, 2, false
+	}
+	for _, id := range expand {
+		if len(id) > maxGroupLen {
+			fmt.Fprintf(stderr, "nsweb snapshot: --expand: group ID %.64q… is longer than %d bytes\n", id, maxGroupLen)
+			return o, 2, false
+		}
+	}
+	o.expand = expand
 	return o, 0, true
 }
 
-// snapshotFormat writes one scanned snapshot in one output format.
-type snapshotFormat func(w io.Writer, s *model.Snapshot, o snapshotOptions) error
+// flagName spells a flag as the help shows it: -q, --view.
+func flagName(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// joinAnd joins "a", "b and c".
+func joinAnd(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// snapshotFormat writes one scanned snapshot in one output format: the
+// model itself (r nil), or its laid-out picture r made with the canonical
+// filter q.
+type snapshotFormat func(w io.Writer, s *model.Snapshot, r *layout.Result, q string) error
 
 // formats maps --format values to their writers.
 var formats = map[string]snapshotFormat{
 	"json": writeJSONSnapshot,
-	"text": func(w io.Writer, s *model.Snapshot, o snapshotOptions) error {
-		r, _, err := laidOut(s, o)
-		if err != nil {
+	"text": func(w io.Writer, s *model.Snapshot, r *layout.Result, q string) error {
+		if err := render.Text(w, s, r); err != nil {
 			return err
 		}
-		return render.Text(w, s, r)
+		if len(r.Nodes) == 0 && q != "" {
+			// As the SVG does: an empty tree says why.
+			_, err := fmt.Fprintf(w, "# No namespace matches -q %s\n", shellWord(q))
+			return err
+		}
+		return writeExpandHint(w, r)
 	},
-	"svg": func(w io.Writer, s *model.Snapshot, o snapshotOptions) error {
-		r, q, err := laidOut(s, o)
-		if err != nil {
-			return err
-		}
+	"svg": func(w io.Writer, s *model.Snapshot, r *layout.Result, q string) error {
 		return render.SVG(w, s, r, render.SVGOptions{Filter: q})
 	},
 }
@@ -88,8 +201,89 @@ func laidOut(s *model.Snapshot, o snapshotOptions) (*layout.Result, string, erro
 	if err != nil {
 		return nil, "", fmt.Errorf("filter: %w", err)
 	}
-	r := layout.Compute(s, layout.Options{View: layout.View(o.view), Group: o.group, Keep: q.Keep(s)})
+	var exp map[string]bool
+	if len(o.expand) > 0 {
+		exp = make(map[string]bool, len(o.expand))
+		for _, id := range o.expand {
+			exp[id] = true
+		}
+	}
+	r := layout.Compute(s, layout.Options{View: layout.View(o.view), Group: o.group, Keep: q.Keep(s),
+		FoldThreshold: o.fold, Expanded: exp})
 	return r, q.String(), nil
+}
+
+// writeExpandHint ends a text tree that has folded groups with how to open
+// them, naming the first group's ID so that the line can be copied.
+func writeExpandHint(w io.Writer, r *layout.Result) error {
+	first, n := "", 0
+	for i := range r.Nodes {
+		if r.Nodes[i].Kind == layout.Group {
+			if n == 0 {
+				first = r.Nodes[i].ID
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	var err error
+	if n == 1 {
+		_, err = fmt.Fprintf(w, "# 1 group folded; to open it: --expand %s (or --expand all)\n", shellWord(first))
+	} else {
+		_, err = fmt.Fprintf(w, "# %d groups folded; to open them: --expand ID[,ID…] with the IDs after id: above, e.g. --expand %s, or --expand all\n", n, shellWord(first))
+	}
+	return err
+}
+
+// shellWord quotes a group ID for a shell command line when it holds more
+// than the characters layout IDs are made of (pod names come from host
+// labels), and escapes what a terminal would act on.
+func shellWord(s string) string {
+	plain := s != ""
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(":/._-", c)) {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	return strconv.QuoteToASCII(s)
+}
+
+// unknownExpands returns the --expand IDs that open nothing in r: their
+// parent node is not in the picture, or it holds nothing of the kind the
+// ID names. A mistyped ID would otherwise change nothing, silently.
+func unknownExpands(r *layout.Result, ids []string) []string {
+	parents := make(map[string]bool, len(r.Nodes))
+	has := make(map[string]bool, len(r.Nodes)) // "<parent>:<type, ctr or pod>"
+	for i := range r.Nodes {
+		n := &r.Nodes[i]
+		parents[n.ID] = true
+		if n.Parent == "" {
+			continue
+		}
+		switch n.Kind {
+		case layout.Container:
+			has[n.Parent+":ctr"] = true
+		case layout.Pod:
+			has[n.Parent+":pod"] = true
+		case layout.File, layout.Dir:
+			has[n.Parent+":"+string(n.Type)] = true
+		}
+	}
+	var bad []string
+	for _, id := range ids {
+		rest, ok := strings.CutPrefix(id, "grp:")
+		i := strings.LastIndexByte(rest, ':')
+		if !ok || i <= 0 || !parents[rest[:i]] || !has[rest] {
+			bad = append(bad, id)
+		}
+	}
+	return bad
 }
 
 func formatNames() string {
@@ -105,7 +299,7 @@ func formatNames() string {
 	return names
 }
 
-func writeJSONSnapshot(w io.Writer, s *model.Snapshot, _ snapshotOptions) error {
+func writeJSONSnapshot(w io.Writer, s *model.Snapshot, _ *layout.Result, _ string) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(s)
@@ -124,6 +318,24 @@ func snapshotCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if snap.Partial {
 		fmt.Fprintf(stderr, "nsweb snapshot: partial view: %s\n", snap.Reason)
 	}
+	return writeSnapshot(snap, o, stdout, stderr)
+}
+
+// writeSnapshot writes a scanned snapshot as the options say, to o.output
+// or stdout, with warnings on stderr; it returns the exit code.
+func writeSnapshot(snap *model.Snapshot, o snapshotOptions, stdout, stderr io.Writer) int {
+	var r *layout.Result
+	var err error
+	var q string
+	if o.format != "json" {
+		if r, q, err = laidOut(snap, o); err != nil {
+			fmt.Fprintf(stderr, "nsweb snapshot: %v\n", err)
+			return 1
+		}
+		for _, id := range unknownExpands(r, o.expand) {
+			fmt.Fprintf(stderr, "nsweb snapshot: --expand %s opens nothing: no such group in this picture (the text tree gives each folded group's id:)\n", shellWord(id))
+		}
+	}
 	var out io.Writer = stdout
 	var file *os.File
 	if o.output != "-" {
@@ -135,7 +347,7 @@ func snapshotCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		out = file
 	}
 	bw := bufio.NewWriter(out)
-	err = formats[o.format](bw, snap, o)
+	err = formats[o.format](bw, snap, r, q)
 	if err == nil {
 		err = bw.Flush()
 	}

@@ -33,7 +33,9 @@ import (
 type Config struct {
 	// Sockets are the unix socket paths of the engines to ask. Empty means
 	// DefaultSockets(). A socket that does not exist yet is polled with
-	// backoff, so an engine started after nsweb is found.
+	// backoff, so an engine started after nsweb is found. Sockets named
+	// here are expected to answer: the first time one does not, that is a
+	// warning, where an absent default socket is only a debug line.
 	Sockets []string
 	// Logger gets one line when an engine connects or goes away, never one
 	// per retry; nil means slog.Default().
@@ -87,6 +89,10 @@ type Catalog struct {
 	cfg     Config
 	log     *slog.Logger
 	changes chan struct{}
+	// named: the sockets came from the caller (--engine-socket), not
+	// from DefaultSockets, so one that does not answer is a mistake
+	// worth a warning rather than a host without that engine.
+	named bool
 
 	mu      sync.RWMutex
 	engines []*engineState // one per distinct socket, in Config order
@@ -122,7 +128,8 @@ const (
 // New returns a catalogue of the engines cfg names. Sockets that resolve to
 // the same file (/var/run/docker.sock and /run/docker.sock) are asked once.
 func New(cfg Config) *Catalog {
-	if len(cfg.Sockets) == 0 {
+	named := len(cfg.Sockets) > 0
+	if !named {
 		cfg.Sockets = DefaultSockets()
 	}
 	if cfg.Logger == nil {
@@ -146,7 +153,7 @@ func New(cfg Config) *Catalog {
 	if cfg.MaxEventBytes <= 0 {
 		cfg.MaxEventBytes = 1 << 20
 	}
-	c := &Catalog{cfg: cfg, log: cfg.Logger.With("component", "engine"), changes: make(chan struct{}, 1)}
+	c := &Catalog{cfg: cfg, log: cfg.Logger.With("component", "engine"), changes: make(chan struct{}, 1), named: named}
 	seen := map[string]bool{}
 	for _, s := range cfg.Sockets {
 		key := s
@@ -620,7 +627,9 @@ func (c *Catalog) setErr(e *engineState, err error) {
 
 // down records that an engine cannot be reached. It logs once per outage:
 // at info when a connected engine goes away, at debug when an engine was
-// never there (most hosts have no podman), and not at all while it stays
+// never there (most hosts have no podman), at warn when a socket the
+// caller named never answered (a typo, an engine not started: nsweb goes
+// on, showing those containers by ID), and not at all while it stays
 // away. Its containers stay in the catalogue: they usually still run, and
 // the next connection replaces them with a fresh list.
 func (c *Catalog) down(e *engineState, err error) {
@@ -634,6 +643,10 @@ func (c *Catalog) down(e *engineState, err error) {
 	case wasUp:
 		c.log.Info("container engine lost; reconnecting", "socket", e.socket, "err", err)
 	case logged:
+	case !everUp && c.named && errors.Is(err, fs.ErrNotExist):
+		c.log.Warn("container engine socket does not exist; its containers show by ID until it appears", "socket", e.socket)
+	case !everUp && c.named:
+		c.log.Warn("container engine does not answer; its containers show by ID until it does", "socket", e.socket, "err", err)
 	case !everUp && errors.Is(err, fs.ErrNotExist):
 		c.log.Debug("no container engine at socket", "socket", e.socket)
 	case !everUp:

@@ -546,3 +546,80 @@ func TestEnrichStuckEngine(t *testing.T) {
 		t.Errorf("named by a stuck engine: %+v", s.Containers[idA])
 	}
 }
+
+// record is one log line a recordingHandler kept.
+type record struct {
+	level  slog.Level
+	msg    string
+	socket string
+}
+
+// recordingHandler keeps every log record with its socket attribute.
+type recordingHandler struct {
+	mu   sync.Mutex
+	recs []record
+}
+
+func (h *recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordingHandler) Handle(_ context.Context, r slog.Record) error {
+	rec := record{level: r.Level, msg: r.Message}
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "socket" {
+			rec.socket = a.Value.String()
+		}
+		return true
+	})
+	h.mu.Lock()
+	h.recs = append(h.recs, rec)
+	h.mu.Unlock()
+	return nil
+}
+func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *recordingHandler) WithGroup(string) slog.Handler      { return h }
+func (h *recordingHandler) find(socket string) (record, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, r := range h.recs {
+		if r.socket == socket {
+			return r, true
+		}
+	}
+	return record{}, false
+}
+
+// TestNamedSocketsWarn: a socket the user named (--engine-socket) that is
+// absent or does not answer is a warning at once, naming the socket, so a
+// typo does not go unnoticed; nsweb keeps going without that engine.
+func TestNamedSocketsWarn(t *testing.T) {
+	dir := t.TempDir()
+	dead := filepath.Join(dir, "dead.sock") // a plain file: connecting is refused
+	if err := os.WriteFile(dead, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		socket string
+		msg    string
+	}{
+		{filepath.Join(dir, "absent.sock"), "container engine socket does not exist"},
+		{dead, "container engine does not answer"},
+	}
+	h := &recordingHandler{}
+	var sockets []string
+	for _, tc := range tests {
+		sockets = append(sockets, tc.socket)
+	}
+	start(t, engine.Config{Sockets: sockets, Logger: slog.New(h)})
+	for _, tc := range tests {
+		t.Run(filepath.Base(tc.socket), func(t *testing.T) {
+			var r record
+			waitFor(t, "a log line about "+tc.socket, func() bool {
+				var ok bool
+				r, ok = h.find(tc.socket)
+				return ok
+			})
+			if r.level != slog.LevelWarn || !strings.Contains(r.msg, tc.msg) {
+				t.Errorf("logged %v %q, want a warning %q", r.level, r.msg, tc.msg)
+			}
+		})
+	}
+}

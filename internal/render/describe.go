@@ -64,9 +64,9 @@ func nsRef(s *model.Snapshot, id model.NSID) string {
 	return "ns id " + strconv.FormatUint(uint64(id), 10)
 }
 
-// holderText describes one holder; "" for member processes, which the
-// process count already shows.
-func holderText(s *model.Snapshot, h model.Holder) string {
+// holderText describes one holder of a namespace of type t; "" for member
+// processes, which the process count already shows.
+func holderText(s *model.Snapshot, t model.NSType, h model.Holder) string {
 	pid := strconv.Itoa(h.PID)
 	switch h.Kind {
 	case model.HeldByProcess:
@@ -82,7 +82,7 @@ func holderText(s *model.Snapshot, h model.Holder) string {
 	case model.HeldBySocket:
 		return "held by a socket of pid " + pid
 	case model.HeldByChildren:
-		return "held as the *_for_children namespace of pid " + pid
+		return "held as the " + forChildren(t) + " namespace of pid " + pid
 	case model.HeldByThread:
 		return "held by thread " + strconv.Itoa(h.TID) + " of pid " + pid
 	case model.HeldByChild:
@@ -93,6 +93,17 @@ func holderText(s *model.Snapshot, h model.Holder) string {
 	return "held by " + string(h.Kind)
 }
 
+// forChildren names the /proc/PID/ns link through which a process holds a
+// namespace of type t for its future children: the model has one holder
+// kind for both, and only pid and time namespaces have such a link, so the
+// type says which one a person should look at.
+func forChildren(t model.NSType) string {
+	if t == model.Time {
+		return "time_for_children"
+	}
+	return "pid_for_children"
+}
+
 // markers returns what lsns does not show about a namespace: what keeps a
 // process-less namespace alive, bind mounts and descriptors that hold it.
 // The first marker of a namespace without processes starts "no process: ".
@@ -100,7 +111,7 @@ func markers(s *model.Snapshot, ns *model.Namespace) []string {
 	var out []string
 	more := 0
 	for _, h := range ns.HeldBy {
-		t := holderText(s, h)
+		t := holderText(s, ns.Type, h)
 		if t == "" {
 			continue
 		}

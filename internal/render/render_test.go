@@ -512,3 +512,34 @@ func FuzzSVG(f *testing.F) {
 		}
 	})
 }
+
+// TestSVGNoMatch: a filter that matches nothing gives a picture that says
+// so, not a blank one.
+func TestSVGNoMatch(t *testing.T) {
+	s, _ := smallSnapshot()
+	tests := []struct {
+		filter, want string
+	}{
+		{"cmd:nothing-runs-this", "No namespace matches cmd:nothing-runs-this"},
+		{"", "No namespace to show"},
+		{hostile[0], "No namespace matches <script>alert(1)</script>"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.filter, func(t *testing.T) {
+			r := &layout.Result{View: layout.Owner, Orientation: layout.TopDown}
+			doc := renderSVG(t, s, r, SVGOptions{Filter: tc.filter})
+			f := checkSVG(t, doc)
+			if !strings.Contains(f.text, tc.want) {
+				t.Errorf("SVG text lacks %q:\n%s", tc.want, doc)
+			}
+			if !strings.Contains(string(doc), `<text class="empty"`) {
+				t.Errorf("no empty-picture message element:\n%s", doc)
+			}
+		})
+	}
+	// A picture with nodes has no such message.
+	s, r := smallSnapshot()
+	if doc := renderSVG(t, s, r, SVGOptions{Filter: "type:net"}); strings.Contains(string(doc), "No namespace") {
+		t.Error("a picture with nodes says it has none")
+	}
+}

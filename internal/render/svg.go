@@ -37,25 +37,51 @@ const (
 	smallCharW = 5.8 // the same for the 10px second line
 	tabW       = 22.0
 	tabH       = 5.0
+	emptyH     = 24.0 // the line that says why a picture has no node
 )
 
-// palette gives each namespace type a stroke and a light fill. The hues are
-// Okabe and Ito's colour-blind-safe set (grey for time); strokes are darkened
-// where needed for a 3:1 contrast against white, and labels sit on the light
-// tints in near-black.
+// palette gives each namespace type its colour in the light and the dark
+// theme: the dashboard's, so that a shared picture reads like the screen
+// it was taken from. The dashboard's stylesheet is the one source of these
+// colours (web/static/style.css, --t-<type> in :root and in its dark
+// block); TestPaletteMatchesDashboard fails when this copy drifts from it.
+// Boxes are filled with a tint of the colour, as the dashboard's canvas
+// does (render.js drawFull), and outlined in it.
 var palette = []struct {
-	t            model.NSType
-	fill, stroke string
-	dark         string // stroke on the dark background
+	t           model.NSType
+	light, dark string
 }{
-	{model.User, "#b3d5e9", "#0072b2", "#56a8e0"},
-	{model.PID, "#f2cfb3", "#c25400", "#ef8a3c"},
-	{model.Net, "#b3e2d5", "#00805d", "#2fc498"},
-	{model.Mnt, "#f7e2b3", "#a87000", "#e6a820"},
-	{model.UTS, "#f0d7e5", "#a8507f", "#d98ab8"},
-	{model.IPC, "#cce8f8", "#2a7fb8", "#7cc6f0"},
-	{model.Cgroup, "#fbf7c6", "#857a00", "#e0d24a"},
-	{model.Time, "#e0e0e0", "#555555", "#aaaaaa"},
+	{model.User, "#8250df", "#ab7df8"},
+	{model.PID, "#bc4c00", "#f0883e"},
+	{model.Net, "#0969da", "#58a6ff"},
+	{model.Mnt, "#1a7f37", "#3fb950"},
+	{model.UTS, "#bf3989", "#f778ba"},
+	{model.IPC, "#9a6700", "#d29922"},
+	{model.Cgroup, "#0e7c86", "#39c5cf"},
+	{model.Time, "#6e7781", "#9198a1"},
+}
+
+// The backgrounds boxes are tinted over, and how strongly: the canvas's
+// alphas, stronger for directories so the tree's skeleton stands out.
+const (
+	lightNodeBg = "#ffffff"
+	darkNodeBg  = "#262a31"
+	fileTint    = 0.14
+	dirTint     = 0.28
+)
+
+// tint is colour c laid over background bg at alpha a, as one opaque
+// colour, so that edges behind a box do not show through it. Both are
+// "#rrggbb" literals of this file.
+func tint(c, bg string, a float64) string {
+	out := []byte{'#'}
+	for i := 1; i < 7; i += 2 {
+		x, _ := strconv.ParseUint(c[i:i+2], 16, 8)
+		y, _ := strconv.ParseUint(bg[i:i+2], 16, 8)
+		v := uint64(math.Round(a*float64(x) + (1-a)*float64(y)))
+		out = fmt.Appendf(out, "%02x", v)
+	}
+	return string(out)
 }
 
 // style is the one stylesheet of every SVG: built once, never from input.
@@ -66,22 +92,26 @@ func buildStyle() string {
 		`.bg{fill:#fff}text{fill:#1b1b1b;dominant-baseline:central}.h{font-weight:600;font-size:13px}` +
 		`.s{font-size:10px;fill:#444}.e{fill:none;stroke:#8a8a8a;stroke-width:1.2}` +
 		`.n rect,.lg rect,.n path,.lg path{stroke-width:1.5}.dir rect{stroke-width:2.5}` +
-		`.group rect{stroke-dasharray:5 3}.t-x rect,.t-x path{fill:#f4f4f4;stroke:#666}`)
+		`.group rect{stroke-dasharray:5 3}.t-x rect,.t-x path{fill:#f4f4f4;stroke:#666}` +
+		`.empty{font-size:14px;fill:#444}`)
 	for _, p := range palette {
-		b = fmt.Appendf(b, `.t-%s rect,.t-%s path{fill:%s;stroke:%s}`, p.t, p.t, p.fill, p.stroke)
+		b = fmt.Appendf(b, `.t-%s rect,.t-%s path{fill:%s;stroke:%s}.dir.t-%s rect,.dir.t-%s path{fill:%s}`,
+			p.t, p.t, tint(p.light, lightNodeBg, fileTint), p.light, p.t, p.t, tint(p.light, lightNodeBg, dirTint))
 	}
-	// Containers are pills with a heavy dark outline, pods double-outlined:
-	// shapes, not only colours, set them apart. Their names keep the
+	// Containers are pills with a heavy outline in the text colour, pods
+	// double-outlined, as on the dashboard: shapes, not colours, set them
+	// apart, so that no type's colour is taken. Their names keep the
 	// normal weight, for which the layout measured the boxes.
 	b = append(b, `.container rect{fill:#fff;stroke:#1b1b1b;stroke-width:2.5}`+
-		`.pod rect{fill:#fff;stroke:#6a3d9a;stroke-width:2}.pod rect+rect{fill:none;stroke-width:1}`+
+		`.pod rect{fill:#fff;stroke:#1b1b1b;stroke-width:2}.pod rect+rect{fill:none;stroke-width:1}`+
 		`.n.container text,.n.pod text{text-anchor:middle}`...)
-	b = append(b, `@media (prefers-color-scheme:dark){.bg{fill:#15171c}text{fill:#e6e6e6}.s{fill:#b0b0b0}`+
-		`.e{stroke:#8d8d8d}.n rect,.n path,.lg rect,.lg path{fill:#262a31}`...)
+	b = append(b, `@media (prefers-color-scheme:dark){.bg{fill:#15171c}text{fill:#e6e6e6}.s,.empty{fill:#b0b0b0}`+
+		`.e{stroke:#8d8d8d}.n rect,.n path,.lg rect,.lg path{fill:`+darkNodeBg+`}`...)
 	for _, p := range palette {
-		b = fmt.Appendf(b, `.t-%s rect,.t-%s path{stroke:%s}`, p.t, p.t, p.dark)
+		b = fmt.Appendf(b, `.t-%s rect,.t-%s path{fill:%s;stroke:%s}.dir.t-%s rect,.dir.t-%s path{fill:%s}`,
+			p.t, p.t, tint(p.dark, darkNodeBg, fileTint), p.dark, p.t, p.t, tint(p.dark, darkNodeBg, dirTint))
 	}
-	b = append(b, `.container rect{stroke:#e6e6e6}.pod rect{stroke:#c3a5e8}.pod rect+rect{fill:none}`...)
+	b = append(b, `.container rect,.pod rect{stroke:#e6e6e6}.pod rect+rect{fill:none}`...)
 	b = append(b, '}')
 	return string(b)
 }
@@ -171,6 +201,9 @@ func SVG(w io.Writer, s *model.Snapshot, r *layout.Result, o SVGOptions) error {
 	}
 	width := math.Max(maxX-minX, legendW) + 2*margin
 	height := headerH + (maxY - minY) + 3*margin
+	if len(r.Nodes) == 0 {
+		height += emptyH // room for saying why the picture is empty
+	}
 
 	bw := &svgWriter{Writer: bufio.NewWriterSize(w, 64<<10), num: make([]byte, 0, 32)}
 	bw.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 `)
@@ -251,6 +284,21 @@ func SVG(w io.Writer, s *model.Snapshot, r *layout.Result, o SVGOptions) error {
 		x += 28 + float64(len(k.name))*charW + 24
 	}
 	bw.WriteString("</g>\n")
+
+	if len(r.Nodes) == 0 {
+		// An empty picture says why, rather than looking broken.
+		bw.WriteString(`<text class="empty" x="`)
+		bw.n(margin)
+		bw.WriteString(`" y="`)
+		bw.n(headerH + 2*margin + emptyH/2)
+		bw.WriteString(`">`)
+		msg := "No namespace to show"
+		if o.Filter != "" {
+			msg = "No namespace matches " + o.Filter
+		}
+		writeHost(bw.Writer, msg, int(math.Max(20, (width-2*margin)/charW)))
+		bw.WriteString("</text>\n")
+	}
 
 	// The tree, shifted below the header.
 	bw.WriteString(`<g transform="translate(`)

@@ -19,7 +19,8 @@ const maxCmd = 80
 // Text writes r to w as an indented tree in the manner of `lsns -T`, one
 // line per node: type, inode, NSID, process count, leader PID and command,
 // containers, and in brackets what lsns leaves out (what holds a namespace
-// without processes, bind mounts, folded groups). Host strings are escaped
+// without processes, bind mounts, folded groups, each with the ID that
+// opens it). Host strings are escaped
 // (\x1b, \u202e, \\) so that a hostile process name cannot drive the
 // terminal or reorder the line. Nodes are printed in the layout's order;
 // nodes whose parent is missing start a tree of their own, so none is lost.
@@ -104,19 +105,20 @@ func (t *textTree) node(i int, branch, prefix, extra string) {
 // line describes one node, escaped for a terminal.
 func (t *textTree) line(n *layout.Node) string {
 	var b strings.Builder
-	switch n.Folds() {
-	case layout.Container:
-		b.WriteString("[" + plural(n.Count, "container", "containers") + " folded] ")
-		b.WriteString(terminal(n.Label, 120))
-		return b.String()
-	case layout.Pod:
-		b.WriteString("[" + plural(n.Count, "pod", "pods") + " folded] ")
-		b.WriteString(terminal(n.Label, 120))
-		return b.String()
-	}
 	if n.Kind == layout.Group {
-		b.WriteString("[" + plural(n.Count, string(n.Type)+" namespace", string(n.Type)+" namespaces") + " folded] ")
+		// "[59 net namespaces folded] +59 net id:grp:ns:4098:net": the ID
+		// is what a reader passes to open the group (nsweb snapshot
+		// --expand, the API's expand).
+		switch n.Folds() {
+		case layout.Container:
+			b.WriteString("[" + plural(n.Count, "container", "containers") + " folded] ")
+		case layout.Pod:
+			b.WriteString("[" + plural(n.Count, "pod", "pods") + " folded] ")
+		default:
+			b.WriteString("[" + plural(n.Count, string(n.Type)+" namespace", string(n.Type)+" namespaces") + " folded] ")
+		}
 		b.WriteString(terminal(n.Label, 120))
+		b.WriteString(" id:" + terminal(n.ID, 600))
 		return b.String()
 	}
 	if n.Kind == layout.Container || n.Kind == layout.Pod {

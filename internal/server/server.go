@@ -59,6 +59,7 @@ type Server struct {
 	static fs.FS
 	router chi.Router
 	host   string
+	api    []string // the API endpoints mounted, for the 404 answer
 }
 
 // New builds the handler with every route mounted.
@@ -71,15 +72,22 @@ func New(cfg Config) *Server {
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
 	r.Use(s.cfg.Guard.Middleware)
+	// The guard lets HEAD through ("only GET and HEAD are served"): answer
+	// it as GET without the body rather than with 405.
+	r.Use(middleware.GetHead)
+	r.NotFound(s.notFound)
+	r.MethodNotAllowed(s.methodNotAllowed)
 	r.Get("/", s.page)
 	r.Get("/healthz", s.healthz)
 	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServerFS(s.static)))
 	r.Get("/api/v1/model", s.model)
+	s.api = []string{"/api/v1/model"}
 	if cfg.Stream != nil {
 		r.Get("/api/v1/stream", cfg.Stream.Stream)
 		r.Get("/api/v1/snapshot", cfg.Stream.Snapshot)
 		r.Get("/api/v1/ns/{id}", cfg.Stream.Namespace)
 		r.Get("/snapshot.svg", s.svg)
+		s.api = append([]string{"/api/v1/stream", "/api/v1/snapshot", "/api/v1/ns/{ref}"}, s.api...)
 	}
 	s.router = r
 	return s
@@ -88,6 +96,39 @@ func New(cfg Config) *Server {
 // ServeHTTP makes the Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.router.ServeHTTP(w, r)
+}
+
+// notFound answers a path no route serves. API clients get the JSON error
+// every other API answer uses (docs/protocol.md), naming the endpoints that
+// exist; other paths get the usual plain 404, as browsers expect.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if !isAPI(r) {
+		http.NotFound(w, r)
+		return
+	}
+	msg := "no API endpoint " + quote(r.URL.Path) + "; nsweb serves GET " + strings.Join(s.api, ", ")
+	if r.URL.Path == "/api/v1/ns/" && s.cfg.Stream != nil {
+		msg = "no namespace named: want /api/v1/ns/{ref}, where ref is " + stream.RefForms
+	}
+	writeError(w, http.StatusNotFound, msg)
+}
+
+// methodNotAllowed answers a method a route does not serve; the guard has
+// already refused everything but GET and HEAD, so this is a safety net that
+// keeps API errors JSON.
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Allow", "GET, HEAD")
+	if !isAPI(r) {
+		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+		return
+	}
+	writeError(w, http.StatusMethodNotAllowed, r.Method+" is not served at "+quote(r.URL.Path)+": nsweb is read-only, use GET")
+}
+
+// isAPI says whether a request is for the JSON API, whose every answer,
+// errors included, is JSON.
+func isAPI(r *http.Request) bool {
+	return r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/")
 }
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {

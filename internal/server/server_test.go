@@ -78,3 +78,64 @@ func TestModelIsValidJSON(t *testing.T) {
 		t.Errorf("round trip lost the namespace: %+v", got)
 	}
 }
+
+// TestAPIErrorsAreJSON: every answer under /api/ is JSON, as
+// docs/protocol.md promises, also for paths and methods no route serves;
+// other paths keep the plain 404 browsers expect.
+func TestAPIErrorsAreJSON(t *testing.T) {
+	srv := svgServer(t)
+	tests := []struct {
+		method, path string
+		code         int
+		want         string // in the JSON error; "" for a success
+	}{
+		{"GET", "/api/v1/ns/", 404, "no namespace named: want /api/v1/ns/{ref}, where ref is a namespace ID"},
+		{"GET", "/api/v1/nope", 404, `no API endpoint "/api/v1/nope"; nsweb serves GET /api/v1/stream, /api/v1/snapshot, /api/v1/ns/{ref}, /api/v1/model`},
+		{"GET", "/api/v2/snapshot", 404, `no API endpoint "/api/v2/snapshot"`},
+		{"GET", "/api", 404, `no API endpoint "/api"`},
+		{"GET", "/api/v1/ns/1/procs", 404, `no API endpoint "/api/v1/ns/1/procs"`},
+		{"GET", "/api/v1/ns/4026531837", 200, ""}, // the inode on the user namespace's label
+		{"HEAD", "/api/v1/model", 200, ""},
+		{"POST", "/api/v1/model", 405, "nsweb is read-only"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			req, err := http.NewRequest(tc.method, srv.URL+tc.path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.code || resp.Header.Get("Content-Type") != "application/json" {
+				t.Fatalf("%d %q %s, want %d JSON", resp.StatusCode, resp.Header.Get("Content-Type"), body, tc.code)
+			}
+			if tc.want == "" {
+				return
+			}
+			var e errorBody
+			if err := json.Unmarshal(body, &e); err != nil || !strings.Contains(e.Error, tc.want) {
+				t.Errorf("body %s, want an error containing %q", body, tc.want)
+			}
+		})
+	}
+	// Outside the API a browser gets the usual page.
+	resp, err := http.Get(srv.URL + "/nope")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		t.Errorf("GET /nope: %d %q, want a plain 404", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	// The guard refuses other methods before routing; should a route ever
+	// refuse one itself, the answer is JSON too.
+	rec := httptest.NewRecorder()
+	New(Config{}).methodNotAllowed(rec, httptest.NewRequest("PUT", "/api/v1/model", nil))
+	if rec.Code != 405 || rec.Header().Get("Content-Type") != "application/json" || rec.Header().Get("Allow") != "GET, HEAD" {
+		t.Errorf("405: %d %q Allow %q", rec.Code, rec.Header().Get("Content-Type"), rec.Header().Get("Allow"))
+	}
+}

@@ -57,6 +57,7 @@ func TestSnapshotSVG(t *testing.T) {
 		{"pid view", "?view=pid", false, 200, "<svg"},
 		{"bad view", "?view=nope", false, 400, `"error"`},
 		{"bad filter", "?q=nokey:1", false, 400, `unknown key`},
+		{"no match", "?q=pid:999999", false, 200, `<text class="empty" x="16" y="108">No namespace matches pid:999999</text>`},
 		{"grouped by container by default", "", false, 200, `<g class="n t-x container" id="ctr:ns:1:c1"><title>container web-1`},
 		{"grouped by pod", "?group=pod", false, 200, `<title>container web-1`},
 		{"ungrouped", "?group=none", false, 200, `id="ns:2"`},

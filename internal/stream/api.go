@@ -1,12 +1,14 @@
 package stream
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -109,26 +111,154 @@ func (h *Hub) Snapshot(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(v.Message) // the client may be gone; nothing left to tell it
 }
 
-// Namespace serves GET /api/v1/ns/{id}: everything the latest snapshot
-// knows of one namespace. The ID is the last path element, an NSID in
-// decimal, optionally written as a node ID ("ns:4026531993").
+// Namespace serves GET /api/v1/ns/{ref}: everything the latest snapshot
+// knows of one namespace. The ref is the last path element: the namespace
+// ID the API and node IDs use ("4098" or "ns:4098"), or the inode people
+// see in labels, lsns and /proc/PID/ns ("4026531837", "net:4026531993",
+// "net:[4026531993]"); see lookupNamespace.
 func (h *Hub) Namespace(w http.ResponseWriter, r *http.Request) {
 	raw := path.Base(r.URL.Path)
-	id, err := strconv.ParseUint(strings.TrimPrefix(raw, "ns:"), 10, 64)
-	if err != nil || id == 0 {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("invalid namespace ID %q: want a number such as 4026531993", truncate(raw, 64)))
+	ref, err := parseRef(raw)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	if err := h.waitReady(r.Context()); err != nil {
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
-	d := Details(h.Latest(), model.NSID(id))
-	if d == nil {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("namespace %d not found (it may have ended)", id))
+	s := h.Latest()
+	ns, err := lookupNamespace(s, ref)
+	if err != nil {
+		code := http.StatusNotFound
+		if _, ok := errors.AsType[*AmbiguousRefError](err); ok {
+			code = http.StatusConflict
+		}
+		writeError(w, code, err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, d)
+	writeJSON(w, http.StatusOK, Details(s, ns.ID))
+}
+
+// RefForms lists, with examples, how /api/v1/ns/{ref} names a namespace.
+const RefForms = "a namespace ID (4098 or ns:4098), an inode (4026531837), or a type and an inode (net:4026531993 or net:[4026531993])"
+
+// nsRef is a parsed /api/v1/ns/{ref}.
+type nsRef struct {
+	n uint64
+	// byID: n is a namespace ID ("ns:N"). typ: n is an inode of this
+	// type ("TYPE:N"). Neither: n is an ID or an inode (a bare number).
+	byID bool
+	typ  model.NSType
+}
+
+// parseRef reads the forms RefForms lists.
+func parseRef(raw string) (nsRef, error) {
+	var ref nsRef
+	num := raw
+	if rest, ok := strings.CutPrefix(raw, "ns:"); ok {
+		ref.byID, num = true, rest
+	} else if t, rest, ok := strings.Cut(raw, ":"); ok {
+		if !model.NSType(t).Valid() {
+			return ref, fmt.Errorf("invalid namespace %q: unknown type %q (want one of %s); name it by %s",
+				truncate(raw, 64), truncate(t, 20), typeNames(), RefForms)
+		}
+		ref.typ = model.NSType(t)
+		// "net:[4026531993]" is what readlink /proc/PID/ns/net prints.
+		if in, ok := strings.CutPrefix(rest, "["); ok {
+			if in, ok = strings.CutSuffix(in, "]"); ok {
+				rest = in
+			}
+		}
+		num = rest
+	}
+	n, err := strconv.ParseUint(num, 10, 64)
+	if err != nil || n == 0 {
+		return ref, fmt.Errorf("invalid namespace %q: name it by %s", truncate(raw, 64), RefForms)
+	}
+	ref.n = n
+	return ref, nil
+}
+
+func typeNames() string {
+	names := make([]string, len(model.Types))
+	for i, t := range model.Types {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}
+
+// AmbiguousRefError says that a bare number names more than one live
+// namespace: the ID of one and the inode of another. HTTP handlers answer
+// it with 409 and the forms that tell them apart.
+type AmbiguousRefError struct {
+	N       uint64
+	Matches []*model.Namespace
+}
+
+// Error lists the namespaces the number names and the unambiguous "ns:ID"
+// of each.
+func (e *AmbiguousRefError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d names %d namespaces:", e.N, len(e.Matches))
+	ids := make([]string, len(e.Matches))
+	for i, ns := range e.Matches {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		if uint64(ns.ID) == e.N {
+			fmt.Fprintf(&b, " the %s namespace with ID %d", ns.Type, ns.ID)
+		} else {
+			fmt.Fprintf(&b, " the %s namespace with inode %d (ID %d)", ns.Type, ns.Inode, ns.ID)
+		}
+		ids[i] = "ns:" + strconv.FormatUint(uint64(ns.ID), 10)
+	}
+	b.WriteString("; ask for one by its ID: " + strings.Join(ids, " or "))
+	return b.String()
+}
+
+// lookupNamespace finds the live namespace ref names in s. A bare number
+// may be either an ID or an inode: people copy inodes from labels, lsns
+// and /proc, programs use IDs from the API. It names a namespace when
+// exactly one matches either way; when an ID of one and an inode of
+// another coincide it is an *AmbiguousRefError rather than a guess. An
+// inode names a namespace only while it lives (the kernel reuses inodes),
+// so it is looked up in the latest snapshot only.
+func lookupNamespace(s *model.Snapshot, ref nsRef) (*model.Namespace, error) {
+	if s == nil {
+		return nil, errors.New("no scan of the host has finished yet; try again shortly")
+	}
+	if ref.byID {
+		if ns := s.Namespaces[model.NSID(ref.n)]; ns != nil {
+			return ns, nil
+		}
+		return nil, fmt.Errorf("no namespace with ID %d (it may have ended)", ref.n)
+	}
+	var matches []*model.Namespace
+	if ref.typ == "" {
+		if ns := s.Namespaces[model.NSID(ref.n)]; ns != nil {
+			matches = append(matches, ns)
+		}
+	}
+	byID := len(matches)
+	for _, ns := range s.Namespaces {
+		// On kernels without NS_GET_ID an ID can be the inode itself:
+		// the same namespace, matched twice.
+		if ns.Inode == ref.n && (ref.typ == "" || ns.Type == ref.typ) && (byID == 0 || matches[0] != ns) {
+			matches = append(matches, ns)
+		}
+	}
+	// Map order must not decide the message: the ID match first, then by ID.
+	slices.SortFunc(matches[byID:], func(a, b *model.Namespace) int { return cmp.Compare(a.ID, b.ID) })
+	switch {
+	case len(matches) == 1:
+		return matches[0], nil
+	case len(matches) > 1:
+		return nil, &AmbiguousRefError{N: ref.n, Matches: matches}
+	case ref.typ != "":
+		return nil, fmt.Errorf("no %s namespace with inode %d (it may have ended)", ref.typ, ref.n)
+	}
+	return nil, fmt.Errorf("no namespace with ID or inode %d (it may have ended)", ref.n)
 }
 
 // Details returns everything s knows of namespace id, nil if s has no such

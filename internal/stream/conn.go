@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -249,21 +250,59 @@ func (c *client) readLoop(ctx context.Context) {
 			c.sendError("binary messages are not understood; send a JSON hello as text")
 			continue
 		}
-		var hello wire.Hello
-		if err := json.Unmarshal(data, &hello); err != nil {
-			c.sendError("invalid message: " + err.Error())
+		hello, err := decodeHello(data)
+		if err != nil {
+			c.sendError(err.Error())
 			continue
 		}
 		if hello.Type != wire.TypeHello {
 			c.sendError(fmt.Sprintf("unknown message type %q (want %q)", hello.Type, wire.TypeHello))
 			continue
 		}
-		if err := c.subscribe(&hello); err != nil {
+		if err := c.subscribe(hello); err != nil {
 			c.sendError(err.Error())
 			continue
 		}
 		c.hello.Store(true)
 	}
+}
+
+// decodeHello reads a client message. Its errors speak of the protocol's
+// fields and JSON types (docs/protocol.md), not of the Go types behind
+// them: the person reading them writes a client, not nsweb.
+func decodeHello(data []byte) (*wire.Hello, error) {
+	var hello wire.Hello
+	err := json.Unmarshal(data, &hello)
+	if err == nil {
+		return &hello, nil
+	}
+	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		switch te.Field {
+		case "":
+			return nil, fmt.Errorf(`invalid message: %s, want a JSON object such as {"type":"hello"}`, jsonKind(te.Value))
+		case "since":
+			return nil, errors.New("invalid message: since: must be a non-negative integer (the seq of the last message received, or 0)")
+		case "expand":
+			return nil, errors.New("invalid message: expand: must be a list of group IDs (strings)")
+		case "type", "view", "group", "q":
+			return nil, fmt.Errorf("invalid message: %s: must be a string, not %s", te.Field, jsonKind(te.Value))
+		}
+		return nil, fmt.Errorf("invalid message: %s: %s is not allowed here", te.Field, jsonKind(te.Value))
+	}
+	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
+		return nil, fmt.Errorf("invalid message: not JSON: %v (at byte %d)", se, se.Offset)
+	}
+	return nil, fmt.Errorf("invalid message: %w", err)
+}
+
+// jsonKind names the JSON kind of an UnmarshalTypeError's Value ("number
+// -1", "string", "array") with its article, without the number itself.
+func jsonKind(v string) string {
+	kind, _, _ := strings.Cut(v, " ")
+	if kind == "array" || kind == "object" {
+		return "an " + kind
+	}
+	return "a " + kind
 }
 
 // writeLoop writes queued messages and keepalive pings until ctx ends or a

@@ -159,7 +159,7 @@ func TestBadHello(t *testing.T) {
 		{`{"type":"subscribe"}`, `unknown message type "subscribe"`},
 		{`{"type":"hello","view":"tree"}`, `unknown view "tree"`},
 		{`{"type":"hello","q":"foo"}`, `filter: unknown key`},
-		{`{"type":"hello","since":-1}`, "invalid message"},
+		{`{"type":"hello","since":-1}`, "invalid message: since: must be a non-negative integer"},
 		{`{"type":"hello","expand":[""]}`, "expand: invalid group"},
 	}
 	ctx := context.Background()
@@ -179,6 +179,47 @@ func TestBadHello(t *testing.T) {
 	// The connection stays usable.
 	c.hello(wire.Hello{})
 	c.mustNext(wire.TypeSnapshot)
+}
+
+// TestDecodeHelloErrors: a malformed hello is answered in the protocol's
+// terms (fields and JSON kinds), never with Go type names.
+func TestDecodeHelloErrors(t *testing.T) {
+	tests := []struct {
+		msg  string
+		want string
+	}{
+		{`{"type":"hello","since":-1}`, "invalid message: since: must be a non-negative integer"},
+		{`{"type":"hello","since":1.5}`, "since: must be a non-negative integer"},
+		{`{"type":"hello","since":"3"}`, "since: must be a non-negative integer"},
+		{`{"type":"hello","since":18446744073709551616}`, "since: must be a non-negative integer"},
+		{`{"type":"hello","expand":"grp:ns:1:net"}`, "expand: must be a list of group IDs"},
+		{`{"type":"hello","expand":[1]}`, "expand: must be a list of group IDs"},
+		{`{"type":"hello","view":3}`, "view: must be a string, not a number"},
+		{`{"type":"hello","q":["a"]}`, "q: must be a string, not an array"},
+		{`{"type":true}`, "type: must be a string, not a bool"},
+		{`[]`, `invalid message: an array, want a JSON object such as {"type":"hello"}`},
+		{`{"type":"hello"`, "invalid message: not JSON: unexpected end of JSON input (at byte 15)"},
+		{`{"a":1} x`, "invalid message: not JSON: invalid character 'x' after top-level value (at byte 9)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.msg, func(t *testing.T) {
+			h, err := decodeHello([]byte(tc.msg))
+			if err == nil {
+				t.Fatalf("accepted: %+v", h)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q, want it to contain %q", err, tc.want)
+			}
+			for _, internal := range []string{"Go struct", "Go value", "uint64", "[]string", "wire.", "Hello."} {
+				if strings.Contains(err.Error(), internal) {
+					t.Errorf("error %q shows Go internals (%q)", err, internal)
+				}
+			}
+		})
+	}
+	if h, err := decodeHello([]byte(`{"type":"hello","since":7,"expand":["a"]}`)); err != nil || h.Since != 7 || len(h.Expand) != 1 {
+		t.Errorf("valid hello: %+v, %v", h, err)
+	}
 }
 
 func TestOversizedMessageClosesOnlyThatClient(t *testing.T) {
