@@ -54,13 +54,16 @@ export function userName(uid) {
 /**
  * One line saying what keeps a namespace alive.
  * @param {import("./store.js").Holder} h
+ * @param {string} [type] the namespace's type: the model has one holder kind,
+ *   "pid_for_children", for /proc/PID/ns/pid_for_children and
+ *   time_for_children alike, and only the type tells which link holds it
  * @returns {string}
  */
-export function holderText(h) {
+export function holderText(h, type) {
   switch (h.kind) {
     case "process": return `process ${str(h.pid)}`;
     case "thread": return `thread ${str(h.tid)} of process ${str(h.pid)}`;
-    case "pid_for_children": return `pid_for_children of process ${str(h.pid)}`;
+    case "pid_for_children": return `${type === "time" ? "time" : "pid"}_for_children of process ${str(h.pid)}`;
     case "fd": return `open file descriptor ${str(h.fd)} of process ${str(h.pid)}`;
     case "socket": return `socket of process ${str(h.pid)}`;
     case "bindmount": return `bind mount ${str(h.path)}${h.mntns ? ` (mnt ${h.mntns})` : ""}`;
@@ -177,7 +180,7 @@ export function fromNode(n, nodes) {
     procs,
     procTotal: info.procs ?? procs.length,
     containers: (info.containers || []).map(containerText),
-    heldBy: (info.heldBy || []).map(holderText),
+    heldBy: (info.heldBy || []).map((h) => holderText(h, n.type)),
   };
 }
 
@@ -210,7 +213,9 @@ export function withFull(base, full) {
     out.procTotal = ns.procs.length;
   }
   if (conts.length) out.containers = conts.map(containerText);
-  if (Array.isArray(ns.heldBy)) out.heldBy = ns.heldBy.map(holderText);
+  // The answer's type, else the one the node showed.
+  const type = typeof ns.type === "string" && ns.type ? ns.type : base.rows.find((x) => x.label === "Type")?.value;
+  if (Array.isArray(ns.heldBy)) out.heldBy = ns.heldBy.map((/** @type {import("./store.js").Holder} */ h) => holderText(h, type));
   /** @param {string} label @param {unknown} v */
   const set = (label, v) => {
     if (v === undefined || v === null || v === "" || v === 0) return;

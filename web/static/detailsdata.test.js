@@ -99,3 +99,19 @@ test("a group of folded containers or pods says how many and that a click opens 
     assert.equal(d.box, true, "no namespace, processes or holders to show");
   }
 });
+
+test("a time namespace kept by time_for_children says so; a pid namespace says pid_for_children", () => {
+  const h = { kind: "pid_for_children", pid: 77 };
+  assert.equal(holderText(h, "time"), "time_for_children of process 77");
+  assert.equal(holderText(h, "pid"), "pid_for_children of process 77");
+  assert.equal(holderText(h), "pid_for_children of process 77", "without a type, the kind's own name");
+  /** @type {import("./store.js").WireNode} */
+  const time = { ...n, id: "ns:4026532100", type: "time", ns: 4026532100, label: "time 4026532100", info: { inode: 4026532100, procs: 0, heldBy: [h] } };
+  assert.deepEqual(fromNode(time).heldBy, ["time_for_children of process 77"]);
+  const full = { namespace: { id: 4026532100, type: "time", inode: 4026532100, heldBy: [h] }, processes: [] };
+  assert.deepEqual(withFull(fromNode(time), full).heldBy, ["time_for_children of process 77"]);
+  assert.deepEqual(withFull(fromNode(time), { ...full, namespace: { ...full.namespace, type: undefined } }).heldBy, ["time_for_children of process 77"], "the node's type when the answer has none");
+  /** @type {import("./store.js").WireNode} */
+  const pid = { ...time, type: "pid", label: "pid 4026532100" };
+  assert.deepEqual(fromNode(pid).heldBy, ["pid_for_children of process 77"]);
+});
