@@ -12,7 +12,7 @@ import { Renderer, Minimap } from "./render.js";
 import { Conn } from "./conn.js";
 import { parseState, formatState, GROUPS, DEFAULT_GROUP } from "./urlstate.js";
 import { parseQuery, matches } from "./filterhl.js";
-import { fromNode, withFull } from "./detailsdata.js";
+import { fromNode, withFull, visibleText } from "./detailsdata.js";
 import { drawLegend } from "./legend.js";
 
 /** @typedef {import("./store.js").WireNode} WireNode */
@@ -431,7 +431,7 @@ function openDetails(id, focusPanel) {
       })
       .catch((err) => {
         if (req !== detailsReq) return;
-        $("procs-note").textContent = `Full process list unavailable: ${err.message}`;
+        $("procs-note").textContent = `Full process list unavailable: ${visibleText(err.message)}`;
       });
   }
 }
@@ -456,14 +456,14 @@ function showDetails(d) {
     v.className = "val";
     v.textContent = r.value || "—";
     dd.append(v);
-    if (r.copy && r.value) dd.append(copyButton(r.value, r.label));
+    if (r.copy) dd.append(copyButton(r.copy, r.label));
     rows.append(dt, dd);
   }
   const tbody = /** @type {HTMLTableElement} */ ($("procs")).tBodies[0];
   tbody.replaceChildren();
   for (const p of d.procs) {
     const tr = document.createElement("tr");
-    for (const [v, copy] of /** @type {[string, boolean][]} */ ([[p.pid, false], [p.command, true], [p.user, false]])) {
+    for (const [v, copy] of /** @type {[string, string | undefined][]} */ ([[p.pid, undefined], [p.command, p.copy], [p.user, undefined]])) {
       const td = document.createElement("td");
       const cell = document.createElement("div");
       cell.className = "cell";
@@ -471,7 +471,7 @@ function showDetails(d) {
       s.className = "val";
       s.textContent = v;
       cell.append(s);
-      if (copy && v) cell.append(copyButton(v, `command of PID ${p.pid}`));
+      if (copy) cell.append(copyButton(copy, `command of PID ${p.pid}`));
       td.append(cell);
       tr.append(td);
     }
