@@ -376,6 +376,45 @@ function killAfter(t, pids) {
   });
 }
 
+test("open details follow their namespace as its processes go, and say when it ended", async (t) => {
+  if (missing) return t.skip(missing);
+  const tag = String(300000 + Math.floor(Math.random() * 600000));
+  const { page, errors } = await open(`?q=${encodeURIComponent(`cmd:"sleep ${tag}"`)}`, true);
+  // unshare enters the new net namespace itself and forks the sleep into
+  // it; without --kill-child the sleep outlives it.
+  const proc = spawn("unshare", ["-n", "-u", "-i", "-p", "-m", "-f", "sleep", tag], { stdio: "ignore" });
+  const parent = /** @type {number} */ (proc.pid);
+  /** @type {number[]} */
+  const pids = [parent];
+  killAfter(t, pids);
+  const child = await firstChild(parent);
+  pids.push(child);
+  const netIno = await nsInode(child, "net");
+  assert.equal(await nsInode(parent, "net"), netIno, "unshare is in the namespace too");
+  const id = await openDetailsOf(page, netIno, "net");
+  const pidsShown = () => page.locator("#procs tbody td:first-child").allTextContents();
+  await page.waitForFunction(() => document.getElementById("procs-note")?.textContent === "2 processes.", null, { timeout: 20000 });
+  assert.deepEqual(await pidsShown(), [String(parent), String(child)].sort((a, b) => Number(a) - Number(b)));
+  assert.match(await page.locator("#details-title").textContent() || "", /· unshare$/);
+
+  process.kill(parent, "SIGKILL");
+  await page.waitForFunction(
+    (id) => document.getElementById("details-title")?.textContent === window.nsweb.node(id)?.label && /· sleep$/.test(document.getElementById("details-title")?.textContent || "") &&
+      document.getElementById("procs-note")?.textContent === "1 process.",
+    id,
+    { timeout: 20000 },
+  );
+  assert.deepEqual(await pidsShown(), [String(child)], "the dead unshare is gone from the list");
+  assert.equal(await page.getAttribute("#details", "data-state"), "live");
+
+  process.kill(child, "SIGKILL");
+  await page.waitForFunction(() => document.getElementById("details")?.dataset.state === "ended", null, { timeout: 20000 });
+  assert.match(await page.locator("#details-state").textContent() || "", /^Ended: this namespace no longer exists/);
+  assert.deepEqual(await pidsShown(), [], "no stale processes");
+  assert.deepEqual(errors.filter((e) => !/status of 404/.test(e)), [], "only the 404 that says it ended");
+  await page.close();
+});
+
 test("a process whose argv holds a bidi override shows it escaped in the details; Copy keeps it", async (t) => {
   if (missing) return t.skip(missing);
   // argv[0] reads "png.exe" once the override applies; escaped it stays "⟨U+202E⟩exe.gnp".
