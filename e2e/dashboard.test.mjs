@@ -296,6 +296,51 @@ test("open details follow their namespace: refreshed at a bounded rate, keeping 
   await page.close();
 });
 
+test("a long command line is cut to three lines and opens in full on a click, Enter or Space", async (t) => {
+  const original = fake.nodes.slice();
+  t.after(() => fake.setNodes(original));
+  const long = `/usr/lib/jvm/bin/java ${Array.from({ length: 60 }, (_, i) => `-Dopt${i}=value${i}`).join(" ")} -jar app.jar`;
+  const node = ownNode(4026577778, "net 4026577778 · java", [
+    { pid: 6000, comm: "java", cmdline: long, uid: 0 },
+    { pid: 6001, comm: "sh", cmdline: "sh", uid: 0 },
+  ]);
+  fake.setNodes([...original, node]);
+  const { page, errors } = await open(`?sel=${encodeURIComponent(node.id)}`);
+  await page.waitForFunction(() => (document.getElementById("procs")?.textContent || "").includes("-jar app.jar"), null, { timeout: 10000 });
+  const cell = page.locator('#procs .cmd[data-pid="6000"]');
+  const height = () => cell.evaluate((e) => e.clientHeight);
+  assert.equal(await cell.getAttribute("role"), "button");
+  assert.equal(await cell.getAttribute("aria-expanded"), "false");
+  assert.equal(await cell.getAttribute("tabindex"), "0");
+  assert.equal(await cell.getAttribute("title"), long, "the tooltip has it all");
+  const cut = await height();
+  assert.ok(await cell.evaluate((e) => e.scrollHeight > e.clientHeight), "cut to three lines");
+  const short = page.locator('#procs .cmd[data-pid="6001"]');
+  assert.equal(await short.getAttribute("role"), null, "a line that fits is no button");
+  assert.equal(await short.getAttribute("tabindex"), null);
+
+  await cell.focus();
+  await page.keyboard.press("Enter");
+  assert.equal(await cell.getAttribute("aria-expanded"), "true");
+  assert.ok((await height()) > 2 * cut, `opened: ${cut} → ${await height()} px`);
+  assert.ok(await cell.evaluate((e) => e.scrollHeight <= e.clientHeight + 1), "nothing hidden");
+  // A change of the namespace redraws the panel; the line stays open and focused.
+  fake.patch({ update: [{ ...node, label: "net 4026577778 · java2" }] });
+  await page.waitForFunction(() => document.getElementById("details-title")?.textContent === "net 4026577778 · java2");
+  await sleep(1200);
+  assert.equal(await cell.getAttribute("aria-expanded"), "true");
+  assert.equal(await page.evaluate(() => /** @type {HTMLElement} */ (document.activeElement).dataset.focus), "cmd:6000");
+  await page.keyboard.press(" ");
+  assert.equal(await cell.getAttribute("aria-expanded"), "false");
+  assert.equal(await height(), cut);
+  await cell.click();
+  assert.equal(await cell.getAttribute("aria-expanded"), "true");
+  await cell.click();
+  assert.equal(await cell.getAttribute("aria-expanded"), "false");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("the keyboard reaches nodes: Tab walks them, Enter opens, + − 0 and arrows move the view", async () => {
   const { page, errors } = await open();
   await page.focus("#tree");

@@ -401,8 +401,8 @@ logList.addEventListener("click", (ev) => {
 // request a second rather than one a patch. A node that leaves the view is
 // asked after too, because only the server can tell a namespace that ended
 // (404, final: NSIDs are never reused) from one a filter or a folded group
-// hides. Redrawing keeps the reader's place: the focus and the scroll
-// position stay.
+// hides. Redrawing keeps the reader's place: the focus, the scroll position
+// and the opened command lines stay.
 
 /** Wait after a change before asking, so that a burst of patches costs one request. */
 const REFETCH_DEBOUNCE_MS = 250;
@@ -428,6 +428,8 @@ const panel = {
   stateText: "",
   /** the note under the processes instead of their count: loading, a failure */
   note: "",
+  /** @type {Set<string>} PIDs whose command line is shown in full */
+  open: new Set(),
   /** the last rendering, so that an unchanged answer leaves the page alone */
   shown: "",
   /** number of the current request; an answer to an older one is dropped */
@@ -460,9 +462,11 @@ const nodeSig = (n) => JSON.stringify({ ...n, x: 0, y: 0 });
 function openDetails(id, focusPanel) {
   const n = store.nodes.get(id);
   if (!n) return;
+  if (panel.node?.id !== id) panel.open.clear();
   stopRefetch();
   Object.assign(panel, { node: n, sig: nodeSig(n), full: null, state: "live", stateText: "", shown: "" });
   panel.note = hasNS(n) ? "Loading the full process list…" : "";
+  // Visible first, so that the command lines can be measured.
   details.hidden = false;
   renderDetails();
   if (focusPanel) $("details-title").focus();
@@ -630,8 +634,10 @@ function showDetails(d) {
     const cell = document.createElement("div");
     cell.className = "cell";
     const s = document.createElement("span");
-    s.className = "val";
+    s.className = "val cmd";
     s.textContent = p.command;
+    s.dataset.pid = p.pid;
+    if (panel.open.has(p.pid)) s.classList.add("open");
     cell.append(s);
     if (p.copy) cell.append(copyButton(p.copy, `command of PID ${p.pid}`, `copy:${p.pid}`));
     cmd.append(cell);
@@ -647,6 +653,7 @@ function showDetails(d) {
   else note.textContent = `${d.procs.length} process${d.procs.length === 1 ? "" : "es"}.`;
   fillList($("containers"), d.containers, "None.");
   fillList($("held"), d.heldBy, "Nothing recorded.");
+  markLongCommands();
 
   [side.scrollTop, wrap.scrollTop] = scrolled;
   if (focusKey !== undefined) {
@@ -656,6 +663,64 @@ function showDetails(d) {
     (again instanceof HTMLElement ? again : $("details-title")).focus({ preventScroll: true });
   }
 }
+
+/**
+ * Command lines are cut to three lines (style.css). Those that the cut hides
+ * something of become toggles: a tooltip with the whole line, and a click,
+ * Enter or Space shows it in full (aria-expanded says which). Measured, as
+ * only the layout knows where a line wraps; again when the panel's width
+ * changes.
+ */
+function markLongCommands() {
+  if (details.hidden) return;
+  const cells = /** @type {HTMLElement[]} */ ([...$("procs").querySelectorAll(".cmd")]);
+  // All reads, then all writes: one layout however many rows.
+  const long = cells.map((s) => s.classList.contains("open") || s.scrollHeight > s.clientHeight + 1);
+  cells.forEach((s, i) => {
+    if (long[i]) {
+      s.tabIndex = 0;
+      s.setAttribute("role", "button");
+      s.setAttribute("aria-expanded", String(s.classList.contains("open")));
+      s.title = s.textContent || "";
+      s.dataset.focus = `cmd:${s.dataset.pid}`;
+    } else {
+      s.removeAttribute("tabindex");
+      for (const a of ["role", "aria-expanded", "title", "data-focus"]) s.removeAttribute(a);
+    }
+  });
+}
+
+let procsWidth = 0;
+new ResizeObserver(() => {
+  const w = $("procs").clientWidth;
+  if (w === procsWidth) return;
+  procsWidth = w;
+  markLongCommands();
+}).observe($("procs"));
+
+/** @param {HTMLElement} s a command cell made a toggle by markLongCommands */
+function toggleCommand(s) {
+  const open = s.classList.toggle("open");
+  s.setAttribute("aria-expanded", String(open));
+  const pid = s.dataset.pid || "";
+  if (open) panel.open.add(pid);
+  else panel.open.delete(pid);
+}
+
+details.addEventListener("click", (ev) => {
+  const s = /** @type {HTMLElement} */ (ev.target).closest(".cmd[role=button]");
+  if (!(s instanceof HTMLElement)) return;
+  // Selecting part of the line to copy it is no request to fold it.
+  const sel = getSelection();
+  if (sel && !sel.isCollapsed && s.contains(sel.anchorNode)) return;
+  toggleCommand(s);
+});
+details.addEventListener("keydown", (ev) => {
+  const s = /** @type {HTMLElement} */ (ev.target);
+  if (!s.matches(".cmd[role=button]") || (ev.key !== "Enter" && ev.key !== " ")) return;
+  ev.preventDefault();
+  toggleCommand(s);
+});
 
 /**
  * @param {HTMLElement} ul
