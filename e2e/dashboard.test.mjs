@@ -196,6 +196,151 @@ test("clicking a node opens its details with the full process list; hostile name
   await page.close();
 });
 
+/** @typedef {import("../web/static/store.js").WireNode} WireNode */
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A net namespace of its own for a details test, in the shape the fixture's
+ * /api/v1/ns/{id} turns into a full answer (its sample is the process list).
+ * @param {number} nsid
+ * @param {string} label
+ * @param {{pid: number, comm: string, cmdline: string, uid: number}[]} procs
+ * @returns {WireNode}
+ */
+function ownNode(nsid, label, procs) {
+  const base = /** @type {WireNode} */ (fake.nodes.find((n) => n.kind === "file" && n.type === "net"));
+  return {
+    ...base, id: `ns:${nsid}`, ns: nsid, label, y: base.y - 600,
+    info: { ...base.info, inode: nsid, procs: procs.length, leader: procs[0], sample: procs, heldBy: [], containers: [] },
+  };
+}
+
+/**
+ * Console errors but the one Chromium logs for every 404 answer, which
+ * /api/v1/ns/{id} gives for a namespace that ended.
+ * @param {string[]} errors
+ */
+const but404 = (errors) => errors.filter((e) => !/status of 404/.test(e));
+
+test("open details follow their namespace: refreshed at a bounded rate, keeping focus and scroll; an end is said", async (t) => {
+  const original = fake.nodes.slice();
+  t.after(() => fake.setNodes(original));
+  const nsid = 4026577777;
+  const id = `ns:${nsid}`;
+  /** @param {number} rev */
+  const version = (rev) => ownNode(nsid, `net ${nsid} · rev${rev}`, Array.from({ length: 40 }, (_, k) => ({ pid: 5000 + k, comm: `rev${rev}`, cmdline: `/bin/rev${rev} --n ${k}`, uid: 0 })));
+  fake.setNodes([...original, version(0)]);
+  const { page, errors } = await open(`?sel=${encodeURIComponent(id)}`);
+  /** @param {string} text */
+  const procsShow = (text) => page.waitForFunction((text) => (document.getElementById("procs")?.textContent || "").includes(text), text, { timeout: 10000 });
+  await page.waitForSelector("#details:not([hidden])");
+  await procsShow("/bin/rev0 --n 39");
+  assert.equal(await page.getAttribute("#details", "data-state"), "live");
+  /** @type {number[]} */
+  const asked = [];
+  page.on("request", (r) => {
+    if (new URL(r.url()).pathname.startsWith("/api/v1/ns/")) asked.push(Date.now());
+  });
+  // The reader is typing elsewhere, with the process list scrolled.
+  await page.focus("#q");
+  await page.evaluate(() => (/** @type {HTMLElement} */ (document.querySelector(".procs-wrap")).scrollTop = 120));
+
+  // Thirty changes in about two seconds: the panel keeps up, the server is
+  // asked a few times, never twice within a second, and last after the last change.
+  for (let rev = 1; rev <= 30; rev++) {
+    fake.patch({ update: [version(rev)] });
+    await sleep(60);
+  }
+  await page.waitForFunction(() => document.getElementById("details-title")?.textContent?.endsWith("rev30"));
+  await procsShow("/bin/rev30 --n 39");
+  await sleep(1500);
+  assert.ok(asked.length >= 2 && asked.length <= 5, `asked ${asked.length} times`);
+  for (let i = 1; i < asked.length; i++) assert.ok(asked[i] - asked[i - 1] >= 900, `requests ${asked[i] - asked[i - 1]} ms apart`);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "q", "the panel took no focus");
+  assert.equal(await page.evaluate(() => /** @type {HTMLElement} */ (document.querySelector(".procs-wrap")).scrollTop), 120, "nor the scroll position");
+  assert.equal((await page.locator("#procs-note").textContent()), "41 processes.");
+
+  // A control in a redrawn row keeps the focus.
+  await page.focus('#procs button[data-focus="copy:5003"]');
+  fake.patch({ update: [version(31)] });
+  await procsShow("/bin/rev31 --n 39");
+  assert.equal(await page.evaluate(() => /** @type {HTMLElement} */ (document.activeElement).dataset.focus), "copy:5003");
+  assert.equal(await page.evaluate(() => /** @type {HTMLElement} */ (document.activeElement).getAttribute("aria-label")), "Copy command of PID 5003");
+
+  // Out of view, yet alive: said so, with what the server knows.
+  await page.fill("#q", "type:mnt");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.getElementById("details")?.dataset.state === "away" && /Not in this view/.test(document.getElementById("details-state")?.textContent || ""));
+  assert.equal(await page.locator("#details-state").isVisible(), true);
+  await page.fill("#q", "");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.getElementById("details")?.dataset.state === "live");
+  assert.equal(await page.locator("#details-state").isVisible(), false);
+  await procsShow("/bin/rev31 --n 39");
+
+  // It ends: no stale processes, a clear word, and no more questions.
+  fake.patch({ remove: [id] });
+  await page.waitForFunction(() => document.getElementById("details")?.dataset.state === "ended", null, { timeout: 10000 });
+  assert.match(await page.locator("#details-state").textContent() || "", /^Ended: this namespace no longer exists/);
+  assert.equal(await page.locator("#details-state").getAttribute("role"), "status");
+  assert.equal(await page.locator("#procs tbody tr").count(), 0);
+  assert.equal(await page.locator("#procs-note").textContent(), "No member processes.");
+  assert.equal(await page.locator("#details-title").textContent(), `net ${nsid} · rev31`, "what it was stays");
+  const n = asked.length;
+  fake.patch({ update: [{ ...original[1], label: `${original[1].label} · touched` }] });
+  await sleep(1500);
+  assert.equal(asked.length, n, "an ended namespace is not asked after");
+  assert.deepEqual(but404(errors), []);
+  await page.close();
+});
+
+test("a long command line is cut to three lines and opens in full on a click, Enter or Space", async (t) => {
+  const original = fake.nodes.slice();
+  t.after(() => fake.setNodes(original));
+  const long = `/usr/lib/jvm/bin/java ${Array.from({ length: 60 }, (_, i) => `-Dopt${i}=value${i}`).join(" ")} -jar app.jar`;
+  const node = ownNode(4026577778, "net 4026577778 · java", [
+    { pid: 6000, comm: "java", cmdline: long, uid: 0 },
+    { pid: 6001, comm: "sh", cmdline: "sh", uid: 0 },
+  ]);
+  fake.setNodes([...original, node]);
+  const { page, errors } = await open(`?sel=${encodeURIComponent(node.id)}`);
+  await page.waitForFunction(() => (document.getElementById("procs")?.textContent || "").includes("-jar app.jar"), null, { timeout: 10000 });
+  const cell = page.locator('#procs .cmd[data-pid="6000"]');
+  const height = () => cell.evaluate((e) => e.clientHeight);
+  assert.equal(await cell.getAttribute("role"), "button");
+  assert.equal(await cell.getAttribute("aria-expanded"), "false");
+  assert.equal(await cell.getAttribute("tabindex"), "0");
+  assert.equal(await cell.getAttribute("title"), long, "the tooltip has it all");
+  const cut = await height();
+  assert.ok(await cell.evaluate((e) => e.scrollHeight > e.clientHeight), "cut to three lines");
+  const short = page.locator('#procs .cmd[data-pid="6001"]');
+  assert.equal(await short.getAttribute("role"), null, "a line that fits is no button");
+  assert.equal(await short.getAttribute("tabindex"), null);
+
+  await cell.focus();
+  await page.keyboard.press("Enter");
+  assert.equal(await cell.getAttribute("aria-expanded"), "true");
+  assert.ok((await height()) > 2 * cut, `opened: ${cut} → ${await height()} px`);
+  assert.ok(await cell.evaluate((e) => e.scrollHeight <= e.clientHeight + 1), "nothing hidden");
+  // A change of the namespace redraws the panel; the line stays open and focused.
+  fake.patch({ update: [{ ...node, label: "net 4026577778 · java2" }] });
+  await page.waitForFunction(() => document.getElementById("details-title")?.textContent === "net 4026577778 · java2");
+  await sleep(1200);
+  assert.equal(await cell.getAttribute("aria-expanded"), "true");
+  assert.equal(await page.evaluate(() => /** @type {HTMLElement} */ (document.activeElement).dataset.focus), "cmd:6000");
+  await page.keyboard.press(" ");
+  assert.equal(await cell.getAttribute("aria-expanded"), "false");
+  assert.equal(await height(), cut);
+  await cell.click();
+  assert.equal(await cell.getAttribute("aria-expanded"), "true");
+  await cell.click();
+  assert.equal(await cell.getAttribute("aria-expanded"), "false");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("the keyboard reaches nodes: Tab walks them, Enter opens, + − 0 and arrows move the view", async () => {
   const { page, errors } = await open();
   await page.focus("#tree");

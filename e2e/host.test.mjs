@@ -312,3 +312,131 @@ test("a process whose argv is markup shows as text; no script runs", async (t) =
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+/**
+ * The first child of a process, once it has forked.
+ * @param {number} pid
+ */
+async function firstChild(pid) {
+  for (let i = 0; i < 100; i++) {
+    const kids = await readFile(`/proc/${pid}/task/${pid}/children`, "utf8").catch(() => "");
+    const child = Number(kids.trim().split(/\s+/)[0]) || 0;
+    if (child) return child;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`process ${pid} forked no child`);
+}
+
+/**
+ * Wait for the node of a namespace, click it and wait for its details. On
+ * a busy host the layout may shift between reading the box and clicking
+ * it, so this tries a few times.
+ * @param {Page} page
+ * @param {number} inode
+ * @param {string} type
+ * @returns {Promise<string>} the node's ID
+ */
+async function openDetailsOf(page, inode, type) {
+  const id = await (
+    await page.waitForFunction(
+      ({ inode, type }) => window.nsweb.ids().find((id) => {
+        const n = window.nsweb.node(id);
+        return n?.type === type && n.info?.inode === inode;
+      }) ?? false,
+      { inode, type },
+      { timeout: 30000 },
+    )
+  ).jsonValue();
+  assert.ok(typeof id === "string");
+  await page.focus("#tree");
+  for (let i = 0; i < 5 && (await page.evaluate(() => window.nsweb.selected)) !== id; i++) {
+    const r = await page.evaluate((id) => window.nsweb.nodeRect(id), id);
+    assert.ok(r);
+    await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
+    await page.waitForFunction((id) => window.nsweb.selected === id, id, { timeout: 2000 }).catch(() => {});
+  }
+  await page.waitForSelector("#details:not([hidden])");
+  return id;
+}
+
+/**
+ * Kill these processes (by PID) when the test ends, whatever its outcome.
+ * @param {import("node:test").TestContext} t
+ * @param {number[]} pids
+ */
+function killAfter(t, pids) {
+  t.after(() => {
+    for (const p of pids) {
+      try {
+        process.kill(p, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+test("open details follow their namespace as its processes go, and say when it ended", async (t) => {
+  if (missing) return t.skip(missing);
+  const tag = String(300000 + Math.floor(Math.random() * 600000));
+  const { page, errors } = await open(`?q=${encodeURIComponent(`cmd:"sleep ${tag}"`)}`, true);
+  // unshare enters the new net namespace itself and forks the sleep into
+  // it; without --kill-child the sleep outlives it.
+  const proc = spawn("unshare", ["-n", "-u", "-i", "-p", "-m", "-f", "sleep", tag], { stdio: "ignore" });
+  const parent = /** @type {number} */ (proc.pid);
+  /** @type {number[]} */
+  const pids = [parent];
+  killAfter(t, pids);
+  const child = await firstChild(parent);
+  pids.push(child);
+  const netIno = await nsInode(child, "net");
+  assert.equal(await nsInode(parent, "net"), netIno, "unshare is in the namespace too");
+  const id = await openDetailsOf(page, netIno, "net");
+  const pidsShown = () => page.locator("#procs tbody td:first-child").allTextContents();
+  await page.waitForFunction(() => document.getElementById("procs-note")?.textContent === "2 processes.", null, { timeout: 20000 });
+  assert.deepEqual(await pidsShown(), [String(parent), String(child)].sort((a, b) => Number(a) - Number(b)));
+  assert.match(await page.locator("#details-title").textContent() || "", /· unshare$/);
+
+  process.kill(parent, "SIGKILL");
+  await page.waitForFunction(
+    (id) => document.getElementById("details-title")?.textContent === window.nsweb.node(id)?.label && /· sleep$/.test(document.getElementById("details-title")?.textContent || "") &&
+      document.getElementById("procs-note")?.textContent === "1 process.",
+    id,
+    { timeout: 20000 },
+  );
+  assert.deepEqual(await pidsShown(), [String(child)], "the dead unshare is gone from the list");
+  assert.equal(await page.getAttribute("#details", "data-state"), "live");
+
+  process.kill(child, "SIGKILL");
+  await page.waitForFunction(() => document.getElementById("details")?.dataset.state === "ended", null, { timeout: 20000 });
+  assert.match(await page.locator("#details-state").textContent() || "", /^Ended: this namespace no longer exists/);
+  assert.deepEqual(await pidsShown(), [], "no stale processes");
+  assert.deepEqual(errors.filter((e) => !/status of 404/.test(e)), [], "only the 404 that says it ended");
+  await page.close();
+});
+
+test("a process whose argv holds a bidi override shows it escaped in the details; Copy keeps it", async (t) => {
+  if (missing) return t.skip(missing);
+  // argv[0] reads "png.exe" once the override applies; escaped it stays "⟨U+202E⟩exe.gnp".
+  const argv0 = "\u202eexe.gnp";
+  const tag = String(300000 + Math.floor(Math.random() * 600000));
+  const { page, errors } = await open(`?q=${encodeURIComponent(`cmd:${tag}`)}`, true);
+  const proc = spawn("unshare", ["--fork", "--kill-child", "--net", "--uts", "bash", "-c", `exec -a "$0" sleep ${tag}`, argv0], { stdio: "ignore" });
+  const parent = /** @type {number} */ (proc.pid);
+  /** @type {number[]} */
+  const pids = [parent];
+  killAfter(t, pids);
+  const child = await firstChild(parent);
+  pids.push(child);
+  // The child is bash until it execs the sleep under its new name.
+  for (let i = 0; i < 100 && !(await readFile(`/proc/${child}/cmdline`, "utf8").catch(() => "")).startsWith(argv0); i++) await new Promise((r) => setTimeout(r, 50));
+  await openDetailsOf(page, await nsInode(child, "net"), "net");
+  const shown = `⟨U+202E⟩exe.gnp ${tag}`;
+  await page.waitForFunction((shown) => (document.getElementById("procs")?.textContent || "").includes(shown), shown, { timeout: 20000 });
+  const text = await page.locator("#details").textContent() || "";
+  assert.ok(!text.includes("\u202e"), `no raw override in the panel: ${JSON.stringify(text)}`);
+  const copy = page.locator(`#procs button[aria-label="Copy command of PID ${child}"]`);
+  assert.equal(await copy.getAttribute("data-value"), `${argv0} ${tag}`, "Copy keeps what the process holds");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -4,6 +4,12 @@
  * the stream, and later the full answer of GET /api/v1/ns/{id}) into the rows
  * of the details panel. Pure, so the shape is tested; the panel only puts
  * the strings into the page with textContent.
+ *
+ * Every string meant for the eye has passed visibleText: host data (process
+ * names, command lines, container names and labels, mount paths) is written
+ * by any local user, and textContent keeps markup inert but still applies a
+ * bidi override. Copy buttons take the raw value (Row.copy, ProcRow.copy),
+ * so what is pasted is what the host holds.
  */
 
 import { foldedBoxes } from "./shapes.js";
@@ -12,7 +18,7 @@ import { foldedBoxes } from "./shapes.js";
  * @typedef {object} Row
  * @property {string} label
  * @property {string} value
- * @property {boolean} [copy] offer a copy button
+ * @property {string} [copy] offer a copy button that copies this, the raw value
  */
 
 /**
@@ -20,6 +26,7 @@ import { foldedBoxes } from "./shapes.js";
  * @property {string} pid
  * @property {string} command
  * @property {string} user
+ * @property {string} [copy] the raw command line, for the copy button; absent when unknown
  */
 
 /**
@@ -42,6 +49,28 @@ function str(v) {
 }
 
 /**
+ * The characters that must not act on the page: C0 and C1 controls and DEL
+ * (they break or hide text), the bidi embeddings, overrides, isolates and
+ * marks that reorder the text around them (Trojan Source: U+202E before
+ * "exe.gnp" reads "png.exe"), the line and paragraph separators and the
+ * byte order mark. The same set the text CLI escapes (internal/render).
+ */
+const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]/g;
+
+/**
+ * s with every character of HIDDEN shown as a marker such as ⟨U+202E⟩
+ * rather than applied, so that a reader sees both the text in its stored
+ * order and that something tried to reorder it. Canvas labels drop these
+ * characters (the server cleans them); the panel shows them, because it is
+ * where a person goes to see exactly what a process is.
+ * @param {unknown} s
+ * @returns {string}
+ */
+export function visibleText(s) {
+  return str(s).replace(HIDDEN, (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}⟩`);
+}
+
+/**
  * The user column of a process: its UID, with 0 shown as root.
  * @param {number | undefined} uid
  * @returns {string}
@@ -52,15 +81,27 @@ export function userName(uid) {
 }
 
 /**
- * One line saying what keeps a namespace alive.
+ * One line saying what keeps a namespace alive, escaped for display.
  * @param {import("./store.js").Holder} h
+ * @param {string} [type] the namespace's type: the model has one holder kind,
+ *   "pid_for_children", for /proc/PID/ns/pid_for_children and
+ *   time_for_children alike, and only the type tells which link holds it
  * @returns {string}
  */
-export function holderText(h) {
+export function holderText(h, type) {
+  return visibleText(holderLine(h, type));
+}
+
+/**
+ * @param {import("./store.js").Holder} h
+ * @param {string} [type]
+ * @returns {string}
+ */
+function holderLine(h, type) {
   switch (h.kind) {
     case "process": return `process ${str(h.pid)}`;
     case "thread": return `thread ${str(h.tid)} of process ${str(h.pid)}`;
-    case "pid_for_children": return `pid_for_children of process ${str(h.pid)}`;
+    case "pid_for_children": return `${type === "time" ? "time" : "pid"}_for_children of process ${str(h.pid)}`;
     case "fd": return `open file descriptor ${str(h.fd)} of process ${str(h.pid)}`;
     case "socket": return `socket of process ${str(h.pid)}`;
     case "bindmount": return `bind mount ${str(h.path)}${h.mntns ? ` (mnt ${h.mntns})` : ""}`;
@@ -71,13 +112,14 @@ export function holderText(h) {
 }
 
 /**
+ * A container in one line, escaped for display.
  * @param {import("./store.js").ContainerRef} c
  * @returns {string}
  */
 export function containerText(c) {
   const name = c.name || (c.id || "").slice(0, 12);
   const extra = [c.runtime, c.image, c.pod && `pod ${c.pod}`].filter(Boolean).join(", ");
-  return extra ? `${name} (${extra})` : name;
+  return visibleText(extra ? `${name} (${extra})` : name);
 }
 
 /**
@@ -93,7 +135,7 @@ export function containerRows(n, nodes) {
   const rows = [];
   /** @param {string} label @param {unknown} v @param {boolean} [copy] */
   const add = (label, v, copy) => {
-    if (v !== undefined && v !== null && v !== "") rows.push({ label, value: str(v), ...(copy ? { copy } : {}) });
+    if (v !== undefined && v !== null && v !== "") rows.push(row(label, v, copy));
   };
   if (n.kind === "pod") {
     add("Kind", "Kubernetes pod");
@@ -120,12 +162,30 @@ export function containerRows(n, nodes) {
 }
 
 /**
+ * A row of the details, its label and value escaped for display.
+ * @param {string} label
+ * @param {unknown} v
+ * @param {boolean} [copy] offer to copy the raw value
+ * @returns {Row}
+ */
+function row(label, v, copy) {
+  const raw = str(v);
+  return { label: visibleText(label), value: visibleText(raw), ...(copy && raw ? { copy: raw } : {}) };
+}
+
+/**
  * @param {import("./store.js").Proc} p
  * @returns {ProcRow}
  */
 function procRow(p) {
   const err = /** @type {{err?: string}} */ (p).err;
-  return { pid: str(p.pid), command: p.cmdline || p.comm || (err ? `(unreadable: ${err})` : ""), user: err && p.uid === undefined ? "" : userName(p.uid) };
+  const cmd = p.cmdline || p.comm || "";
+  return {
+    pid: str(p.pid),
+    command: visibleText(cmd || (err ? `(unreadable: ${err})` : "")),
+    user: err && p.uid === undefined ? "" : userName(p.uid),
+    ...(cmd ? { copy: cmd } : {}),
+  };
 }
 
 /**
@@ -142,28 +202,28 @@ export function fromNode(n, nodes) {
   if (folded) {
     // Folded containers (pods): no namespace of their own to show.
     const many = folded === "pod" ? "pods" : "containers";
-    rows.push({ label: "Kind", value: `folded ${many}` });
-    rows.push({ label: `Folded ${many}`, value: (n.count ?? 0).toLocaleString("en-US") });
-    rows.push({ label: "Open", value: `click the group (or press Enter on it) to show the ${many}` });
-    return { title: n.label, rows, procs: [], procTotal: 0, containers: [], heldBy: [], box: true };
+    rows.push(row("Kind", `folded ${many}`));
+    rows.push(row(`Folded ${many}`, (n.count ?? 0).toLocaleString("en-US")));
+    rows.push(row("Open", `click the group (or press Enter on it) to show the ${many}`));
+    return { title: visibleText(n.label), rows, procs: [], procTotal: 0, containers: [], heldBy: [], box: true };
   }
   if (n.kind === "group") {
-    rows.push({ label: "Type", value: n.type });
-    rows.push({ label: "Folded namespaces", value: str(n.count) });
-    return { title: n.label, rows, procs: [], procTotal: 0, containers: [], heldBy: [] };
+    rows.push(row("Type", n.type));
+    rows.push(row("Folded namespaces", n.count));
+    return { title: visibleText(n.label), rows, procs: [], procTotal: 0, containers: [], heldBy: [] };
   }
   if (n.kind === "container" || n.kind === "pod") {
-    return { title: n.label, rows: containerRows(n, nodes), procs: [], procTotal: 0, containers: [], heldBy: [], box: true };
+    return { title: visibleText(n.label), rows: containerRows(n, nodes), procs: [], procTotal: 0, containers: [], heldBy: [], box: true };
   }
-  rows.push({ label: "NSID", value: str(n.ns), copy: true });
-  rows.push({ label: "Inode", value: str(info.inode), copy: true });
-  rows.push({ label: "Type", value: n.type });
-  if (info.owner) rows.push({ label: "Owner (user ns)", value: str(info.owner), copy: true });
-  if (info.parentNS) rows.push({ label: "Parent ns", value: str(info.parentNS), copy: true });
+  rows.push(row("NSID", n.ns, true));
+  rows.push(row("Inode", info.inode, true));
+  rows.push(row("Type", n.type));
+  if (info.owner) rows.push(row("Owner (user ns)", info.owner, true));
+  if (info.parentNS) rows.push(row("Parent ns", info.parentNS, true));
   const parent = n.parent && nodes ? nodes.get(n.parent) : undefined;
-  if (parent) rows.push({ label: "Parent in view", value: parent.label });
-  if (info.ownerUID !== undefined && info.ownerUID !== null) rows.push({ label: "Owner UID", value: str(info.ownerUID), copy: true });
-  if (info.dev !== undefined) rows.push({ label: "Device", value: str(info.dev) });
+  if (parent) rows.push(row("Parent in view", parent.label));
+  if (info.ownerUID !== undefined && info.ownerUID !== null) rows.push(row("Owner UID", info.ownerUID, true));
+  if (info.dev !== undefined) rows.push(row("Device", info.dev));
   const procs = [];
   const seen = new Set();
   for (const p of [...(info.leader ? [info.leader] : []), ...(info.sample || [])]) {
@@ -172,12 +232,12 @@ export function fromNode(n, nodes) {
     procs.push(procRow(p));
   }
   return {
-    title: n.label,
+    title: visibleText(n.label),
     rows,
     procs,
     procTotal: info.procs ?? procs.length,
     containers: (info.containers || []).map(containerText),
-    heldBy: (info.heldBy || []).map(holderText),
+    heldBy: (info.heldBy || []).map((h) => holderText(h, n.type)),
   };
 }
 
@@ -210,22 +270,18 @@ export function withFull(base, full) {
     out.procTotal = ns.procs.length;
   }
   if (conts.length) out.containers = conts.map(containerText);
-  if (Array.isArray(ns.heldBy)) out.heldBy = ns.heldBy.map(holderText);
+  // The answer's type, else the one the node showed.
+  const type = typeof ns.type === "string" && ns.type ? ns.type : base.rows.find((x) => x.label === "Type")?.value;
+  if (Array.isArray(ns.heldBy)) out.heldBy = ns.heldBy.map((/** @type {import("./store.js").Holder} */ h) => holderText(h, type));
   /** @param {string} label @param {unknown} v */
   const set = (label, v) => {
-    if (v === undefined || v === null || v === "" || v === 0) return;
-    const r = out.rows.find((x) => x.label === label);
-    if (r) r.value = String(v);
-    else out.rows.push({ label, value: String(v), copy: true });
+    const i = out.rows.findIndex((x) => x.label === label);
+    if (i >= 0) out.rows[i] = row(label, v, true);
+    else out.rows.push(row(label, v, true));
   };
-  set("NSID", ns.id);
-  set("Inode", ns.inode);
-  set("Owner (user ns)", ns.owner);
-  set("Parent ns", ns.parent);
-  if (ns.ownerUID !== undefined && ns.ownerUID !== null) {
-    const r = out.rows.find((x) => x.label === "Owner UID");
-    if (r) r.value = String(ns.ownerUID);
-    else out.rows.push({ label: "Owner UID", value: String(ns.ownerUID), copy: true });
+  for (const [label, v] of /** @type {[string, unknown][]} */ ([["NSID", ns.id], ["Inode", ns.inode], ["Owner (user ns)", ns.owner], ["Parent ns", ns.parent]])) {
+    if (v !== undefined && v !== null && v !== "" && v !== 0) set(label, v);
   }
+  if (ns.ownerUID !== undefined && ns.ownerUID !== null) set("Owner UID", ns.ownerUID);
   return out;
 }

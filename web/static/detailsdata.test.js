@@ -1,7 +1,7 @@
 // @ts-check
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fromNode, withFull, holderText } from "./detailsdata.js";
+import { fromNode, withFull, holderText, visibleText } from "./detailsdata.js";
 
 /** @type {import("./store.js").WireNode} */
 const n = {
@@ -98,4 +98,119 @@ test("a group of folded containers or pods says how many and that a click opens 
     ]);
     assert.equal(d.box, true, "no namespace, processes or holders to show");
   }
+});
+
+// The characters that reorder or hide text (bidi controls, C0 and C1
+// controls, line separators, BOM), to be shown escaped and never applied.
+const HOSTILE = [
+  ...Array.from({ length: 0x20 }, (_, i) => i), 0x7f, 0x80, 0x85, 0x9b, 0x9f,
+  0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069, 0x200e, 0x200f, 0x061c,
+  0x2028, 0x2029, 0xfeff,
+].map((c) => String.fromCharCode(c));
+
+/**
+ * Every string in x, with the path to it, except the raw values Copy
+ * buttons keep.
+ * @param {unknown} x
+ * @param {string} [at]
+ * @returns {[string, string][]}
+ */
+function shownStrings(x, at = "") {
+  if (typeof x === "string") return [[at, x]];
+  if (!x || typeof x !== "object") return [];
+  return Object.entries(x).flatMap(([k, v]) => (k === "copy" ? [] : shownStrings(v, `${at}.${k}`)));
+}
+
+/** @param {unknown} d */
+function assertNothingHidden(d) {
+  for (const [at, s] of shownStrings(d)) {
+    for (const c of HOSTILE) assert.ok(!s.includes(c), `${at} shows U+${c.charCodeAt(0).toString(16)} raw: ${JSON.stringify(s)}`);
+  }
+}
+
+test("visibleText shows bidi and control characters as markers and leaves other text alone", () => {
+  assert.equal(visibleText("\u202eexe.gnp"), "⟨U+202E⟩exe.gnp");
+  assert.equal(visibleText("a\tb\nc\u0000d\u009be"), "a⟨U+0009⟩b⟨U+000A⟩c⟨U+0000⟩d⟨U+009B⟩e");
+  for (const c of HOSTILE) {
+    const v = visibleText(`x${c}y`);
+    assert.match(v, /^x⟨U\+[0-9A-F]{4}⟩y$/, JSON.stringify(v));
+    assert.equal(v, `x⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}⟩y`);
+  }
+  for (const plain of ["nginx -g daemon off;", "naïve 日本語 עברית العربية", "👩‍💻 zero\u200dwidth joiner", "<img src=x>", "C:\\path", ""]) {
+    assert.equal(visibleText(plain), plain);
+  }
+  assert.equal(visibleText(undefined), "");
+  assert.equal(visibleText(42), "42");
+});
+
+test("the details escape bidi and control characters in everything shown; Copy keeps the raw value", () => {
+  const rlo = "\u202e";
+  const evilCmd = `/tmp/${rlo}exe.gnp --x\n--y`;
+  /** @type {import("./store.js").WireNode} */
+  const hostile = {
+    ...n,
+    label: `net 4026532001 · ${rlo}gnp`,
+    info: {
+      ...n.info,
+      leader: { pid: 321, comm: `${rlo}gnp`, cmdline: evilCmd, uid: 0 },
+      sample: [{ pid: 322, comm: `c\u2066omm`, uid: 0 }],
+      heldBy: [{ kind: "bindmount", path: `/run/netns/${rlo}x`, mntns: 5 }, { kind: `weird\u200f`, path: "\u0085p" }],
+      containers: [{ id: "abc", runtime: "docker", name: `web${rlo}-1`, image: `nginx\u061c:1`, pod: `p\u2067od` }],
+    },
+  };
+  const parent = { id: "ns:1", kind: "dir", type: "user", label: `user 1 · ${rlo}x`, x: 0, y: 0, w: 1, h: 1 };
+  const d = fromNode(hostile, new Map([["ns:1", /** @type {import("./store.js").WireNode} */ (parent)]]));
+  assertNothingHidden(d);
+  assert.equal(d.title, "net 4026532001 · ⟨U+202E⟩gnp");
+  assert.equal(d.rows.find((r) => r.label === "Parent in view")?.value, "user 1 · ⟨U+202E⟩x");
+  assert.equal(d.procs[0].command, "/tmp/⟨U+202E⟩exe.gnp --x⟨U+000A⟩--y");
+  assert.equal(d.procs[0].copy, evilCmd, "the copy button copies what the process holds");
+  assert.equal(d.procs[1].command, "c⟨U+2066⟩omm");
+  assert.deepEqual(d.containers, ["web⟨U+202E⟩-1 (docker, nginx⟨U+061C⟩:1, pod p⟨U+2067⟩od)"]);
+  assert.deepEqual(d.heldBy, ["bind mount /run/netns/⟨U+202E⟩x (mnt 5)", "weird⟨U+200F⟩ ⟨U+0085⟩p"]);
+
+  // The full answer: every process, container and holder, as the server sends them.
+  const full = {
+    namespace: { id: 4026532001, type: "net", inode: 4026532001, procs: [321, 400], heldBy: [{ kind: "fd", pid: 9, fd: 3 }, { kind: "bindmount", path: `/mnt/${rlo}y` }] },
+    processes: [{ pid: 321, comm: "gnp", cmdline: evilCmd, uid: 0 }, { pid: 400, err: `gone${rlo}` }],
+    containers: [{ id: "abc", runtime: "podman", name: `db${rlo}`, image: "pg", labels: { [`k${rlo}`]: `v${rlo}` } }],
+  };
+  const f = withFull(d, full);
+  assertNothingHidden(f);
+  assert.deepEqual(f.procs.map((p) => p.command), ["/tmp/⟨U+202E⟩exe.gnp --x⟨U+000A⟩--y", "(unreadable: gone⟨U+202E⟩)"]);
+  assert.equal(f.procs[0].copy, evilCmd);
+  assert.equal(f.procs[1].copy, undefined, "nothing to copy for an unreadable process");
+  assert.deepEqual(f.containers, ["db⟨U+202E⟩ (podman, pg)"]);
+  assert.deepEqual(f.heldBy, ["open file descriptor 3 of process 9", "bind mount /mnt/⟨U+202E⟩y"]);
+
+  // A container node: its name, image and labels, keys and values.
+  /** @type {import("./store.js").WireNode} */
+  const ctr = {
+    id: "ctr:ns:1:abc", kind: "container", type: "", label: `web${rlo}-1`, x: 0, y: 0, w: 1, h: 1,
+    container: { id: `abc${rlo}`, runtime: "docker", name: `web${rlo}-1`, image: `img\u001b[31m`, pod: "p", podNamespace: `ns${rlo}`, labels: { [`tier${rlo}`]: `front\u2069` } },
+  };
+  const c = fromNode(ctr);
+  assertNothingHidden(c);
+  assert.equal(c.title, "web⟨U+202E⟩-1");
+  assert.deepEqual(c.rows.map((r) => `${r.label}=${r.value}`), [
+    "Kind=container", "Name=web⟨U+202E⟩-1", "Runtime=docker", "ID=abc⟨U+202E⟩", "Image=img⟨U+001B⟩[31m", "Pod=ns⟨U+202E⟩/p",
+    "Label tier⟨U+202E⟩=front⟨U+2069⟩",
+  ]);
+  assert.equal(c.rows.find((r) => r.label === "Name")?.copy, `web${rlo}-1`);
+});
+
+test("a time namespace kept by time_for_children says so; a pid namespace says pid_for_children", () => {
+  const h = { kind: "pid_for_children", pid: 77 };
+  assert.equal(holderText(h, "time"), "time_for_children of process 77");
+  assert.equal(holderText(h, "pid"), "pid_for_children of process 77");
+  assert.equal(holderText(h), "pid_for_children of process 77", "without a type, the kind's own name");
+  /** @type {import("./store.js").WireNode} */
+  const time = { ...n, id: "ns:4026532100", type: "time", ns: 4026532100, label: "time 4026532100", info: { inode: 4026532100, procs: 0, heldBy: [h] } };
+  assert.deepEqual(fromNode(time).heldBy, ["time_for_children of process 77"]);
+  const full = { namespace: { id: 4026532100, type: "time", inode: 4026532100, heldBy: [h] }, processes: [] };
+  assert.deepEqual(withFull(fromNode(time), full).heldBy, ["time_for_children of process 77"]);
+  assert.deepEqual(withFull(fromNode(time), { ...full, namespace: { ...full.namespace, type: undefined } }).heldBy, ["time_for_children of process 77"], "the node's type when the answer has none");
+  /** @type {import("./store.js").WireNode} */
+  const pid = { ...time, type: "pid", label: "pid 4026532100" };
+  assert.deepEqual(fromNode(pid).heldBy, ["pid_for_children of process 77"]);
 });
