@@ -152,11 +152,20 @@ test("search sends the filter, narrows the view, lives in the URL and survives a
   await page.waitForFunction(() => window.nsweb?.nodeCount > 0);
   assert.equal(await page.inputValue("#q"), "type:net");
   assert.equal(await page.evaluate(() => window.nsweb.nodeCount), kept.length);
-  // A filter the server refuses is reported next to the box.
+  // A filter the server refused is reported next to the box; the picture,
+  // the summary and the URL keep the filter on screen, so a reload or a
+  // shared link still shows it.
   await page.fill("#q", "bogus:1");
   await page.keyboard.press("Enter");
   await page.waitForFunction(() => (document.getElementById("q-error")?.textContent || "").includes("unknown key"));
   assert.equal(await page.getAttribute("#q", "aria-invalid"), "true");
+  await page.waitForFunction(() => window.nsweb.q === "type:net");
+  assert.match(page.url(), /\?q=type%3Anet$/);
+  assert.equal(await page.inputValue("#q"), "bogus:1", "what was typed stays, to be fixed");
+  assert.equal(await page.evaluate(() => window.nsweb.nodeCount), kept.length);
+  assert.match(await page.locator("#summary").textContent() || "", /filter “type:net”/);
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator("#q-error").textContent() !== "", true, "the error stays until the filter is edited");
   await page.fill("#q", "");
   await page.keyboard.press("Enter");
   await page.waitForFunction((all) => window.nsweb.nodeCount === all, all);
@@ -304,6 +313,31 @@ test("Download SVG fetches exactly the view and filter on screen", async () => {
   assert.equal(u.pathname, "/snapshot.svg");
   assert.equal(u.searchParams.get("view"), "pid");
   assert.equal(u.searchParams.get("q"), "type:net");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a link with a bad filter shows the error at the search box and the unfiltered tree, live", async () => {
+  const page = await chrome.browser.newPage();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const errors = watchErrors(page);
+  const n = fake.hellos.length;
+  await page.goto(`${fake.url}?q=bogus%3A1&view=owner`);
+  await page.waitForFunction(() => window.nsweb?.nodeCount > 0 && window.nsweb.conn === "live", null, { timeout: 10000 });
+  assert.equal(await page.evaluate(() => window.nsweb.nodeCount), fake.nodes.length, "the whole tree");
+  assert.match(await page.locator("#q-error").textContent() || "", /unknown key "bogus"/);
+  assert.equal(await page.getAttribute("#q", "aria-invalid"), "true");
+  assert.equal(await page.inputValue("#q"), "bogus:1");
+  assert.equal(await page.locator("#status").getAttribute("data-state"), "live");
+  assert.doesNotMatch(await page.locator("#summary").textContent() || "", /Waiting|filter/);
+  assert.equal(new URL(page.url()).search, "", "the URL names what is shown");
+  const hellos = fake.hellos.slice(n).filter((h) => h.type === "hello").map((h) => h.q);
+  assert.deepEqual(hellos, ["bogus:1", ""], "refused, then asked again without the filter");
+  // Fixing the filter clears the error.
+  await page.fill("#q", "type:net");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => window.nsweb.q === "type:net" && (document.getElementById("q-error")?.textContent || "") === "");
+  assert.equal(await page.getAttribute("#q", "aria-invalid"), "false");
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -312,3 +312,21 @@ test("a process whose argv is markup shows as text; no script runs", async (t) =
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("a link with a bad filter opens live on the whole tree, the error at the search box", async (t) => {
+  if (missing) return t.skip(missing);
+  const page = await chrome.browser.newPage();
+  await page.setViewportSize({ width: 1400, height: 860 });
+  const errors = watchErrors(page);
+  await page.goto(`${server.url}?q=foo%3Abar`);
+  await page.waitForFunction(() => window.nsweb?.conn === "live" && window.nsweb.nodeCount > 0, null, { timeout: 20000 });
+  const snap = await (await fetch(new URL("api/v1/snapshot", server.url))).json();
+  assert.equal(await page.evaluate(() => window.nsweb.nodeCount), snap.nodes.length, "the unfiltered tree");
+  assert.match(await page.locator("#q-error").textContent() || "", /unknown key "foo"/);
+  assert.equal(await page.inputValue("#q"), "foo:bar");
+  assert.equal(await page.locator("#status").getAttribute("data-state"), "live");
+  assert.match(await page.locator("#summary").textContent() || "", /\d+ namespaces · \d+ processes/);
+  assert.equal(new URL(page.url()).search, "");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

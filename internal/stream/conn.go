@@ -95,10 +95,17 @@ func (c *client) reset(msg []byte) {
 // sendError queues an error message. A client that lets errors pile up
 // past its queue bound is misbehaving and is disconnected.
 func (c *client) sendError(text string) {
+	c.refuse(wire.Error{Type: wire.TypeError, Error: text})
+}
+
+// refuse queues the answer to a refused message; e names the field and
+// the value when the refusal is about one field of a hello.
+func (c *client) refuse(e wire.Error) {
+	msg, _ := json.Marshal(e) // strings only: cannot fail
 	c.mu.Lock()
 	full := len(c.queue) >= c.h.cfg.QueueLen
 	if !full {
-		c.queue = append(c.queue, errorMsg(text))
+		c.queue = append(c.queue, msg)
 	}
 	c.mu.Unlock()
 	if full {
@@ -259,7 +266,11 @@ func (c *client) readLoop(ctx context.Context) {
 			continue
 		}
 		if err := c.subscribe(&hello); err != nil {
-			c.sendError(err.Error())
+			e := wire.Error{Type: wire.TypeError, Error: err.Error()}
+			if bad, ok := errors.AsType[*BadRequestError](err); ok {
+				e.Field, e.Value = bad.Field, bad.Value
+			}
+			c.refuse(e)
 			continue
 		}
 		c.hello.Store(true)

@@ -102,14 +102,15 @@ func newTestHub(t testing.TB, cfg Config) (*Hub, *httptest.Server) {
 
 // wsClient is a test client that keeps a wire.State like the browser.
 type wsClient struct {
-	t      testing.TB
-	conn   *websocket.Conn
-	st     wire.State
-	snaps  int             // snapshots received
-	group  layout.Grouping // of the last snapshot
-	errors []string
-	bytes  int
-	seq    atomic.Uint64 // st.Seq, for other goroutines
+	t       testing.TB
+	conn    *websocket.Conn
+	st      wire.State
+	snaps   int             // snapshots received
+	group   layout.Grouping // of the last snapshot
+	errors  []string
+	refused wire.Error // the last error message, whole
+	bytes   int
+	seq     atomic.Uint64 // st.Seq, for other goroutines
 }
 
 func dial(t testing.TB, srv *httptest.Server, opts *websocket.DialOptions) *wsClient {
@@ -177,6 +178,7 @@ func (c *wsClient) next(timeout time.Duration) (string, error) {
 		var e wire.Error
 		_ = json.Unmarshal(data, &e)
 		c.errors = append(c.errors, e.Error)
+		c.refused = e
 	default:
 		return "", fmt.Errorf("unknown message %s", data)
 	}

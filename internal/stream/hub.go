@@ -244,35 +244,39 @@ func (h *Hub) Clients() int {
 	return h.clients
 }
 
-// resolve checks a request and computes its key.
+// resolve checks a request and computes its key. Its errors are
+// *BadRequestError, naming the field refused.
 func (h *Hub) resolve(r Request) (resolved, error) {
 	var res resolved
+	bad := func(field, value string, err error) (resolved, error) {
+		return res, &BadRequestError{Field: field, Value: value, Err: err}
+	}
 	v := layout.View(r.View)
 	if v == "" {
 		v = layout.Owner
 	}
 	if !v.Valid() {
-		return res, fmt.Errorf("unknown view %q (want %q or %q)", r.View, layout.Owner, layout.PIDTree)
+		return bad("view", r.View, fmt.Errorf("unknown view %q (want %q or %q)", r.View, layout.Owner, layout.PIDTree))
 	}
 	g, err := layout.ParseGrouping(r.Group)
 	if err != nil {
-		return res, fmt.Errorf("unknown group %q (want %q, %q or %q)", r.Group, layout.GroupNone, layout.GroupContainer, layout.GroupPod)
+		return bad("group", r.Group, fmt.Errorf("unknown group %q (want %q, %q or %q)", r.Group, layout.GroupNone, layout.GroupContainer, layout.GroupPod))
 	}
 	var canon string
 	if q := strings.TrimSpace(r.Q); q != "" {
 		match, c, err := h.cfg.ParseFilter(q)
 		if err != nil {
-			return res, err
+			return bad("q", r.Q, err)
 		}
 		res.match, canon = match, c
 	}
 	if len(r.Expand) > maxExpand {
-		return res, fmt.Errorf("expand: %d groups, at most %d", len(r.Expand), maxExpand)
+		return bad("expand", "", fmt.Errorf("expand: %d groups, at most %d", len(r.Expand), maxExpand))
 	}
 	exp := make([]string, 0, len(r.Expand))
 	for _, g := range r.Expand {
-		if g == "" || len(g) > maxGroupLen || strings.ContainsAny(g, "\n") {
-			return res, fmt.Errorf("expand: invalid group ID %q", truncate(g, 64))
+		if !validGroupID(g) {
+			return bad("expand", g, fmt.Errorf("expand: invalid group ID %q", truncate(g, 64)))
 		}
 		exp = append(exp, g)
 	}
@@ -281,6 +285,13 @@ func (h *Hub) resolve(r Request) (resolved, error) {
 	res.expand = exp
 	res.key = Key{View: v, Group: g, Q: canon, Expand: strings.Join(exp, "\n")}
 	return res, nil
+}
+
+// validGroupID reports whether id may name a group in expand (or a node
+// to reveal): not empty, at most maxGroupLen bytes, no newline (the key
+// joins IDs with newlines).
+func validGroupID(id string) bool {
+	return id != "" && len(id) <= maxGroupLen && !strings.Contains(id, "\n")
 }
 
 func truncate(s string, n int) string {

@@ -147,20 +147,28 @@ func TestViewSwitchOnOneConnection(t *testing.T) {
 	}
 }
 
+// TestBadHello: every malformed or refused hello is answered with an error
+// and the connection stays usable; a refusal about one field of the hello
+// names the field and the value sent, so a client can take that field back
+// (a page opened from a link with a bad filter asks again without it).
 func TestBadHello(t *testing.T) {
 	h, srv := newTestHub(t, Config{})
 	h.Publish(mkSnap(1, 3))
 	c := dial(t, srv, nil)
+	long := strings.Repeat("g", maxGroupLen+1)
 	bad := []struct {
-		msg  string
-		want string
+		msg          string
+		want         string
+		field, value string
 	}{
-		{`{"type":"hello"`, "invalid message"},
-		{`{"type":"subscribe"}`, `unknown message type "subscribe"`},
-		{`{"type":"hello","view":"tree"}`, `unknown view "tree"`},
-		{`{"type":"hello","q":"foo"}`, `filter: unknown key`},
-		{`{"type":"hello","since":-1}`, "invalid message"},
-		{`{"type":"hello","expand":[""]}`, "expand: invalid group"},
+		{`{"type":"hello"`, "invalid message", "", ""},
+		{`{"type":"subscribe"}`, `unknown message type "subscribe"`, "", ""},
+		{`{"type":"hello","view":"tree"}`, `unknown view "tree"`, "view", "tree"},
+		{`{"type":"hello","group":"box"}`, `unknown group "box"`, "group", "box"},
+		{`{"type":"hello","q":" foo "}`, `filter: unknown key`, "q", " foo "},
+		{`{"type":"hello","since":-1}`, "invalid message", "", ""},
+		{`{"type":"hello","expand":["grp:ns:1:net",""]}`, "expand: invalid group", "expand", ""},
+		{`{"type":"hello","expand":["` + long + `"]}`, "expand: invalid group", "expand", long},
 	}
 	ctx := context.Background()
 	for _, b := range bad {
@@ -168,8 +176,9 @@ func TestBadHello(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.mustNext(wire.TypeError)
-		if got := c.errors[len(c.errors)-1]; !strings.Contains(got, b.want) {
-			t.Errorf("%s: error %q, want it to contain %q", b.msg, got, b.want)
+		if got := c.refused; !strings.Contains(got.Error, b.want) || got.Field != b.field || got.Value != b.value {
+			t.Errorf("%.60s: error %q field %q value %.20q; want it to contain %q, field %q value %.20q",
+				b.msg, got.Error, got.Field, got.Value, b.want, b.field, b.value)
 		}
 	}
 	if err := c.conn.Write(ctx, websocket.MessageBinary, []byte("x")); err != nil {
@@ -179,6 +188,27 @@ func TestBadHello(t *testing.T) {
 	// The connection stays usable.
 	c.hello(wire.Hello{})
 	c.mustNext(wire.TypeSnapshot)
+}
+
+// TestCorrectedHelloAfterRefusal: a connection whose first hello is
+// refused (a link with a bad filter) is not closed for want of a valid
+// hello when the client follows up with a corrected one; it gets the
+// snapshot and then patches like any other.
+func TestCorrectedHelloAfterRefusal(t *testing.T) {
+	h, srv := newTestHub(t, Config{HelloTimeout: 300 * time.Millisecond})
+	h.Publish(mkSnap(1, 3))
+	c := dial(t, srv, nil)
+	c.hello(wire.Hello{Q: "foo:bar"})
+	c.mustNext(wire.TypeError)
+	if c.refused.Field != "q" || c.refused.Value != "foo:bar" {
+		t.Fatalf("refusal %+v, want field q, value foo:bar", c.refused)
+	}
+	c.hello(wire.Hello{})
+	c.mustNext(wire.TypeSnapshot)
+	time.Sleep(500 * time.Millisecond) // past the hello timeout
+	h.Publish(mkSnap(2, 3, 5))
+	c.mustNext(wire.TypePatch)
+	assertState(t, c, current(t, h, Request{}))
 }
 
 func TestOversizedMessageClosesOnlyThatClient(t *testing.T) {

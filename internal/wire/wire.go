@@ -254,6 +254,16 @@ func (p *Patch) Empty() bool {
 type Error struct {
 	Type  string `json:"type"` // "error"
 	Error string `json:"error"`
+	// Field names the field of the hello that was refused ("view",
+	// "group", "q", "expand" or "reveal"), empty when the message was no
+	// hello at all or the refusal is not about one field. With it a client
+	// knows what to take back: a page opened from a link with a bad filter
+	// drops the filter and asks again instead of showing nothing.
+	Field string `json:"field,omitempty"`
+	// Value is the refused value as the client sent it (for expand, the
+	// one refused group ID), so that a client that has sent another hello
+	// since can tell that the refusal is about an older one.
+	Value string `json:"value,omitempty"`
 }
 
 // Hello is the client's subscription: sent first on connect and again

@@ -58,6 +58,13 @@ const ui = {
   sel: url.sel,
   /** @type {Set<string>} */
   expand: new Set(),
+  /**
+   * A filter the server refused, still in the search box with its error:
+   * the picture shows the last good filter meanwhile.
+   */
+  badQ: "",
+  /** refusals since the last data, so a refused fallback cannot loop */
+  refusals: 0,
   camera: { scale: 1, x: 0, y: 0 },
   hover: "",
   focus: "",
@@ -238,8 +245,10 @@ function onMessage(msg) {
         prev[3] !== (msg.group || "container");
       const changes = store.applySnapshot(msg, now);
       ui.resyncing = false;
+      ui.refusals = 0;
       logChanges(changes);
-      setError("");
+      // A refused filter keeps its error until the user edits it.
+      if (!ui.badQ) setError("");
       if (ui.fitNext || newPicture) {
         renderer.resize();
         firstView();
@@ -274,6 +283,7 @@ function onMessage(msg) {
       if (result === "stale") return;
       timing.patches++;
       ui.resyncing = false;
+      ui.refusals = 0;
       logChanges(changes);
       // The first nodes of an empty picture (a filter waiting for a match):
       // bring them into view.
@@ -282,7 +292,7 @@ function onMessage(msg) {
       break;
     }
     case "error":
-      setError(String(msg.error || "the server refused the request"));
+      refused(msg);
       break;
     default:
       console.warn("nsweb: unknown message type", msg.type);
@@ -307,6 +317,49 @@ function afterData() {
   showState(conn.state);
   empty.hidden = store.nodes.size > 0;
   empty.textContent = ui.q ? `Nothing matches “${ui.q}”.` : "No namespaces to show.";
+  requestDraw();
+}
+
+/**
+ * The server refused the last hello. The error shows at the search box,
+ * where a filter is typed. When it names a field of the hello, that part of
+ * the request goes back to what the picture shows (or to the default when
+ * there is no picture yet, as for a link with a bad filter) and the hello
+ * is sent again, so the page never waits on a request the server will not
+ * answer. A refusal of an older hello than the current request is only
+ * shown.
+ * @param {{error?: string, field?: string, value?: string}} msg
+ */
+function refused(msg) {
+  const text = String(msg.error || "the server refused the request");
+  const field = typeof msg.field === "string" ? msg.field : "";
+  /** @type {Record<string, string>} */
+  const sent = { q: ui.q, view: ui.view, group: ui.group };
+  if (field in sent && typeof msg.value === "string" && msg.value !== sent[field]) return; // superseded
+  setError(text);
+  if (!field || ++ui.refusals > 2) return;
+  if (field === "q") ui.badQ = msg.value ?? ui.q;
+  // What the picture on screen was asked with: [view, q, expand, group].
+  /** @type {[string, string, string[], string] | null} */
+  const shown = store.key ? JSON.parse(store.key) : null;
+  if (shown && ui.refusals === 1) {
+    ui.view = shown[0] === "pid" ? "pid" : "owner";
+    ui.q = shown[1];
+    ui.expand = new Set(shown[2]);
+    ui.group = GROUPS.find((g) => g === shown[3]) || DEFAULT_GROUP;
+  } else {
+    if (field === "q") ui.q = "";
+    if (field === "expand") ui.expand.clear();
+    if (field === "view") ui.view = "owner";
+    if (field === "group") ui.group = DEFAULT_GROUP;
+  }
+  ui.terms = parseQuery(ui.q);
+  viewSel.value = ui.view;
+  groupSel.value = ui.group;
+  saveURL();
+  hello(true);
+  foldBtn.hidden = ui.expand.size === 0;
+  if (store.seq >= 0) showSummary();
   requestDraw();
 }
 
@@ -600,7 +653,15 @@ function saveURL() {
 /** @param {string} q */
 function setQuery(q) {
   q = q.trim();
-  if (q === ui.q) return;
+  if (q === ui.q) {
+    // Back to the filter on screen after a refused one: nothing to ask.
+    if (ui.badQ) {
+      ui.badQ = "";
+      setError("");
+    }
+    return;
+  }
+  ui.badQ = "";
   ui.q = q;
   ui.terms = parseQuery(q);
   ui.expand.clear();
