@@ -127,7 +127,7 @@ func (c *client) take() [][]byte {
 // queues what it needs: the missed patches when it reconnects with since
 // and they are still in the ring, else a fresh snapshot.
 func (c *client) subscribe(hello *wire.Hello) error {
-	r, err := c.h.resolve(Request{View: hello.View, Group: hello.Group, Q: hello.Q, Expand: hello.Expand})
+	r, err := c.h.resolve(Request{View: hello.View, Group: hello.Group, Q: hello.Q, Expand: hello.Expand, Reveal: hello.Reveal})
 	if err != nil {
 		return err
 	}

@@ -107,6 +107,7 @@ type wsClient struct {
 	st      wire.State
 	snaps   int             // snapshots received
 	group   layout.Grouping // of the last snapshot
+	expand  []string        // of the last snapshot
 	errors  []string
 	refused wire.Error // the last error message, whole
 	bytes   int
@@ -165,7 +166,7 @@ func (c *wsClient) next(timeout time.Duration) (string, error) {
 		}
 		c.st.Reset(&s)
 		c.snaps++
-		c.group = s.Group
+		c.group, c.expand = s.Group, s.Expand
 	case wire.TypePatch:
 		var p wire.Patch
 		if err := json.Unmarshal(data, &p); err != nil {

@@ -142,6 +142,9 @@ type Request struct {
 	Group  string // "" means layout.DefaultGrouping
 	Q      string
 	Expand []string
+	// Reveal names a node whose hiding groups (layout.Hiding) are added
+	// to Expand.
+	Reveal string
 }
 
 // resolved is a checked request.
@@ -280,6 +283,15 @@ func (h *Hub) resolve(r Request) (resolved, error) {
 		}
 		exp = append(exp, g)
 	}
+	if r.Reveal != "" {
+		if !validGroupID(r.Reveal) {
+			return bad("reveal", r.Reveal, fmt.Errorf("reveal: invalid node ID %q", truncate(r.Reveal, 64)))
+		}
+		exp = append(exp, h.hiding(v, g, res.match, exp, r.Reveal)...)
+		if len(exp) > maxExpand {
+			exp = exp[:len(r.Expand)] // revealing would open too many: show what was asked
+		}
+	}
 	slices.Sort(exp)
 	exp = slices.Compact(exp)
 	res.expand = exp
@@ -292,6 +304,31 @@ func (h *Hub) resolve(r Request) (resolved, error) {
 // joins IDs with newlines).
 func validGroupID(id string) bool {
 	return id != "" && len(id) <= maxGroupLen && !strings.Contains(id, "\n")
+}
+
+// hiding returns the folded groups that hide node id in the latest
+// snapshot's picture of view v, grouping g, filter match and the groups
+// expand opens (see layout.Hiding); nil before the first scan or when no
+// group hides it. It costs a layout of the whole view with folding off, so
+// only a hello that asks for it pays it.
+func (h *Hub) hiding(v layout.View, g layout.Grouping, match func(*model.Snapshot, *model.Namespace) bool, expand []string, id string) []string {
+	s := h.Latest()
+	if s == nil {
+		return nil
+	}
+	opts := h.cfg.Base
+	opts.View, opts.Group = v, g
+	if match != nil {
+		opts.Keep = func(ns *model.Namespace) bool { return match(s, ns) }
+	}
+	full := opts
+	full.FoldThreshold = -1
+	res := h.cfg.Layout(s, full)
+	opts.Expanded = make(map[string]bool, len(expand))
+	for _, e := range expand {
+		opts.Expanded[e] = true
+	}
+	return layout.Hiding(res, id, opts)
 }
 
 func truncate(s string, n int) string {

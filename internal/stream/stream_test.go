@@ -169,6 +169,7 @@ func TestBadHello(t *testing.T) {
 		{`{"type":"hello","since":-1}`, "invalid message", "", ""},
 		{`{"type":"hello","expand":["grp:ns:1:net",""]}`, "expand: invalid group", "expand", ""},
 		{`{"type":"hello","expand":["` + long + `"]}`, "expand: invalid group", "expand", long},
+		{`{"type":"hello","reveal":"` + long + `"}`, "reveal: invalid node ID", "reveal", long},
 	}
 	ctx := context.Background()
 	for _, b := range bad {

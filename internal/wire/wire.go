@@ -275,6 +275,10 @@ type Hello struct {
 	Group  string   `json:"group"` // "" means layout.DefaultGrouping
 	Q      string   `json:"q"`
 	Expand []string `json:"expand"`
+	// Reveal is a node ID to show: the server adds the folded groups that
+	// hide it to Expand (the snapshot's expand lists them), so that a link
+	// to a namespace inside a folded group opens on it.
+	Reveal string `json:"reveal,omitempty"`
 }
 
 // NewMeta summarises a snapshot and the size of its drawing.

@@ -3,14 +3,14 @@
  * nsweb dashboard entry point: keeps a copy of the server's laid-out tree in
  * step with the stream, draws it on a canvas, and wires search, view
  * switch, details, change log and keyboard. State that should survive a
- * reload (view, filter, selection) lives in the URL.
+ * reload (view, grouping, filter, open groups, selection) lives in the URL.
  */
 import { Store, snapshotKey } from "./store.js";
 import { Grid } from "./spatial.js";
 import { fit, pan, zoomAt, toScreen, toWorld, reveal, visibleRect, intersects, initialCamera } from "./camera.js";
 import { Renderer, Minimap } from "./render.js";
 import { Conn } from "./conn.js";
-import { parseState, formatState, GROUPS, DEFAULT_GROUP } from "./urlstate.js";
+import { parseState, formatState, pictureParams, GROUPS, DEFAULT_GROUP } from "./urlstate.js";
 import { parseQuery, matches } from "./filterhl.js";
 import { fromNode, withFull } from "./detailsdata.js";
 import { drawLegend } from "./legend.js";
@@ -57,7 +57,14 @@ const ui = {
   q: url.q,
   sel: url.sel,
   /** @type {Set<string>} */
-  expand: new Set(),
+  expand: new Set(url.expand),
+  /**
+   * The selection came with the link: until a snapshot arrives, hellos ask
+   * the server to open the folded groups that hide it (reveal).
+   */
+  revealPending: !!url.sel,
+  /** the last hello asked for reveal: the snapshot's expand has the groups opened */
+  revealSent: false,
   /**
    * A filter the server refused, still in the search box with its error:
    * the picture shows the last good filter meanwhile.
@@ -223,10 +230,14 @@ const conn = new Conn(wsURL.href, {
 function hello(resume) {
   const expand = [...ui.expand].sort();
   const sameKey = store.key === snapshotKey({ view: ui.view, group: ui.group, q: ui.q, expand });
-  /** @type {{type: string, view: string, group: string, q: string, expand: string[], since?: number}} */
+  /** @type {{type: string, view: string, group: string, q: string, expand: string[], since?: number, reveal?: string}} */
   const msg = { type: "hello", view: ui.view, group: ui.group, q: ui.q, expand };
   if (resume && sameKey && store.seq >= 0) msg.since = store.seq;
-  if (conn.send(msg)) timing.hellos++;
+  if (ui.revealPending && ui.sel) msg.reveal = ui.sel;
+  if (conn.send(msg)) {
+    timing.hellos++;
+    ui.revealSent = !!msg.reveal;
+  }
 }
 
 /** @param {any} msg */
@@ -246,6 +257,14 @@ function onMessage(msg) {
       const changes = store.applySnapshot(msg, now);
       ui.resyncing = false;
       ui.refusals = 0;
+      if (ui.revealSent) {
+        // The server opened the groups that hide the selection: they are
+        // open groups like those the user clicked, in the URL too.
+        for (const g of msg.expand || []) ui.expand.add(g);
+        ui.revealSent = false;
+        saveURL();
+      }
+      ui.revealPending = false;
       logChanges(changes);
       // A refused filter keeps its error until the user edits it.
       if (!ui.badQ) setError("");
@@ -352,6 +371,7 @@ function refused(msg) {
     if (field === "expand") ui.expand.clear();
     if (field === "view") ui.view = "owner";
     if (field === "group") ui.group = DEFAULT_GROUP;
+    if (field === "reveal") ui.revealPending = false;
   }
   ui.terms = parseQuery(ui.q);
   viewSel.value = ui.view;
@@ -398,6 +418,7 @@ function showSummary() {
   if (ui.q) parts.push(`filter “${ui.q}”`);
   if (c.gaps) parts.push(`${c.gaps} unreadable entries`);
   if (store.meta.partial) parts.push(`partial: ${store.meta.reason || "not all of the host is visible"}`);
+  if (ui.sel && store.seq >= 0 && !store.nodes.has(ui.sel)) parts.push(`selected ${ui.sel} is not in this view`);
   summary.textContent = parts.join(" · ");
 }
 
@@ -627,6 +648,7 @@ function select(id, focusPanel = false) {
   if (!n) return;
   if (n.kind === "group") {
     ui.expand.add(n.id);
+    saveURL();
     hello(false);
     return;
   }
@@ -639,13 +661,14 @@ function select(id, focusPanel = false) {
 // --- URL, search, view ---------------------------------------------------------
 
 function saveURL() {
-  const s = formatState({ view: ui.view, group: ui.group, q: ui.q, sel: ui.sel });
+  const picture = { view: ui.view, group: ui.group, q: ui.q, expand: ui.expand };
+  const s = formatState({ ...picture, expand: [...ui.expand], sel: ui.sel });
   if (s !== location.search && !(s === "" && location.search === "")) {
     history.replaceState(null, "", `${location.pathname}${s}`);
   }
+  // The download names the view always, so the saved file says which.
   const p = new URLSearchParams({ view: ui.view });
-  if (ui.q) p.set("q", ui.q);
-  if (ui.group !== DEFAULT_GROUP) p.set("group", ui.group);
+  for (const [k, v] of pictureParams(picture)) if (k !== "view") p.append(k, v);
   download.href = `/snapshot.svg?${p}`;
   download.download = `nsweb-${ui.view}.svg`;
 }
@@ -708,6 +731,7 @@ groupSel.addEventListener("change", () => {
 
 foldBtn.addEventListener("click", () => {
   ui.expand.clear();
+  saveURL();
   hello(false);
 });
 
