@@ -78,21 +78,38 @@ test("patches add, update and remove nodes without a reload; churn is marked and
   const base = fake.nodes[0];
   const victim = fake.nodes[3];
   const added = { ...fake.nodes[2], id: "ns:4026599999", ns: 4026599999, label: "net 4026599999 · brand-new", y: fake.nodes[2].y + 400 };
-  fake.patch({ add: [added], remove: [victim.id], update: [{ ...base, label: "user 4026531837 · renamed" }] });
+  // The victim ended; the other one only left the view (a filter stopped
+  // matching it, say).
+  const leaver = fake.nodes[4];
+  fake.patch({ add: [added], remove: [victim.id, leaver.id], ended: [victim.id], update: [{ ...base, label: "user 4026531837 · renamed" }] });
   await page.waitForFunction((id) => window.nsweb.has(id), added.id);
   assert.equal(await page.evaluate((id) => window.nsweb.has(id), victim.id), false);
   assert.equal(await page.evaluate(() => /** @type {any} */ (window).marker), marker, "no reload");
   const marks = await page.evaluate(() => ({ born: window.nsweb.born, ghosts: window.nsweb.ghosts }));
-  assert.deepEqual(marks, { born: [added.id], ghosts: [victim.id] });
+  assert.deepEqual(marks, { born: [added.id], ghosts: [victim.id, leaver.id] });
   const log = await page.locator("#log li").allTextContents();
   assert.ok(log.some((l) => l.includes("+") && l.includes("brand-new")), log.join("\n"));
-  assert.ok(log.some((l) => l.includes("−") && l.includes(victim.label)), log.join("\n"));
   assert.ok(log.some((l) => l.includes("renamed")), log.join("\n"));
+  // What ended is struck through and read as "ended"; what left the view
+  // is not, and says so.
+  const line = (/** @type {string} */ label) => page.locator("#log li", { hasText: label }).first();
+  assert.equal(await line(victim.label).getAttribute("class"), "del");
+  assert.equal(await line(victim.label).locator(".what").textContent(), `ended: ${victim.label}`);
+  assert.equal(await line(leaver.label).getAttribute("class"), "left");
+  assert.equal(await line(leaver.label).locator(".what").textContent(), `left the view: ${leaver.label}`);
+  assert.equal(await line("brand-new").locator(".what").textContent(), "appeared: net 4026599999 · brand-new");
+  // The words are for screen readers, the signs for the eye.
+  assert.equal(await page.locator("#log li .sign:not([aria-hidden=true])").count(), 0, "signs are hidden from screen readers");
+  assert.equal(await page.locator("#log li .sign[aria-label]").count(), 0);
+  const box = await line(victim.label).locator(".sr-only").boundingBox();
+  assert.ok(box && box.width <= 1 && box.height <= 1, `the words are visually hidden: ${JSON.stringify(box)}`);
+  const struck = await line(leaver.label).locator(".what").evaluate((e) => getComputedStyle(e).textDecorationLine);
+  assert.equal(struck, "none", "a namespace that left the view is not struck through");
   // The marks fade away.
   await page.waitForFunction(() => window.nsweb.born.length === 0 && window.nsweb.ghosts.length === 0, null, { timeout: 10000 });
   fake.patch({ move: [{ id: added.id, x: 5000, y: 5000 }] });
   await page.waitForFunction((id) => window.nsweb.node(id)?.x === 5000, added.id);
-  fake.patch({ remove: [added.id], add: [victim] });
+  fake.patch({ remove: [added.id], add: [victim, leaver] });
   await page.waitForFunction((id) => window.nsweb.has(id), victim.id);
   assert.deepEqual(errors, []);
   await page.close();

@@ -108,6 +108,8 @@ type wsClient struct {
 	snaps   int             // snapshots received
 	group   layout.Grouping // of the last snapshot
 	expand  []string        // of the last snapshot
+	removed []string        // of the last patch
+	ended   []string        // of the last patch
 	errors  []string
 	refused wire.Error // the last error message, whole
 	bytes   int
@@ -175,6 +177,7 @@ func (c *wsClient) next(timeout time.Duration) (string, error) {
 		if err := c.st.Apply(&p); err != nil {
 			return "", err
 		}
+		c.removed, c.ended = p.Remove, p.Ended
 	case wire.TypeError:
 		var e wire.Error
 		_ = json.Unmarshal(data, &e)

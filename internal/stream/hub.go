@@ -481,6 +481,7 @@ func (sb *sub) advance(s *model.Snapshot, gen uint64) {
 	}
 	sb.seq++
 	p.Seq, p.Meta = sb.seq, meta
+	p.Ended = wire.Ended(s, p.Remove)
 	sb.nodes, sb.meta = nodes, meta
 	msg, err := json.Marshal(&p)
 	if err != nil {

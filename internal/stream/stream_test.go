@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -189,6 +190,35 @@ func TestBadHello(t *testing.T) {
 	// The connection stays usable.
 	c.hello(wire.Hello{})
 	c.mustNext(wire.TypeSnapshot)
+}
+
+// TestPatchSaysWhatEnded: a patch's ended lists the removed nodes whose
+// namespace is gone from the host, not those that only left the view: with
+// a filter, the owner of the namespaces that died leaves the view but lives.
+func TestPatchSaysWhatEnded(t *testing.T) {
+	h, srv := newTestHub(t, Config{Layout: layout.Compute})
+	h.Publish(mkSnap(1, 3, 4, 5))
+	all, nets := dial(t, srv, nil), dial(t, srv, nil)
+	all.hello(wire.Hello{})
+	nets.hello(wire.Hello{Q: "type:net"})
+	all.mustNext(wire.TypeSnapshot)
+	nets.mustNext(wire.TypeSnapshot)
+	if _, ok := nets.st.Nodes["ns:1"]; !ok {
+		t.Fatal("the filtered view lacks the owner of its matches")
+	}
+	h.Publish(mkSnap(2, 4)) // the net namespaces 3 and 5 end
+	all.mustNext(wire.TypePatch)
+	nets.mustNext(wire.TypePatch)
+	sorted := func(ids []string) []string { return slices.Sorted(slices.Values(ids)) }
+	if got := sorted(all.ended); !slices.Equal(got, []string{"ns:3", "ns:5"}) || !slices.Equal(sorted(all.removed), got) {
+		t.Errorf("unfiltered: removed %v, ended %v; want both ns:3 and ns:5", all.removed, all.ended)
+	}
+	if got := sorted(nets.removed); !slices.Equal(got, []string{"ns:1", "ns:3", "ns:5"}) {
+		t.Errorf("filtered: removed %v, want ns:1, ns:3 and ns:5", got)
+	}
+	if got := sorted(nets.ended); !slices.Equal(got, []string{"ns:3", "ns:5"}) {
+		t.Errorf("filtered: ended %v, want ns:3 and ns:5 (ns:1 lives, it only left the view)", got)
+	}
 }
 
 // TestCorrectedHelloAfterRefusal: a connection whose first hello is

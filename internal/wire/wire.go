@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -239,6 +240,13 @@ type Patch struct {
 	Meta   Meta     `json:"meta"`
 	Add    []Node   `json:"add"`
 	Remove []string `json:"remove"`
+	// Ended lists the IDs in Remove whose namespace, container or pod no
+	// longer exists on the host (see Ended). The others only left the
+	// view: the filter no longer keeps them, or they folded into a group.
+	// A client cannot tell the two apart from the IDs, and a change log
+	// that calls the host's user namespace "vanished" because a filter
+	// stopped matching it misleads.
+	Ended  []string `json:"ended,omitempty"`
 	Update []Node   `json:"update"`
 	Counts []Count  `json:"counts"`
 	Move   []Move   `json:"move"`
@@ -247,6 +255,48 @@ type Patch struct {
 // Empty reports whether the patch changes no node.
 func (p *Patch) Empty() bool {
 	return len(p.Add) == 0 && len(p.Remove) == 0 && len(p.Update) == 0 && len(p.Counts) == 0 && len(p.Move) == 0
+}
+
+// Ended returns the IDs among removed whose namespace (node "ns:<NSID>"),
+// container ("ctr:…") or pod ("pod:…") is no longer in s, the snapshot the
+// removal comes from; nil when none is. Groups and the synthetic root
+// never end: a group that goes away was opened or emptied.
+func Ended(s *model.Snapshot, removed []string) []string {
+	var out []string
+	var pods map[string]bool // made when a pod node is removed
+	for _, id := range removed {
+		var gone bool
+		switch {
+		case strings.HasPrefix(id, "ns:"):
+			n, err := strconv.ParseUint(id[len("ns:"):], 10, 64)
+			gone = err == nil && s.Namespaces[model.NSID(n)] == nil
+		case strings.HasPrefix(id, "ctr:"):
+			n := layout.Node{ID: id, Kind: layout.Container}
+			gone = n.Ref() != "" && s.Containers[n.Ref()] == nil
+		case strings.HasPrefix(id, "pod:"):
+			n := layout.Node{ID: id, Kind: layout.Pod}
+			if pods == nil {
+				pods = podsOf(s)
+			}
+			gone = n.Ref() != "" && !pods[n.Ref()]
+		}
+		if gone {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// podsOf returns the pods the containers of s belong to, as
+// "<namespace>/<name>".
+func podsOf(s *model.Snapshot) map[string]bool {
+	pods := map[string]bool{}
+	for _, c := range s.Containers {
+		if c != nil && c.Pod != "" {
+			pods[c.PodNamespace+"/"+c.Pod] = true
+		}
+	}
+	return pods
 }
 
 // Error tells a client that its last message was refused; the connection

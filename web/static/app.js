@@ -425,6 +425,20 @@ function showSummary() {
 // --- change log ------------------------------------------------------------
 
 const LOG_MAX = 100;
+
+/**
+ * How the log shows each kind of change. Only "ended" says a namespace is
+ * gone: one that no longer matches the filter, or folded into a group,
+ * still exists and only "left the view".
+ * @type {Record<import("./store.js").ChangeKind, {className: string, said: string, title: string}>}
+ */
+const LOG_KINDS = {
+  appeared: { className: "add", said: "appeared", title: "" },
+  changed: { className: "upd", said: "changed", title: "" },
+  ended: { className: "del", said: "ended", title: "Ended: gone from the host" },
+  left: { className: "left", said: "left the view", title: "Left the view: the filter no longer keeps it, or it folded into a group; it still exists" },
+};
+
 /** @param {import("./store.js").Change[]} changes */
 function logChanges(changes) {
   if (!changes.length) return;
@@ -433,18 +447,26 @@ function logChanges(changes) {
   const shown = changes.slice(-30).reverse();
   for (const c of shown) {
     const li = document.createElement("li");
-    li.className = c.sign === "+" ? "add" : c.sign === "−" ? "del" : "upd";
+    const how = LOG_KINDS[c.kind];
+    li.className = how.className;
+    if (how.title) li.title = how.title;
     const time = document.createElement("time");
     const d = new Date(c.t);
     time.dateTime = d.toISOString();
     time.textContent = d.toLocaleTimeString();
+    // The sign is for the eye; screen readers read the words beside it (an
+    // aria-label on a plain span is not read).
     const sign = document.createElement("span");
     sign.className = "sign";
     sign.textContent = c.sign;
-    sign.setAttribute("aria-label", c.sign === "+" ? "appeared" : c.sign === "−" ? "vanished" : "changed");
-    const text = document.createElement(c.sign === "−" ? "span" : "button");
+    sign.setAttribute("aria-hidden", "true");
+    const said = document.createElement("span");
+    said.className = "sr-only";
+    said.textContent = `${how.said}: `;
+    const gone = c.kind === "ended" || c.kind === "left";
+    const text = document.createElement(gone ? "span" : "button");
     text.className = "what";
-    text.textContent = c.text;
+    text.append(said, c.text);
     if (text instanceof HTMLButtonElement) {
       text.type = "button";
       text.dataset.id = c.id;
