@@ -358,3 +358,36 @@ test("a link with a bad filter shows the error at the search box and the unfilte
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("Tab walks every node in tree order, bringing each into view; Shift+Tab walks back", async () => {
+  const { page, errors } = await open();
+  const order = await page.evaluate(() => window.nsweb.order());
+  assert.ok(order.length > 20);
+  const canvas = await page.locator("#tree").boundingBox();
+  assert.ok(canvas);
+  const offscreen = await page.evaluate(({ order, cw, ch }) => order.filter((id) => {
+    const r = window.nsweb.nodeRect(id);
+    return !r || r.x + r.w < 0 || r.y + r.h < 0 || r.x > cw || r.y > ch;
+  }).length, { order, cw: canvas.x + canvas.width, ch: canvas.y + canvas.height });
+  assert.ok(offscreen > 0, "some nodes start off screen");
+  await page.focus("#tree");
+  /** @type {string[]} */
+  const walked = [];
+  for (let i = 0; i < order.length; i++) {
+    await page.keyboard.press("Tab");
+    const { id, r } = await page.evaluate(() => ({ id: window.nsweb.focus, r: window.nsweb.nodeRect(window.nsweb.focus) }));
+    walked.push(id);
+    assert.ok(r && r.x >= canvas.x && r.y >= canvas.y && r.x + r.w <= canvas.x + canvas.width + 1 && r.y + r.h <= canvas.y + canvas.height + 1,
+      `${id} is brought into view: ${JSON.stringify(r)} in ${JSON.stringify(canvas)}`);
+  }
+  assert.deepEqual(walked, order, "every node, in tree order");
+  assert.equal(await page.locator("#focus-say").textContent(), fake.nodes.find((n) => n.id === order.at(-1))?.label);
+  await page.keyboard.press("Shift+Tab");
+  assert.equal(await page.evaluate(() => window.nsweb.focus), order.at(-2));
+  // Past the end the focus leaves the canvas: the keyboard is not trapped.
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Tab");
+  assert.notEqual(await page.evaluate(() => document.activeElement?.id), "tree");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -7,7 +7,7 @@
  */
 import { Store, snapshotKey } from "./store.js";
 import { Grid } from "./spatial.js";
-import { fit, pan, zoomAt, toScreen, toWorld, reveal, visibleRect, intersects, initialCamera } from "./camera.js";
+import { fit, pan, zoomAt, toScreen, toWorld, reveal, initialCamera } from "./camera.js";
 import { Renderer, Minimap } from "./render.js";
 import { Conn } from "./conn.js";
 import { parseState, formatState, pictureParams, GROUPS, DEFAULT_GROUP } from "./urlstate.js";
@@ -942,15 +942,6 @@ function centerOn(n) {
   requestDraw();
 }
 
-/**
- * The nodes in view, in tree order, for Tab to walk through.
- * @returns {WireNode[]}
- */
-function visibleInOrder() {
-  const view = visibleRect(ui.camera, renderer.w, renderer.h);
-  return store.order().filter((n) => intersects(n, view));
-}
-
 canvas.addEventListener("keydown", (ev) => {
   const step = 80;
   switch (ev.key) {
@@ -979,9 +970,10 @@ canvas.addEventListener("keydown", (ev) => {
       ui.camera = pan(ui.camera, 0, -step);
       break;
     case "Tab": {
-      // Walk the visible nodes; past either end, let the focus leave the
-      // canvas as usual so the keyboard is never trapped.
-      const list = visibleInOrder();
+      // Walk every node in tree order, bringing each into view; past either
+      // end, let the focus leave the canvas as usual so the keyboard is
+      // never trapped.
+      const list = store.order();
       let i = list.findIndex((n) => n.id === ui.focus);
       i = ev.shiftKey ? (i < 0 ? list.length - 1 : i - 1) : i + 1;
       if (i < 0 || i >= list.length) {
@@ -1068,11 +1060,14 @@ const debug = Object.freeze({
   get camera() { return { ...ui.camera }; },
   get timing() { return { ...timing }; },
   get expanded() { return [...ui.expand]; },
+  get focus() { return ui.focus; },
   get changes() { return logList.children.length; },
   get born() { return [...store.born.keys()]; },
   get ghosts() { return store.ghosts.map((g) => g.node.id); },
   /** @returns {string[]} */
   ids: () => [...store.nodes.keys()],
+  /** @returns {string[]} the node IDs in tree order, as Tab walks them */
+  order: () => store.order().map((n) => n.id),
   /** @param {string} id */
   has: (id) => store.nodes.has(id),
   /** @param {string} id */
