@@ -391,3 +391,19 @@ test("Tab walks every node in tree order, bringing each into view; Shift+Tab wal
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("the footer counts in words that agree with the numbers", async () => {
+  const group = { id: "grp:ns:4026531837:ipc", kind: /** @type {const} */ ("group"), type: "ipc", label: "+60 ipc", count: 60, parent: "ns:4026531837", x: -400, y: 0, w: 120, h: 24 };
+  const saved = fake.nodes;
+  fake.setNodes([saved[0], saved[1], group]);
+  fake.setCounts({ namespaces: 1, processes: 1, containers: 1, gaps: 1 });
+  try {
+    const { page, errors } = await open();
+    assert.equal(await page.locator("#summary").textContent(), "1 namespace · 1 process · 1 container · 3 nodes shown (1 folded group) · 1 unreadable entry");
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    fake.setNodes(saved);
+    fake.setCounts({});
+  }
+});

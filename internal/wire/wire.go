@@ -179,7 +179,9 @@ type Counts struct {
 	Namespaces int `json:"namespaces"`
 	Processes  int `json:"processes"`
 	Containers int `json:"containers"`
-	Gaps       int `json:"gaps"`
+	// Gaps counts what the scan could not read; processes that exited
+	// while it read them are not counted (model.Gap.Vanished).
+	Gaps int `json:"gaps"`
 }
 
 // Meta describes the scan and the drawing a message belongs to.
@@ -343,13 +345,27 @@ func NewMeta(s *model.Snapshot, r *layout.Result) Meta {
 			Namespaces: len(s.Namespaces),
 			Processes:  len(s.Processes),
 			Containers: len(s.Containers),
-			Gaps:       len(s.Gaps),
+			Gaps:       unreadable(s.Gaps),
 		},
 	}
 	if r != nil {
 		m.Width, m.Height = r.Width, r.Height
 	}
 	return m
+}
+
+// unreadable counts the gaps that are blind spots of the scan, leaving out
+// the processes that exited while it read them: on a busy host those come
+// and go with every scan (1, then 7, then 35), hide nothing, and would make
+// the count, and with it the meta, change on every scan.
+func unreadable(gaps []model.Gap) int {
+	n := 0
+	for i := range gaps {
+		if !gaps[i].Vanished {
+			n++
+		}
+	}
+	return n
 }
 
 // BuildNodes turns a layout of s into wire nodes, in the layout's pre-order,

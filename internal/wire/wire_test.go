@@ -447,3 +447,17 @@ func TestEnded(t *testing.T) {
 		t.Errorf("Ended of nothing = %v", got)
 	}
 }
+
+// TestMetaGapsLeaveOutVanished: the gap count says what the scan could not
+// read, not how many processes exited while it read them.
+func TestMetaGapsLeaveOutVanished(t *testing.T) {
+	s := &model.Snapshot{Gaps: []model.Gap{
+		{PID: 1, What: "/proc/1/ns/net", Err: "permission denied"},
+		{PID: 7, What: "/proc/7/stat", Err: "no such file or directory", Vanished: true},
+		{PID: 8, What: "/proc/8/ns", Err: "no such process", Vanished: true},
+		{What: "mountinfo of mnt:[5]", Err: "permission denied"},
+	}}
+	if got := NewMeta(s, nil).Counts.Gaps; got != 2 {
+		t.Errorf("gaps %d, want 2", got)
+	}
+}

@@ -406,17 +406,29 @@ function showState(s) {
   }
 }
 
+/**
+ * "1 namespace", "2 namespaces".
+ * @param {number} n
+ * @param {string} one
+ * @param {string} [many]
+ */
+function count(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 function showSummary() {
   const c = store.meta.counts || {};
   const parts = [];
-  if (c.namespaces !== undefined) parts.push(`${c.namespaces} namespaces`);
-  if (c.processes !== undefined) parts.push(`${c.processes} processes`);
-  if (c.containers !== undefined) parts.push(`${c.containers} containers`);
+  if (c.namespaces !== undefined) parts.push(count(c.namespaces, "namespace"));
+  if (c.processes !== undefined) parts.push(count(c.processes, "process", "processes"));
+  if (c.containers !== undefined) parts.push(count(c.containers, "container"));
   let groups = 0;
   for (const n of store.nodes.values()) if (n.kind === "group") groups++;
-  parts.push(`${store.nodes.size} nodes shown${groups ? ` (${groups} folded groups)` : ""}`);
+  parts.push(`${count(store.nodes.size, "node")} shown${groups ? ` (${count(groups, "folded group")})` : ""}`);
   if (ui.q) parts.push(`filter “${ui.q}”`);
-  if (c.gaps) parts.push(`${c.gaps} unreadable entries`);
+  // The server counts only what it could not read, not the processes that
+  // exited while it read them.
+  if (c.gaps) parts.push(count(c.gaps, "unreadable entry", "unreadable entries"));
   if (store.meta.partial) parts.push(`partial: ${store.meta.reason || "not all of the host is visible"}`);
   if (ui.sel && store.seq >= 0 && !store.nodes.has(ui.sel)) parts.push(`selected ${ui.sel} is not in this view`);
   summary.textContent = parts.join(" · ");
