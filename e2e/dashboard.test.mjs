@@ -407,3 +407,19 @@ test("the footer counts in words that agree with the numbers", async () => {
     fake.setCounts({});
   }
 });
+
+test("on a phone-sized screen the overview map stays small", async () => {
+  const page = await chrome.browser.newPage();
+  await page.setViewportSize({ width: 420, height: 860 });
+  const errors = watchErrors(page);
+  await page.goto(fake.url);
+  await page.waitForFunction(() => window.nsweb?.nodeCount > 0 && window.nsweb.timing.firstRender > 0);
+  await page.waitForSelector("#minimap:not([hidden])");
+  const map = await page.locator("#minimap").boundingBox();
+  const stage = await page.locator("#tree").boundingBox();
+  assert.ok(map && stage);
+  const share = (map.width * map.height) / (stage.width * stage.height);
+  assert.ok(share < 0.1, `the map covers ${(share * 100).toFixed(0)} % of the tree (${map.width}×${map.height} of ${stage.width}×${stage.height})`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -266,3 +266,18 @@ test("a link to a namespace inside a folded group opens the group and selects it
     await own.stop();
   }
 });
+
+test("the Group switch is disabled in the PID view, and says why", async () => {
+  const page = await chrome.browser.newPage();
+  try {
+    await page.goto(`${fake.url}?view=pid`);
+    await page.waitForFunction(() => window.nsweb?.view === "pid" && window.nsweb.timing.firstRender > 0);
+    assert.equal(await page.locator("#group").isDisabled(), true);
+    assert.match((await page.locator("#group").getAttribute("title")) || "", /PID view does not group/);
+    await page.selectOption("#view", "owner");
+    await page.waitForFunction(() => window.nsweb.view === "owner");
+    assert.equal(await page.locator("#group").isDisabled(), false);
+  } finally {
+    await page.close();
+  }
+});

@@ -376,6 +376,7 @@ function refused(msg) {
   ui.terms = parseQuery(ui.q);
   viewSel.value = ui.view;
   groupSel.value = ui.group;
+  showGroupSwitch();
   saveURL();
   hello(true);
   foldBtn.hidden = ui.expand.size === 0;
@@ -746,8 +747,24 @@ qInput.addEventListener("keydown", (ev) => {
   }
 });
 
+/**
+ * The Group switch only changes the owner view: in the PID view it is
+ * disabled, and says why.
+ */
+function showGroupSwitch() {
+  const pid = ui.view === "pid";
+  groupSel.disabled = pid;
+  const why = pid
+    ? "The PID view does not group: its nodes are PID namespaces, which nest, and a container is already one subtree. Switch to the owner view to group."
+    : "Gather the owner view's namespaces under the containers and pods that use them";
+  groupSel.title = why;
+  const label = groupSel.closest("label");
+  if (label) label.title = why;
+}
+
 viewSel.addEventListener("change", () => {
   ui.view = viewSel.value === "pid" ? "pid" : "owner";
+  showGroupSwitch();
   ui.expand.clear();
   ui.userMoved = false;
   saveURL();
@@ -1050,6 +1067,7 @@ new ResizeObserver(resize).observe(canvas);
 qInput.value = ui.q;
 viewSel.value = ui.view;
 groupSel.value = ui.group;
+showGroupSwitch();
 saveURL();
 drawLegend($("legend"), renderer.theme);
 renderer.resize();
