@@ -78,21 +78,38 @@ test("patches add, update and remove nodes without a reload; churn is marked and
   const base = fake.nodes[0];
   const victim = fake.nodes[3];
   const added = { ...fake.nodes[2], id: "ns:4026599999", ns: 4026599999, label: "net 4026599999 · brand-new", y: fake.nodes[2].y + 400 };
-  fake.patch({ add: [added], remove: [victim.id], update: [{ ...base, label: "user 4026531837 · renamed" }] });
+  // The victim ended; the other one only left the view (a filter stopped
+  // matching it, say).
+  const leaver = fake.nodes[4];
+  fake.patch({ add: [added], remove: [victim.id, leaver.id], ended: [victim.id], update: [{ ...base, label: "user 4026531837 · renamed" }] });
   await page.waitForFunction((id) => window.nsweb.has(id), added.id);
   assert.equal(await page.evaluate((id) => window.nsweb.has(id), victim.id), false);
   assert.equal(await page.evaluate(() => /** @type {any} */ (window).marker), marker, "no reload");
   const marks = await page.evaluate(() => ({ born: window.nsweb.born, ghosts: window.nsweb.ghosts }));
-  assert.deepEqual(marks, { born: [added.id], ghosts: [victim.id] });
+  assert.deepEqual(marks, { born: [added.id], ghosts: [victim.id, leaver.id] });
   const log = await page.locator("#log li").allTextContents();
   assert.ok(log.some((l) => l.includes("+") && l.includes("brand-new")), log.join("\n"));
-  assert.ok(log.some((l) => l.includes("−") && l.includes(victim.label)), log.join("\n"));
   assert.ok(log.some((l) => l.includes("renamed")), log.join("\n"));
+  // What ended is struck through and read as "ended"; what left the view
+  // is not, and says so.
+  const line = (/** @type {string} */ label) => page.locator("#log li", { hasText: label }).first();
+  assert.equal(await line(victim.label).getAttribute("class"), "del");
+  assert.equal(await line(victim.label).locator(".what").textContent(), `ended: ${victim.label}`);
+  assert.equal(await line(leaver.label).getAttribute("class"), "left");
+  assert.equal(await line(leaver.label).locator(".what").textContent(), `left the view: ${leaver.label}`);
+  assert.equal(await line("brand-new").locator(".what").textContent(), "appeared: net 4026599999 · brand-new");
+  // The words are for screen readers, the signs for the eye.
+  assert.equal(await page.locator("#log li .sign:not([aria-hidden=true])").count(), 0, "signs are hidden from screen readers");
+  assert.equal(await page.locator("#log li .sign[aria-label]").count(), 0);
+  const box = await line(victim.label).locator(".sr-only").boundingBox();
+  assert.ok(box && box.width <= 1 && box.height <= 1, `the words are visually hidden: ${JSON.stringify(box)}`);
+  const struck = await line(leaver.label).locator(".what").evaluate((e) => getComputedStyle(e).textDecorationLine);
+  assert.equal(struck, "none", "a namespace that left the view is not struck through");
   // The marks fade away.
   await page.waitForFunction(() => window.nsweb.born.length === 0 && window.nsweb.ghosts.length === 0, null, { timeout: 10000 });
   fake.patch({ move: [{ id: added.id, x: 5000, y: 5000 }] });
   await page.waitForFunction((id) => window.nsweb.node(id)?.x === 5000, added.id);
-  fake.patch({ remove: [added.id], add: [victim] });
+  fake.patch({ remove: [added.id], add: [victim, leaver] });
   await page.waitForFunction((id) => window.nsweb.has(id), victim.id);
   assert.deepEqual(errors, []);
   await page.close();
@@ -152,11 +169,20 @@ test("search sends the filter, narrows the view, lives in the URL and survives a
   await page.waitForFunction(() => window.nsweb?.nodeCount > 0);
   assert.equal(await page.inputValue("#q"), "type:net");
   assert.equal(await page.evaluate(() => window.nsweb.nodeCount), kept.length);
-  // A filter the server refuses is reported next to the box.
+  // A filter the server refused is reported next to the box; the picture,
+  // the summary and the URL keep the filter on screen, so a reload or a
+  // shared link still shows it.
   await page.fill("#q", "bogus:1");
   await page.keyboard.press("Enter");
   await page.waitForFunction(() => (document.getElementById("q-error")?.textContent || "").includes("unknown key"));
   assert.equal(await page.getAttribute("#q", "aria-invalid"), "true");
+  await page.waitForFunction(() => window.nsweb.q === "type:net");
+  assert.match(page.url(), /\?q=type%3Anet$/);
+  assert.equal(await page.inputValue("#q"), "bogus:1", "what was typed stays, to be fixed");
+  assert.equal(await page.evaluate(() => window.nsweb.nodeCount), kept.length);
+  assert.match(await page.locator("#summary").textContent() || "", /filter “type:net”/);
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator("#q-error").textContent() !== "", true, "the error stays until the filter is edited");
   await page.fill("#q", "");
   await page.keyboard.press("Enter");
   await page.waitForFunction((all) => window.nsweb.nodeCount === all, all);
@@ -449,6 +475,96 @@ test("Download SVG fetches exactly the view and filter on screen", async () => {
   assert.equal(u.pathname, "/snapshot.svg");
   assert.equal(u.searchParams.get("view"), "pid");
   assert.equal(u.searchParams.get("q"), "type:net");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a link with a bad filter shows the error at the search box and the unfiltered tree, live", async () => {
+  const page = await chrome.browser.newPage();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const errors = watchErrors(page);
+  const n = fake.hellos.length;
+  await page.goto(`${fake.url}?q=bogus%3A1&view=owner`);
+  await page.waitForFunction(() => window.nsweb?.nodeCount > 0 && window.nsweb.conn === "live", null, { timeout: 10000 });
+  assert.equal(await page.evaluate(() => window.nsweb.nodeCount), fake.nodes.length, "the whole tree");
+  assert.match(await page.locator("#q-error").textContent() || "", /unknown key "bogus"/);
+  assert.equal(await page.getAttribute("#q", "aria-invalid"), "true");
+  assert.equal(await page.inputValue("#q"), "bogus:1");
+  assert.equal(await page.locator("#status").getAttribute("data-state"), "live");
+  assert.doesNotMatch(await page.locator("#summary").textContent() || "", /Waiting|filter/);
+  assert.equal(new URL(page.url()).search, "", "the URL names what is shown");
+  const hellos = fake.hellos.slice(n).filter((h) => h.type === "hello").map((h) => h.q);
+  assert.deepEqual(hellos, ["bogus:1", ""], "refused, then asked again without the filter");
+  // Fixing the filter clears the error.
+  await page.fill("#q", "type:net");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => window.nsweb.q === "type:net" && (document.getElementById("q-error")?.textContent || "") === "");
+  assert.equal(await page.getAttribute("#q", "aria-invalid"), "false");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("Tab walks every node in tree order, bringing each into view; Shift+Tab walks back", async () => {
+  const { page, errors } = await open();
+  const order = await page.evaluate(() => window.nsweb.order());
+  assert.ok(order.length > 20);
+  const canvas = await page.locator("#tree").boundingBox();
+  assert.ok(canvas);
+  const offscreen = await page.evaluate(({ order, cw, ch }) => order.filter((id) => {
+    const r = window.nsweb.nodeRect(id);
+    return !r || r.x + r.w < 0 || r.y + r.h < 0 || r.x > cw || r.y > ch;
+  }).length, { order, cw: canvas.x + canvas.width, ch: canvas.y + canvas.height });
+  assert.ok(offscreen > 0, "some nodes start off screen");
+  await page.focus("#tree");
+  /** @type {string[]} */
+  const walked = [];
+  for (let i = 0; i < order.length; i++) {
+    await page.keyboard.press("Tab");
+    const { id, r } = await page.evaluate(() => ({ id: window.nsweb.focus, r: window.nsweb.nodeRect(window.nsweb.focus) }));
+    walked.push(id);
+    assert.ok(r && r.x >= canvas.x && r.y >= canvas.y && r.x + r.w <= canvas.x + canvas.width + 1 && r.y + r.h <= canvas.y + canvas.height + 1,
+      `${id} is brought into view: ${JSON.stringify(r)} in ${JSON.stringify(canvas)}`);
+  }
+  assert.deepEqual(walked, order, "every node, in tree order");
+  assert.equal(await page.locator("#focus-say").textContent(), fake.nodes.find((n) => n.id === order.at(-1))?.label);
+  await page.keyboard.press("Shift+Tab");
+  assert.equal(await page.evaluate(() => window.nsweb.focus), order.at(-2));
+  // Past the end the focus leaves the canvas: the keyboard is not trapped.
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Tab");
+  assert.notEqual(await page.evaluate(() => document.activeElement?.id), "tree");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the footer counts in words that agree with the numbers", async () => {
+  const group = { id: "grp:ns:4026531837:ipc", kind: /** @type {const} */ ("group"), type: "ipc", label: "+60 ipc", count: 60, parent: "ns:4026531837", x: -400, y: 0, w: 120, h: 24 };
+  const saved = fake.nodes;
+  fake.setNodes([saved[0], saved[1], group]);
+  fake.setCounts({ namespaces: 1, processes: 1, containers: 1, gaps: 1 });
+  try {
+    const { page, errors } = await open();
+    assert.equal(await page.locator("#summary").textContent(), "1 namespace · 1 process · 1 container · 3 nodes shown (1 folded group) · 1 unreadable entry");
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    fake.setNodes(saved);
+    fake.setCounts({});
+  }
+});
+
+test("on a phone-sized screen the overview map stays small", async () => {
+  const page = await chrome.browser.newPage();
+  await page.setViewportSize({ width: 420, height: 860 });
+  const errors = watchErrors(page);
+  await page.goto(fake.url);
+  await page.waitForFunction(() => window.nsweb?.nodeCount > 0 && window.nsweb.timing.firstRender > 0);
+  await page.waitForSelector("#minimap:not([hidden])");
+  const map = await page.locator("#minimap").boundingBox();
+  const stage = await page.locator("#tree").boundingBox();
+  assert.ok(map && stage);
+  const share = (map.width * map.height) / (stage.width * stage.height);
+  assert.ok(share < 0.1, `the map covers ${(share * 100).toFixed(0)} % of the tree (${map.width}×${map.height} of ${stage.width}×${stage.height})`);
   assert.deepEqual(errors, []);
   await page.close();
 });

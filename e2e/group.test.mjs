@@ -178,3 +178,106 @@ test("a group of folded containers shows how many it holds and opens on a click"
     await own.stop();
   }
 });
+
+/**
+ * A user namespace whose 60 network namespaces fold into one group; the
+ * fake shows three of them when the group is open, and says the group
+ * hides them when a hello asks to reveal one.
+ */
+function foldedNets() {
+  const GRP = "grp:ns:1:net";
+  /** @type {WireNode} */
+  const folded = { id: GRP, kind: "group", type: "net", label: "+60 net", count: 60, parent: "ns:1", x: 16, y: 88, w: 100, h: 24 };
+  /** @param {number} i @returns {WireNode} */
+  const net = (i) => ({ id: `ns:${10 + i}`, kind: "file", type: "net", ns: 10 + i, label: `net 40265320${10 + i}`, parent: "ns:1", x: 16 + 150 * i, y: 88, w: 140, h: 24,
+    info: { inode: 4026532010 + i, dev: 4, owner: 1, parentNS: 0, procs: 1 } });
+  const open = [root, net(0), net(1), net(2)];
+  const inside = new Set(open.slice(1).map((n) => n.id));
+  return { GRP, tree: [root, folded], open, opts: {
+    /** @param {string[]} expand */
+    opened: (expand) => (expand.includes(GRP) ? open : null),
+    /** @param {string} id */
+    hiding: (id) => (inside.has(id) ? [GRP] : []),
+  } };
+}
+
+test("opened groups live in the URL, survive a reload and are in the SVG download", async () => {
+  const f = foldedNets();
+  const own = await startFake(f.tree, f.opts);
+  const page = await chrome.browser.newPage();
+  try {
+    await page.setViewportSize({ width: 1000, height: 700 });
+    const errors = watchErrors(page);
+    await page.goto(own.url);
+    await page.waitForFunction((id) => window.nsweb?.has(id) && window.nsweb.timing.firstRender > 0, f.GRP);
+    const r = await page.evaluate((id) => window.nsweb.nodeRect(id), f.GRP);
+    assert.ok(r);
+    await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
+    await page.waitForFunction(() => window.nsweb.has("ns:11"));
+    assert.deepEqual(new URL(page.url()).searchParams.getAll("expand"), [f.GRP], "the open group is in the URL");
+    const href = (await page.locator("#download").getAttribute("href")) || "";
+    assert.deepEqual(new URL(href, own.url).searchParams.getAll("expand"), [f.GRP], "and in the download");
+    const [dl] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+    const { readFile } = await import("node:fs/promises");
+    assert.match(await readFile(/** @type {string} */ (await dl.path()), "utf8"), /<title>fake owner container  expand=grp:ns:1:net</);
+
+    const before = own.hellos.length;
+    await page.reload();
+    await page.waitForFunction(() => window.nsweb?.has("ns:11") && window.nsweb.timing.firstRender > 0);
+    assert.deepEqual(own.hellos.slice(before)[0].expand, [f.GRP], "the first hello after the reload opens it");
+    assert.deepEqual(await page.evaluate(() => window.nsweb.expanded), [f.GRP]);
+
+    await page.click("#fold");
+    await page.waitForFunction((id) => window.nsweb.has(id), f.GRP);
+    assert.deepEqual(new URL(page.url()).searchParams.getAll("expand"), [], "folding takes it out of the URL");
+    assert.doesNotMatch((await page.locator("#download").getAttribute("href")) || "", /expand/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await own.stop();
+  }
+});
+
+test("a link to a namespace inside a folded group opens the group and selects it", async () => {
+  const f = foldedNets();
+  const own = await startFake(f.tree, f.opts);
+  const page = await chrome.browser.newPage();
+  try {
+    await page.setViewportSize({ width: 1000, height: 700 });
+    const errors = watchErrors(page);
+    await page.goto(`${own.url}?sel=ns%3A11`);
+    await page.waitForSelector("#details:not([hidden])");
+    assert.equal(await page.locator("#details-title").textContent(), "net 4026532011");
+    assert.equal(own.hellos[0].reveal, "ns:11", "the hello asks the server to reveal the selection");
+    assert.deepEqual(await page.evaluate(() => window.nsweb.expanded), [f.GRP]);
+    const u = new URL(page.url());
+    assert.deepEqual([u.searchParams.getAll("expand"), u.searchParams.get("sel")], [[f.GRP], "ns:11"], "the URL says what is shown");
+    const r = await page.evaluate(() => window.nsweb.nodeRect("ns:11"));
+    const canvas = await page.locator("#tree").boundingBox();
+    assert.ok(r && canvas && r.x >= canvas.x && r.x + r.w <= canvas.x + canvas.width && r.y >= canvas.y && r.y + r.h <= canvas.y + canvas.height, "it is in view");
+    // Later hellos no longer reveal: folding the groups keeps them folded.
+    await page.click("#fold");
+    await page.waitForFunction((id) => window.nsweb.has(id), f.GRP);
+    assert.equal(own.hellos.at(-1).reveal, undefined);
+    assert.match(await page.locator("#summary").textContent() || "", /selected ns:11 is not in this view/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await own.stop();
+  }
+});
+
+test("the Group switch is disabled in the PID view, and says why", async () => {
+  const page = await chrome.browser.newPage();
+  try {
+    await page.goto(`${fake.url}?view=pid`);
+    await page.waitForFunction(() => window.nsweb?.view === "pid" && window.nsweb.timing.firstRender > 0);
+    assert.equal(await page.locator("#group").isDisabled(), true);
+    assert.match((await page.locator("#group").getAttribute("title")) || "", /PID view does not group/);
+    await page.selectOption("#view", "owner");
+    await page.waitForFunction(() => window.nsweb.view === "owner");
+    assert.equal(await page.locator("#group").isDisabled(), false);
+  } finally {
+    await page.close();
+  }
+});

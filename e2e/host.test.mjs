@@ -8,8 +8,8 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdir, readFile, readlink, writeFile } from "node:fs/promises";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdir, readFile, readlink, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { startServer, startBrowser, watchErrors, ARTEFACTS } from "./harness.mjs";
 
@@ -437,6 +437,53 @@ test("a process whose argv holds a bidi override shows it escaped in the details
   assert.ok(!text.includes("\u202e"), `no raw override in the panel: ${JSON.stringify(text)}`);
   const copy = page.locator(`#procs button[aria-label="Copy command of PID ${child}"]`);
   assert.equal(await copy.getAttribute("data-value"), `${argv0} ${tag}`, "Copy keeps what the process holds");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a link with a bad filter opens live on the whole tree, the error at the search box", async (t) => {
+  if (missing) return t.skip(missing);
+  const page = await chrome.browser.newPage();
+  await page.setViewportSize({ width: 1400, height: 860 });
+  const errors = watchErrors(page);
+  await page.goto(`${server.url}?q=foo%3Abar`);
+  await page.waitForFunction(() => window.nsweb?.conn === "live" && window.nsweb.nodeCount > 0, null, { timeout: 20000 });
+  const snap = await (await fetch(new URL("api/v1/snapshot", server.url))).json();
+  assert.equal(await page.evaluate(() => window.nsweb.nodeCount), snap.nodes.length, "the unfiltered tree");
+  assert.match(await page.locator("#q-error").textContent() || "", /unknown key "foo"/);
+  assert.equal(await page.inputValue("#q"), "foo:bar");
+  assert.equal(await page.locator("#status").getAttribute("data-state"), "live");
+  assert.match(await page.locator("#summary").textContent() || "", /\d+ namespaces · \d+ processes/);
+  assert.equal(new URL(page.url()).search, "");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a deleted netns is logged as ended; its owner, alive, as having left the view", async (t) => {
+  if (missing) return t.skip(missing);
+  const name = `nsweb-e2e-${process.pid}-${Math.floor(Math.random() * 1e6)}`;
+  execFileSync("ip", ["netns", "add", name]);
+  let deleted = false;
+  t.after(() => {
+    if (!deleted) execFileSync("ip", ["netns", "del", name], { stdio: "ignore" });
+  });
+  const ino = (await stat(`/run/netns/${name}`)).ino;
+  // The reviewer's case: a filter on bind-mounted namespaces shows the
+  // netns and, as its owner, the host's user namespace.
+  const { page, errors } = await open(`?q=${encodeURIComponent(`held:bindmount ns:${ino}`)}`, true);
+  const found = await page.waitForFunction((ino) => window.nsweb.ids().find((id) => window.nsweb.node(id)?.info?.inode === ino) ?? false, ino, { timeout: 30000 });
+  const netId = String(await found.jsonValue());
+  const userId = await page.evaluate((id) => window.nsweb.node(id)?.parent, netId);
+  assert.ok(userId && (await page.evaluate((id) => window.nsweb.node(id)?.type, userId)) === "user", "its owner is shown");
+  const labels = await page.evaluate(([a, b]) => [window.nsweb.node(a)?.label, window.nsweb.node(b)?.label], [netId, userId]);
+  execFileSync("ip", ["netns", "del", name]);
+  deleted = true;
+  await page.waitForFunction((ids) => ids.every((id) => !window.nsweb.has(id)), [netId, userId], { timeout: 30000 });
+  const line = (/** @type {string | undefined} */ label) => page.locator("#log li", { hasText: label }).first();
+  assert.equal(await line(labels[0]).getAttribute("class"), "del", "the netns ended");
+  assert.equal(await line(labels[0]).locator(".what").textContent(), `ended: ${labels[0]}`);
+  assert.equal(await line(labels[1]).getAttribute("class"), "left", "the host's user namespace only left the view");
+  assert.equal(await line(labels[1]).locator(".what").textContent(), `left the view: ${labels[1]}`);
   assert.deepEqual(errors, []);
   await page.close();
 });

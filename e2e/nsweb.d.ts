@@ -13,10 +13,12 @@ interface NswebDebug {
   readonly camera: { scale: number; x: number; y: number };
   readonly timing: { appStart: number; wsOpen: number; firstBytes: number; firstSnapshot: number; firstRender: number; firstFrameMs: number; firstApplied: number; frames: number; hellos: number; snapshots: number; patches: number; gaps: number };
   readonly expanded: string[];
+  readonly focus: string;
   readonly changes: number;
   readonly born: string[];
   readonly ghosts: string[];
   ids(): string[];
+  order(): string[];
   has(id: string): boolean;
   node(id: string): import("../web/static/store.js").WireNode | null;
   nodeRect(id: string): { x: number; y: number; w: number; h: number } | null;

@@ -418,14 +418,23 @@ func (w *worker) readdirnames(dirfd int, name string) ([]string, error) {
 }
 
 // gap records something the scan could not read; with pid > 0 it also
-// flags the process.
+// flags the process. A read that failed because the process exited
+// meanwhile is marked Vanished: it hides nothing.
 func (s *scan) gap(p *model.Process, what string, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	g := model.Gap{What: what, Err: errText(err)}
 	if p != nil {
+		g.Vanished = exited(s.proc+"/"+strconv.Itoa(p.PID), err)
+	}
+	s.record(p, g)
+}
+
+// record adds gap g, flagging process p (if not nil) with it.
+func (s *scan) record(p *model.Process, g model.Gap) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p != nil {
 		g.PID = p.PID
-		msg := strings.TrimPrefix(what, s.proc+"/"+strconv.Itoa(p.PID)+"/") + ": " + g.Err
+		msg := strings.TrimPrefix(g.What, s.proc+"/"+strconv.Itoa(p.PID)+"/") + ": " + g.Err
 		if p.Err == "" {
 			p.Err = msg
 		} else if !strings.Contains(p.Err, msg) {
@@ -517,12 +526,13 @@ func (s *scan) process(w *worker, pid int) {
 		path := base + "/ns/" + f.name
 		ns, _, err := s.nsAt(w, nsfd, f.name, f.typ)
 		if err != nil {
-			gone := errors.Is(err, unix.ENOENT) && processGone(base)
+			gone := errors.Is(err, unix.ENOENT) && exited(base, err)
 			if errors.Is(err, unix.ENOENT) && f.typ == model.Time && !gone {
 				continue // kernel without time namespaces
 			}
 			if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) || gone {
-				// Every other link answers the same: one gap says it.
+				// Every other link answers the same (an exited process,
+				// even unreaped, has none left): one gap says it.
 				s.gap(p, base+"/ns", err)
 				break
 			}
@@ -548,10 +558,46 @@ func (s *scan) process(w *worker, pid int) {
 	s.fds(w, p, dfd, base, own[model.Net])
 }
 
-// processGone reports whether a process directory has disappeared.
-func processGone(base string) bool {
-	_, err := os.Lstat(base)
-	return err != nil
+// exited reports whether err, met reading the process directory base,
+// means that the process has exited: ESRCH says so; ENOENT when the
+// directory went with it, or when the process is exiting or dead but not
+// yet reaped (its namespace links answer ENOENT from the moment it leaves
+// its namespaces, early in exit). ENOENT alone may be a file this kernel
+// lacks, and EACCES and the like are blind spots, not exits. It reads the
+// process's stat, so it is for the error path only.
+func exited(base string, err error) bool {
+	switch {
+	case errors.Is(err, unix.ESRCH):
+		return true
+	case errors.Is(err, unix.ENOENT):
+		data, err := os.ReadFile(base + "/stat")
+		if err != nil {
+			return errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH)
+		}
+		return exiting(data)
+	}
+	return false
+}
+
+// pfExiting is the kernel's PF_EXITING task flag: the task is in exit().
+const pfExiting = 0x4
+
+// exiting reports whether the /proc/PID/stat text data is that of a
+// process in exit (flag PF_EXITING, field 9) or dead (state Z, X or x).
+func exiting(data []byte) bool {
+	cls := bytes.LastIndexByte(data, ')')
+	if cls < 0 {
+		return false
+	}
+	f := bytes.Fields(data[cls+1:]) // from field 3, the state
+	if len(f) < 7 {
+		return false
+	}
+	if st := f[0]; len(st) == 1 && (st[0] == 'Z' || st[0] == 'X' || st[0] == 'x') {
+		return true
+	}
+	flags, err := strconv.ParseUint(string(f[6]), 10, 64)
+	return err == nil && flags&pfExiting != 0
 }
 
 // nsAt returns the namespace a /proc ns link (or nsfs fd link) points at,
@@ -926,7 +972,10 @@ func (s *scan) mounts(w *worker, mntIno uint64) {
 		return
 	}
 	if lastErr != nil {
-		s.gap(nil, fmt.Sprintf("mountinfo of mnt:[%d]", mntIno), lastErr)
+		// When every member exited while the scan read them, the mount
+		// namespace went with them: nothing is hidden.
+		gone := !slices.ContainsFunc(pids, func(pid int) bool { return !exited(s.proc+"/"+strconv.Itoa(pid), unix.ENOENT) })
+		s.record(nil, model.Gap{What: fmt.Sprintf("mountinfo of mnt:[%d]", mntIno), Err: errText(lastErr), Vanished: gone})
 	}
 }
 

@@ -168,6 +168,12 @@ type Gap struct {
 	PID  int    `json:"pid,omitempty"`
 	What string `json:"what"` // e.g. "/proc/1/ns/net"
 	Err  string `json:"err"`
+	// Vanished is true when the read failed because the process exited
+	// while the scan read it (ENOENT, ESRCH). That is no blind spot: what
+	// the process held is gone with it. A busy host has a few of these
+	// in every scan, so consumers that count what could not be read
+	// leave them out.
+	Vanished bool `json:"vanished,omitempty"`
 }
 
 // Snapshot is everything one scan of the host found. It is immutable once

@@ -62,8 +62,17 @@ type View struct {
 }
 
 // BadRequestError is an error caused by the request (bad view, filter or
-// group): HTTP handlers answer it with 400.
-type BadRequestError struct{ Err error }
+// group): HTTP handlers answer it with 400, the stream with an error
+// message naming Field and Value.
+type BadRequestError struct {
+	// Field is the part of the request refused: "view", "group", "q",
+	// "expand" or "reveal".
+	Field string
+	// Value is the refused value as sent: for expand the one refused
+	// group ID, empty when the list as a whole is refused.
+	Value string
+	Err   error
+}
 
 // Error returns the cause's message, written for the person who sent it.
 func (e *BadRequestError) Error() string { return e.Err.Error() }
@@ -77,7 +86,7 @@ func (e *BadRequestError) Unwrap() error { return e.Err }
 func (h *Hub) Current(ctx context.Context, r Request) (*View, error) {
 	res, err := h.resolve(r)
 	if err != nil {
-		return nil, &BadRequestError{err}
+		return nil, err // a *BadRequestError
 	}
 	if err := h.waitReady(ctx); err != nil {
 		return nil, err

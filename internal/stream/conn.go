@@ -96,10 +96,17 @@ func (c *client) reset(msg []byte) {
 // sendError queues an error message. A client that lets errors pile up
 // past its queue bound is misbehaving and is disconnected.
 func (c *client) sendError(text string) {
+	c.refuse(wire.Error{Type: wire.TypeError, Error: text})
+}
+
+// refuse queues the answer to a refused message; e names the field and
+// the value when the refusal is about one field of a hello.
+func (c *client) refuse(e wire.Error) {
+	msg, _ := json.Marshal(e) // strings only: cannot fail
 	c.mu.Lock()
 	full := len(c.queue) >= c.h.cfg.QueueLen
 	if !full {
-		c.queue = append(c.queue, errorMsg(text))
+		c.queue = append(c.queue, msg)
 	}
 	c.mu.Unlock()
 	if full {
@@ -121,7 +128,7 @@ func (c *client) take() [][]byte {
 // queues what it needs: the missed patches when it reconnects with since
 // and they are still in the ring, else a fresh snapshot.
 func (c *client) subscribe(hello *wire.Hello) error {
-	r, err := c.h.resolve(Request{View: hello.View, Group: hello.Group, Q: hello.Q, Expand: hello.Expand})
+	r, err := c.h.resolve(Request{View: hello.View, Group: hello.Group, Q: hello.Q, Expand: hello.Expand, Reveal: hello.Reveal})
 	if err != nil {
 		return err
 	}
@@ -260,7 +267,11 @@ func (c *client) readLoop(ctx context.Context) {
 			continue
 		}
 		if err := c.subscribe(hello); err != nil {
-			c.sendError(err.Error())
+			e := wire.Error{Type: wire.TypeError, Error: err.Error()}
+			if bad, ok := errors.AsType[*BadRequestError](err); ok {
+				e.Field, e.Value = bad.Field, bad.Value
+			}
+			c.refuse(e)
 			continue
 		}
 		c.hello.Store(true)

@@ -93,3 +93,42 @@ func TestFoldedContainersServed(t *testing.T) {
 		t.Errorf("expanded after a start: group of %d, %d container nodes; want 0 and %d", g, k, n+1)
 	}
 }
+
+// TestRevealOpensFoldedGroup: a hello that names a node inside a folded
+// group in reveal gets a snapshot with that group added to expand, so a
+// link to a namespace among a thousand folded containers opens on it; a
+// node no group hides, or that is not in the view, adds nothing.
+func TestRevealOpensFoldedGroup(t *testing.T) {
+	h, srv := newTestHub(t, Config{Layout: layout.Compute})
+	const n = layout.DefaultFoldThreshold + 10
+	h.Publish(rootfulHost(1, n))
+	grp := layout.ContainersGroupID("ns:1")
+	target := layout.NodeID(100 + n/2) // a container's net namespace
+	cases := []struct {
+		hello  wire.Hello
+		expand []string
+		shown  bool
+	}{
+		{wire.Hello{Reveal: target}, []string{grp}, true},
+		{wire.Hello{Reveal: target, Expand: []string{"grp:ns:1:net"}}, []string{grp, "grp:ns:1:net"}, true},
+		{wire.Hello{Reveal: target, Group: "none"}, []string{"grp:ns:1:net"}, true},
+		{wire.Hello{Reveal: "ns:1"}, []string{}, false},                // shown already
+		{wire.Hello{Reveal: target, Q: "type:uts"}, []string{}, false}, // filtered out
+		{wire.Hello{Reveal: layout.NodeID(99999)}, []string{}, false},  // not on the host
+	}
+	for _, c := range cases {
+		cl := dial(t, srv, nil)
+		cl.hello(c.hello)
+		cl.mustNext(wire.TypeSnapshot)
+		if !slices.Equal(cl.expand, c.expand) {
+			t.Errorf("%+v: snapshot expand %v, want %v", c.hello, cl.expand, c.expand)
+		}
+		want := current(t, h, Request{Group: c.hello.Group, Q: c.hello.Q, Expand: c.expand})
+		if ok, why := cl.st.EqualNodes(want.Nodes); !ok {
+			t.Errorf("%+v: not the picture of expand %v: %s", c.hello, c.expand, why)
+		}
+		if _, ok := cl.st.Nodes[target]; ok != c.shown {
+			t.Errorf("%+v: %s shown %v, want %v", c.hello, target, ok, c.shown)
+		}
+	}
+}

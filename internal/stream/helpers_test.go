@@ -102,14 +102,18 @@ func newTestHub(t testing.TB, cfg Config) (*Hub, *httptest.Server) {
 
 // wsClient is a test client that keeps a wire.State like the browser.
 type wsClient struct {
-	t      testing.TB
-	conn   *websocket.Conn
-	st     wire.State
-	snaps  int             // snapshots received
-	group  layout.Grouping // of the last snapshot
-	errors []string
-	bytes  int
-	seq    atomic.Uint64 // st.Seq, for other goroutines
+	t       testing.TB
+	conn    *websocket.Conn
+	st      wire.State
+	snaps   int             // snapshots received
+	group   layout.Grouping // of the last snapshot
+	expand  []string        // of the last snapshot
+	removed []string        // of the last patch
+	ended   []string        // of the last patch
+	errors  []string
+	refused wire.Error // the last error message, whole
+	bytes   int
+	seq     atomic.Uint64 // st.Seq, for other goroutines
 }
 
 func dial(t testing.TB, srv *httptest.Server, opts *websocket.DialOptions) *wsClient {
@@ -164,7 +168,7 @@ func (c *wsClient) next(timeout time.Duration) (string, error) {
 		}
 		c.st.Reset(&s)
 		c.snaps++
-		c.group = s.Group
+		c.group, c.expand = s.Group, s.Expand
 	case wire.TypePatch:
 		var p wire.Patch
 		if err := json.Unmarshal(data, &p); err != nil {
@@ -173,10 +177,12 @@ func (c *wsClient) next(timeout time.Duration) (string, error) {
 		if err := c.st.Apply(&p); err != nil {
 			return "", err
 		}
+		c.removed, c.ended = p.Remove, p.Ended
 	case wire.TypeError:
 		var e wire.Error
 		_ = json.Unmarshal(data, &e)
 		c.errors = append(c.errors, e.Error)
+		c.refused = e
 	default:
 		return "", fmt.Errorf("unknown message %s", data)
 	}

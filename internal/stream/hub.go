@@ -142,6 +142,9 @@ type Request struct {
 	Group  string // "" means layout.DefaultGrouping
 	Q      string
 	Expand []string
+	// Reveal names a node whose hiding groups (layout.Hiding) are added
+	// to Expand.
+	Reveal string
 }
 
 // resolved is a checked request.
@@ -244,43 +247,88 @@ func (h *Hub) Clients() int {
 	return h.clients
 }
 
-// resolve checks a request and computes its key.
+// resolve checks a request and computes its key. Its errors are
+// *BadRequestError, naming the field refused.
 func (h *Hub) resolve(r Request) (resolved, error) {
 	var res resolved
+	bad := func(field, value string, err error) (resolved, error) {
+		return res, &BadRequestError{Field: field, Value: value, Err: err}
+	}
 	v := layout.View(r.View)
 	if v == "" {
 		v = layout.Owner
 	}
 	if !v.Valid() {
-		return res, fmt.Errorf("unknown view %q (want %q or %q)", r.View, layout.Owner, layout.PIDTree)
+		return bad("view", r.View, fmt.Errorf("unknown view %q (want %q or %q)", r.View, layout.Owner, layout.PIDTree))
 	}
 	g, err := layout.ParseGrouping(r.Group)
 	if err != nil {
-		return res, fmt.Errorf("unknown group %q (want %q, %q or %q)", r.Group, layout.GroupNone, layout.GroupContainer, layout.GroupPod)
+		return bad("group", r.Group, fmt.Errorf("unknown group %q (want %q, %q or %q)", r.Group, layout.GroupNone, layout.GroupContainer, layout.GroupPod))
 	}
 	var canon string
 	if q := strings.TrimSpace(r.Q); q != "" {
 		match, c, err := h.cfg.ParseFilter(q)
 		if err != nil {
-			return res, err
+			return bad("q", r.Q, err)
 		}
 		res.match, canon = match, c
 	}
 	if len(r.Expand) > maxExpand {
-		return res, fmt.Errorf("expand: %d groups, at most %d", len(r.Expand), maxExpand)
+		return bad("expand", "", fmt.Errorf("expand: %d groups, at most %d", len(r.Expand), maxExpand))
 	}
 	exp := make([]string, 0, len(r.Expand))
 	for _, g := range r.Expand {
-		if g == "" || len(g) > maxGroupLen || strings.ContainsAny(g, "\n") {
-			return res, fmt.Errorf("expand: invalid group ID %q", truncate(g, 64))
+		if !validGroupID(g) {
+			return bad("expand", g, fmt.Errorf("expand: invalid group ID %q", truncate(g, 64)))
 		}
 		exp = append(exp, g)
+	}
+	if r.Reveal != "" {
+		if !validGroupID(r.Reveal) {
+			return bad("reveal", r.Reveal, fmt.Errorf("reveal: invalid node ID %q", truncate(r.Reveal, 64)))
+		}
+		exp = append(exp, h.hiding(v, g, res.match, exp, r.Reveal)...)
+		if len(exp) > maxExpand {
+			exp = exp[:len(r.Expand)] // revealing would open too many: show what was asked
+		}
 	}
 	slices.Sort(exp)
 	exp = slices.Compact(exp)
 	res.expand = exp
 	res.key = Key{View: v, Group: g, Q: canon, Expand: strings.Join(exp, "\n")}
 	return res, nil
+}
+
+// validGroupID reports whether id may name a group in expand (or a node
+// to reveal): not empty, at most maxGroupLen bytes, no newline (the key
+// joins IDs with newlines).
+func validGroupID(id string) bool {
+	return id != "" && len(id) <= maxGroupLen && !strings.Contains(id, "\n")
+}
+
+// hiding returns the folded groups that hide node id in the latest
+// snapshot's picture of view v, grouping g, filter match and the groups
+// expand opens (see layout.Hiding); nil before the first scan or when no
+// group hides it. It costs a layout of the whole view with folding off, so
+// only a hello that asks for it pays it.
+func (h *Hub) hiding(v layout.View, g layout.Grouping, match func(*model.Snapshot, *model.Namespace) bool, expand []string, id string) []string {
+	s := h.Latest()
+	if s == nil {
+		return nil
+	}
+	opts := h.cfg.Base
+	opts.View, opts.Group = v, g
+	if match != nil {
+		opts.Keep = func(ns *model.Namespace) bool { return match(s, ns) }
+	}
+	full := opts
+	full.FoldThreshold = -1
+	res := h.cfg.Layout(s, full)
+	opts.Expanded = make(map[string]bool, len(expand))
+	for _, e := range expand {
+		opts.Expanded[e] = true
+	}
+	return layout.Hiding(res, id, opts)
 }
 
 func truncate(s string, n int) string {
@@ -433,6 +481,7 @@ func (sb *sub) advance(s *model.Snapshot, gen uint64) {
 	}
 	sb.seq++
 	p.Seq, p.Meta = sb.seq, meta
+	p.Ended = wire.Ended(s, p.Remove)
 	sb.nodes, sb.meta = nodes, meta
 	msg, err := json.Marshal(&p)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -147,20 +148,29 @@ func TestViewSwitchOnOneConnection(t *testing.T) {
 	}
 }
 
+// TestBadHello: every malformed or refused hello is answered with an error
+// and the connection stays usable; a refusal about one field of the hello
+// names the field and the value sent, so a client can take that field back
+// (a page opened from a link with a bad filter asks again without it).
 func TestBadHello(t *testing.T) {
 	h, srv := newTestHub(t, Config{})
 	h.Publish(mkSnap(1, 3))
 	c := dial(t, srv, nil)
+	long := strings.Repeat("g", maxGroupLen+1)
 	bad := []struct {
-		msg  string
-		want string
+		msg          string
+		want         string
+		field, value string
 	}{
-		{`{"type":"hello"`, "invalid message"},
-		{`{"type":"subscribe"}`, `unknown message type "subscribe"`},
-		{`{"type":"hello","view":"tree"}`, `unknown view "tree"`},
-		{`{"type":"hello","q":"foo"}`, `filter: unknown key`},
-		{`{"type":"hello","since":-1}`, "invalid message: since: must be a non-negative integer"},
-		{`{"type":"hello","expand":[""]}`, "expand: invalid group"},
+		{`{"type":"hello"`, "invalid message", "", ""},
+		{`{"type":"subscribe"}`, `unknown message type "subscribe"`, "", ""},
+		{`{"type":"hello","view":"tree"}`, `unknown view "tree"`, "view", "tree"},
+		{`{"type":"hello","group":"box"}`, `unknown group "box"`, "group", "box"},
+		{`{"type":"hello","q":" foo "}`, `filter: unknown key`, "q", " foo "},
+		{`{"type":"hello","since":-1}`, "invalid message: since: must be a non-negative integer", "", ""},
+		{`{"type":"hello","expand":["grp:ns:1:net",""]}`, "expand: invalid group", "expand", ""},
+		{`{"type":"hello","expand":["` + long + `"]}`, "expand: invalid group", "expand", long},
+		{`{"type":"hello","reveal":"` + long + `"}`, "reveal: invalid node ID", "reveal", long},
 	}
 	ctx := context.Background()
 	for _, b := range bad {
@@ -168,8 +178,9 @@ func TestBadHello(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.mustNext(wire.TypeError)
-		if got := c.errors[len(c.errors)-1]; !strings.Contains(got, b.want) {
-			t.Errorf("%s: error %q, want it to contain %q", b.msg, got, b.want)
+		if got := c.refused; !strings.Contains(got.Error, b.want) || got.Field != b.field || got.Value != b.value {
+			t.Errorf("%.60s: error %q field %q value %.20q; want it to contain %q, field %q value %.20q",
+				b.msg, got.Error, got.Field, got.Value, b.want, b.field, b.value)
 		}
 	}
 	if err := c.conn.Write(ctx, websocket.MessageBinary, []byte("x")); err != nil {
@@ -220,6 +231,56 @@ func TestDecodeHelloErrors(t *testing.T) {
 	if h, err := decodeHello([]byte(`{"type":"hello","since":7,"expand":["a"]}`)); err != nil || h.Since != 7 || len(h.Expand) != 1 {
 		t.Errorf("valid hello: %+v, %v", h, err)
 	}
+}
+
+// TestPatchSaysWhatEnded: a patch's ended lists the removed nodes whose
+// namespace is gone from the host, not those that only left the view: with
+// a filter, the owner of the namespaces that died leaves the view but lives.
+func TestPatchSaysWhatEnded(t *testing.T) {
+	h, srv := newTestHub(t, Config{Layout: layout.Compute})
+	h.Publish(mkSnap(1, 3, 4, 5))
+	all, nets := dial(t, srv, nil), dial(t, srv, nil)
+	all.hello(wire.Hello{})
+	nets.hello(wire.Hello{Q: "type:net"})
+	all.mustNext(wire.TypeSnapshot)
+	nets.mustNext(wire.TypeSnapshot)
+	if _, ok := nets.st.Nodes["ns:1"]; !ok {
+		t.Fatal("the filtered view lacks the owner of its matches")
+	}
+	h.Publish(mkSnap(2, 4)) // the net namespaces 3 and 5 end
+	all.mustNext(wire.TypePatch)
+	nets.mustNext(wire.TypePatch)
+	sorted := func(ids []string) []string { return slices.Sorted(slices.Values(ids)) }
+	if got := sorted(all.ended); !slices.Equal(got, []string{"ns:3", "ns:5"}) || !slices.Equal(sorted(all.removed), got) {
+		t.Errorf("unfiltered: removed %v, ended %v; want both ns:3 and ns:5", all.removed, all.ended)
+	}
+	if got := sorted(nets.removed); !slices.Equal(got, []string{"ns:1", "ns:3", "ns:5"}) {
+		t.Errorf("filtered: removed %v, want ns:1, ns:3 and ns:5", got)
+	}
+	if got := sorted(nets.ended); !slices.Equal(got, []string{"ns:3", "ns:5"}) {
+		t.Errorf("filtered: ended %v, want ns:3 and ns:5 (ns:1 lives, it only left the view)", got)
+	}
+}
+
+// TestCorrectedHelloAfterRefusal: a connection whose first hello is
+// refused (a link with a bad filter) is not closed for want of a valid
+// hello when the client follows up with a corrected one; it gets the
+// snapshot and then patches like any other.
+func TestCorrectedHelloAfterRefusal(t *testing.T) {
+	h, srv := newTestHub(t, Config{HelloTimeout: 300 * time.Millisecond})
+	h.Publish(mkSnap(1, 3))
+	c := dial(t, srv, nil)
+	c.hello(wire.Hello{Q: "foo:bar"})
+	c.mustNext(wire.TypeError)
+	if c.refused.Field != "q" || c.refused.Value != "foo:bar" {
+		t.Fatalf("refusal %+v, want field q, value foo:bar", c.refused)
+	}
+	c.hello(wire.Hello{})
+	c.mustNext(wire.TypeSnapshot)
+	time.Sleep(500 * time.Millisecond) // past the hello timeout
+	h.Publish(mkSnap(2, 3, 5))
+	c.mustNext(wire.TypePatch)
+	assertState(t, c, current(t, h, Request{}))
 }
 
 func TestOversizedMessageClosesOnlyThatClient(t *testing.T) {

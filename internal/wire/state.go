@@ -28,13 +28,26 @@ func (st *State) Reset(s *Snapshot) {
 
 // Apply applies a patch, refusing one that does not follow the state's
 // sequence number or that names nodes the state does not have: either means
-// the client missed a message and must ask again with since.
+// the client missed a message and must ask again with since. A patch whose
+// Ended names a node it does not remove is refused too: the server broke
+// the protocol.
 func (st *State) Apply(p *Patch) error {
 	if st.Nodes == nil {
 		return fmt.Errorf("patch %d before any snapshot", p.Seq)
 	}
 	if p.Seq != st.Seq+1 {
 		return fmt.Errorf("patch %d does not follow %d", p.Seq, st.Seq)
+	}
+	if len(p.Ended) > 0 {
+		removed := make(map[string]bool, len(p.Remove))
+		for _, id := range p.Remove {
+			removed[id] = true
+		}
+		for _, id := range p.Ended {
+			if !removed[id] {
+				return fmt.Errorf("patch %d says %q ended but does not remove it", p.Seq, id)
+			}
+		}
 	}
 	for _, id := range p.Remove {
 		if _, ok := st.Nodes[id]; !ok {

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -178,7 +179,9 @@ type Counts struct {
 	Namespaces int `json:"namespaces"`
 	Processes  int `json:"processes"`
 	Containers int `json:"containers"`
-	Gaps       int `json:"gaps"`
+	// Gaps counts what the scan could not read; processes that exited
+	// while it read them are not counted (model.Gap.Vanished).
+	Gaps int `json:"gaps"`
 }
 
 // Meta describes the scan and the drawing a message belongs to.
@@ -239,6 +242,13 @@ type Patch struct {
 	Meta   Meta     `json:"meta"`
 	Add    []Node   `json:"add"`
 	Remove []string `json:"remove"`
+	// Ended lists the IDs in Remove whose namespace, container or pod no
+	// longer exists on the host (see Ended). The others only left the
+	// view: the filter no longer keeps them, or they folded into a group.
+	// A client cannot tell the two apart from the IDs, and a change log
+	// that calls the host's user namespace "vanished" because a filter
+	// stopped matching it misleads.
+	Ended  []string `json:"ended,omitempty"`
 	Update []Node   `json:"update"`
 	Counts []Count  `json:"counts"`
 	Move   []Move   `json:"move"`
@@ -249,11 +259,63 @@ func (p *Patch) Empty() bool {
 	return len(p.Add) == 0 && len(p.Remove) == 0 && len(p.Update) == 0 && len(p.Counts) == 0 && len(p.Move) == 0
 }
 
+// Ended returns the IDs among removed whose namespace (node "ns:<NSID>"),
+// container ("ctr:…") or pod ("pod:…") is no longer in s, the snapshot the
+// removal comes from; nil when none is. Groups and the synthetic root
+// never end: a group that goes away was opened or emptied.
+func Ended(s *model.Snapshot, removed []string) []string {
+	var out []string
+	var pods map[string]bool // made when a pod node is removed
+	for _, id := range removed {
+		var gone bool
+		switch {
+		case strings.HasPrefix(id, "ns:"):
+			n, err := strconv.ParseUint(id[len("ns:"):], 10, 64)
+			gone = err == nil && s.Namespaces[model.NSID(n)] == nil
+		case strings.HasPrefix(id, "ctr:"):
+			n := layout.Node{ID: id, Kind: layout.Container}
+			gone = n.Ref() != "" && s.Containers[n.Ref()] == nil
+		case strings.HasPrefix(id, "pod:"):
+			n := layout.Node{ID: id, Kind: layout.Pod}
+			if pods == nil {
+				pods = podsOf(s)
+			}
+			gone = n.Ref() != "" && !pods[n.Ref()]
+		}
+		if gone {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// podsOf returns the pods the containers of s belong to, as
+// "<namespace>/<name>".
+func podsOf(s *model.Snapshot) map[string]bool {
+	pods := map[string]bool{}
+	for _, c := range s.Containers {
+		if c != nil && c.Pod != "" {
+			pods[c.PodNamespace+"/"+c.Pod] = true
+		}
+	}
+	return pods
+}
+
 // Error tells a client that its last message was refused; the connection
 // stays open.
 type Error struct {
 	Type  string `json:"type"` // "error"
 	Error string `json:"error"`
+	// Field names the field of the hello that was refused ("view",
+	// "group", "q", "expand" or "reveal"), empty when the message was no
+	// hello at all or the refusal is not about one field. With it a client
+	// knows what to take back: a page opened from a link with a bad filter
+	// drops the filter and asks again instead of showing nothing.
+	Field string `json:"field,omitempty"`
+	// Value is the refused value as the client sent it (for expand, the
+	// one refused group ID), so that a client that has sent another hello
+	// since can tell that the refusal is about an older one.
+	Value string `json:"value,omitempty"`
 }
 
 // Hello is the client's subscription: sent first on connect and again
@@ -265,6 +327,10 @@ type Hello struct {
 	Group  string   `json:"group"` // "" means layout.DefaultGrouping
 	Q      string   `json:"q"`
 	Expand []string `json:"expand"`
+	// Reveal is a node ID to show: the server adds the folded groups that
+	// hide it to Expand (the snapshot's expand lists them), so that a link
+	// to a namespace inside a folded group opens on it.
+	Reveal string `json:"reveal,omitempty"`
 }
 
 // NewMeta summarises a snapshot and the size of its drawing.
@@ -279,13 +345,27 @@ func NewMeta(s *model.Snapshot, r *layout.Result) Meta {
 			Namespaces: len(s.Namespaces),
 			Processes:  len(s.Processes),
 			Containers: len(s.Containers),
-			Gaps:       len(s.Gaps),
+			Gaps:       unreadable(s.Gaps),
 		},
 	}
 	if r != nil {
 		m.Width, m.Height = r.Width, r.Height
 	}
 	return m
+}
+
+// unreadable counts the gaps that are blind spots of the scan, leaving out
+// the processes that exited while it read them: on a busy host those come
+// and go with every scan (1, then 7, then 35), hide nothing, and would make
+// the count, and with it the meta, change on every scan.
+func unreadable(gaps []model.Gap) int {
+	n := 0
+	for i := range gaps {
+		if !gaps[i].Vanished {
+			n++
+		}
+	}
+	return n
 }
 
 // BuildNodes turns a layout of s into wire nodes, in the layout's pre-order,

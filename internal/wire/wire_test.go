@@ -129,6 +129,7 @@ func TestStateApplyRefuses(t *testing.T) {
 		{Seq: 6, Move: []Move{{ID: "zz"}}},
 		{Seq: 6, Counts: []Count{{ID: "zz", Procs: 1}}},
 		{Seq: 6, Counts: []Count{{ID: "a", Procs: 1}}}, // a node without info
+		{Seq: 6, Ended: []string{"a"}},                 // ended but not removed
 	} {
 		if err := st.Apply(&p); err == nil {
 			t.Errorf("patch %+v accepted", p)
@@ -423,5 +424,40 @@ func TestDiffFoldedContainerAdded(t *testing.T) {
 	want := fmt.Sprintf(`{"id":%q,"kind":"group","type":"","label":"+%d containers","parent":"ns:1","count":%d,`, id, n+1, n+1)
 	if !strings.HasPrefix(string(b), want) || strings.Contains(string(b), `"info"`) || strings.Contains(string(b), `"container"`) {
 		t.Errorf("group node JSON %s; want it to start %s, without info or container", b, want)
+	}
+}
+
+// TestEnded: of the removed nodes, those whose namespace, container or pod
+// is gone from the snapshot ended; the others (alive, groups, the unowned
+// root, IDs nsweb does not make) only left the view.
+func TestEnded(t *testing.T) {
+	s := groupedSnap() // containers a, c and d; c and d in pod default/web
+	removed := []string{
+		"ns:1", "ns:4026599999", // alive, dead
+		layout.ContainerID("ns:1", "a"), layout.ContainerID("ns:1", "dead"),
+		layout.PodID("ns:1", "default/web"), layout.PodID("ns:1", "default/gone"),
+		layout.GroupID("ns:1", model.Net), layout.ContainersGroupID("ns:1"), layout.UnownedID,
+		"ns:x", "ctr:", "pod:nope",
+	}
+	want := []string{"ns:4026599999", layout.ContainerID("ns:1", "dead"), layout.PodID("ns:1", "default/gone")}
+	if got := Ended(s, removed); !slices.Equal(got, want) {
+		t.Errorf("Ended = %v, want %v", got, want)
+	}
+	if got := Ended(s, nil); got != nil {
+		t.Errorf("Ended of nothing = %v", got)
+	}
+}
+
+// TestMetaGapsLeaveOutVanished: the gap count says what the scan could not
+// read, not how many processes exited while it read them.
+func TestMetaGapsLeaveOutVanished(t *testing.T) {
+	s := &model.Snapshot{Gaps: []model.Gap{
+		{PID: 1, What: "/proc/1/ns/net", Err: "permission denied"},
+		{PID: 7, What: "/proc/7/stat", Err: "no such file or directory", Vanished: true},
+		{PID: 8, What: "/proc/8/ns", Err: "no such process", Vanished: true},
+		{What: "mountinfo of mnt:[5]", Err: "permission denied"},
+	}}
+	if got := NewMeta(s, nil).Counts.Gaps; got != 2 {
+		t.Errorf("gaps %d, want 2", got)
 	}
 }

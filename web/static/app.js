@@ -3,14 +3,14 @@
  * nsweb dashboard entry point: keeps a copy of the server's laid-out tree in
  * step with the stream, draws it on a canvas, and wires search, view
  * switch, details, change log and keyboard. State that should survive a
- * reload (view, filter, selection) lives in the URL.
+ * reload (view, grouping, filter, open groups, selection) lives in the URL.
  */
 import { Store, snapshotKey } from "./store.js";
 import { Grid } from "./spatial.js";
-import { fit, pan, zoomAt, toScreen, toWorld, reveal, visibleRect, intersects, initialCamera } from "./camera.js";
+import { fit, pan, zoomAt, toScreen, toWorld, reveal, initialCamera } from "./camera.js";
 import { Renderer, Minimap } from "./render.js";
 import { Conn } from "./conn.js";
-import { parseState, formatState, GROUPS, DEFAULT_GROUP } from "./urlstate.js";
+import { parseState, formatState, pictureParams, GROUPS, DEFAULT_GROUP } from "./urlstate.js";
 import { parseQuery, matches } from "./filterhl.js";
 import { fromNode, withFull, visibleText } from "./detailsdata.js";
 import { drawLegend } from "./legend.js";
@@ -57,7 +57,21 @@ const ui = {
   q: url.q,
   sel: url.sel,
   /** @type {Set<string>} */
-  expand: new Set(),
+  expand: new Set(url.expand),
+  /**
+   * The selection came with the link: until a snapshot arrives, hellos ask
+   * the server to open the folded groups that hide it (reveal).
+   */
+  revealPending: !!url.sel,
+  /** the last hello asked for reveal: the snapshot's expand has the groups opened */
+  revealSent: false,
+  /**
+   * A filter the server refused, still in the search box with its error:
+   * the picture shows the last good filter meanwhile.
+   */
+  badQ: "",
+  /** refusals since the last data, so a refused fallback cannot loop */
+  refusals: 0,
   camera: { scale: 1, x: 0, y: 0 },
   hover: "",
   focus: "",
@@ -216,10 +230,14 @@ const conn = new Conn(wsURL.href, {
 function hello(resume) {
   const expand = [...ui.expand].sort();
   const sameKey = store.key === snapshotKey({ view: ui.view, group: ui.group, q: ui.q, expand });
-  /** @type {{type: string, view: string, group: string, q: string, expand: string[], since?: number}} */
+  /** @type {{type: string, view: string, group: string, q: string, expand: string[], since?: number, reveal?: string}} */
   const msg = { type: "hello", view: ui.view, group: ui.group, q: ui.q, expand };
   if (resume && sameKey && store.seq >= 0) msg.since = store.seq;
-  if (conn.send(msg)) timing.hellos++;
+  if (ui.revealPending && ui.sel) msg.reveal = ui.sel;
+  if (conn.send(msg)) {
+    timing.hellos++;
+    ui.revealSent = !!msg.reveal;
+  }
 }
 
 /** @param {any} msg */
@@ -238,8 +256,18 @@ function onMessage(msg) {
         prev[3] !== (msg.group || "container");
       const changes = store.applySnapshot(msg, now);
       ui.resyncing = false;
+      ui.refusals = 0;
+      if (ui.revealSent) {
+        // The server opened the groups that hide the selection: they are
+        // open groups like those the user clicked, in the URL too.
+        for (const g of msg.expand || []) ui.expand.add(g);
+        ui.revealSent = false;
+        saveURL();
+      }
+      ui.revealPending = false;
       logChanges(changes);
-      setError("");
+      // A refused filter keeps its error until the user edits it.
+      if (!ui.badQ) setError("");
       if (ui.fitNext || newPicture) {
         renderer.resize();
         firstView();
@@ -274,6 +302,7 @@ function onMessage(msg) {
       if (result === "stale") return;
       timing.patches++;
       ui.resyncing = false;
+      ui.refusals = 0;
       logChanges(changes);
       // The first nodes of an empty picture (a filter waiting for a match):
       // bring them into view.
@@ -282,7 +311,7 @@ function onMessage(msg) {
       break;
     }
     case "error":
-      setError(String(msg.error || "the server refused the request"));
+      refused(msg);
       break;
     default:
       console.warn("nsweb: unknown message type", msg.type);
@@ -302,6 +331,51 @@ function afterData() {
   showState(conn.state);
   empty.hidden = store.nodes.size > 0;
   empty.textContent = ui.q ? `Nothing matches “${ui.q}”.` : "No namespaces to show.";
+  requestDraw();
+}
+
+/**
+ * The server refused the last hello. The error shows at the search box,
+ * where a filter is typed. When it names a field of the hello, that part of
+ * the request goes back to what the picture shows (or to the default when
+ * there is no picture yet, as for a link with a bad filter) and the hello
+ * is sent again, so the page never waits on a request the server will not
+ * answer. A refusal of an older hello than the current request is only
+ * shown.
+ * @param {{error?: string, field?: string, value?: string}} msg
+ */
+function refused(msg) {
+  const text = String(msg.error || "the server refused the request");
+  const field = typeof msg.field === "string" ? msg.field : "";
+  /** @type {Record<string, string>} */
+  const sent = { q: ui.q, view: ui.view, group: ui.group };
+  if (field in sent && typeof msg.value === "string" && msg.value !== sent[field]) return; // superseded
+  setError(text);
+  if (!field || ++ui.refusals > 2) return;
+  if (field === "q") ui.badQ = msg.value ?? ui.q;
+  // What the picture on screen was asked with: [view, q, expand, group].
+  /** @type {[string, string, string[], string] | null} */
+  const shown = store.key ? JSON.parse(store.key) : null;
+  if (shown && ui.refusals === 1) {
+    ui.view = shown[0] === "pid" ? "pid" : "owner";
+    ui.q = shown[1];
+    ui.expand = new Set(shown[2]);
+    ui.group = GROUPS.find((g) => g === shown[3]) || DEFAULT_GROUP;
+  } else {
+    if (field === "q") ui.q = "";
+    if (field === "expand") ui.expand.clear();
+    if (field === "view") ui.view = "owner";
+    if (field === "group") ui.group = DEFAULT_GROUP;
+    if (field === "reveal") ui.revealPending = false;
+  }
+  ui.terms = parseQuery(ui.q);
+  viewSel.value = ui.view;
+  groupSel.value = ui.group;
+  showGroupSwitch();
+  saveURL();
+  hello(true);
+  foldBtn.hidden = ui.expand.size === 0;
+  if (store.seq >= 0) showSummary();
   requestDraw();
 }
 
@@ -328,24 +402,51 @@ function showState(s) {
   }
 }
 
+/**
+ * "1 namespace", "2 namespaces".
+ * @param {number} n
+ * @param {string} one
+ * @param {string} [many]
+ */
+function count(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 function showSummary() {
   const c = store.meta.counts || {};
   const parts = [];
-  if (c.namespaces !== undefined) parts.push(`${c.namespaces} namespaces`);
-  if (c.processes !== undefined) parts.push(`${c.processes} processes`);
-  if (c.containers !== undefined) parts.push(`${c.containers} containers`);
+  if (c.namespaces !== undefined) parts.push(count(c.namespaces, "namespace"));
+  if (c.processes !== undefined) parts.push(count(c.processes, "process", "processes"));
+  if (c.containers !== undefined) parts.push(count(c.containers, "container"));
   let groups = 0;
   for (const n of store.nodes.values()) if (n.kind === "group") groups++;
-  parts.push(`${store.nodes.size} nodes shown${groups ? ` (${groups} folded groups)` : ""}`);
+  parts.push(`${count(store.nodes.size, "node")} shown${groups ? ` (${count(groups, "folded group")})` : ""}`);
   if (ui.q) parts.push(`filter “${ui.q}”`);
-  if (c.gaps) parts.push(`${c.gaps} unreadable entries`);
+  // The server counts only what it could not read, not the processes that
+  // exited while it read them.
+  if (c.gaps) parts.push(count(c.gaps, "unreadable entry", "unreadable entries"));
   if (store.meta.partial) parts.push(`partial: ${store.meta.reason || "not all of the host is visible"}`);
+  if (ui.sel && store.seq >= 0 && !store.nodes.has(ui.sel)) parts.push(`selected ${ui.sel} is not in this view`);
   summary.textContent = parts.join(" · ");
 }
 
 // --- change log ------------------------------------------------------------
 
 const LOG_MAX = 100;
+
+/**
+ * How the log shows each kind of change. Only "ended" says a namespace is
+ * gone: one that no longer matches the filter, or folded into a group,
+ * still exists and only "left the view".
+ * @type {Record<import("./store.js").ChangeKind, {className: string, said: string, title: string}>}
+ */
+const LOG_KINDS = {
+  appeared: { className: "add", said: "appeared", title: "" },
+  changed: { className: "upd", said: "changed", title: "" },
+  ended: { className: "del", said: "ended", title: "Ended: gone from the host" },
+  left: { className: "left", said: "left the view", title: "Left the view: the filter no longer keeps it, or it folded into a group; it still exists" },
+};
+
 /** @param {import("./store.js").Change[]} changes */
 function logChanges(changes) {
   if (!changes.length) return;
@@ -354,18 +455,26 @@ function logChanges(changes) {
   const shown = changes.slice(-30).reverse();
   for (const c of shown) {
     const li = document.createElement("li");
-    li.className = c.sign === "+" ? "add" : c.sign === "−" ? "del" : "upd";
+    const how = LOG_KINDS[c.kind];
+    li.className = how.className;
+    if (how.title) li.title = how.title;
     const time = document.createElement("time");
     const d = new Date(c.t);
     time.dateTime = d.toISOString();
     time.textContent = d.toLocaleTimeString();
+    // The sign is for the eye; screen readers read the words beside it (an
+    // aria-label on a plain span is not read).
     const sign = document.createElement("span");
     sign.className = "sign";
     sign.textContent = c.sign;
-    sign.setAttribute("aria-label", c.sign === "+" ? "appeared" : c.sign === "−" ? "vanished" : "changed");
-    const text = document.createElement(c.sign === "−" ? "span" : "button");
+    sign.setAttribute("aria-hidden", "true");
+    const said = document.createElement("span");
+    said.className = "sr-only";
+    said.textContent = `${how.said}: `;
+    const gone = c.kind === "ended" || c.kind === "left";
+    const text = document.createElement(gone ? "span" : "button");
     text.className = "what";
-    text.textContent = c.text;
+    text.append(said, c.text);
     if (text instanceof HTMLButtonElement) {
       text.type = "button";
       text.dataset.id = c.id;
@@ -814,6 +923,7 @@ function select(id, focusPanel = false) {
   if (!n) return;
   if (n.kind === "group") {
     ui.expand.add(n.id);
+    saveURL();
     hello(false);
     return;
   }
@@ -826,13 +936,14 @@ function select(id, focusPanel = false) {
 // --- URL, search, view ---------------------------------------------------------
 
 function saveURL() {
-  const s = formatState({ view: ui.view, group: ui.group, q: ui.q, sel: ui.sel });
+  const picture = { view: ui.view, group: ui.group, q: ui.q, expand: ui.expand };
+  const s = formatState({ ...picture, expand: [...ui.expand], sel: ui.sel });
   if (s !== location.search && !(s === "" && location.search === "")) {
     history.replaceState(null, "", `${location.pathname}${s}`);
   }
+  // The download names the view always, so the saved file says which.
   const p = new URLSearchParams({ view: ui.view });
-  if (ui.q) p.set("q", ui.q);
-  if (ui.group !== DEFAULT_GROUP) p.set("group", ui.group);
+  for (const [k, v] of pictureParams(picture)) if (k !== "view") p.append(k, v);
   download.href = `/snapshot.svg?${p}`;
   download.download = `nsweb-${ui.view}.svg`;
 }
@@ -840,7 +951,15 @@ function saveURL() {
 /** @param {string} q */
 function setQuery(q) {
   q = q.trim();
-  if (q === ui.q) return;
+  if (q === ui.q) {
+    // Back to the filter on screen after a refused one: nothing to ask.
+    if (ui.badQ) {
+      ui.badQ = "";
+      setError("");
+    }
+    return;
+  }
+  ui.badQ = "";
   ui.q = q;
   ui.terms = parseQuery(q);
   ui.expand.clear();
@@ -868,8 +987,24 @@ qInput.addEventListener("keydown", (ev) => {
   }
 });
 
+/**
+ * The Group switch only changes the owner view: in the PID view it is
+ * disabled, and says why.
+ */
+function showGroupSwitch() {
+  const pid = ui.view === "pid";
+  groupSel.disabled = pid;
+  const why = pid
+    ? "The PID view does not group: its nodes are PID namespaces, which nest, and a container is already one subtree. Switch to the owner view to group."
+    : "Gather the owner view's namespaces under the containers and pods that use them";
+  groupSel.title = why;
+  const label = groupSel.closest("label");
+  if (label) label.title = why;
+}
+
 viewSel.addEventListener("change", () => {
   ui.view = viewSel.value === "pid" ? "pid" : "owner";
+  showGroupSwitch();
   ui.expand.clear();
   ui.userMoved = false;
   saveURL();
@@ -887,6 +1022,7 @@ groupSel.addEventListener("change", () => {
 
 foldBtn.addEventListener("click", () => {
   ui.expand.clear();
+  saveURL();
   hello(false);
 });
 
@@ -1075,15 +1211,6 @@ function centerOn(n) {
   requestDraw();
 }
 
-/**
- * The nodes in view, in tree order, for Tab to walk through.
- * @returns {WireNode[]}
- */
-function visibleInOrder() {
-  const view = visibleRect(ui.camera, renderer.w, renderer.h);
-  return store.order().filter((n) => intersects(n, view));
-}
-
 canvas.addEventListener("keydown", (ev) => {
   const step = 80;
   switch (ev.key) {
@@ -1112,9 +1239,10 @@ canvas.addEventListener("keydown", (ev) => {
       ui.camera = pan(ui.camera, 0, -step);
       break;
     case "Tab": {
-      // Walk the visible nodes; past either end, let the focus leave the
-      // canvas as usual so the keyboard is never trapped.
-      const list = visibleInOrder();
+      // Walk every node in tree order, bringing each into view; past either
+      // end, let the focus leave the canvas as usual so the keyboard is
+      // never trapped.
+      const list = store.order();
       let i = list.findIndex((n) => n.id === ui.focus);
       i = ev.shiftKey ? (i < 0 ? list.length - 1 : i - 1) : i + 1;
       if (i < 0 || i >= list.length) {
@@ -1179,6 +1307,7 @@ new ResizeObserver(resize).observe(canvas);
 qInput.value = ui.q;
 viewSel.value = ui.view;
 groupSel.value = ui.group;
+showGroupSwitch();
 saveURL();
 drawLegend($("legend"), renderer.theme);
 renderer.resize();
@@ -1201,11 +1330,14 @@ const debug = Object.freeze({
   get camera() { return { ...ui.camera }; },
   get timing() { return { ...timing }; },
   get expanded() { return [...ui.expand]; },
+  get focus() { return ui.focus; },
   get changes() { return logList.children.length; },
   get born() { return [...store.born.keys()]; },
   get ghosts() { return store.ghosts.map((g) => g.node.id); },
   /** @returns {string[]} */
   ids: () => [...store.nodes.keys()],
+  /** @returns {string[]} the node IDs in tree order, as Tab walks them */
+  order: () => store.order().map((n) => n.id),
   /** @param {string} id */
   has: (id) => store.nodes.has(id),
   /** @param {string} id */

@@ -108,18 +108,43 @@
  * @property {Meta} [meta]
  * @property {WireNode[]} [add]
  * @property {string[]} [remove]
+ * @property {string[]} [ended] the IDs in remove whose namespace, container
+ *   or pod ended; the others only left the view
  * @property {WireNode[]} [update]
  * @property {{id: string, procs: number}[]} [counts] member counts alone changed
  * @property {{id: string, x: number, y: number}[]} [move]
  */
 
 /**
+ * @typedef {"appeared" | "ended" | "left" | "changed"} ChangeKind what
+ *   happened to a node: "ended" when the server says its namespace,
+ *   container or pod is gone from the host, "left" when it only left the
+ *   view (the filter no longer keeps it, it folded into a group) or when
+ *   nothing says which
+ */
+
+/**
  * @typedef {object} Change one line of the change log
- * @property {"+" | "−" | "~"} sign
+ * @property {ChangeKind} kind
+ * @property {"+" | "−" | "→" | "~"} sign
  * @property {string} id
  * @property {string} text
  * @property {number} t
  */
+
+/** @type {Record<ChangeKind, Change["sign"]>} */
+const SIGNS = { appeared: "+", ended: "−", left: "→", changed: "~" };
+
+/**
+ * @param {ChangeKind} kind
+ * @param {string} id
+ * @param {string} text
+ * @param {number} t
+ * @returns {Change}
+ */
+function change(kind, id, text, t) {
+  return { kind, sign: SIGNS[kind], id, text, t };
+}
 
 /**
  * @typedef {object} Ghost a node that vanished, kept for a moment so the
@@ -189,16 +214,18 @@ export class Store {
     const next = new Map();
     for (const n of msg.nodes || []) next.set(n.id, n);
     if (churn) {
+      // A snapshot does not say whether what it lacks ended: it left the
+      // view, which is true either way.
       for (const [id, old] of this.nodes) {
         if (!next.has(id)) {
           this.ghosts.push({ node: old, t: now });
-          changes.push({ sign: "−", id, text: old.label, t: now });
+          changes.push(change("left", id, old.label, now));
         }
       }
       for (const [id, n] of next) {
         if (!this.nodes.has(id)) {
           this.born.set(id, now);
-          changes.push({ sign: "+", id, text: n.label, t: now });
+          changes.push(change("appeared", id, n.label, now));
         }
       }
     } else {
@@ -226,20 +253,21 @@ export class Store {
     if (msg.seq <= this.seq) return { result: "stale", changes: [] };
     /** @type {Change[]} */
     const changes = [];
+    const ended = new Set(msg.ended || []);
     for (const id of msg.remove || []) {
       const old = this.nodes.get(id);
       if (!old) continue;
       this.nodes.delete(id);
       this.born.delete(id);
       this.ghosts.push({ node: old, t: now });
-      changes.push({ sign: "−", id, text: old.label, t: now });
+      changes.push(change(ended.has(id) ? "ended" : "left", id, old.label, now));
     }
     for (const n of msg.add || []) {
       const existed = this.nodes.has(n.id);
       this.nodes.set(n.id, n);
       if (!existed) {
         this.born.set(n.id, now);
-        changes.push({ sign: "+", id: n.id, text: n.label, t: now });
+        changes.push(change("appeared", n.id, n.label, now));
       }
     }
     for (const n of msg.update || []) {
@@ -247,9 +275,9 @@ export class Store {
       this.nodes.set(n.id, n);
       if (!old) {
         this.born.set(n.id, now);
-        changes.push({ sign: "+", id: n.id, text: n.label, t: now });
+        changes.push(change("appeared", n.id, n.label, now));
       } else if (old.label !== n.label || old.count !== n.count) {
-        changes.push({ sign: "~", id: n.id, text: n.label, t: now });
+        changes.push(change("changed", n.id, n.label, now));
       }
     }
     for (const c of msg.counts || []) {

@@ -40,8 +40,21 @@ test("patches apply in order remove, add, update, move", () => {
   // b was removed and re-added in one patch: it is new again and its old box fades.
   assert.ok(s.born.has("b") && s.born.has("d"));
   assert.deepEqual(s.ghosts.map((g) => g.node.id), ["b"]);
-  assert.deepEqual(r.changes.map((c) => c.sign + c.id), ["−b", "+d", "+b", "~c"]);
+  assert.deepEqual(r.changes.map((c) => c.sign + c.id), ["→b", "+d", "+b", "~c"]);
   assert.deepEqual(s.bounds, { x: 0, y: 0, w: 105, h: 140 });
+});
+
+test("a removal is logged as ended only when the patch says so; otherwise it left the view", () => {
+  const s = new Store();
+  // A filter held:bindmount: the host's user namespace is there as the
+  // owner of a bind-mounted netns. The netns is deleted: it ended, and its
+  // owner, alive, leaves the view with it.
+  s.applySnapshot(snap(1, [node("ns:1"), node("ns:9", "ns:1", 30), node("ns:7", "ns:1", 60)], "held:bindmount"), 0);
+  const r = s.applyPatch({ type: "patch", seq: 2, remove: ["ns:1", "ns:9", "ns:7"], ended: ["ns:9", "ns:gone"] }, 10);
+  assert.equal(r.result, "applied");
+  assert.deepEqual(r.changes.map((c) => `${c.kind} ${c.sign} ${c.id}`), ["left → ns:1", "ended − ns:9", "left → ns:7"]);
+  assert.equal(s.nodes.size, 0);
+  assert.deepEqual(s.ghosts.map((g) => g.node.id), ["ns:1", "ns:9", "ns:7"], "both fade out");
 });
 
 test("a seq gap changes nothing and asks for a resync; old patches are ignored", () => {
@@ -63,7 +76,7 @@ test("a resync snapshot of the same view marks churn; a new view does not", () =
   s.applySnapshot(snap(1, [node("a"), node("b")]), 0);
   assert.equal(s.born.size, 0, "first snapshot marks nothing");
   const ch = s.applySnapshot(snap(7, [node("a"), node("c")]), 50);
-  assert.deepEqual(ch.map((c) => c.sign + c.id).sort(), ["+c", "−b"]);
+  assert.deepEqual(ch.map((c) => c.kind + " " + c.id).sort(), ["appeared c", "left b"], "a snapshot cannot say b ended");
   assert.deepEqual([...s.born.keys()], ["c"]);
   const ch2 = s.applySnapshot(snap(1, [node("z")], "type:net"), 60);
   assert.deepEqual(ch2, []);

@@ -2,7 +2,7 @@
 /**
  * The part of the dashboard's state that lives in the URL, so that a view can
  * be shared by copying the address: which view, which grouping, which
- * filter, which node is selected.
+ * filter, which groups are open, which node is selected.
  */
 
 /** @typedef {"owner" | "pid"} ViewName */
@@ -14,6 +14,7 @@
  * @property {ViewName} view
  * @property {GroupName} group how the owner view gathers namespaces; "container" by default, as on the server
  * @property {string} q filter query in nsweb's filter language
+ * @property {string[]} expand IDs of the folded groups the user opened, sorted
  * @property {string} sel selected node ID, "" for none
  */
 
@@ -25,6 +26,40 @@ export const GROUPS = ["none", "container", "pod"];
 
 /** The server's grouping when a request names none. */
 export const DEFAULT_GROUP = "container";
+
+/** The server's limits on expand (docs/protocol.md, hello). */
+export const MAX_EXPAND = 1024;
+export const MAX_GROUP_ID_BYTES = 512;
+
+const utf8 = new TextEncoder();
+
+/**
+ * Whether the server would take id as a group to open: a link edited by
+ * hand must not make the server refuse the whole hello.
+ * @param {string} id
+ * @returns {boolean}
+ */
+export function validGroupID(id) {
+  return id !== "" && !id.includes("\n") && utf8.encode(id).length <= MAX_GROUP_ID_BYTES;
+}
+
+/**
+ * The group IDs of expand parameters, as the server reads them for
+ * /snapshot.svg: repeated, or separated by commas. Invalid IDs are dropped,
+ * the rest sorted, without duplicates, at most MAX_EXPAND.
+ * @param {string[]} values
+ * @returns {string[]}
+ */
+export function parseExpand(values) {
+  const ids = new Set();
+  for (const v of values) {
+    for (const g of v.split(",")) {
+      const id = g.trim();
+      if (validGroupID(id)) ids.add(id);
+    }
+  }
+  return [...ids].sort().slice(0, MAX_EXPAND);
+}
 
 /**
  * Read the state from a query string. Unknown views and groupings fall back
@@ -39,7 +74,23 @@ export function parseState(search) {
   const view = /** @type {ViewName} */ (VIEWS.includes(/** @type {ViewName} */ (v)) ? v : "owner");
   const g = p.get("group") || DEFAULT_GROUP;
   const group = /** @type {GroupName} */ (GROUPS.includes(/** @type {GroupName} */ (g)) ? g : DEFAULT_GROUP);
-  return { view, group, q: p.get("q") || "", sel: p.get("sel") || "" };
+  return { view, group, q: p.get("q") || "", expand: parseExpand(p.getAll("expand")), sel: p.get("sel") || "" };
+}
+
+/**
+ * The query parameters of view, grouping, filter and open groups, leaving
+ * defaults out so that links stay short. The page's URL and the SVG
+ * download both use them, so the download is the picture on screen.
+ * @param {{view: ViewName, group: GroupName, q: string, expand: Iterable<string>}} s
+ * @returns {URLSearchParams}
+ */
+export function pictureParams(s) {
+  const p = new URLSearchParams();
+  if (s.view !== "owner") p.set("view", s.view);
+  if (s.group !== DEFAULT_GROUP) p.set("group", s.group);
+  if (s.q) p.set("q", s.q);
+  for (const g of [...s.expand].sort()) p.append("expand", g);
+  return p;
 }
 
 /**
@@ -49,10 +100,7 @@ export function parseState(search) {
  * @returns {string} "" or "?…"
  */
 export function formatState(s) {
-  const p = new URLSearchParams();
-  if (s.view !== "owner") p.set("view", s.view);
-  if (s.group !== DEFAULT_GROUP) p.set("group", s.group);
-  if (s.q) p.set("q", s.q);
+  const p = pictureParams(s);
   if (s.sel) p.set("sel", s.sel);
   const str = p.toString();
   return str ? `?${str}` : "";

@@ -1,24 +1,48 @@
 // @ts-check
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseState, formatState } from "./urlstate.js";
+import { parseState, formatState, parseExpand, pictureParams, MAX_EXPAND } from "./urlstate.js";
 
-test("parseState reads view, group, filter and selection", () => {
+test("parseState reads view, group, filter, open groups and selection", () => {
+  const none = { expand: [] };
   const cases = [
-    { in: "", want: { view: "owner", group: "container", q: "", sel: "" } },
-    { in: "?view=pid", want: { view: "pid", group: "container", q: "", sel: "" } },
-    { in: "?group=pod", want: { view: "owner", group: "pod", q: "", sel: "" } },
-    { in: "?group=none&view=owner", want: { view: "owner", group: "none", q: "", sel: "" } },
-    { in: "?group=boxes", want: { view: "owner", group: "container", q: "", sel: "" } },
-    { in: "?view=bogus&q=type%3Anet", want: { view: "owner", group: "container", q: "type:net", sel: "" } },
-    { in: "view=owner&q=cmd%3A%22a+b%22&sel=ns%3A42", want: { view: "owner", group: "container", q: 'cmd:"a b"', sel: "ns:42" } },
+    { in: "", want: { view: "owner", group: "container", q: "", ...none, sel: "" } },
+    { in: "?view=pid", want: { view: "pid", group: "container", q: "", ...none, sel: "" } },
+    { in: "?group=pod", want: { view: "owner", group: "pod", q: "", ...none, sel: "" } },
+    { in: "?group=none&view=owner", want: { view: "owner", group: "none", q: "", ...none, sel: "" } },
+    { in: "?group=boxes", want: { view: "owner", group: "container", q: "", ...none, sel: "" } },
+    { in: "?view=bogus&q=type%3Anet", want: { view: "owner", group: "container", q: "type:net", ...none, sel: "" } },
+    { in: "view=owner&q=cmd%3A%22a+b%22&sel=ns%3A42", want: { view: "owner", group: "container", q: 'cmd:"a b"', ...none, sel: "ns:42" } },
+    {
+      in: "?expand=grp%3Ans%3A5%3Anet&expand=grp%3Ans%3A1%3Actr",
+      want: { view: "owner", group: "container", q: "", expand: ["grp:ns:1:ctr", "grp:ns:5:net"], sel: "" },
+    },
+    {
+      in: "?expand=grp%3Ans%3A5%3Anet,grp%3Ans%3A1%3Actr,,grp%3Ans%3A5%3Anet",
+      want: { view: "owner", group: "container", q: "", expand: ["grp:ns:1:ctr", "grp:ns:5:net"], sel: "" },
+    },
   ];
   for (const c of cases) assert.deepEqual(parseState(c.in), c.want, c.in);
 });
 
-test("formatState round-trips and leaves defaults out", () => {
-  assert.equal(formatState({ view: "owner", group: "container", q: "", sel: "" }), "");
-  assert.equal(formatState({ view: "owner", group: "none", q: "", sel: "" }), "?group=none");
-  const s = /** @type {const} */ ({ view: "pid", group: "pod", q: "container:web <x>&", sel: "ns:7" });
+test("parseExpand keeps only group IDs the server takes", () => {
+  const long = "g".repeat(513);
+  const wide = "é".repeat(257); // 514 bytes in UTF-8
+  assert.deepEqual(parseExpand([` a , b\nc,${long},${wide}`, "a", "é".repeat(256)]), ["a", "é".repeat(256)]);
+  const many = Array.from({ length: MAX_EXPAND + 5 }, (_, i) => `grp:ns:${String(i).padStart(5, "0")}:net`);
+  assert.equal(parseExpand(many).length, MAX_EXPAND);
+});
+
+test("formatState round-trips, open groups included, and leaves defaults out", () => {
+  assert.equal(formatState({ view: "owner", group: "container", q: "", expand: [], sel: "" }), "");
+  assert.equal(formatState({ view: "owner", group: "none", q: "", expand: [], sel: "" }), "?group=none");
+  const s = { view: /** @type {const} */ ("pid"), group: /** @type {const} */ ("pod"), q: "container:web <x>&", expand: ["grp:ns:1:ctr", "grp:pod:ns:1:default/api:ctr"], sel: "ns:7" };
   assert.deepEqual(parseState(formatState(s)), s);
+  assert.equal(formatState({ view: "owner", group: "container", q: "", expand: ["grp:ns:5:net", "grp:ns:1:ctr"], sel: "" }),
+    "?expand=grp%3Ans%3A1%3Actr&expand=grp%3Ans%3A5%3Anet", "sorted, one parameter each");
+});
+
+test("pictureParams name the picture, not the selection, for the SVG download", () => {
+  const p = pictureParams({ view: "owner", group: "pod", q: "type:net", expand: new Set(["grp:ns:5:net"]) });
+  assert.equal(p.toString(), "group=pod&q=type%3Anet&expand=grp%3Ans%3A5%3Anet");
 });
