@@ -307,7 +307,7 @@ test("open details follow their namespace: refreshed at a bounded rate, keeping 
   await procsShow("/bin/rev31 --n 39");
 
   // It ends: no stale processes, a clear word, and no more questions.
-  fake.patch({ remove: [id] });
+  fake.patch({ remove: [id], ended: [id] });
   await page.waitForFunction(() => document.getElementById("details")?.dataset.state === "ended", null, { timeout: 10000 });
   assert.match(await page.locator("#details-state").textContent() || "", /^Ended: this namespace no longer exists/);
   assert.equal(await page.locator("#details-state").getAttribute("role"), "status");
