@@ -574,7 +574,8 @@ func exited(base string, err error) bool {
 		if err != nil {
 			return errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH)
 		}
-		return exiting(data)
+		st, err := ParseStat(data)
+		return err == nil && exiting(st)
 	}
 	return false
 }
@@ -582,22 +583,13 @@ func exited(base string, err error) bool {
 // pfExiting is the kernel's PF_EXITING task flag: the task is in exit().
 const pfExiting = 0x4
 
-// exiting reports whether the /proc/PID/stat text data is that of a
-// process in exit (flag PF_EXITING, field 9) or dead (state Z, X or x).
-func exiting(data []byte) bool {
-	cls := bytes.LastIndexByte(data, ')')
-	if cls < 0 {
-		return false
-	}
-	f := bytes.Fields(data[cls+1:]) // from field 3, the state
-	if len(f) < 7 {
-		return false
-	}
-	if st := f[0]; len(st) == 1 && (st[0] == 'Z' || st[0] == 'X' || st[0] == 'x') {
-		return true
-	}
-	flags, err := strconv.ParseUint(string(f[6]), 10, 64)
-	return err == nil && flags&pfExiting != 0
+// exiting reports whether st is that of a process in exit (PF_EXITING) or
+// dead (state Z, X or x). A leader that is a zombie or exiting while other
+// threads of its process run (pthread_exit in main, "Zl" in ps) looks the
+// same, but the process lives on in those threads: that is no exit.
+func exiting(st Stat) bool {
+	dead := st.State == 'Z' || st.State == 'X' || st.State == 'x' || st.Flags&pfExiting != 0
+	return dead && st.Threads <= 1
 }
 
 // nsAt returns the namespace a /proc ns link (or nsfs fd link) points at,

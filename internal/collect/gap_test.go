@@ -23,9 +23,9 @@ import (
 // a gap of no process are not.
 func TestGapVanished(t *testing.T) {
 	dir := t.TempDir()
-	stat := func(pid int, state string, flags uint) {
+	stat := func(pid int, state string, flags uint, threads int) {
 		d := filepath.Join(dir, strconv.Itoa(pid))
-		line := fmt.Sprintf("%d (a) b) %s 1 %d %d 0 -1 %d 0 0 0 0 0 0 0 0 20 0 1 0 500 1 1\n", pid, state, pid, pid, flags)
+		line := fmt.Sprintf("%d (a) b) %s 1 %d %d 0 -1 %d 0 0 0 0 0 0 0 0 20 0 %d 0 500 1 1\n", pid, state, pid, pid, flags, threads)
 		if err := os.Mkdir(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -33,10 +33,11 @@ func TestGapVanished(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	stat(10, "S", 0x400100)
-	stat(12, "Z", 0x400104)
-	stat(13, "R", 0x400104) // PF_EXITING
-	stat(14, "X", 0)
+	stat(10, "S", 0x400100, 1)
+	stat(12, "Z", 0x400104, 1)
+	stat(13, "R", 0x400104, 1) // PF_EXITING
+	stat(14, "X", 0, 1)
+	stat(15, "Z", 0x400104, 3) // the leader exited, two threads run on
 	s := New(Options{ProcRoot: dir}).newScan(context.Background())
 	p := func(pid int) *model.Process { return &model.Process{PID: pid} }
 	cases := []struct {
@@ -51,9 +52,10 @@ func TestGapVanished(t *testing.T) {
 		{p(11), dir + "/11/stat", unix.ENOENT, true},  // gone
 		{p(11), dir + "/11", &os.PathError{Op: "open", Path: dir + "/11", Err: unix.ENOENT}, true},
 		{p(11), dir + "/11/fd", unix.EACCES, false},
-		{p(12), dir + "/12/ns/net", unix.ENOENT, true}, // a zombie
-		{p(13), dir + "/13/ns/net", unix.ENOENT, true}, // in exit
-		{p(14), dir + "/14/ns/net", unix.ENOENT, true}, // dead
+		{p(12), dir + "/12/ns/net", unix.ENOENT, true},  // a zombie
+		{p(13), dir + "/13/ns/net", unix.ENOENT, true},  // in exit
+		{p(14), dir + "/14/ns/net", unix.ENOENT, true},  // dead
+		{p(15), dir + "/15/ns/net", unix.ENOENT, false}, // alive in its threads
 		{nil, "mountinfo of mnt:[5]", unix.ENOENT, false},
 	}
 	for _, c := range cases {

@@ -20,8 +20,11 @@ type Stat struct {
 	Comm string
 	// State is field 3: 'R', 'S', … and 'Z' for a zombie, whose namespaces
 	// go away at its reaping, which no event reports.
-	State   byte
-	PPID    int
+	State byte
+	PPID  int
+	// Flags is field 9, the kernel's task flags; PF_EXITING (0x4) says the
+	// task is in exit(), its namespace links already gone.
+	Flags   uint64
 	Threads int    // field 20
 	Start   uint64 // field 22, clock ticks since boot
 }
@@ -69,6 +72,9 @@ func ParseStat(data []byte) (Stat, error) {
 	s.State = f[0][0]
 	if s.PPID, err = strconv.Atoi(string(f[1])); err != nil {
 		return s, fmt.Errorf("stat: ppid: %w", err)
+	}
+	if s.Flags, err = strconv.ParseUint(string(f[6]), 10, 64); err != nil {
+		return s, fmt.Errorf("stat: flags: %w", err)
 	}
 	if s.Threads, err = strconv.Atoi(string(f[17])); err != nil {
 		return s, fmt.Errorf("stat: num_threads: %w", err)

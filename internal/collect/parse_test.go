@@ -27,13 +27,14 @@ func TestParseStat(t *testing.T) {
 		want    Stat
 		wantErr bool
 	}{
-		{"fixture with parens in comm", string(fixture(t, "4242/stat")), Stat{PID: 4242, Comm: "evil) (name", State: 'S', PPID: 4100, Threads: 1, Start: 987654}, false},
-		{"plain", string(fixture(t, "77/stat")), Stat{PID: 77, Comm: "sleep", State: 'S', PPID: 1, Threads: 1, Start: 500}, false},
+		{"fixture with parens in comm", string(fixture(t, "4242/stat")), Stat{PID: 4242, Comm: "evil) (name", State: 'S', PPID: 4100, Flags: 4194560, Threads: 1, Start: 987654}, false},
+		{"plain", string(fixture(t, "77/stat")), Stat{PID: 77, Comm: "sleep", State: 'S', PPID: 1, Flags: 4194560, Threads: 1, Start: 500}, false},
 		{"truncated", string(fixture(t, "5000/stat")), Stat{}, true},
 		{"no comm", "12 S 1 2 3", Stat{}, true},
 		{"bad pid", "x (a) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 1 1", Stat{}, true},
 		{"bad start", "1 (a) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 x 1 1", Stat{}, true},
-		{"zombie", "9 (sh) Z 8 9 9 0 -1 4 0 0 0 0 0 0 0 0 20 0 1 0 700 0 0", Stat{PID: 9, Comm: "sh", State: 'Z', PPID: 8, Threads: 1, Start: 700}, false},
+		{"zombie", "9 (sh) Z 8 9 9 0 -1 4 0 0 0 0 0 0 0 0 20 0 1 0 700 0 0", Stat{PID: 9, Comm: "sh", State: 'Z', PPID: 8, Flags: 4, Threads: 1, Start: 700}, false},
+		{"bad flags", "1 (a) S 1 1 1 0 -1 -4 0 0 0 0 0 0 0 0 20 0 1 0 5 1 1", Stat{}, true},
 		{"long state", "1 (a) SZ 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 1 1", Stat{}, true},
 		{"empty", "", Stat{}, true},
 	}
