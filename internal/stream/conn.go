@@ -55,6 +55,10 @@ type client struct {
 	cancel context.CancelCauseFunc
 	notify chan struct{} // cap 1: "the queue has something"
 	hello  atomic.Bool   // a hello was accepted
+	// revealed is set once a hello's reveal was acted on: each costs a
+	// layout of the whole view, so a connection gets one (the page sends
+	// it only in its first hello anyway) and later ones are ignored.
+	revealed bool
 
 	mu    sync.Mutex
 	queue [][]byte
@@ -128,9 +132,19 @@ func (c *client) take() [][]byte {
 // queues what it needs: the missed patches when it reconnects with since
 // and they are still in the ring, else a fresh snapshot.
 func (c *client) subscribe(hello *wire.Hello) error {
-	r, err := c.h.resolve(Request{View: hello.View, Group: hello.Group, Q: hello.Q, Expand: hello.Expand, Reveal: hello.Reveal})
+	req := Request{View: hello.View, Group: hello.Group, Q: hello.Q, Expand: hello.Expand, Reveal: hello.Reveal}
+	if c.revealed && req.Reveal != "" {
+		if !validGroupID(req.Reveal) {
+			return &BadRequestError{Field: "reveal", Value: req.Reveal, Err: fmt.Errorf("reveal: invalid node ID %q", truncate(req.Reveal, 64))}
+		}
+		req.Reveal = ""
+	}
+	r, err := c.h.resolve(req)
 	if err != nil {
 		return err
+	}
+	if req.Reveal != "" {
+		c.revealed = true
 	}
 	sb, err := c.h.acquire(r)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/nsweb/nsweb/internal/layout"
@@ -129,6 +131,63 @@ func TestRevealOpensFoldedGroup(t *testing.T) {
 		}
 		if _, ok := cl.st.Nodes[target]; ok != c.shown {
 			t.Errorf("%+v: %s shown %v, want %v", c.hello, target, ok, c.shown)
+		}
+	}
+}
+
+// TestRevealCost: a reveal costs a layout with folding off, so a
+// connection gets one, and connections revealing in the same picture of
+// the same snapshot share it; a new snapshot is laid out again.
+func TestRevealCost(t *testing.T) {
+	var unfolded atomic.Int32
+	count := func(s *model.Snapshot, o layout.Options) *layout.Result {
+		if o.FoldThreshold < 0 {
+			unfolded.Add(1)
+		}
+		return layout.Compute(s, o)
+	}
+	h, srv := newTestHub(t, Config{Layout: count})
+	const n = layout.DefaultFoldThreshold + 10
+	h.Publish(rootfulHost(1, n))
+	grp := layout.ContainersGroupID("ns:1")
+	target := layout.NodeID(100 + n/2)
+	steps := []struct {
+		name     string
+		fresh    bool // a new connection
+		publish  bool // a new snapshot first
+		hello    wire.Hello
+		expand   []string
+		unfolded int32 // layouts with folding off so far
+	}{
+		{"first reveal", true, false, wire.Hello{Reveal: target}, []string{grp}, 1},
+		{"the same connection again: ignored", false, false, wire.Hello{Reveal: target}, []string{}, 1},
+		{"an invalid reveal is still refused", false, false, wire.Hello{Reveal: strings.Repeat("x", maxGroupLen+1)}, nil, 1},
+		{"another connection, same picture: shared", true, false, wire.Hello{Reveal: target}, []string{grp}, 1},
+		{"another picture", true, false, wire.Hello{Reveal: target, Q: "type:net"}, []string{grp}, 2},
+		{"a new snapshot", true, true, wire.Hello{Reveal: target}, []string{grp}, 3},
+	}
+	var cl *wsClient
+	for i, st := range steps {
+		if st.publish {
+			h.Publish(rootfulHost(2+i, n))
+		}
+		if st.fresh {
+			cl = dial(t, srv, nil)
+		}
+		cl.hello(st.hello)
+		if st.expand == nil {
+			cl.mustNext(wire.TypeError)
+			if cl.refused.Field != "reveal" {
+				t.Errorf("%s: refusal %+v, want field reveal", st.name, cl.refused)
+			}
+		} else {
+			cl.mustNext(wire.TypeSnapshot)
+			if !slices.Equal(cl.expand, st.expand) {
+				t.Errorf("%s: expand %v, want %v", st.name, cl.expand, st.expand)
+			}
+		}
+		if got := unfolded.Load(); got != st.unfolded {
+			t.Errorf("%s: %d unfolded layouts, want %d", st.name, got, st.unfolded)
 		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nsweb/nsweb/internal/layout"
@@ -166,6 +167,13 @@ type Hub struct {
 	publishMu sync.Mutex // serialises Publish
 	stats     counters
 
+	// unfolded keeps the last layout hiding made with folding off, for
+	// reveals of other connections in the same picture; Publish drops it
+	// with the snapshot it was made of. unfoldedMu makes reveals wait for
+	// each other rather than run in parallel.
+	unfoldedMu sync.Mutex
+	unfolded   atomic.Pointer[unfolded]
+
 	mu       sync.Mutex
 	latest   *model.Snapshot
 	gen      uint64 // number of snapshots published
@@ -210,6 +218,7 @@ func (h *Hub) Publish(s *model.Snapshot) {
 		return
 	}
 	h.latest = s
+	h.unfolded.Store(nil) // made of an older snapshot: no reveal asks for it again
 	h.gen++
 	gen := h.gen
 	if gen == 1 {
@@ -287,7 +296,7 @@ func (h *Hub) resolve(r Request) (resolved, error) {
 		if !validGroupID(r.Reveal) {
 			return bad("reveal", r.Reveal, fmt.Errorf("reveal: invalid node ID %q", truncate(r.Reveal, 64)))
 		}
-		exp = append(exp, h.hiding(v, g, res.match, exp, r.Reveal)...)
+		exp = append(exp, h.hiding(v, g, res.match, canon, exp, r.Reveal)...)
 		if len(exp) > maxExpand {
 			exp = exp[:len(r.Expand)] // revealing would open too many: show what was asked
 		}
@@ -310,8 +319,10 @@ func validGroupID(id string) bool {
 // snapshot's picture of view v, grouping g, filter match and the groups
 // expand opens (see layout.Hiding); nil before the first scan or when no
 // group hides it. It costs a layout of the whole view with folding off, so
-// only a hello that asks for it pays it.
-func (h *Hub) hiding(v layout.View, g layout.Grouping, match func(*model.Snapshot, *model.Namespace) bool, expand []string, id string) []string {
+// only a hello that asks for it pays it, once per connection, and
+// connections that reveal in the same picture of the same snapshot share
+// it (a page reloaded by many people, a link opened twice).
+func (h *Hub) hiding(v layout.View, g layout.Grouping, match func(*model.Snapshot, *model.Namespace) bool, canon string, expand []string, id string) []string {
 	s := h.Latest()
 	if s == nil {
 		return nil
@@ -321,14 +332,37 @@ func (h *Hub) hiding(v layout.View, g layout.Grouping, match func(*model.Snapsho
 	if match != nil {
 		opts.Keep = func(ns *model.Namespace) bool { return match(s, ns) }
 	}
-	full := opts
-	full.FoldThreshold = -1
-	res := h.cfg.Layout(s, full)
+	key := unfoldedKey{snap: s, view: v, group: g, q: canon}
+	h.unfoldedMu.Lock()
+	defer h.unfoldedMu.Unlock()
+	var res *layout.Result
+	if u := h.unfolded.Load(); u != nil && u.key == key {
+		res = u.res
+	} else {
+		full := opts
+		full.FoldThreshold = -1
+		res = h.cfg.Layout(s, full)
+		h.unfolded.Store(&unfolded{key: key, res: res})
+	}
 	opts.Expanded = make(map[string]bool, len(expand))
 	for _, e := range expand {
 		opts.Expanded[e] = true
 	}
 	return layout.Hiding(res, id, opts)
+}
+
+// unfolded is a layout made with folding off, for the picture key names.
+type unfolded struct {
+	key unfoldedKey
+	res *layout.Result
+}
+
+// unfoldedKey names the picture an unfolded layout was made for.
+type unfoldedKey struct {
+	snap  *model.Snapshot
+	view  layout.View
+	group layout.Grouping
+	q     string
 }
 
 func truncate(s string, n int) string {
