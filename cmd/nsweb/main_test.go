@@ -253,7 +253,8 @@ func TestSnapshotCommand(t *testing.T) {
 		}},
 		{"text tree", []string{"snapshot"}, 0, "", func(t *testing.T, out string) {
 			first, _, _ := strings.Cut(out, "\n")
-			if !strings.HasPrefix(first, "# ") || !strings.Contains(out, "\nuser ") || !strings.Contains(out, "─net ") {
+			if !strings.HasPrefix(first, "# ") || !strings.Contains(out, "\nuser ") ||
+				!strings.Contains(out, "─net ") && !strings.Contains(out, " net namespaces folded]") { // a host with many netns folds them
 				t.Errorf("not an owner tree:\n%s", out)
 			}
 		}},

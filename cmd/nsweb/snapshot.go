@@ -9,8 +9,9 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/nsweb/nsweb/internal/collect"
 	"github.com/nsweb/nsweb/internal/filter"
@@ -237,21 +238,49 @@ func writeExpandHint(w io.Writer, r *layout.Result) error {
 	return err
 }
 
-// shellWord quotes a group ID for a shell command line when it holds more
-// than the characters layout IDs are made of (pod names come from host
-// labels), and escapes what a terminal would act on.
+// shellWord quotes a group ID for a POSIX shell command line when it holds
+// more than the characters layout IDs are made of (pod names come from
+// host labels): in single quotes, inside which a shell expands nothing
+// ($(…), `…`, $var), so that pasting the hint runs no part of a name. A
+// name with characters a terminal would act on or hide (controls, bidi
+// formatting) gets bash's $'…' with those escaped instead.
 func shellWord(s string) string {
-	plain := s != ""
+	plain, printable := s != "", utf8.ValidString(s)
 	for _, c := range s {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(":/._-", c)) {
 			plain = false
-			break
+		}
+		if !unicode.IsPrint(c) && c != ' ' || unicode.Is(unicode.Cf, c) {
+			printable = false
 		}
 	}
-	if plain {
+	switch {
+	case plain:
 		return s
+	case printable:
+		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 	}
-	return strconv.QuoteToASCII(s)
+	var b strings.Builder
+	b.WriteString("$'")
+	for i := 0; i < len(s); {
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && size == 1: // a byte that is no UTF-8
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case c == '\\' || c == '\'':
+			b.WriteByte('\\')
+			b.WriteRune(c)
+		case c < 0x80 && !unicode.IsPrint(c) && c != ' ':
+			fmt.Fprintf(&b, `\x%02x`, c)
+		case !unicode.IsPrint(c) && c != ' ' || unicode.Is(unicode.Cf, c):
+			fmt.Fprintf(&b, `\u%04x`, c)
+		default:
+			b.WriteRune(c)
+		}
+		i += size
+	}
+	b.WriteByte('\'')
+	return b.String()
 }
 
 // unknownExpands returns the --expand IDs that open nothing in r: their

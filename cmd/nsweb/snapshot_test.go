@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -136,7 +137,7 @@ func TestSnapshotNoMatch(t *testing.T) {
 		want string
 	}{
 		{[]string{"-q", "pid:4242"}, "; 0 nodes shown\n# No namespace matches -q pid:4242\n"},
-		{[]string{"-q", "cmd:no such"}, `# No namespace matches -q "cmd:no such"`},
+		{[]string{"-q", "cmd:no such"}, `# No namespace matches -q 'cmd:no such'`},
 		{[]string{"--format", "svg", "-q", "pid:4242"}, ">No namespace matches pid:4242</text>"},
 	}
 	for _, tc := range tests {
@@ -153,5 +154,39 @@ func TestSnapshotNoMatch(t *testing.T) {
 				t.Errorf("output lacks %q:\n%s", tc.want, out.String())
 			}
 		})
+	}
+}
+
+// TestShellWord: the hint's group ID, pasted into a shell, is that ID and
+// runs nothing, whatever a pod name holds; bash checks each word.
+func TestShellWord(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"grp:ns:4098:net", "grp:ns:4098:net"},
+		{"grp:pod:ns:1:default/web-1:ctr", "grp:pod:ns:1:default/web-1:ctr"},
+		{"grp:pod:ns:1:x/x$(touch /tmp/p):ctr", "'grp:pod:ns:1:x/x$(touch /tmp/p):ctr'"},
+		{"a `id` $HOME b", "'a `id` $HOME b'"},
+		{"it's", `'it'\''s'`},
+		{"café", "'café'"},
+		{"bell\a and \x1b[31mred", `$'bell\x07 and \x1b[31mred'`},
+		{"rtl \u202eevil", `$'rtl \u202eevil'`},
+		{"bad \xff byte 'q' \\", `$'bad \xff byte \'q\' \\'`},
+		{"", "''"},
+	}
+	bash, err := exec.LookPath("bash")
+	for _, tt := range tests {
+		got := shellWord(tt.in)
+		if got != tt.want {
+			t.Errorf("shellWord(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+		if err != nil {
+			continue
+		}
+		out, err := exec.Command(bash, "--norc", "-c", "printf %s "+got).Output()
+		if err != nil || string(out) != tt.in {
+			t.Errorf("bash reads %s as %q (%v), want %q", got, out, err, tt.in)
+		}
+	}
+	if err != nil {
+		t.Logf("no bash to check the words with: %v", err)
 	}
 }
