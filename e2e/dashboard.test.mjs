@@ -183,6 +183,21 @@ test("search sends the filter, narrows the view, lives in the URL and survives a
   assert.match(await page.locator("#summary").textContent() || "", /filter “type:net”/);
   await page.waitForTimeout(300);
   assert.equal(await page.locator("#q-error").textContent() !== "", true, "the error stays until the filter is edited");
+  // More bad filters in a row, with no data between them: each is one
+  // refusal of the user's own request, and the filter on screen stays.
+  for (const bad of ["bogus:2", "bogus:3", "bogus:4"]) {
+    const from = fake.hellos.length;
+    await page.fill("#q", bad);
+    await page.keyboard.press("Enter");
+    const qsFrom = () => fake.hellos.slice(from).filter((h) => h.type === "hello").map((h) => h.q);
+    for (let i = 0; i < 50 && qsFrom().length < 2; i++) await page.waitForTimeout(50);
+    await page.waitForTimeout(200); // and nothing after
+    const qs = qsFrom();
+    assert.deepEqual(qs, [bad, "type:net"], `${bad}: refused, then the filter on screen asked again`);
+    assert.equal(await page.evaluate(() => window.nsweb.q), "type:net");
+    assert.match(page.url(), /\?q=type%3Anet$/);
+    assert.equal(await page.evaluate(() => window.nsweb.nodeCount), kept.length);
+  }
   await page.fill("#q", "");
   await page.keyboard.press("Enter");
   await page.waitForFunction((all) => window.nsweb.nodeCount === all, all);

@@ -228,6 +228,9 @@ const conn = new Conn(wsURL.href, {
  * @param {boolean} resume
  */
 function hello(resume) {
+  // A request the user makes starts the count of refusals afresh: only
+  // the page's own resends after a refusal may loop.
+  if (!resume) ui.refusals = 0;
   const expand = [...ui.expand].sort();
   const sameKey = store.key === snapshotKey({ view: ui.view, group: ui.group, q: ui.q, expand });
   /** @type {{type: string, view: string, group: string, q: string, expand: string[], since?: number, reveal?: string}} */
