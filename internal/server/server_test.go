@@ -97,6 +97,7 @@ func TestAPIErrorsAreJSON(t *testing.T) {
 		{"GET", "/api/v1/ns/4026531837", 200, ""}, // the inode on the user namespace's label
 		{"HEAD", "/api/v1/model", 200, ""},
 		{"POST", "/api/v1/model", 405, "nsweb is read-only"},
+		{"GET", "/api/v1/stream", 426, "this endpoint is a WebSocket"}, // no upgrade asked
 	}
 	for _, tc := range tests {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {

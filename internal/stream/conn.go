@@ -192,6 +192,13 @@ func (c *client) unsubscribe() {
 // it refuses with 503 and a JSON error when MaxClients connections are open
 // or the hub is shutting down.
 func (h *Hub) Stream(w http.ResponseWriter, r *http.Request) {
+	if !wantsWebsocket(r) {
+		// Accept would answer in plain text; every /api/ error is JSON.
+		w.Header().Set("Upgrade", "websocket")
+		writeError(w, http.StatusUpgradeRequired,
+			"this endpoint is a WebSocket: open it with a websocket client (docs/protocol.md); GET /api/v1/snapshot gives the same snapshot over plain HTTP")
+		return
+	}
 	h.mu.Lock()
 	switch {
 	case h.closed:
@@ -388,4 +395,21 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("stream: shutdown: %w", ctx.Err())
 	}
+}
+
+// wantsWebsocket reports whether r asks to be upgraded to a websocket
+// (Connection: upgrade and Upgrade: websocket, RFC 6455 section 4.1);
+// what else a handshake needs, websocket.Accept checks.
+func wantsWebsocket(r *http.Request) bool {
+	has := func(header, token string) bool {
+		for _, v := range r.Header.Values(header) {
+			for t := range strings.SplitSeq(v, ",") {
+				if strings.EqualFold(strings.TrimSpace(t), token) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return has("Connection", "upgrade") && has("Upgrade", "websocket")
 }
