@@ -192,13 +192,6 @@ func (c *client) unsubscribe() {
 // it refuses with 503 and a JSON error when MaxClients connections are open
 // or the hub is shutting down.
 func (h *Hub) Stream(w http.ResponseWriter, r *http.Request) {
-	if !wantsWebsocket(r) {
-		// Accept would answer in plain text; every /api/ error is JSON.
-		w.Header().Set("Upgrade", "websocket")
-		writeError(w, http.StatusUpgradeRequired,
-			"this endpoint is a WebSocket: open it with a websocket client (docs/protocol.md); GET /api/v1/snapshot gives the same snapshot over plain HTTP")
-		return
-	}
 	h.mu.Lock()
 	switch {
 	case h.closed:
@@ -211,6 +204,13 @@ func (h *Hub) Stream(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "5")
 		writeError(w, http.StatusServiceUnavailable,
 			"too many live clients (at most "+strconv.Itoa(h.cfg.MaxClients)+"); close another nsweb tab or try again later")
+		return
+	case !wantsWebsocket(r):
+		h.mu.Unlock()
+		// Accept would answer in plain text; every /api/ error is JSON.
+		w.Header().Set("Upgrade", "websocket")
+		writeError(w, http.StatusUpgradeRequired,
+			"this endpoint is a WebSocket: open it with a websocket client (docs/protocol.md); GET /api/v1/snapshot gives the same snapshot over plain HTTP")
 		return
 	}
 	h.clients++
