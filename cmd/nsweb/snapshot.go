@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -209,9 +210,38 @@ func laidOut(s *model.Snapshot, o snapshotOptions) (*layout.Result, string, erro
 			exp[id] = true
 		}
 	}
-	r := layout.Compute(s, layout.Options{View: layout.View(o.view), Group: o.group, Keep: q.Keep(s),
+	r := layout.Compute(s, layout.Options{View: layout.View(o.view), Group: o.group, Keep: keepBut(q, s, os.Getpid()),
 		FoldThreshold: o.fold, Expanded: exp})
 	return r, q.String(), nil
+}
+
+// keepBut is q's Keep for s as if process self were not in it. The scan
+// sees nsweb itself, whose command line holds the query: "-q cmd:nginx"
+// would otherwise match every namespace of the host through nsweb's own
+// argv, on a host without nginx. Self still counts in the namespaces'
+// process numbers, which are true.
+func keepBut(q *filter.Query, s *model.Snapshot, self int) func(*model.Namespace) bool {
+	if q.Empty() || s.Processes[self] == nil {
+		return q.Keep(s)
+	}
+	without := *s
+	without.Processes = maps.Clone(s.Processes)
+	delete(without.Processes, self)
+	without.Namespaces = maps.Clone(s.Namespaces)
+	for id, ns := range s.Namespaces {
+		if i, found := slices.BinarySearch(ns.Procs, self); found {
+			n := *ns
+			n.Procs = slices.Delete(slices.Clone(ns.Procs), i, i+1)
+			without.Namespaces[id] = &n
+		}
+	}
+	keep := q.Keep(&without)
+	return func(ns *model.Namespace) bool {
+		if n := without.Namespaces[ns.ID]; n != nil {
+			return keep(n)
+		}
+		return keep(ns)
+	}
 }
 
 // writeExpandHint ends a text tree that has folded groups with how to open

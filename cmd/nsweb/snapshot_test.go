@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os/exec"
 	"strings"
 	"testing"
@@ -188,5 +189,32 @@ func TestShellWord(t *testing.T) {
 	}
 	if err != nil {
 		t.Logf("no bash to check the words with: %v", err)
+	}
+}
+
+// TestSnapshotIgnoresItsOwnArgv: the scan sees nsweb itself, whose argv
+// holds the query; a cmd: filter must not match the host's namespaces
+// through it, while the namespaces of a process that does match are kept.
+func TestSnapshotIgnoresItsOwnArgv(t *testing.T) {
+	tag := fmt.Sprintf("nsweb-self-%d", time.Now().UnixNano())
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"snapshot", "-q", "cmd:" + tag}, &out, io.Discard); code != 0 {
+		t.Fatalf("snapshot: exit %d", code)
+	}
+	if !strings.Contains(out.String(), "# No namespace matches -q cmd:"+tag) {
+		t.Errorf("nsweb's own command line matched:\n%s", out.String())
+	}
+	// A process that really holds the tag matches.
+	cmd := exec.Command("sh", "-c", "sleep 60; :", tag)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	out.Reset()
+	if code := run(context.Background(), []string{"snapshot", "-q", "cmd:" + tag}, &out, io.Discard); code != 0 {
+		t.Fatalf("snapshot: exit %d", code)
+	}
+	if strings.Contains(out.String(), "No namespace matches") || !strings.Contains(out.String(), "─net ") && !strings.Contains(out.String(), "net namespaces folded") {
+		t.Errorf("the namespaces of a process with %s in its argv are not shown:\n%s", tag, out.String())
 	}
 }
