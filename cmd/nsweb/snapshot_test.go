@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -195,26 +195,46 @@ func TestShellWord(t *testing.T) {
 // TestSnapshotIgnoresItsOwnArgv: the scan sees nsweb itself, whose argv
 // holds the query; a cmd: filter must not match the host's namespaces
 // through it, while the namespaces of a process that does match are kept.
+// nsweb runs as a process of its own here (this test binary, re-executed
+// as TestSnapshotProcess), so that its argv holds the query as a user's
+// would.
 func TestSnapshotIgnoresItsOwnArgv(t *testing.T) {
 	tag := fmt.Sprintf("nsweb-self-%d", time.Now().UnixNano())
-	var out bytes.Buffer
-	if code := run(context.Background(), []string{"snapshot", "-q", "cmd:" + tag}, &out, io.Discard); code != 0 {
-		t.Fatalf("snapshot: exit %d", code)
+	snapshot := func() string {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestSnapshotProcess$", "--", "snapshot", "-q", "cmd:"+tag)
+		cmd.Env = append(os.Environ(), "NSWEB_TEST_RUN_MAIN=1")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("nsweb snapshot: %v\n%s", err, out)
+		}
+		return string(out)
 	}
-	if !strings.Contains(out.String(), "# No namespace matches -q cmd:"+tag) {
-		t.Errorf("nsweb's own command line matched:\n%s", out.String())
+	if out := snapshot(); !strings.Contains(out, "# No namespace matches -q cmd:"+tag) {
+		t.Errorf("nsweb's own command line matched:\n%s", out)
 	}
 	// A process that really holds the tag matches.
-	cmd := exec.Command("sh", "-c", "sleep 60; :", tag)
-	if err := cmd.Start(); err != nil {
+	sh := exec.Command("sh", "-c", "sleep 60; :", tag)
+	if err := sh.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	out.Reset()
-	if code := run(context.Background(), []string{"snapshot", "-q", "cmd:" + tag}, &out, io.Discard); code != 0 {
-		t.Fatalf("snapshot: exit %d", code)
+	t.Cleanup(func() { _ = sh.Process.Kill(); _ = sh.Wait() })
+	if out := snapshot(); strings.Contains(out, "No namespace matches") || !strings.Contains(out, "─net ") && !strings.Contains(out, "net namespaces folded") {
+		t.Errorf("the namespaces of a process with %s in its argv are not shown:\n%s", tag, out)
 	}
-	if strings.Contains(out.String(), "No namespace matches") || !strings.Contains(out.String(), "─net ") && !strings.Contains(out.String(), "net namespaces folded") {
-		t.Errorf("the namespaces of a process with %s in its argv are not shown:\n%s", tag, out.String())
+}
+
+// TestSnapshotProcess is nsweb's main for TestSnapshotIgnoresItsOwnArgv:
+// it runs the command line after "--" and exits with its code.
+func TestSnapshotProcess(t *testing.T) {
+	if os.Getenv("NSWEB_TEST_RUN_MAIN") != "1" {
+		t.Skip("runs only as a child of TestSnapshotIgnoresItsOwnArgv")
 	}
+	args := os.Args
+	for i, a := range args {
+		if a == "--" {
+			args = args[i+1:]
+			break
+		}
+	}
+	os.Exit(run(context.Background(), args, os.Stdout, os.Stderr))
 }
