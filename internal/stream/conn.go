@@ -287,6 +287,14 @@ func (c *client) readLoop(ctx context.Context) {
 			c.sendError(fmt.Sprintf("unknown message type %q (want %q)", hello.Type, wire.TypeHello))
 			continue
 		}
+		if hello.Reveal != "" && !c.revealed && c.h.Latest() == nil {
+			// Before the first scan there is nothing to find the node in,
+			// and the client waits for that snapshot anyway: a page opened
+			// by a link while nsweb starts still opens on its node.
+			if err := c.h.waitReady(ctx); err != nil && ctx.Err() != nil {
+				return
+			}
+		}
 		if err := c.subscribe(hello); err != nil {
 			e := wire.Error{Type: wire.TypeError, Error: err.Error()}
 			if bad, ok := errors.AsType[*BadRequestError](err); ok {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/model"
@@ -189,5 +190,21 @@ func TestRevealCost(t *testing.T) {
 		if got := unfolded.Load(); got != st.unfolded {
 			t.Errorf("%s: %d unfolded layouts, want %d", st.name, got, st.unfolded)
 		}
+	}
+}
+
+// TestRevealBeforeFirstScan: a page opened by a link while nsweb starts
+// sends its reveal before there is a scan to find the node in; it is
+// answered once the first scan is in, with the hiding groups open.
+func TestRevealBeforeFirstScan(t *testing.T) {
+	h, srv := newTestHub(t, Config{Layout: layout.Compute})
+	const n = layout.DefaultFoldThreshold + 10
+	c := dial(t, srv, nil)
+	c.hello(wire.Hello{Reveal: layout.NodeID(100 + n/2)})
+	time.Sleep(100 * time.Millisecond) // the hello is in before the scan
+	h.Publish(rootfulHost(1, n))
+	c.mustNext(wire.TypeSnapshot)
+	if want := []string{layout.ContainersGroupID("ns:1")}; !slices.Equal(c.expand, want) {
+		t.Errorf("expand %v, want %v", c.expand, want)
 	}
 }
