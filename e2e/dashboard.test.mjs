@@ -81,7 +81,7 @@ test("patches add, update and remove nodes without a reload; churn is marked and
   // The victim ended; the other one only left the view (a filter stopped
   // matching it, say).
   const leaver = fake.nodes[4];
-  fake.patch({ add: [added], remove: [victim.id, leaver.id], ended: [victim.id], update: [{ ...base, label: "user 4026531837 · renamed" }] });
+  fake.patch({ add: [added], born: [added.id], remove: [victim.id, leaver.id], ended: [victim.id], update: [{ ...base, label: "user 4026531837 · renamed" }] });
   await page.waitForFunction((id) => window.nsweb.has(id), added.id);
   assert.equal(await page.evaluate((id) => window.nsweb.has(id), victim.id), false);
   assert.equal(await page.evaluate(() => /** @type {any} */ (window).marker), marker, "no reload");
@@ -111,6 +111,56 @@ test("patches add, update and remove nodes without a reload; churn is marked and
   await page.waitForFunction((id) => window.nsweb.node(id)?.x === 5000, added.id);
   fake.patch({ remove: [added.id], add: [victim, leaver] });
   await page.waitForFunction((id) => window.nsweb.has(id), victim.id);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("only what is new on the host appeared; what unfolded entered the view; what ended in a group is counted", async (t) => {
+  const original = fake.nodes.slice();
+  t.after(() => fake.setNodes(original));
+  const root = original[0];
+  /**
+   * @param {string} id @param {string} type @param {number} count @param {number} y
+   * @returns {import("../web/static/store.js").WireNode}
+   */
+  const group = (id, type, count, y) => ({ id, kind: "group", type, label: `+${count} ${type || "containers"}`, count, parent: root.id, x: -900, y, w: 140, h: 30 });
+  // The reviewer's host: 57 net namespaces, the host's own among them,
+  // folded into one group, beside 60 folded containers.
+  const nets = group(`grp:${root.id}:net`, "net", 57, 0);
+  const ctrs = group(`grp:${root.id}:ctr`, "", 60, 60);
+  fake.setNodes([...original, nets, ctrs]);
+  const { page, errors } = await open();
+  // 7 of them are deleted: the 50 left unfold, and one more is new.
+  const survivors = Array.from({ length: 50 }, (_, i) => {
+    const ns = 4026700000 + i;
+    return { ...original[2], id: `ns:${ns}`, ns, type: "net", parent: root.id, label: `net ${ns} · ${i < 49 ? "netns" : "kthreadd"}`, x: -900 + 10 * i, y: 200 };
+  });
+  const fresh = { ...survivors[0], id: "ns:4026799999", ns: 4026799999, label: "net 4026799999 · fresh", y: 260 };
+  fake.patch({ remove: [nets.id], add: [...survivors, fresh], born: [fresh.id], folded: [{ id: nets.id, ended: 7 }] });
+  await page.waitForFunction((id) => window.nsweb.has(id), fresh.id);
+  assert.deepEqual(await page.evaluate(() => window.nsweb.born), [fresh.id], "only the new namespace is marked new");
+  const line = (/** @type {string} */ text) => page.locator("#log li", { hasText: text }).first();
+  // 53 changes: the log has room for 30, what happened on the host first.
+  const ended = line("7 net namespaces ended");
+  assert.equal(await ended.locator(".what").textContent(), "7 net namespaces ended (in +57 net)");
+  assert.equal(await ended.getAttribute("class"), "del in");
+  assert.equal(await ended.locator(".what").evaluate((e) => getComputedStyle(e).textDecorationLine), "none", "the group is not struck through");
+  assert.equal(await line("fresh").locator(".what").textContent(), `appeared: ${fresh.label}`);
+  assert.equal(await line("kthreadd").getAttribute("class"), "entered", "the host's own net namespace is not new");
+  assert.equal(await line("kthreadd").locator(".what").textContent(), `entered the view: ${survivors[49].label}`);
+  const added = await page.locator("#log li.add").allTextContents();
+  assert.deepEqual(added.filter((l) => l.includes("netns") || l.includes("kthreadd")), [], "no survivor appeared");
+  assert.match(await page.locator("#log li.more").first().textContent() || "", /… and 23 more changes/);
+  // A container starts among the folded ones: counted in the group, which
+  // is not marked new, in place of a "changed" line.
+  fake.patch({ update: [{ ...ctrs, count: 61, label: "+61 containers" }], folded: [{ id: ctrs.id, born: 1 }] });
+  await page.waitForFunction((id) => window.nsweb.node(id)?.count === 61, ctrs.id);
+  const started = line("1 container appeared");
+  assert.equal(await started.locator(".what").textContent(), "1 container appeared (in +61 containers)");
+  assert.equal(await started.getAttribute("class"), "add in");
+  assert.equal(await started.locator("button.what").getAttribute("data-id"), ctrs.id, "a click on it shows the group");
+  assert.equal(await page.locator("#log li", { hasText: "+61 containers" }).count(), 1, "no changed line beside it");
+  assert.equal((await page.evaluate(() => window.nsweb.born)).includes(ctrs.id), false, "a group is not new");
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -492,3 +492,57 @@ test("a deleted netns is logged as ended; its owner, alive, as having left the v
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("a folded group that unfolds as netns are deleted: the survivors entered the view, none appeared; what ended is counted", async (t) => {
+  if (missing) return t.skip(missing);
+  // The reviewer's case: the host's net namespaces, ours among them, fold
+  // into one group of 57 under the host's user namespace ("+57 net"); 7
+  // are deleted, the 50 left unfold.
+  const snapshot = async (/** @type {string} */ query) => (await fetch(new URL(`api/v1/snapshot${query}`, server.url))).json();
+  const userIno = await nsInode(process.pid, "user");
+  const all = await snapshot("?group=container");
+  const root = all.nodes.find((/** @type {any} */ n) => n.type === "user" && n.info?.inode === userIno)?.id;
+  assert.ok(root, "the host's user namespace is on the page");
+  const grp = `grp:${root}:net`;
+  /** @param {any[]} nodes */
+  const netsUnder = (nodes) => nodes.filter((n) => n.parent === root && n.type === "net" && n.kind === "file");
+  const before = netsUnder((await snapshot(`?expand=${encodeURIComponent(grp)}`)).nodes).length;
+  if (before > 50) return t.skip(`this host has ${before} net namespaces in its user namespace already: deleting ours cannot unfold them`);
+  const names = Array.from({ length: 57 - before }, (_, i) => `nsweb-e2e-unfold-${process.pid}-${i}`);
+  /** @param {string} verb @param {string[]} which */
+  const ipNetns = (verb, which) => execFileSync("ip", ["-force", "-batch", "-"], { input: which.map((n) => `netns ${verb} ${n}\n`).join(""), stdio: ["pipe", "ignore", "ignore"] });
+  t.after(() => {
+    try {
+      ipNetns("del", names); // -force: those gone already are no error
+    } catch {
+      // every one is tried; nothing more to do
+    }
+  });
+  ipNetns("add", names);
+  const { page, errors } = await open();
+  await page.waitForFunction(({ grp, n }) => (window.nsweb.node(grp)?.count ?? 0) >= n, { grp, n: 57 }, { timeout: 30000 });
+  ipNetns("del", names.slice(0, 7));
+  await page.waitForFunction((grp) => !window.nsweb.has(grp), grp, { timeout: 30000 });
+  const state = await page.evaluate((root) => {
+    const survivors = window.nsweb.ids().map((id) => window.nsweb.node(id)).filter((n) => n && n.parent === root && n.type === "net" && n.kind === "file");
+    return { survivors: survivors.map((n) => ({ id: n?.id, label: n?.label })), born: window.nsweb.born };
+  }, root);
+  assert.ok(state.survivors.length >= 40, `the group unfolded: ${state.survivors.length} net namespaces shown`);
+  const ids = new Set(state.survivors.map((n) => n.id));
+  assert.deepEqual(state.born.filter((id) => ids.has(id)), [], "no survivor is marked new");
+  const added = await page.locator("#log li.add").allTextContents();
+  const claimed = added.filter((l) => state.survivors.some((n) => n.label && l.includes(n.label)));
+  assert.deepEqual(claimed, [], "no survivor appeared, the host's own net namespace neither");
+  assert.ok((await page.locator("#log li.entered").count()) > 0, "the survivors entered the view");
+  // The 7 are counted in the group they were in, over one patch or more.
+  const counts = await page.locator("#log li.del.in .what").allTextContents();
+  let ended = 0;
+  for (const c of counts) {
+    const m = /^(\d+) net namespaces? ended \(in \+\d+ net\)$/.exec(c);
+    assert.ok(m, c);
+    ended += Number(m[1]);
+  }
+  assert.equal(ended, 7, `the 7 deleted ended: ${counts.join("; ")}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

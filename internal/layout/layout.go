@@ -163,6 +163,7 @@ func compute(sc *scratch, s *model.Snapshot, opt Options, keep bool) *Result {
 	b.sortChildren()
 	b.buildTree()
 	b.place(orient, res)
+	res.Folds = b.folds
 	if keep {
 		// Keep the info and arena buffers (grown by append) and drop
 		// the references to this snapshot, which must not outlive the
@@ -231,6 +232,10 @@ type builder struct {
 	// the unowned node, texts[1] those of namespaces.
 	texts   [2]string
 	maxDeep int32
+	// folds is what each group node hides (Result.Folds), foldAt the
+	// arena node of each; their IDs are filled in once texts[0] is.
+	folds  []Fold
+	foldAt []int32
 }
 
 // nodeInfo is what an arena node shows, kept together so that writing the
@@ -734,9 +739,9 @@ func (b *builder) split(slot int32, kids []int32) (rest, bks []int32) {
 // than b.fold of them and open(false), which says whether the user expanded
 // their group, is false; apart from them the Pod buckets likewise
 // (open(true)). It returns the buckets left, in order (bks compacted in
-// place: each list is folded once), and how many Container and Pod buckets
-// it took.
-func (b *builder) foldBuckets(bks []int32, open func(pod bool) bool) (rest []int32, folded [2]int) {
+// place: each list is folded once), and the refs of the Container and Pod
+// buckets it took (for Fold.Refs; their number is the group's count).
+func (b *builder) foldBuckets(bks []int32, open func(pod bool) bool) (rest []int32, folded [2][]string) {
 	var n [2]int
 	for _, k := range bks {
 		n[podIndex(b.buckets[k].pod)]++
@@ -744,7 +749,7 @@ func (b *builder) foldBuckets(bks []int32, open func(pod bool) bool) (rest []int
 	some := false
 	for p := range n {
 		if n[p] > b.fold && !open(p == 1) {
-			folded[p] = n[p]
+			folded[p] = make([]string, 0, n[p])
 			some = true
 		}
 	}
@@ -753,10 +758,12 @@ func (b *builder) foldBuckets(bks []int32, open func(pod bool) bool) (rest []int
 	}
 	m := 0
 	for _, k := range bks {
-		if folded[podIndex(b.buckets[k].pod)] == 0 {
-			bks[m] = k
-			m++
+		if p := podIndex(b.buckets[k].pod); folded[p] != nil {
+			folded[p] = append(folded[p], b.buckets[k].ref)
+			continue
 		}
+		bks[m] = k
+		m++
 	}
 	return bks[:m], folded
 }
@@ -888,19 +895,25 @@ func (b *builder) buildTree() {
 	}
 
 	// addFolds adds the groups of folded buckets under node v (parent
-	// slot slot), nfold[0] containers and nfold[1] pods. They go after
-	// the files and before the Dirs and the other buckets, where the
-	// creation order of what they hold cannot move them.
-	addFolds := func(v, slot int32, nfold [2]int) {
-		for p, n := range nfold {
-			if n == 0 {
+	// slot slot), the containers nfold[0] and the pods nfold[1]. They go
+	// after the files and before the Dirs and the other buckets, where
+	// the creation order of what they hold cannot move them.
+	addFolds := func(v, slot int32, nfold [2][]string) {
+		for p, refs := range nfold {
+			if len(refs) == 0 {
 				continue
 			}
 			idLo := len(text)
 			text = groupID(text, v, slot, bucketsWhat(p == 1))
 			labelLo := len(text)
-			text = appendBucketsLabel(text, n, p == 1)
-			addText(srcFolded, v, idLo, labelLo, model.User, n) // typed "" in place
+			text = appendBucketsLabel(text, len(refs), p == 1)
+			addText(srcFolded, v, idLo, labelLo, model.User, len(refs)) // typed "" in place
+			what := Container
+			if p == 1 {
+				what = Pod
+			}
+			b.folds = append(b.folds, Fold{What: what, Refs: refs})
+			b.foldAt = append(b.foldAt, int32(len(b.info)-1))
 		}
 	}
 
@@ -940,7 +953,7 @@ func (b *builder) buildTree() {
 		}
 		// More than b.fold Container buckets, and apart from them more
 		// than b.fold Pod buckets, fold into one group each.
-		var nfold [2]int // buckets folded: containers, pods
+		var nfold [2][]string // buckets folded: containers, pods
 		if b.fold > 0 && len(bks) > b.fold {
 			bks, nfold = b.foldBuckets(bks, func(pod bool) bool {
 				idLo := len(text)
@@ -950,7 +963,7 @@ func (b *builder) buildTree() {
 				return open
 			})
 		}
-		folds := nfold != [2]int{} // groups of them still to add
+		folds := nfold[0] != nil || nfold[1] != nil // groups of them still to add
 		first := int32(len(b.info))
 		nb := 0 // buckets added
 		for k := 0; k < len(kids); {
@@ -982,6 +995,12 @@ func (b *builder) buildTree() {
 					labelLo := len(text)
 					text = appendGroupLabel(text, run, t)
 					addText(srcGroup, v, idLo, labelLo, t, run)
+					ns := make([]model.NSID, run)
+					for j, i := range kids[k:end] {
+						ns[j] = b.ents[i].id
+					}
+					b.folds = append(b.folds, Fold{What: File, NS: ns})
+					b.foldAt = append(b.foldAt, int32(len(b.info)-1))
 					k = end
 					continue
 				}
@@ -1012,6 +1031,10 @@ func (b *builder) buildTree() {
 		// text is never written again: share its bytes instead of
 		// copying them (what strings.Builder does).
 		b.texts[0] = unsafe.String(&text[0], len(text))
+	}
+	for j, v := range b.foldAt {
+		in := &b.info[v]
+		b.folds[j].ID = b.texts[0][in.idLo:in.labelLo]
 	}
 
 	// Namespace IDs and labels, in ID order.

@@ -184,6 +184,20 @@ type Result struct {
 	Edges       []Edge      `json:"edges"`
 	Width       float64     `json:"width"`
 	Height      float64     `json:"height"`
+	// Folds says what each Group node hides, so that a consumer can tell
+	// which group holds a namespace, container or pod that has no node of
+	// its own: the stream reports what starts or ends inside a folded
+	// group, where no node is added or removed and only a count changes.
+	// Kept out of the JSON: a picture does not need it.
+	Folds []Fold `json:"-"`
+}
+
+// Fold is what one Group node hides.
+type Fold struct {
+	ID   string       // the group node's ID
+	What NodeKind     // File, Container or Pod, as Node.Folds says
+	NS   []model.NSID // File: the folded namespaces
+	Refs []string     // Container or Pod: the Ref of each folded node
 }
 
 // NodeID is the ID of the node that shows namespace id: "ns:<decimal ID>".

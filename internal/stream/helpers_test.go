@@ -110,6 +110,9 @@ type wsClient struct {
 	expand  []string        // of the last snapshot
 	removed []string        // of the last patch
 	ended   []string        // of the last patch
+	born    []string        // of the last patch
+	folded  []wire.FoldChange
+	q       string // the filter it asked for, when a test keeps it here
 	errors  []string
 	refused wire.Error // the last error message, whole
 	bytes   int
@@ -177,7 +180,7 @@ func (c *wsClient) next(timeout time.Duration) (string, error) {
 		if err := c.st.Apply(&p); err != nil {
 			return "", err
 		}
-		c.removed, c.ended = p.Remove, p.Ended
+		c.removed, c.ended, c.born, c.folded = p.Remove, p.Ended, p.Born, p.Folded
 	case wire.TypeError:
 		var e wire.Error
 		_ = json.Unmarshal(data, &e)

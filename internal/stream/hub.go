@@ -499,6 +499,7 @@ func (sb *sub) advance(s *model.Snapshot, gen uint64) {
 	nodes := sb.infos.BuildNodes(s, res)
 	meta := wire.NewMeta(s, res)
 	first := sb.gen == 0
+	prev, before := sb.snap, sb.result
 	sb.gen, sb.snap, sb.result = gen, s, res
 	if first {
 		sb.nodes, sb.meta = nodes, meta
@@ -509,12 +510,18 @@ func (sb *sub) advance(s *model.Snapshot, gen uint64) {
 		return
 	}
 	p := wire.Diff(sb.nodes, nodes)
-	if p.Empty() && meta.SameContent(sb.meta) {
+	// What started or ended on the host, told apart from what only came
+	// into or went out of the view, is known here and nowhere else: the
+	// client sees IDs, not the host. A start and an end inside one folded
+	// group change no node, and are still worth a patch.
+	p.Folded = wire.Folded(prev, before, s, res)
+	if p.Empty() && len(p.Folded) == 0 && meta.SameContent(sb.meta) {
 		sb.nodes, sb.meta = nodes, meta
 		return
 	}
 	sb.seq++
 	p.Seq, p.Meta = sb.seq, meta
+	p.Born = wire.Born(prev, p.Add)
 	p.Ended = wire.Ended(s, p.Remove)
 	sb.nodes, sb.meta = nodes, meta
 	msg, err := json.Marshal(&p)

@@ -120,8 +120,8 @@ func benchPublishOne(b *testing.B, g layout.Grouping, adds int) {
 		patchBytes = len(sb.ring[0].msg)
 		var p wire.Patch
 		_ = json.Unmarshal(sb.ring[0].msg, &p)
-		if len(p.Add) != adds {
-			b.Fatalf("patch adds %d nodes, want the container's %d", len(p.Add), adds)
+		if len(p.Add) != adds || len(p.Born) != adds {
+			b.Fatalf("patch adds %d nodes, %d born; want the container's %d, all new", len(p.Add), len(p.Born), adds)
 		}
 		b.ReportMetric(float64(len(p.Update)), "updated")
 		b.ReportMetric(float64(len(p.Move)), "moved")

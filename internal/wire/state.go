@@ -5,6 +5,8 @@ import (
 	"maps"
 	"sort"
 	"strings"
+
+	"github.com/nsweb/nsweb/internal/layout"
 )
 
 // State is a client's copy of one view, built from a snapshot and kept
@@ -29,8 +31,10 @@ func (st *State) Reset(s *Snapshot) {
 // Apply applies a patch, refusing one that does not follow the state's
 // sequence number or that names nodes the state does not have: either means
 // the client missed a message and must ask again with since. A patch whose
-// Ended names a node it does not remove is refused too: the server broke
-// the protocol.
+// Ended names a node it does not remove, whose Born names a node it does
+// not add, or whose Folded names no group of the state it speaks of (or
+// more than the group counts) is refused too: the server broke the
+// protocol.
 func (st *State) Apply(p *Patch) error {
 	if st.Nodes == nil {
 		return fmt.Errorf("patch %d before any snapshot", p.Seq)
@@ -38,16 +42,17 @@ func (st *State) Apply(p *Patch) error {
 	if p.Seq != st.Seq+1 {
 		return fmt.Errorf("patch %d does not follow %d", p.Seq, st.Seq)
 	}
-	if len(p.Ended) > 0 {
-		removed := make(map[string]bool, len(p.Remove))
-		for _, id := range p.Remove {
-			removed[id] = true
+	removed := make(map[string]bool, len(p.Remove))
+	for _, id := range p.Remove {
+		removed[id] = true
+	}
+	for _, id := range p.Ended {
+		if !removed[id] {
+			return fmt.Errorf("patch %d says %q ended but does not remove it", p.Seq, id)
 		}
-		for _, id := range p.Ended {
-			if !removed[id] {
-				return fmt.Errorf("patch %d says %q ended but does not remove it", p.Seq, id)
-			}
-		}
+	}
+	if err := st.checkBorn(p, removed); err != nil {
+		return err
 	}
 	for _, id := range p.Remove {
 		if _, ok := st.Nodes[id]; !ok {
@@ -87,6 +92,54 @@ func (st *State) Apply(p *Patch) error {
 	}
 	st.Seq = p.Seq
 	st.Meta = p.Meta
+	return nil
+}
+
+// checkBorn checks Born and Folded against the state before p and the
+// nodes p brings, before anything is changed.
+func (st *State) checkBorn(p *Patch, removed map[string]bool) error {
+	if len(p.Born) == 0 && len(p.Folded) == 0 {
+		return nil
+	}
+	brought := make(map[string]*Node, len(p.Add)+len(p.Update))
+	for _, nodes := range [][]Node{p.Add, p.Update} {
+		for i := range nodes {
+			brought[nodes[i].ID] = &nodes[i]
+		}
+	}
+	added := make(map[string]bool, len(p.Add))
+	for i := range p.Add {
+		added[p.Add[i].ID] = true
+	}
+	for _, id := range p.Born {
+		if !added[id] {
+			return fmt.Errorf("patch %d says %q was born but does not add it", p.Seq, id)
+		}
+	}
+	group := func(n *Node, ok bool, want int) bool {
+		return ok && n.Kind == layout.Group && n.Count >= want
+	}
+	for _, f := range p.Folded {
+		if f.Born < 0 || f.Ended < 0 || f.Born+f.Ended == 0 {
+			return fmt.Errorf("patch %d: folded %q counts nothing (born %d, ended %d)", p.Seq, f.ID, f.Born, f.Ended)
+		}
+		if f.Ended > 0 {
+			if n, ok := st.Nodes[f.ID]; !group(&n, ok, f.Ended) {
+				return fmt.Errorf("patch %d says %d ended in %q, not a group of as many before it", p.Seq, f.Ended, f.ID)
+			}
+		}
+		if f.Born > 0 {
+			n, ok := brought[f.ID]
+			if !ok {
+				if old, was := st.Nodes[f.ID]; was && !removed[f.ID] {
+					n, ok = &old, true
+				}
+			}
+			if !group(n, ok, f.Born) {
+				return fmt.Errorf("patch %d says %d were born in %q, not a group of as many after it", p.Seq, f.Born, f.ID)
+			}
+		}
+	}
 	return nil
 }
 

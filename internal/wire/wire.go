@@ -237,10 +237,17 @@ type Count struct {
 // Patch turns the state of sequence number Seq-1 into that of Seq. Apply
 // order: Remove, Add, Update, Counts, Move.
 type Patch struct {
-	Type   string   `json:"type"` // "patch"
-	Seq    uint64   `json:"seq"`
-	Meta   Meta     `json:"meta"`
-	Add    []Node   `json:"add"`
+	Type string `json:"type"` // "patch"
+	Seq  uint64 `json:"seq"`
+	Meta Meta   `json:"meta"`
+	Add  []Node `json:"add"`
+	// Born lists the IDs in Add whose namespace, container or pod did not
+	// exist on the host in the scan before (see Born). The others only
+	// entered the view: a namespace started to match the filter, or a
+	// group unfolded because fewer siblings are left. A change log that
+	// calls the fifty survivors of an unfolded group "appeared", and marks
+	// them new, tells the user that fifty things started.
+	Born   []string `json:"born,omitempty"`
 	Remove []string `json:"remove"`
 	// Ended lists the IDs in Remove whose namespace, container or pod no
 	// longer exists on the host (see Ended). The others only left the
@@ -252,6 +259,24 @@ type Patch struct {
 	Update []Node   `json:"update"`
 	Counts []Count  `json:"counts"`
 	Move   []Move   `json:"move"`
+	// Folded says what started or ended inside folded groups (see
+	// Folded): there no node comes or goes, only a count changes, and
+	// seven network namespaces deleted from a group of 57 would otherwise
+	// go unreported.
+	Folded []FoldChange `json:"folded,omitempty"`
+}
+
+// FoldChange counts what started or ended inside one folded group: the
+// namespaces of a group of namespaces, the containers or pods of a group
+// of those (what the group's count counts).
+type FoldChange struct {
+	ID string `json:"id"` // the group node
+	// Born is how many of what the group holds after the patch did not
+	// exist on the host before it.
+	Born int `json:"born,omitempty"`
+	// Ended is how many of what the group held before the patch no longer
+	// exist on the host.
+	Ended int `json:"ended,omitempty"`
 }
 
 // Empty reports whether the patch changes no node.
@@ -265,28 +290,124 @@ func (p *Patch) Empty() bool {
 // never end: a group that goes away was opened or emptied.
 func Ended(s *model.Snapshot, removed []string) []string {
 	var out []string
-	var pods map[string]bool // made when a pod node is removed
+	now := host{s: s}
 	for _, id := range removed {
-		var gone bool
-		switch {
-		case strings.HasPrefix(id, "ns:"):
-			n, err := strconv.ParseUint(id[len("ns:"):], 10, 64)
-			gone = err == nil && s.Namespaces[model.NSID(n)] == nil
-		case strings.HasPrefix(id, "ctr:"):
-			n := layout.Node{ID: id, Kind: layout.Container}
-			gone = n.Ref() != "" && s.Containers[n.Ref()] == nil
-		case strings.HasPrefix(id, "pod:"):
-			n := layout.Node{ID: id, Kind: layout.Pod}
-			if pods == nil {
-				pods = podsOf(s)
-			}
-			gone = n.Ref() != "" && !pods[n.Ref()]
-		}
-		if gone {
+		if alive, known := now.node(id); known && !alive {
 			out = append(out, id)
 		}
 	}
 	return out
+}
+
+// Born returns the IDs among added whose namespace, container or pod was
+// not in prev, the snapshot before the one the nodes come from; nil when
+// none is, or when there is no prev (a first picture says nothing about
+// what is new). Groups and the synthetic root are never born: a group that
+// comes was folded or filled.
+func Born(prev *model.Snapshot, added []Node) []string {
+	if prev == nil {
+		return nil
+	}
+	var out []string
+	was := host{s: prev}
+	for i := range added {
+		if alive, known := was.node(added[i].ID); known && !alive {
+			out = append(out, added[i].ID)
+		}
+	}
+	return out
+}
+
+// Folded counts, for each folded group of the pictures before (of prev)
+// and after (of s), what it held that is gone from s and what it holds
+// that was not in prev; groups with neither are left out. The result is
+// sorted by group ID, so that every client of a view gets the same bytes.
+// It costs a map lookup per folded member, against the layout's work per
+// namespace.
+func Folded(prev *model.Snapshot, before *layout.Result, s *model.Snapshot, after *layout.Result) []FoldChange {
+	if prev == nil || before == nil || after == nil {
+		return nil
+	}
+	var out []FoldChange
+	at := map[string]int{}
+	entry := func(id string) *FoldChange {
+		i, ok := at[id]
+		if !ok {
+			i = len(out)
+			at[id] = i
+			out = append(out, FoldChange{ID: id})
+		}
+		return &out[i]
+	}
+	now, was := host{s: s}, host{s: prev}
+	for i := range before.Folds {
+		if n := now.missing(&before.Folds[i]); n > 0 {
+			entry(before.Folds[i].ID).Ended = n
+		}
+	}
+	for i := range after.Folds {
+		if n := was.missing(&after.Folds[i]); n > 0 {
+			entry(after.Folds[i].ID).Born = n
+		}
+	}
+	slices.SortFunc(out, func(a, b FoldChange) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// host answers whether a namespace, container or pod exists in one
+// snapshot.
+type host struct {
+	s    *model.Snapshot
+	pods map[string]bool // made when a pod is asked about
+}
+
+// node reports whether what node id stands for exists; known is false for
+// nodes that stand for no namespace, container or pod (groups, the
+// synthetic root).
+func (h *host) node(id string) (alive, known bool) {
+	switch {
+	case strings.HasPrefix(id, "ns:"):
+		n, err := strconv.ParseUint(id[len("ns:"):], 10, 64)
+		return err == nil && h.s.Namespaces[model.NSID(n)] != nil, err == nil
+	case strings.HasPrefix(id, "ctr:"):
+		n := layout.Node{ID: id, Kind: layout.Container}
+		return h.s.Containers[n.Ref()] != nil, n.Ref() != ""
+	case strings.HasPrefix(id, "pod:"):
+		n := layout.Node{ID: id, Kind: layout.Pod}
+		return h.pod(n.Ref()), n.Ref() != ""
+	}
+	return false, false
+}
+
+// pod reports whether any container of the snapshot is in pod ref,
+// "<namespace>/<name>".
+func (h *host) pod(ref string) bool {
+	if h.pods == nil {
+		h.pods = podsOf(h.s)
+	}
+	return h.pods[ref]
+}
+
+// missing counts what fold f hides that the snapshot lacks.
+func (h *host) missing(f *layout.Fold) int {
+	n := 0
+	for _, id := range f.NS {
+		if h.s.Namespaces[id] == nil {
+			n++
+		}
+	}
+	for _, ref := range f.Refs {
+		var alive bool
+		if f.What == layout.Pod {
+			alive = h.pod(ref)
+		} else {
+			alive = h.s.Containers[ref] != nil
+		}
+		if !alive {
+			n++
+		}
+	}
+	return n
 }
 
 // podsOf returns the pods the containers of s belong to, as

@@ -120,7 +120,6 @@ func TestStateApplyRefuses(t *testing.T) {
 	if err := st.Apply(&Patch{Seq: 1}); err == nil {
 		t.Error("patch before snapshot accepted")
 	}
-	st.Reset(&Snapshot{Seq: 5, Nodes: []Node{node("a", "", 0, 0, "")}})
 	for _, p := range []Patch{
 		{Seq: 7},
 		{Seq: 6, Remove: []string{"zz"}},
@@ -128,11 +127,46 @@ func TestStateApplyRefuses(t *testing.T) {
 		{Seq: 6, Update: []Node{node("zz", "", 0, 0, "")}},
 		{Seq: 6, Move: []Move{{ID: "zz"}}},
 		{Seq: 6, Counts: []Count{{ID: "zz", Procs: 1}}},
-		{Seq: 6, Counts: []Count{{ID: "a", Procs: 1}}}, // a node without info
-		{Seq: 6, Ended: []string{"a"}},                 // ended but not removed
+		{Seq: 6, Counts: []Count{{ID: "a", Procs: 1}}},                               // a node without info
+		{Seq: 6, Ended: []string{"a"}},                                               // ended but not removed
+		{Seq: 6, Born: []string{"a"}},                                                // born but not added
+		{Seq: 6, Update: []Node{node("a", "", 1, 0, "")}, Born: []string{"a"}},       // an update is not born
+		{Seq: 6, Folded: []FoldChange{{ID: "a", Ended: 1}}},                          // not a group
+		{Seq: 6, Folded: []FoldChange{{ID: "g", Ended: 1}}},                          // not in the state
+		{Seq: 6, Folded: []FoldChange{{ID: "g", Born: 1}}},                           // not in the state after
+		{Seq: 6, Add: []Node{grp("g", 2)}, Folded: []FoldChange{{ID: "g", Born: 3}}}, // more than it counts
+		{Seq: 6, Add: []Node{grp("g", 2)}, Folded: []FoldChange{{ID: "g"}}},          // counts nothing
+		{Seq: 6, Add: []Node{grp("g", 2)}, Folded: []FoldChange{{ID: "g", Born: 1, Ended: -1}}},
 	} {
+		// Afresh for each: a patch wrongly accepted would move the seq on
+		// and hide the next one's fault.
+		st.Reset(&Snapshot{Seq: 5, Nodes: []Node{node("a", "", 0, 0, "")}})
 		if err := st.Apply(&p); err == nil {
 			t.Errorf("patch %+v accepted", p)
+		}
+	}
+}
+
+// grp is a group node folding count namespaces.
+func grp(id string, count int) Node {
+	return Node{ID: id, Kind: layout.Group, Type: model.Net, Label: fmt.Sprintf("+%d net", count), Count: count, W: 10, H: 5}
+}
+
+// TestStateApplyBornAndFolded: a patch may say a node it adds was born, and
+// count what started in a group after it and ended in a group before it,
+// the group being removed, updated, added or left alone.
+func TestStateApplyBornAndFolded(t *testing.T) {
+	for _, p := range []Patch{
+		{Seq: 6, Add: []Node{node("b", "", 0, 0, "")}, Born: []string{"b"}},
+		{Seq: 6, Remove: []string{"g"}, Folded: []FoldChange{{ID: "g", Ended: 3}}},
+		{Seq: 6, Update: []Node{grp("g", 2)}, Folded: []FoldChange{{ID: "g", Born: 1, Ended: 2}}},
+		{Seq: 6, Folded: []FoldChange{{ID: "g", Born: 3, Ended: 3}}},
+		{Seq: 6, Remove: []string{"g"}, Add: []Node{grp("g", 1)}, Folded: []FoldChange{{ID: "g", Born: 1, Ended: 3}}},
+	} {
+		var st State
+		st.Reset(&Snapshot{Seq: 5, Nodes: []Node{node("a", "", 0, 0, ""), grp("g", 3)}})
+		if err := st.Apply(&p); err != nil {
+			t.Errorf("patch %+v refused: %v", p, err)
 		}
 	}
 }
@@ -445,6 +479,85 @@ func TestEnded(t *testing.T) {
 	}
 	if got := Ended(s, nil); got != nil {
 		t.Errorf("Ended of nothing = %v", got)
+	}
+}
+
+// TestBorn: of the added nodes, those whose namespace, container or pod
+// was not in the scan before were born; the others (alive before, groups,
+// the unowned root, IDs nsweb does not make) only entered the view.
+func TestBorn(t *testing.T) {
+	prev := groupedSnap() // containers a, c and d; c and d in pod default/web
+	ids := []string{
+		"ns:1", "ns:4026599999", // alive before, new
+		layout.ContainerID("ns:1", "a"), layout.ContainerID("ns:1", "new"),
+		layout.PodID("ns:1", "default/web"), layout.PodID("ns:1", "default/new"),
+		layout.GroupID("ns:1", model.Net), layout.ContainersGroupID("ns:1"), layout.UnownedID,
+		"ns:x", "ctr:", "pod:nope",
+	}
+	var added []Node
+	for _, id := range ids {
+		added = append(added, Node{ID: id})
+	}
+	want := []string{"ns:4026599999", layout.ContainerID("ns:1", "new"), layout.PodID("ns:1", "default/new")}
+	if got := Born(prev, added); !slices.Equal(got, want) {
+		t.Errorf("Born = %v, want %v", got, want)
+	}
+	if got := Born(nil, added); got != nil {
+		t.Errorf("Born without a scan before = %v", got)
+	}
+	if got := Born(prev, nil); got != nil {
+		t.Errorf("Born of nothing = %v", got)
+	}
+}
+
+// TestFolded: what a folded group held that is gone from the host ended in
+// it, what it holds that was not on the host was born in it; what only
+// moved into or out of a group (a filter, a fold) is neither.
+func TestFolded(t *testing.T) {
+	prev := groupedSnap()
+	s := groupedSnap()
+	delete(s.Namespaces, 3)   // ended
+	delete(s.Containers, "a") // ended
+	s.Namespaces[9] = &model.Namespace{ID: 9, Type: model.Net, Owner: 1}
+	s.Containers["n"] = &model.Container{ID: "n", Pod: "new", PodNamespace: "default"}
+	nets, ctrs, pods := layout.GroupID("ns:1", model.Net), layout.ContainersGroupID("ns:1"), layout.PodsGroupID("ns:1")
+	fold := func(id string, what layout.NodeKind, ns []model.NSID, refs ...string) layout.Fold {
+		return layout.Fold{ID: id, What: what, NS: ns, Refs: refs}
+	}
+	tests := []struct {
+		name          string
+		before, after []layout.Fold
+		want          []FoldChange
+	}{
+		{"nothing folded", nil, nil, nil},
+		{"unchanged", []layout.Fold{fold(nets, layout.File, []model.NSID{2, 4})}, []layout.Fold{fold(nets, layout.File, []model.NSID{2, 4})}, nil},
+		{"one ended, the group unfolds",
+			[]layout.Fold{fold(nets, layout.File, []model.NSID{2, 3, 4})}, nil,
+			[]FoldChange{{ID: nets, Ended: 1}}},
+		{"one born, the group folds", nil,
+			[]layout.Fold{fold(nets, layout.File, []model.NSID{2, 4, 9})},
+			[]FoldChange{{ID: nets, Born: 1}}},
+		{"born and ended in one group",
+			[]layout.Fold{fold(ctrs, layout.Container, nil, "a", "c")},
+			[]layout.Fold{fold(ctrs, layout.Container, nil, "c", "n")},
+			[]FoldChange{{ID: ctrs, Born: 1, Ended: 1}}},
+		{"pods", []layout.Fold{fold(pods, layout.Pod, nil, "default/web")},
+			[]layout.Fold{fold(pods, layout.Pod, nil, "default/web", "default/new")},
+			[]FoldChange{{ID: pods, Born: 1}}},
+		{"sorted by group", []layout.Fold{fold(pods, layout.Pod, nil, "default/gone")},
+			[]layout.Fold{fold(nets, layout.File, []model.NSID{9})},
+			[]FoldChange{{ID: nets, Born: 1}, {ID: pods, Ended: 1}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Folded(prev, &layout.Result{Folds: tt.before}, s, &layout.Result{Folds: tt.after})
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Folded = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	if got := Folded(nil, nil, s, &layout.Result{Folds: []layout.Fold{fold(nets, layout.File, []model.NSID{9})}}); got != nil {
+		t.Errorf("Folded of a first picture = %+v", got)
 	}
 }
 

@@ -5,7 +5,7 @@
  * switch, details, change log and keyboard. State that should survive a
  * reload (view, grouping, filter, open groups, selection) lives in the URL.
  */
-import { Store, snapshotKey } from "./store.js";
+import { Store, snapshotKey, forLog } from "./store.js";
 import { Grid } from "./spatial.js";
 import { fit, pan, zoomAt, toScreen, toWorld, reveal, initialCamera } from "./camera.js";
 import { Renderer, Minimap } from "./render.js";
@@ -440,13 +440,16 @@ const LOG_MAX = 100;
 /**
  * How the log shows each kind of change. Only "ended" says a namespace is
  * gone: one that no longer matches the filter, or folded into a group,
- * still exists and only "left the view".
+ * still exists and only "left the view". Likewise only "appeared" says it
+ * is new: one that the filter keeps now, or that came out of a group that
+ * unfolded, existed before and only "entered the view".
  * @type {Record<import("./store.js").ChangeKind, {className: string, said: string, title: string}>}
  */
 const LOG_KINDS = {
-  appeared: { className: "add", said: "appeared", title: "" },
+  appeared: { className: "add", said: "appeared", title: "Appeared: new on the host" },
   changed: { className: "upd", said: "changed", title: "" },
   ended: { className: "del", said: "ended", title: "Ended: gone from the host" },
+  entered: { className: "entered", said: "entered the view", title: "Entered the view: the filter keeps it now, or its group unfolded; it is not new" },
   left: { className: "left", said: "left the view", title: "Left the view: the filter no longer keeps it, or it folded into a group; it still exists" },
 };
 
@@ -454,12 +457,15 @@ const LOG_KINDS = {
 function logChanges(changes) {
   if (!changes.length) return;
   const frag = document.createDocumentFragment();
-  // Newest first; a big burst is summarised so the log stays readable.
-  const shown = changes.slice(-30).reverse();
+  // Newest first; a big burst is summarised so the log stays readable,
+  // what happened on the host before what only entered or left the view.
+  const shown = forLog(changes, 30).reverse();
   for (const c of shown) {
     const li = document.createElement("li");
     const how = LOG_KINDS[c.kind];
     li.className = how.className;
+    // A count inside a folded group says its words: the group stays.
+    if (c.count) li.classList.add("in");
     if (how.title) li.title = how.title;
     const time = document.createElement("time");
     const d = new Date(c.t);
@@ -477,7 +483,8 @@ function logChanges(changes) {
     const gone = c.kind === "ended" || c.kind === "left";
     const text = document.createElement(gone ? "span" : "button");
     text.className = "what";
-    text.append(said, c.text);
+    if (c.count) text.append(`${c.text} ${how.said} (in ${c.group})`);
+    else text.append(said, c.text);
     if (text instanceof HTMLButtonElement) {
       text.type = "button";
       text.dataset.id = c.id;

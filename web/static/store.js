@@ -107,33 +107,49 @@
  * @property {number} seq
  * @property {Meta} [meta]
  * @property {WireNode[]} [add]
+ * @property {string[]} [born] the IDs in add whose namespace, container or
+ *   pod is new on the host; the others only entered the view
  * @property {string[]} [remove]
  * @property {string[]} [ended] the IDs in remove whose namespace, container
  *   or pod ended; the others only left the view
  * @property {WireNode[]} [update]
  * @property {{id: string, procs: number}[]} [counts] member counts alone changed
  * @property {{id: string, x: number, y: number}[]} [move]
+ * @property {FoldChange[]} [folded] what started or ended inside folded groups
  */
 
 /**
- * @typedef {"appeared" | "ended" | "left" | "changed"} ChangeKind what
- *   happened to a node: "ended" when the server says its namespace,
- *   container or pod is gone from the host, "left" when it only left the
- *   view (the filter no longer keeps it, it folded into a group) or when
- *   nothing says which
+ * @typedef {object} FoldChange how many of what a folded group holds
+ *   started (born, counted in the group after the patch) or ended (in the
+ *   group before it)
+ * @property {string} id the group node
+ * @property {number} [born]
+ * @property {number} [ended]
+ */
+
+/**
+ * @typedef {"appeared" | "ended" | "entered" | "left" | "changed"} ChangeKind
+ *   what happened to a node: "appeared" and "ended" when the server says
+ *   its namespace, container or pod is new on the host or gone from it;
+ *   "entered" and "left" when it only came into or went out of the view
+ *   (the filter keeps it now or no longer, a group unfolded or folded) or
+ *   when nothing says which
  */
 
 /**
  * @typedef {object} Change one line of the change log
  * @property {ChangeKind} kind
- * @property {"+" | "−" | "→" | "~"} sign
- * @property {string} id
- * @property {string} text
+ * @property {"+" | "−" | "←" | "→" | "~"} sign
+ * @property {string} id the node; for a count inside a folded group, the group
+ * @property {string} text the node's label; for a count inside a folded
+ *   group, what was counted ("7 net namespaces")
  * @property {number} t
+ * @property {number} [count] set on a count inside a folded group
+ * @property {string} [group] with count: the group's label ("+57 net")
  */
 
 /** @type {Record<ChangeKind, Change["sign"]>} */
-const SIGNS = { appeared: "+", ended: "−", left: "→", changed: "~" };
+const SIGNS = { appeared: "+", ended: "−", entered: "←", left: "→", changed: "~" };
 
 /**
  * @param {ChangeKind} kind
@@ -144,6 +160,48 @@ const SIGNS = { appeared: "+", ended: "−", left: "→", changed: "~" };
  */
 function change(kind, id, text, t) {
   return { kind, sign: SIGNS[kind], id, text, t };
+}
+
+/**
+ * A count of what started or ended inside a folded group, named as the
+ * group counts it: namespaces of its type, containers or pods.
+ * @param {"appeared" | "ended"} kind
+ * @param {string} id the group
+ * @param {WireNode | undefined} g the group node, if the state has it
+ * @param {number} n
+ * @param {number} t
+ * @returns {Change}
+ */
+function inGroup(kind, id, g, n, t) {
+  const one = n === 1;
+  let what = one ? "namespace" : "namespaces";
+  if (g?.type) what = `${g.type} ${what}`;
+  else if (id.endsWith(":ctr")) what = one ? "container" : "containers";
+  else if (id.endsWith(":pod")) what = one ? "pod" : "pods";
+  return { ...change(kind, id, `${n.toLocaleString("en-US")} ${what}`, t), count: n, group: g?.label || id };
+}
+
+/** Kinds that tell of the host rather than of the view, first in a busy log. */
+const HOST_KINDS = new Set(["appeared", "ended", "changed"]);
+
+/**
+ * The lines of one burst of changes the log has room for: what happened on
+ * the host (appeared, ended, counts in groups, changed) before what only
+ * entered or left the view, so that fifty namespaces coming out of a group
+ * that unfolds do not push out the seven that ended in it. The order of
+ * changes is kept.
+ * @param {Change[]} changes
+ * @param {number} max
+ * @returns {Change[]}
+ */
+export function forLog(changes, max) {
+  if (changes.length <= max) return changes;
+  const host = changes.filter((c) => HOST_KINDS.has(c.kind));
+  if (host.length >= max) return host.slice(-max);
+  // Then the last lines about the view, as many as there is room for.
+  const view = changes.filter((c) => !HOST_KINDS.has(c.kind)).slice(host.length - max);
+  const keep = new Set([...host, ...view]);
+  return changes.filter((c) => keep.has(c));
 }
 
 /**
@@ -214,8 +272,9 @@ export class Store {
     const next = new Map();
     for (const n of msg.nodes || []) next.set(n.id, n);
     if (churn) {
-      // A snapshot does not say whether what it lacks ended: it left the
-      // view, which is true either way.
+      // A snapshot does not say whether what it lacks ended, nor whether
+      // what it adds is new: they left or entered the view, which is true
+      // either way, and nothing is marked new.
       for (const [id, old] of this.nodes) {
         if (!next.has(id)) {
           this.ghosts.push({ node: old, t: now });
@@ -223,10 +282,7 @@ export class Store {
         }
       }
       for (const [id, n] of next) {
-        if (!this.nodes.has(id)) {
-          this.born.set(id, now);
-          changes.push(change("appeared", id, n.label, now));
-        }
+        if (!this.nodes.has(id)) changes.push(change("entered", id, n.label, now));
       }
     } else {
       this.born.clear();
@@ -254,6 +310,10 @@ export class Store {
     /** @type {Change[]} */
     const changes = [];
     const ended = new Set(msg.ended || []);
+    const born = new Set(msg.born || []);
+    const folded = msg.folded || [];
+    // What ended in a group is counted in the group as it was.
+    for (const f of folded) if (f.ended) changes.push(inGroup("ended", f.id, this.nodes.get(f.id), f.ended, now));
     for (const id of msg.remove || []) {
       const old = this.nodes.get(id);
       if (!old) continue;
@@ -262,24 +322,33 @@ export class Store {
       this.ghosts.push({ node: old, t: now });
       changes.push(change(ended.has(id) ? "ended" : "left", id, old.label, now));
     }
+    /** @param {WireNode} n a node not in the state before */
+    const arrived = (n) => {
+      // Only what is new on the host is marked new; the rest (a group
+      // unfolded, the filter keeps it now) only entered the view.
+      if (born.has(n.id)) {
+        this.born.set(n.id, now);
+        changes.push(change("appeared", n.id, n.label, now));
+      } else changes.push(change("entered", n.id, n.label, now));
+    };
+    // A group whose count changed because something started or ended in
+    // it has its count line below, which says more than "changed".
+    const counted = new Set(folded.map((f) => f.id));
     for (const n of msg.add || []) {
       const existed = this.nodes.has(n.id);
       this.nodes.set(n.id, n);
-      if (!existed) {
-        this.born.set(n.id, now);
-        changes.push(change("appeared", n.id, n.label, now));
-      }
+      if (!existed) arrived(n);
     }
     for (const n of msg.update || []) {
       const old = this.nodes.get(n.id);
       this.nodes.set(n.id, n);
-      if (!old) {
-        this.born.set(n.id, now);
-        changes.push(change("appeared", n.id, n.label, now));
-      } else if (old.label !== n.label || old.count !== n.count) {
+      if (!old) arrived(n);
+      else if ((old.label !== n.label || old.count !== n.count) && !counted.has(n.id)) {
         changes.push(change("changed", n.id, n.label, now));
       }
     }
+    // What started in a group is counted in the group as it is now.
+    for (const f of folded) if (f.born) changes.push(inGroup("appeared", f.id, this.nodes.get(f.id), f.born, now));
     for (const c of msg.counts || []) {
       const n = this.nodes.get(c.id);
       if (!n || !n.info) continue;

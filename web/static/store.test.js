@@ -27,6 +27,7 @@ test("patches apply in order remove, add, update, move", () => {
       seq: 6,
       remove: ["b", "missing"],
       add: [node("d", "a", 90), node("b", "a", 30)],
+      born: ["d", "b"],
       update: [{ ...node("c", "a", 60), label: "net c · nginx" }],
       move: [{ id: "d", x: 5, y: 120 }, { id: "gone", x: 1, y: 1 }],
     },
@@ -57,6 +58,76 @@ test("a removal is logged as ended only when the patch says so; otherwise it lef
   assert.deepEqual(s.ghosts.map((g) => g.node.id), ["ns:1", "ns:9", "ns:7"], "both fade out");
 });
 
+/**
+ * @param {string} id
+ * @param {number} count
+ * @param {string} [type]
+ * @returns {import("./store.js").WireNode}
+ */
+function group(id, count, type = "net") {
+  return { id, kind: "group", type, label: `+${count} ${type || "containers"}`, count, parent: "ns:1", x: 0, y: 30, w: 100, h: 20 };
+}
+
+test("only what the patch says was born appeared and is marked new; the rest entered the view", () => {
+  // The reviewer's host: 57 net namespaces, the host's own among them,
+  // folded; 7 are deleted and the 50 left unfold. None of them is new.
+  const s = new Store();
+  s.applySnapshot(snap(1, [node("ns:1"), group("grp:ns:1:net", 57)]), 0);
+  const survivors = Array.from({ length: 50 }, (_, i) => node(`ns:${100 + i}`, "ns:1", 30));
+  const r = s.applyPatch(
+    { type: "patch", seq: 2, remove: ["grp:ns:1:net"], add: [...survivors, node("ns:999", "ns:1", 60)], born: ["ns:999"], folded: [{ id: "grp:ns:1:net", ended: 7 }] },
+    10,
+  );
+  assert.equal(r.result, "applied");
+  assert.deepEqual([...s.born.keys()], ["ns:999"], "only the new one is marked new");
+  const kinds = r.changes.map((c) => `${c.kind} ${c.text}${c.group ? ` in ${c.group}` : ""}`);
+  assert.deepEqual(kinds.slice(0, 2), ["ended 7 net namespaces in +57 net", "left +57 net"]);
+  assert.deepEqual(kinds.filter((k) => k.startsWith("appeared")), ["appeared net ns:999"]);
+  assert.equal(kinds.filter((k) => k.startsWith("entered")).length, 50);
+  assert.equal(r.changes[0].count, 7);
+  assert.equal(r.changes[0].sign, "−");
+  assert.equal(r.changes.find((c) => c.id === "ns:100")?.sign, "←");
+});
+
+test("what starts or ends inside a folded group is counted in it, in place of a changed line", () => {
+  const s = new Store();
+  s.applySnapshot(snap(1, [node("ns:1"), group("grp:ns:1:ctr", 60, ""), group("grp:ns:1:net", 51)]), 0);
+  const r = s.applyPatch(
+    {
+      type: "patch",
+      seq: 2,
+      update: [group("grp:ns:1:ctr", 61, ""), group("grp:ns:1:net", 52)],
+      folded: [{ id: "grp:ns:1:ctr", born: 2, ended: 1 }, { id: "grp:ns:1:net", born: 1 }],
+    },
+    10,
+  );
+  assert.deepEqual(r.changes.map((c) => `${c.sign} ${c.text} in ${c.group}`), [
+    "− 1 container in +60 containers",
+    "+ 2 containers in +61 containers",
+    "+ 1 net namespace in +52 net",
+  ]);
+  assert.equal(s.born.size, 0, "a group is not new");
+  const moved = s.applyPatch({ type: "patch", seq: 3, update: [group("grp:ns:1:net", 53)] }, 20);
+  assert.deepEqual(moved.changes.map((c) => `${c.kind} ${c.id}`), ["changed grp:ns:1:net"], "a count that nothing explains changed");
+  const pods = s.applyPatch({ type: "patch", seq: 4, folded: [{ id: "grp:ns:1:pod", ended: 1000 }] }, 30);
+  assert.deepEqual(pods.changes.map((c) => `${c.text} in ${c.group}`), ["1,000 pods in grp:ns:1:pod"], "a group the state lacks is named by its ID");
+});
+
+test("forLog keeps what happened on the host before what only entered or left the view", async () => {
+  const { forLog } = await import("./store.js");
+  /** @type {import("./store.js").Change[]} */
+  const changes = [];
+  /** @param {import("./store.js").ChangeKind} kind @param {string} id */
+  const add = (kind, id) => changes.push({ kind, sign: "~", id, text: id, t: 0 });
+  add("ended", "e");
+  add("left", "g");
+  for (let i = 0; i < 5; i++) add("entered", `n${i}`);
+  add("appeared", "a");
+  assert.deepEqual(forLog(changes, 10).map((c) => c.id), changes.map((c) => c.id), "all when there is room");
+  assert.deepEqual(forLog(changes, 4).map((c) => c.id), ["e", "n3", "n4", "a"], "in order, the host first, then the newest of the view");
+  assert.deepEqual(forLog(changes, 1).map((c) => c.id), ["a"]);
+});
+
 test("a seq gap changes nothing and asks for a resync; old patches are ignored", () => {
   const s = new Store();
   assert.equal(s.applyPatch({ type: "patch", seq: 1, add: [node("x")] }, 0).result, "gap", "patch before snapshot");
@@ -71,13 +142,13 @@ test("a seq gap changes nothing and asks for a resync; old patches are ignored",
   assert.equal(s.nodes.has("x"), true);
 });
 
-test("a resync snapshot of the same view marks churn; a new view does not", () => {
+test("a resync snapshot of the same view logs churn; a new view does not", () => {
   const s = new Store();
   s.applySnapshot(snap(1, [node("a"), node("b")]), 0);
   assert.equal(s.born.size, 0, "first snapshot marks nothing");
   const ch = s.applySnapshot(snap(7, [node("a"), node("c")]), 50);
-  assert.deepEqual(ch.map((c) => c.kind + " " + c.id).sort(), ["appeared c", "left b"], "a snapshot cannot say b ended");
-  assert.deepEqual([...s.born.keys()], ["c"]);
+  assert.deepEqual(ch.map((c) => c.kind + " " + c.id).sort(), ["entered c", "left b"], "a snapshot cannot say b ended nor c is new");
+  assert.equal(s.born.size, 0, "nor mark c new");
   const ch2 = s.applySnapshot(snap(1, [node("z")], "type:net"), 60);
   assert.deepEqual(ch2, []);
   assert.equal(s.born.size, 0);
@@ -87,7 +158,7 @@ test("a resync snapshot of the same view marks churn; a new view does not", () =
 test("marks expire", () => {
   const s = new Store();
   s.applySnapshot(snap(1, [node("a")]), 0);
-  s.applyPatch({ type: "patch", seq: 2, add: [node("b")], remove: ["a"] }, 1000);
+  s.applyPatch({ type: "patch", seq: 2, add: [node("b")], born: ["b"], remove: ["a"] }, 1000);
   assert.equal(s.expire(1000 + Math.min(BORN_MS, GHOST_MS) - 1), true);
   assert.equal(s.expire(1000 + Math.max(BORN_MS, GHOST_MS)), false);
   assert.equal(s.born.size + s.ghosts.length, 0);
