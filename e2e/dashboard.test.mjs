@@ -211,6 +211,12 @@ test("clicking a node opens its details with the full process list; hostile name
   const { page, errors } = await open();
   const target = fake.nodes.find((n) => n.kind === "file" && n.type === "net");
   assert.ok(target);
+  /** @type {string[]} */
+  const asked = [];
+  page.on("request", (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith("/api/v1/ns/")) asked.push(decodeURIComponent(u.pathname));
+  });
   await clickNode(page, target.id);
   await page.waitForSelector("#details:not([hidden])");
   assert.equal(await page.locator("#details-title").textContent(), target.label);
@@ -218,6 +224,8 @@ test("clicking a node opens its details with the full process list; hostile name
   const rows = await page.locator("#procs tbody tr").allTextContents();
   assert.ok(rows.some((r) => r.includes("99999") && r.includes("<img src=x onerror=alert(1)>")), rows.join("\n"));
   assert.equal(await page.locator("#details img, #details b").count(), 0, "markup in names is not parsed");
+  // By NSID only: a bare number also matches inodes on the server.
+  assert.deepEqual([...new Set(asked)], [`/api/v1/ns/ns:${target.ns}`]);
   const dl = await page.locator("#details-rows").textContent();
   assert.ok(dl?.includes(String(target.ns)));
   assert.equal(new URL(page.url()).searchParams.get("sel"), target.id);

@@ -604,6 +604,12 @@ function scheduleRefetch(gap = panel.state === "live" ? REFETCH_GAP_MS : REFETCH
   panel.timer = window.setTimeout(fetchFull, wait);
 }
 
+/**
+ * The URL of everything about namespace nsid, named by its ID alone.
+ * @param {number | undefined} nsid
+ */
+const nsURL = (nsid) => `/api/v1/ns/ns:${encodeURIComponent(String(nsid))}`;
+
 /** Ask the server for everything about the open namespace. */
 function fetchFull() {
   clearTimeout(panel.timer);
@@ -621,7 +627,9 @@ function fetchFull() {
   panel.gap = Infinity;
   const t0 = performance.now();
   panel.last = t0;
-  fetch(`/api/v1/ns/${encodeURIComponent(String(n.ns))}`, { headers: { Accept: "application/json" } })
+  // By NSID (ns:N): a bare number names an inode too, and may answer
+  // about another namespace (docs/protocol.md, GET /api/v1/ns/{ref}).
+  fetch(nsURL(n.ns), { headers: { Accept: "application/json" } })
     .then(async (r) => {
       const body = await r.json().catch(() => ({}));
       if (r.status === 404) return null;
