@@ -214,3 +214,45 @@ test("a time namespace kept by time_for_children says so; a pid namespace says p
   const pid = { ...time, type: "pid", label: "pid 4026532100" };
   assert.deepEqual(fromNode(pid).heldBy, ["pid_for_children of process 77"]);
 });
+
+test("the title shows the name the label cleaned with its hidden characters as markers, as the rest of the panel does", () => {
+  const rlo = "\u202e";
+  const path = `/run/netns/rvx${rlo}fdp.exe`;
+  /** @type {import("./store.js").WireNode} */
+  const held = {
+    id: "ns:4026532300", kind: "file", type: "net", ns: 4026532300, parent: "ns:1", x: 0, y: 0, w: 1, h: 1,
+    // The server's label: the bidi override dropped, cut to 24 runes.
+    label: "net 4026532300 · bind /run/netns/rvxfdp.…",
+    info: { inode: 4026532300, procs: 0, heldBy: [{ kind: "bindmount", path }] },
+  };
+  const d = fromNode(held);
+  assert.equal(d.title, "net 4026532300 · bind /run/netns/rvx⟨U+202E⟩fdp.exe");
+  assert.deepEqual(d.heldBy, ["bind mount /run/netns/rvx⟨U+202E⟩fdp.exe"], "as the holders say it");
+  assertNothingHidden(d);
+
+  // The leader's command, and the one container, named the same way.
+  const byComm = fromNode({ ...held, label: "net 4026532300 · gnp.exe", info: { inode: 4026532300, procs: 1, leader: { pid: 9, comm: `gnp${rlo}.exe`, uid: 0 } } });
+  assert.equal(byComm.title, "net 4026532300 · gnp⟨U+202E⟩.exe");
+  const ctrs = [{ id: "abc", name: `web\u2066-1` }];
+  assert.equal(fromNode({ ...held, label: "net 4026532300 · web-1", info: { inode: 4026532300, procs: 1, containers: ctrs, leader: { pid: 9, comm: "nginx", uid: 0 } } }).title,
+    "net 4026532300 · web⟨U+2066⟩-1");
+  // Inside its container's node the label names the process instead.
+  /** @type {Map<string, import("./store.js").WireNode>} */
+  const boxes = new Map([["ctr:ns:1:abc", { id: "ctr:ns:1:abc", kind: "container", type: "", label: "web-1", x: 0, y: 0, w: 1, h: 1 }]]);
+  assert.equal(fromNode({ ...held, parent: "ctr:ns:1:abc", label: "net 4026532300 · nginx", info: { inode: 4026532300, procs: 1, containers: ctrs, leader: { pid: 9, comm: `ngi\u2069nx`, uid: 0 } } }, boxes).title,
+    "net 4026532300 · ngi⟨U+2069⟩nx");
+
+  // A container or pod node: its name from the engine.
+  /** @type {import("./store.js").WireNode} */
+  const ctr = { id: "ctr:ns:1:abc", kind: "container", type: "", label: "evil.exe", x: 0, y: 0, w: 1, h: 1, container: { id: "abc", name: `evil${rlo}.exe` } };
+  assert.equal(fromNode(ctr).title, "evil⟨U+202E⟩.exe");
+  /** @type {import("./store.js").WireNode} */
+  const pod = { id: "pod:ns:1:default/api", kind: "pod", type: "", label: "default/api", x: 0, y: 0, w: 1, h: 1, container: { pod: `a${rlo}pi`, podNamespace: "default" } };
+  assert.equal(fromNode(pod).title, "default/a⟨U+202E⟩pi");
+
+  // Raw data the label was not made of: the label, as it is.
+  assert.equal(fromNode({ ...held, label: "net 4026532300 · something else" }).title, "net 4026532300 · something else");
+  assert.equal(fromNode({ ...held, label: `net 4026532300 · x${rlo}` }).title, "net 4026532300 · x⟨U+202E⟩");
+  assert.equal(fromNode({ ...held, label: "net 4026532300" }).title, "net 4026532300");
+  assert.equal(fromNode({ ...ctr, label: "other" }).title, "other");
+});
