@@ -182,18 +182,24 @@ test("a group of folded containers shows how many it holds and opens on a click"
 /**
  * A user namespace whose 60 network namespaces fold into one group; the
  * fake shows three of them when the group is open, and says the group
- * hides them when a hello asks to reveal one.
+ * hides them when a hello asks to reveal one. With a box, the namespaces
+ * and their group are inside that container node (an LXC container whose
+ * name holds a comma and spaces, as cgroups allow).
+ * @param {WireNode} [box]
  */
-function foldedNets() {
-  const GRP = "grp:ns:1:net";
+function foldedNets(box) {
+  const parent = box ? box.id : "ns:1";
+  const GRP = `grp:${parent}:net`;
+  const y = box ? 160 : 88;
   /** @type {WireNode} */
-  const folded = { id: GRP, kind: "group", type: "net", label: "+60 net", count: 60, parent: "ns:1", x: 16, y: 88, w: 100, h: 24 };
+  const folded = { id: GRP, kind: "group", type: "net", label: "+60 net", count: 60, parent, x: 16, y, w: 100, h: 24 };
   /** @param {number} i @returns {WireNode} */
-  const net = (i) => ({ id: `ns:${10 + i}`, kind: "file", type: "net", ns: 10 + i, label: `net 40265320${10 + i}`, parent: "ns:1", x: 16 + 150 * i, y: 88, w: 140, h: 24,
+  const net = (i) => ({ id: `ns:${10 + i}`, kind: "file", type: "net", ns: 10 + i, label: `net 40265320${10 + i}`, parent, x: 16 + 150 * i, y, w: 140, h: 24,
     info: { inode: 4026532010 + i, dev: 4, owner: 1, parentNS: 0, procs: 1 } });
-  const open = [root, net(0), net(1), net(2)];
-  const inside = new Set(open.slice(1).map((n) => n.id));
-  return { GRP, tree: [root, folded], open, opts: {
+  const top = box ? [root, box] : [root];
+  const open = [...top, net(0), net(1), net(2)];
+  const inside = new Set(open.slice(top.length).map((n) => n.id));
+  return { GRP, tree: [...top, folded], open, opts: {
     /** @param {string[]} expand */
     opened: (expand) => (expand.includes(GRP) ? open : null),
     /** @param {string} id */
@@ -231,6 +237,40 @@ test("opened groups live in the URL, survive a reload and are in the SVG downloa
     await page.waitForFunction((id) => window.nsweb.has(id), f.GRP);
     assert.deepEqual(new URL(page.url()).searchParams.getAll("expand"), [], "folding takes it out of the URL");
     assert.doesNotMatch((await page.locator("#download").getAttribute("href")) || "", /expand/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await own.stop();
+  }
+});
+
+test("a group whose ID holds a comma and spaces opens, and stays open in the URL, after a reload and in the SVG download", async () => {
+  const name = " box, a ";
+  /** @type {WireNode} */
+  const box = { id: `ctr:ns:1:${name}`, kind: "container", type: "", label: "box, a", parent: "ns:1", x: 16, y: 88, w: 80, h: 24, container: { id: name, runtime: "lxc", name } };
+  const f = foldedNets(box);
+  assert.equal(f.GRP, "grp:ctr:ns:1: box, a :net");
+  const own = await startFake(f.tree, f.opts);
+  const page = await chrome.browser.newPage();
+  try {
+    await page.setViewportSize({ width: 1000, height: 700 });
+    const errors = watchErrors(page);
+    await page.goto(own.url);
+    await page.waitForFunction((id) => window.nsweb?.has(id) && window.nsweb.timing.firstRender > 0, f.GRP);
+    const r = await page.evaluate((id) => window.nsweb.nodeRect(id), f.GRP);
+    assert.ok(r);
+    await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
+    await page.waitForFunction(() => window.nsweb.has("ns:11"));
+    assert.deepEqual(own.hellos.at(-1).expand, [f.GRP]);
+    assert.deepEqual(new URL(page.url()).searchParams.getAll("expand"), [f.GRP], "one parameter, as it is");
+    const href = (await page.locator("#download").getAttribute("href")) || "";
+    assert.deepEqual(new URL(href, own.url).searchParams.getAll("expand"), [f.GRP], "and so in the download");
+
+    const before = own.hellos.length;
+    await page.reload();
+    await page.waitForFunction(() => window.nsweb?.has("ns:11") && window.nsweb.timing.firstRender > 0);
+    assert.deepEqual(own.hellos.slice(before)[0].expand, [f.GRP], "the first hello after the reload opens it");
+    assert.deepEqual(await page.evaluate(() => window.nsweb.expanded), [f.GRP]);
     assert.deepEqual(errors, []);
   } finally {
     await page.close();

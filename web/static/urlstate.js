@@ -45,19 +45,16 @@ export function validGroupID(id) {
 
 /**
  * The group IDs of expand parameters, as the server reads them for
- * /snapshot.svg: repeated, or separated by commas. Invalid IDs are dropped,
- * the rest sorted, without duplicates, at most MAX_EXPAND.
+ * /snapshot.svg: one ID per parameter, as it is. A group folded inside a
+ * container node has the container's ID in its own, and container IDs from
+ * cgroups (LXC, systemd-nspawn) may hold commas and spaces, so a value is
+ * never split or trimmed. Invalid IDs (an empty parameter, say) are
+ * dropped, the rest sorted, without duplicates, at most MAX_EXPAND.
  * @param {string[]} values
  * @returns {string[]}
  */
 export function parseExpand(values) {
-  const ids = new Set();
-  for (const v of values) {
-    for (const g of v.split(",")) {
-      const id = g.trim();
-      if (validGroupID(id)) ids.add(id);
-    }
-  }
+  const ids = new Set(values.filter(validGroupID));
   return [...ids].sort().slice(0, MAX_EXPAND);
 }
 

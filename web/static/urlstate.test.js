@@ -18,8 +18,9 @@ test("parseState reads view, group, filter, open groups and selection", () => {
       want: { view: "owner", group: "container", q: "", expand: ["grp:ns:1:ctr", "grp:ns:5:net"], sel: "" },
     },
     {
-      in: "?expand=grp%3Ans%3A5%3Anet,grp%3Ans%3A1%3Actr,,grp%3Ans%3A5%3Anet",
-      want: { view: "owner", group: "container", q: "", expand: ["grp:ns:1:ctr", "grp:ns:5:net"], sel: "" },
+      // One group per parameter, as it is: a comma belongs to the ID.
+      in: "?expand=grp%3Actr%3Ans%3A1%3Abox%2C+a%3Anet&expand=grp%3Ans%3A1%3Actr&expand=grp%3Ans%3A1%3Actr&expand=",
+      want: { view: "owner", group: "container", q: "", expand: ["grp:ctr:ns:1:box, a:net", "grp:ns:1:ctr"], sel: "" },
     },
   ];
   for (const c of cases) assert.deepEqual(parseState(c.in), c.want, c.in);
@@ -28,7 +29,8 @@ test("parseState reads view, group, filter, open groups and selection", () => {
 test("parseExpand keeps only group IDs the server takes", () => {
   const long = "g".repeat(513);
   const wide = "é".repeat(257); // 514 bytes in UTF-8
-  assert.deepEqual(parseExpand([` a , b\nc,${long},${wide}`, "a", "é".repeat(256)]), ["a", "é".repeat(256)]);
+  assert.deepEqual(parseExpand(["b\nc", long, wide, "", "a", "é".repeat(256)]), ["a", "é".repeat(256)]);
+  assert.deepEqual(parseExpand([" a , b ", "grp:ctr:ns:1: box, a:net"]), [" a , b ", "grp:ctr:ns:1: box, a:net"], "commas and spaces are part of an ID");
   const many = Array.from({ length: MAX_EXPAND + 5 }, (_, i) => `grp:ns:${String(i).padStart(5, "0")}:net`);
   assert.equal(parseExpand(many).length, MAX_EXPAND);
 });
@@ -36,7 +38,7 @@ test("parseExpand keeps only group IDs the server takes", () => {
 test("formatState round-trips, open groups included, and leaves defaults out", () => {
   assert.equal(formatState({ view: "owner", group: "container", q: "", expand: [], sel: "" }), "");
   assert.equal(formatState({ view: "owner", group: "none", q: "", expand: [], sel: "" }), "?group=none");
-  const s = { view: /** @type {const} */ ("pid"), group: /** @type {const} */ ("pod"), q: "container:web <x>&", expand: ["grp:ns:1:ctr", "grp:pod:ns:1:default/api:ctr"], sel: "ns:7" };
+  const s = { view: /** @type {const} */ ("pid"), group: /** @type {const} */ ("pod"), q: "container:web <x>&", expand: ["grp:ctr:ns:1: box, a :net", "grp:ns:1:ctr", "grp:pod:ns:1:default/api:ctr"], sel: "ns:7" };
   assert.deepEqual(parseState(formatState(s)), s);
   assert.equal(formatState({ view: "owner", group: "container", q: "", expand: ["grp:ns:5:net", "grp:ns:1:ctr"], sel: "" }),
     "?expand=grp%3Ans%3A1%3Actr&expand=grp%3Ans%3A5%3Anet", "sorted, one parameter each");
@@ -45,4 +47,6 @@ test("formatState round-trips, open groups included, and leaves defaults out", (
 test("pictureParams name the picture, not the selection, for the SVG download", () => {
   const p = pictureParams({ view: "owner", group: "pod", q: "type:net", expand: new Set(["grp:ns:5:net"]) });
   assert.equal(p.toString(), "group=pod&q=type%3Anet&expand=grp%3Ans%3A5%3Anet");
+  const odd = pictureParams({ view: "owner", group: "container", q: "", expand: ["grp:ctr:ns:1:box, a:net", "grp:ns:1:ctr"] });
+  assert.deepEqual(odd.getAll("expand"), ["grp:ctr:ns:1:box, a:net", "grp:ns:1:ctr"], "one parameter per group, as it is");
 });
