@@ -560,6 +560,27 @@ test("Tab walks every node in tree order, bringing each into view; Shift+Tab wal
   await page.close();
 });
 
+test("after Enter and Escape the Tab walk goes on from the node it was on", async () => {
+  const { page, errors } = await open();
+  const order = await page.evaluate(() => window.nsweb.order());
+  assert.ok(order.length > 31);
+  await page.focus("#tree");
+  for (let i = 0; i < 30; i++) await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => window.nsweb.focus), order[29]);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#details:not([hidden])");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "details-title");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#details", { state: "hidden" });
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "tree", "Escape returns to the tree");
+  assert.equal(await page.evaluate(() => window.nsweb.focus), order[29], "on the node it left");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => window.nsweb.focus), order[30], "the next Tab goes on from there, not from the root");
+  assert.equal(await page.locator("#focus-say").textContent(), fake.nodes.find((n) => n.id === order[30])?.label);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("the footer counts in words that agree with the numbers", async () => {
   const group = { id: "grp:ns:4026531837:ipc", kind: /** @type {const} */ ("group"), type: "ipc", label: "+60 ipc", count: 60, parent: "ns:4026531837", x: -400, y: 0, w: 120, h: 24 };
   const saved = fake.nodes;

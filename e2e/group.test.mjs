@@ -307,6 +307,44 @@ test("a link to a namespace inside a folded group opens the group and selects it
   }
 });
 
+test("the keyboard keeps its place when a group opens or folds: the first node out of it, the group that takes it back", async () => {
+  const f = foldedNets();
+  const own = await startFake(f.tree, f.opts);
+  const page = await chrome.browser.newPage();
+  try {
+    await page.setViewportSize({ width: 1000, height: 700 });
+    const errors = watchErrors(page);
+    await page.goto(own.url);
+    await page.waitForFunction((id) => window.nsweb?.has(id) && window.nsweb.timing.firstRender > 0, f.GRP);
+    const focus = () => page.evaluate(() => window.nsweb.focus);
+    const said = () => page.locator("#focus-say").textContent();
+    await page.focus("#tree");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Tab");
+    assert.equal(await focus(), f.GRP);
+    assert.equal(await said(), "+60 net, group, Enter expands");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => window.nsweb.has("ns:10"));
+    assert.equal(await focus(), "ns:10", "the first node that came out of the group");
+    assert.equal(await said(), "net 4026532010", "and it is announced");
+    await page.keyboard.press("Tab");
+    assert.equal(await focus(), "ns:11", "the walk goes on among them");
+
+    // Folding the groups again puts the focus on the group that holds it.
+    await page.click("#fold");
+    await page.waitForFunction((id) => window.nsweb.has(id), f.GRP);
+    assert.equal(await focus(), f.GRP);
+    await page.focus("#tree");
+    assert.equal(await said(), "+60 net, group, Enter expands", "back on the tree, the place is announced");
+    await page.keyboard.press("Shift+Tab");
+    assert.equal(await focus(), "ns:1", "the walk goes on from the group");
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await own.stop();
+  }
+});
+
 test("the Group switch is disabled in the PID view, and says why", async () => {
   const page = await chrome.browser.newPage();
   try {

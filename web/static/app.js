@@ -14,6 +14,7 @@ import { parseState, formatState, pictureParams, GROUPS, DEFAULT_GROUP } from ".
 import { parseQuery, matches } from "./filterhl.js";
 import { fromNode, withFull, visibleText } from "./detailsdata.js";
 import { drawLegend } from "./legend.js";
+import { trail, refocus } from "./walk.js";
 
 /** @typedef {import("./store.js").WireNode} WireNode */
 
@@ -74,6 +75,12 @@ const ui = {
   refusals: 0,
   camera: { scale: 1, x: 0, y: 0 },
   hover: "",
+  /**
+   * The node the keyboard is on: where Tab goes on from. It stays while
+   * the tree is not focused (the details panel has the keyboard, say), so
+   * that coming back goes on from there; the ring shows only while the
+   * tree has the focus.
+   */
   focus: "",
   terms: parseQuery(url.q),
   /** fit the camera when the next snapshot arrives */
@@ -160,7 +167,7 @@ function frame() {
     camera: ui.camera,
     selected: ui.sel,
     hover: ui.hover,
-    focus: ui.focus,
+    focus: document.activeElement === canvas ? ui.focus : "",
     terms: ui.terms,
     isMatch,
     now,
@@ -250,6 +257,7 @@ function onMessage(msg) {
   switch (msg.type) {
     case "snapshot": {
       timing.snapshots++;
+      const was = trail(store.nodes, ui.focus);
       if (!timing.firstSnapshot) timing.firstSnapshot = performance.now();
       const newView = store.key !== snapshotKey(msg);
       // Another view, grouping or filter is another picture: show it
@@ -277,7 +285,7 @@ function onMessage(msg) {
         ui.fitNext = false;
         ui.userMoved = false;
       }
-      afterData();
+      afterData(was);
       if (!timing.firstApplied) {
         // Draw the first picture at once rather than at the next animation
         // frame, which a busy main thread (a 6 MB snapshot) can delay.
@@ -293,6 +301,7 @@ function onMessage(msg) {
     }
     case "patch": {
       const wasEmpty = store.nodes.size === 0;
+      const was = trail(store.nodes, ui.focus);
       const { result, changes } = store.applyPatch(msg, now);
       if (result === "gap") {
         timing.gaps++;
@@ -310,7 +319,7 @@ function onMessage(msg) {
       // The first nodes of an empty picture (a filter waiting for a match):
       // bring them into view.
       if (wasEmpty && store.nodes.size && !ui.userMoved) firstView();
-      afterData();
+      afterData(was);
       break;
     }
     case "error":
@@ -321,13 +330,28 @@ function onMessage(msg) {
   }
 }
 
-function afterData() {
+/**
+ * After a snapshot or patch.
+ * @param {WireNode[]} [was] the keyboard's node and its ancestors before it (walk.js trail)
+ */
+function afterData(was = []) {
   if (ui.hover && !store.nodes.has(ui.hover)) {
     // Its tooltip goes with it (a group the click just opened, say).
     ui.hover = "";
     tip.hidden = true;
   }
-  if (ui.focus && !store.nodes.has(ui.focus)) ui.focus = "";
+  if (ui.focus && !store.nodes.has(ui.focus)) {
+    // The keyboard's node left: it goes where the node went (the first
+    // node out of a group that opened, the group a node folded into),
+    // so that Tab goes on from there rather than from the root.
+    const id = refocus(was, store.nodes, () => store.order());
+    ui.focus = id;
+    const n = store.nodes.get(id);
+    if (n && document.activeElement === canvas) {
+      ui.camera = reveal(ui.camera, n, renderer.w, renderer.h);
+      announce(n);
+    }
+  }
   detailsAfterData();
   foldBtn.hidden = ui.expand.size === 0;
   showSummary();
@@ -1264,7 +1288,7 @@ canvas.addEventListener("keydown", (ev) => {
       const n = list[i];
       ui.focus = n.id;
       ui.camera = reveal(ui.camera, n, renderer.w, renderer.h);
-      focusSay.textContent = n.kind === "group" ? `${n.label}, group, Enter expands` : n.label;
+      announce(n);
       break;
     }
     case "Enter":
@@ -1284,11 +1308,24 @@ canvas.addEventListener("keydown", (ev) => {
   requestDraw();
 });
 
-canvas.addEventListener("blur", () => {
-  if (ui.focus) {
-    ui.focus = "";
-    requestDraw();
-  }
+/**
+ * Say which node the keyboard is on, for screen readers.
+ * @param {WireNode} n
+ */
+function announce(n) {
+  focusSay.textContent = n.kind === "group" ? `${n.label}, group, Enter expands` : n.label;
+}
+
+// The keyboard's node stays while the tree is not focused (see ui.focus):
+// only its ring goes, and comes back with the focus. Coming back by the
+// keyboard (Escape from the details, Tab from the page) says where it is;
+// a click chooses its own node.
+canvas.addEventListener("blur", requestDraw);
+canvas.addEventListener("focus", () => {
+  const n = store.nodes.get(ui.focus);
+  if (!n) ui.focus = "";
+  else if (!pointers.size) announce(n);
+  requestDraw();
 });
 
 document.addEventListener("keydown", (ev) => {
