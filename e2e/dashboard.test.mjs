@@ -337,12 +337,49 @@ test("open details follow their namespace: refreshed at a bounded rate, keeping 
   assert.equal(await page.locator("#procs tbody tr").count(), 0);
   assert.equal(await page.locator("#procs-note").textContent(), "No member processes.");
   assert.equal(await page.locator("#details-title").textContent(), `net ${nsid} · rev31`, "what it was stays");
+  const footer = (await page.locator("#summary").textContent()) || "";
+  assert.match(footer, new RegExp(`selected ${id} ended`), "the footer agrees with the panel");
+  assert.doesNotMatch(footer, /is not in this view/);
   const n = asked.length;
   fake.patch({ update: [{ ...original[1], label: `${original[1].label} · touched` }] });
   await sleep(1500);
   assert.equal(asked.length, n, "an ended namespace is not asked after");
   assert.deepEqual(but404(errors), []);
   await page.close();
+});
+
+test("a link to a namespace the view does not show opens its details from the server; the footer agrees with the panel", async () => {
+  const target = fake.nodes.find((n) => n.kind === "file" && n.type === "mnt" && !n.info?.containers?.length);
+  assert.ok(target);
+  const { page, errors } = await open(`?q=type%3Anet&sel=${encodeURIComponent(target.id)}`);
+  await page.waitForSelector("#details:not([hidden])");
+  await page.waitForFunction(() => /^Not in this view/.test(document.getElementById("details-state")?.textContent || ""));
+  assert.equal(await page.getAttribute("#details", "data-state"), "away");
+  assert.equal(await page.evaluate((id) => window.nsweb.has(id), target.id), false, "the filter hides it");
+  assert.equal(await page.locator("#details-title").textContent(), target.label);
+  await page.waitForFunction(() => (document.getElementById("procs")?.textContent || "").includes("99999"));
+  assert.ok(((await page.locator("#details-rows").textContent()) || "").includes(String(target.ns)));
+  assert.match((await page.locator("#summary").textContent()) || "", new RegExp(`selected ${target.id} is not in this view`));
+  // Once the view shows it, the panel follows it live, and the footer has nothing to add.
+  await page.fill("#q", "");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.getElementById("details")?.dataset.state === "live");
+  assert.equal(await page.locator("#details-state").isVisible(), false);
+  assert.doesNotMatch((await page.locator("#summary").textContent()) || "", /selected/);
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  // A link to a namespace that ended: the panel says so, and so does the footer.
+  const gone = "ns:4026699999";
+  const ended = await open(`?sel=${gone}`);
+  await ended.page.waitForFunction(() => document.getElementById("details")?.dataset.state === "ended");
+  assert.match((await ended.page.locator("#details-state").textContent()) || "", /^Ended: this namespace no longer exists/);
+  assert.equal(await ended.page.locator("#details-title").textContent(), gone);
+  const footer = (await ended.page.locator("#summary").textContent()) || "";
+  assert.match(footer, new RegExp(`selected ${gone} ended`));
+  assert.doesNotMatch(footer, /is not in this view/);
+  assert.deepEqual(but404(ended.errors), []);
+  await ended.page.close();
 });
 
 test("a long command line is cut to three lines and opens in full on a click, Enter or Space", async (t) => {

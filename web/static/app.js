@@ -12,7 +12,7 @@ import { Renderer, Minimap } from "./render.js";
 import { Conn } from "./conn.js";
 import { parseState, formatState, pictureParams, GROUPS, DEFAULT_GROUP } from "./urlstate.js";
 import { parseQuery, matches } from "./filterhl.js";
-import { fromNode, withFull, visibleText } from "./detailsdata.js";
+import { fromNode, withFull, visibleText, nodeFromFull } from "./detailsdata.js";
 import { drawLegend } from "./legend.js";
 import { trail, refocus } from "./walk.js";
 
@@ -296,6 +296,11 @@ function onMessage(msg) {
         openDetails(ui.sel, false);
         const n = store.nodes.get(ui.sel);
         if (n) ui.camera = reveal(ui.camera, n, renderer.w, renderer.h);
+      } else if (ui.sel && newView && (details.hidden || panel.node?.id !== ui.sel)) {
+        // A link to a namespace this view does not show (a filter hides
+        // it, or it ended): the server still tells what it is, or that it
+        // is gone.
+        openAway(ui.sel);
       }
       break;
     }
@@ -453,7 +458,11 @@ function showSummary() {
   // exited while it read them.
   if (c.gaps) parts.push(count(c.gaps, "unreadable entry", "unreadable entries"));
   if (store.meta.partial) parts.push(`partial: ${store.meta.reason || "not all of the host is visible"}`);
-  if (ui.sel && store.seq >= 0 && !store.nodes.has(ui.sel)) parts.push(`selected ${ui.sel} is not in this view`);
+  if (ui.sel && store.seq >= 0 && !store.nodes.has(ui.sel)) {
+    // What the panel found out, when it shows the selection.
+    const ended = !details.hidden && panel.node?.id === ui.sel && panel.state === "ended";
+    parts.push(ended ? `selected ${ui.sel} ended` : `selected ${ui.sel} is not in this view`);
+  }
   summary.textContent = parts.join(" · ");
 }
 
@@ -554,6 +563,11 @@ const REFETCH_AWAY_GAP_MS = 5000;
 const panel = {
   /** @type {WireNode | null} the node shown, the last one seen in the view */
   node: null,
+  /**
+   * the node was never in the view (a link to a namespace a filter hides):
+   * it is made of the server's answers (nodeFromFull)
+   */
+  fromAPI: false,
   /** its content without its position (nodeSig), to tell a change from a move */
   sig: "",
   /** @type {any} the last full answer of GET /api/v1/ns/{id} */
@@ -600,13 +614,34 @@ function openDetails(id, focusPanel) {
   if (!n) return;
   if (panel.node?.id !== id) panel.open.clear();
   stopRefetch();
-  Object.assign(panel, { node: n, sig: nodeSig(n), full: null, state: "live", stateText: "", shown: "" });
+  Object.assign(panel, { node: n, fromAPI: false, sig: nodeSig(n), full: null, state: "live", stateText: "", shown: "" });
   panel.note = hasNS(n) ? "Loading the full process list…" : "";
   // Visible first, so that the command lines can be measured.
   details.hidden = false;
   renderDetails();
   if (focusPanel) $("details-title").focus();
   if (hasNS(n)) fetchFull();
+}
+
+/**
+ * Open the details of a namespace the view does not show, from the server
+ * alone: the panel says that it is not in this view, or that it ended, as
+ * it does for one that leaves the view while open. Only a namespace node
+ * ID ("ns:<NSID>") can be asked for.
+ * @param {string} id
+ */
+function openAway(id) {
+  if (!/^ns:[1-9][0-9]*$/.test(id)) return;
+  const n = nodeFromFull(id, null);
+  if (!n.ns || !Number.isSafeInteger(n.ns)) return;
+  if (panel.node?.id !== id) panel.open.clear();
+  stopRefetch();
+  Object.assign(panel, { node: n, fromAPI: true, sig: "", full: null, state: "away", shown: "" });
+  panel.stateText = "Not in this view; asking the server about it…";
+  panel.note = "Loading the full process list…";
+  details.hidden = false;
+  renderDetails();
+  fetchFull();
 }
 
 /** Forget any planned or running request for the panel. */
@@ -670,6 +705,8 @@ function fetchFull() {
         panel.stateText = `Ended: this namespace no longer exists (gone by ${new Date().toLocaleTimeString()}).`;
       } else {
         panel.full = full;
+        // Never seen in the view: the answer is all there is to show.
+        if (panel.fromAPI) panel.node = nodeFromFull(n.id, full);
         if (store.nodes.has(n.id)) {
           panel.state = "live";
           panel.stateText = "";
@@ -680,6 +717,8 @@ function fetchFull() {
         }
       }
       renderDetails();
+      // The footer notes a selection out of view: as ended, now, perhaps.
+      if (store.seq >= 0) showSummary();
     })
     .catch((err) => {
       if (req !== panel.req) return;
@@ -706,6 +745,7 @@ function detailsAfterData() {
   const n = store.nodes.get(before.id);
   if (n) {
     panel.node = n;
+    panel.fromAPI = false;
     const sig = nodeSig(n);
     if (sig === panel.sig && panel.state === "live") return;
     panel.sig = sig;

@@ -335,6 +335,46 @@ export function fromNode(n, nodes) {
 }
 
 /**
+ * A node for namespace id made of the full answer of GET /api/v1/ns/{ref},
+ * for a namespace the view does not show (a link to one a filter hides):
+ * labelled as the server labels its nodes, with the node's small info, so
+ * that fromNode and withFull show it as they show any other.
+ * @param {string} id the node ID, "ns:<NSID>"
+ * @param {any} full the answer; null or a failed answer gives the ID alone
+ * @returns {import("./store.js").WireNode}
+ */
+export function nodeFromFull(id, full) {
+  const ns = full && typeof full === "object" && full.namespace && typeof full.namespace === "object" ? full.namespace : {};
+  /** @type {any[]} */
+  const procs = Array.isArray(full?.processes) ? full.processes.filter((/** @type {any} */ p) => p && typeof p === "object") : [];
+  /** @type {any[]} */
+  const conts = Array.isArray(full?.containers) ? full.containers.filter((/** @type {any} */ c) => c && typeof c === "object") : [];
+  const type = typeof ns.type === "string" ? ns.type : "";
+  const leader = procs.find((p) => p.pid === ns.leader);
+  /** @type {import("./store.js").NodeInfo} */
+  const info = {
+    inode: ns.inode,
+    dev: ns.dev,
+    owner: ns.owner || 0,
+    parentNS: ns.parent || 0,
+    ...(ns.ownerUID !== undefined && ns.ownerUID !== null ? { ownerUID: ns.ownerUID } : {}),
+    procs: Array.isArray(ns.procs) ? ns.procs.length : procs.length,
+    ...(leader ? { leader: { pid: leader.pid, comm: leader.comm, cmdline: leader.cmdline, uid: leader.uid } } : {}),
+    heldBy: Array.isArray(ns.heldBy) ? ns.heldBy : [],
+    containers: conts.map((c) => ({ id: str(c.id), runtime: c.runtime, name: c.name, image: c.image, pod: c.pod })),
+  };
+  const nsid = Number(ns.id) || Number(id.replace(/^ns:/, "")) || undefined;
+  /** @type {import("./store.js").WireNode} */
+  const n = { id, kind: type === "user" ? "dir" : "file", type, ns: nsid, label: id, x: 0, y: 0, w: 0, h: 0, info };
+  if (type && ns.inode !== undefined && ns.inode !== null) {
+    // The server's pick of a name (labelNames' first) outside any container node.
+    const name = labelNames(n)[0];
+    n.label = `${type} ${str(ns.inode)}${name === undefined ? "" : ` · ${labelText(name, LABEL_NAME_MAX)}`}`;
+  }
+  return n;
+}
+
+/**
  * Merge the full answer of GET /api/v1/ns/{id} into details from a node. The
  * answer is the model.Namespace with its member processes and containers;
  * it is read defensively (the fields may sit at the top or under

@@ -1,7 +1,7 @@
 // @ts-check
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fromNode, withFull, holderText, visibleText } from "./detailsdata.js";
+import { fromNode, withFull, holderText, visibleText, nodeFromFull } from "./detailsdata.js";
 
 /** @type {import("./store.js").WireNode} */
 const n = {
@@ -255,4 +255,38 @@ test("the title shows the name the label cleaned with its hidden characters as m
   assert.equal(fromNode({ ...held, label: `net 4026532300 · x${rlo}` }).title, "net 4026532300 · x⟨U+202E⟩");
   assert.equal(fromNode({ ...held, label: "net 4026532300" }).title, "net 4026532300");
   assert.equal(fromNode({ ...ctr, label: "other" }).title, "other");
+});
+
+test("nodeFromFull makes a node of the full answer, labelled as the server labels it, for a namespace not in the view", () => {
+  const rlo = "\u202e";
+  const full = {
+    taken: "2026-11-28T13:00:00Z",
+    namespace: { id: 4026532300, type: "net", inode: 4026532010, dev: 4, owner: 1, procs: [12, 40], leader: 40, heldBy: [{ kind: "process", pid: 12 }] },
+    processes: [{ pid: 12, comm: "sh", uid: 0 }, { pid: 40, comm: `gnp${rlo}.exe-with-a-longer-name`, cmdline: "x", uid: 1000 }],
+    containers: [],
+  };
+  const n = nodeFromFull("ns:4026532300", full);
+  assert.equal(n.id, "ns:4026532300");
+  assert.equal(n.ns, 4026532300);
+  assert.equal(n.kind, "file");
+  assert.equal(n.label, "net 4026532010 · gnp.exe-with-a-longer-n…", "cleaned and cut, as on the canvas");
+  const d = withFull(fromNode(n), full);
+  assert.equal(d.title, "net 4026532010 · gnp⟨U+202E⟩.exe-with-a-longer-name");
+  const row = (/** @type {string} */ l) => d.rows.find((r) => r.label === l)?.value;
+  assert.equal(row("NSID"), "4026532300");
+  assert.equal(row("Inode"), "4026532010");
+  assert.equal(row("Type"), "net");
+  assert.deepEqual(d.procs.map((p) => p.pid), ["12", "40"]);
+  assertNothingHidden(d);
+
+  // One container names it; a user namespace is a directory.
+  const user = nodeFromFull("ns:7", { namespace: { id: 7, type: "user", inode: 4026531837, procs: [1], leader: 1, containers: ["abc"] },
+    processes: [{ pid: 1, comm: "init", uid: 0 }], containers: [{ id: "abc", runtime: "lxc", name: "web-1" }] });
+  assert.equal(user.kind, "dir");
+  assert.equal(user.label, "user 4026531837 · web-1");
+  // Held by a bind mount only.
+  assert.equal(nodeFromFull("ns:8", { namespace: { id: 8, type: "net", inode: 5, heldBy: [{ kind: "bindmount", path: "/run/netns/x" }] } }).label, "net 5 · bind /run/netns/x");
+  // An answer without a namespace: the ID alone.
+  const bare = nodeFromFull("ns:9", null);
+  assert.deepEqual([bare.label, bare.ns, bare.kind], ["ns:9", 9, "file"]);
 });
