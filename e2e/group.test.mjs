@@ -307,6 +307,50 @@ test("a link to a namespace inside a folded group opens the group and selects it
   }
 });
 
+test("groups folded again after a link opened them stay folded across a reload", async () => {
+  const f = foldedNets();
+  const own = await startFake(f.tree, f.opts);
+  const page = await chrome.browser.newPage();
+  try {
+    await page.setViewportSize({ width: 1000, height: 700 });
+    const errors = watchErrors(page);
+    await page.goto(`${own.url}?sel=ns%3A11`);
+    await page.waitForSelector("#details:not([hidden])");
+    await page.waitForFunction(() => window.nsweb.has("ns:11"));
+    await page.click("#fold");
+    await page.waitForFunction((id) => window.nsweb.has(id), f.GRP);
+    const u = new URL(page.url());
+    assert.deepEqual([u.searchParams.getAll("expand"), u.searchParams.get("sel")], [[""], "ns:11"], "the URL says no group is open");
+    assert.doesNotMatch((await page.locator("#download").getAttribute("href")) || "", /expand/);
+
+    const before = own.hellos.length;
+    await page.reload();
+    await page.waitForFunction((id) => window.nsweb?.has(id) && window.nsweb.timing.firstRender > 0, f.GRP);
+    const first = own.hellos.slice(before)[0];
+    assert.deepEqual([first.reveal, first.expand], [undefined, []], "the reload asks for the folded picture");
+    await page.waitForTimeout(200);
+    assert.equal(await page.evaluate(() => window.nsweb.has("ns:11")), false, "the group stays folded");
+    assert.deepEqual(await page.evaluate(() => window.nsweb.expanded), []);
+    // The selection stays, out of view, and the panel says so.
+    await page.waitForFunction(() => /^Not in this view/.test(document.getElementById("details-state")?.textContent || ""));
+    assert.equal(await page.locator("#details-title").textContent(), "net 4026532011");
+    assert.equal(new URL(page.url()).searchParams.get("sel"), "ns:11");
+
+    // The user opens the group again: the URL names it, and a reload opens it.
+    const r = await page.evaluate((id) => window.nsweb.nodeRect(id), f.GRP);
+    assert.ok(r);
+    await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
+    await page.waitForFunction(() => window.nsweb.has("ns:11"));
+    assert.deepEqual(new URL(page.url()).searchParams.getAll("expand"), [f.GRP]);
+    await page.reload();
+    await page.waitForFunction(() => window.nsweb?.has("ns:11") && window.nsweb.timing.firstRender > 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await own.stop();
+  }
+});
+
 test("the keyboard keeps its place when a group opens or folds: the first node out of it, the group that takes it back", async () => {
   const f = foldedNets();
   const own = await startFake(f.tree, f.opts);

@@ -60,10 +60,13 @@ const ui = {
   /** @type {Set<string>} */
   expand: new Set(url.expand),
   /**
-   * The selection came with the link: until a snapshot arrives, hellos ask
-   * the server to open the folded groups that hide it (reveal).
+   * The selection came with a link that names no open groups: until a
+   * snapshot arrives, hellos ask the server to open the folded groups that
+   * hide it (reveal). From then on the URL names the open groups itself
+   * (urlstate.js, expandNamed), none included, so a reload shows them as
+   * they were: folded again, they stay folded.
    */
-  revealPending: !!url.sel,
+  revealPending: !!url.sel && !url.expandNamed,
   /** the last hello asked for reveal: the snapshot's expand has the groups opened */
   revealSent: false,
   /**
@@ -273,9 +276,11 @@ function onMessage(msg) {
         // open groups like those the user clicked, in the URL too.
         for (const g of msg.expand || []) ui.expand.add(g);
         ui.revealSent = false;
+      }
+      if (ui.revealPending) {
+        ui.revealPending = false;
         saveURL();
       }
-      ui.revealPending = false;
       logChanges(changes);
       // A refused filter keeps its error until the user edits it.
       if (!ui.badQ) setError("");
@@ -1012,7 +1017,7 @@ function select(id, focusPanel = false) {
 
 function saveURL() {
   const picture = { view: ui.view, group: ui.group, q: ui.q, expand: ui.expand };
-  const s = formatState({ ...picture, expand: [...ui.expand], sel: ui.sel });
+  const s = formatState({ ...picture, expand: [...ui.expand], sel: ui.sel, expandNamed: !ui.revealPending });
   if (s !== location.search && !(s === "" && location.search === "")) {
     history.replaceState(null, "", `${location.pathname}${s}`);
   }

@@ -15,6 +15,11 @@
  * @property {GroupName} group how the owner view gathers namespaces; "container" by default, as on the server
  * @property {string} q filter query in nsweb's filter language
  * @property {string[]} expand IDs of the folded groups the user opened, sorted
+ * @property {boolean} [expandNamed] the URL names the open groups itself,
+ *   none included (an expand parameter, empty for none): a selection does
+ *   not ask the server to open the groups that hide it (hello's reveal),
+ *   so that groups folded again stay folded across a reload. A link with
+ *   a selection and no expand (/?sel=ns:…) leaves the groups to reveal.
  * @property {string} sel selected node ID, "" for none
  */
 
@@ -71,7 +76,7 @@ export function parseState(search) {
   const view = /** @type {ViewName} */ (VIEWS.includes(/** @type {ViewName} */ (v)) ? v : "owner");
   const g = p.get("group") || DEFAULT_GROUP;
   const group = /** @type {GroupName} */ (GROUPS.includes(/** @type {GroupName} */ (g)) ? g : DEFAULT_GROUP);
-  return { view, group, q: p.get("q") || "", expand: parseExpand(p.getAll("expand")), sel: p.get("sel") || "" };
+  return { view, group, q: p.get("q") || "", expand: parseExpand(p.getAll("expand")), expandNamed: p.has("expand"), sel: p.get("sel") || "" };
 }
 
 /**
@@ -92,12 +97,14 @@ export function pictureParams(s) {
 
 /**
  * Write the state as a query string, leaving defaults out so that links stay
- * short.
+ * short. With a selection and expandNamed, no open group is written as an
+ * empty expand ("expand=&sel=…"), which the server reads as no group.
  * @param {UrlState} s
  * @returns {string} "" or "?…"
  */
 export function formatState(s) {
   const p = pictureParams(s);
+  if (s.sel && s.expandNamed && !p.has("expand")) p.append("expand", "");
   if (s.sel) p.set("sel", s.sel);
   const str = p.toString();
   return str ? `?${str}` : "";
