@@ -261,6 +261,12 @@ test("clicking a node opens its details with the full process list; hostile name
   const { page, errors } = await open();
   const target = fake.nodes.find((n) => n.kind === "file" && n.type === "net");
   assert.ok(target);
+  /** @type {string[]} */
+  const asked = [];
+  page.on("request", (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith("/api/v1/ns/")) asked.push(decodeURIComponent(u.pathname));
+  });
   await clickNode(page, target.id);
   await page.waitForSelector("#details:not([hidden])");
   assert.equal(await page.locator("#details-title").textContent(), target.label);
@@ -268,6 +274,8 @@ test("clicking a node opens its details with the full process list; hostile name
   const rows = await page.locator("#procs tbody tr").allTextContents();
   assert.ok(rows.some((r) => r.includes("99999") && r.includes("<img src=x onerror=alert(1)>")), rows.join("\n"));
   assert.equal(await page.locator("#details img, #details b").count(), 0, "markup in names is not parsed");
+  // By NSID only: a bare number also matches inodes on the server.
+  assert.deepEqual([...new Set(asked)], [`/api/v1/ns/ns:${target.ns}`]);
   const dl = await page.locator("#details-rows").textContent();
   assert.ok(dl?.includes(String(target.ns)));
   assert.equal(new URL(page.url()).searchParams.get("sel"), target.id);
@@ -379,12 +387,49 @@ test("open details follow their namespace: refreshed at a bounded rate, keeping 
   assert.equal(await page.locator("#procs tbody tr").count(), 0);
   assert.equal(await page.locator("#procs-note").textContent(), "No member processes.");
   assert.equal(await page.locator("#details-title").textContent(), `net ${nsid} · rev31`, "what it was stays");
+  const footer = (await page.locator("#summary").textContent()) || "";
+  assert.match(footer, new RegExp(`selected ${id} ended`), "the footer agrees with the panel");
+  assert.doesNotMatch(footer, /is not in this view/);
   const n = asked.length;
   fake.patch({ update: [{ ...original[1], label: `${original[1].label} · touched` }] });
   await sleep(1500);
   assert.equal(asked.length, n, "an ended namespace is not asked after");
   assert.deepEqual(but404(errors), []);
   await page.close();
+});
+
+test("a link to a namespace the view does not show opens its details from the server; the footer agrees with the panel", async () => {
+  const target = fake.nodes.find((n) => n.kind === "file" && n.type === "mnt" && !n.info?.containers?.length);
+  assert.ok(target);
+  const { page, errors } = await open(`?q=type%3Anet&sel=${encodeURIComponent(target.id)}`);
+  await page.waitForSelector("#details:not([hidden])");
+  await page.waitForFunction(() => /^Not in this view/.test(document.getElementById("details-state")?.textContent || ""));
+  assert.equal(await page.getAttribute("#details", "data-state"), "away");
+  assert.equal(await page.evaluate((id) => window.nsweb.has(id), target.id), false, "the filter hides it");
+  assert.equal(await page.locator("#details-title").textContent(), target.label);
+  await page.waitForFunction(() => (document.getElementById("procs")?.textContent || "").includes("99999"));
+  assert.ok(((await page.locator("#details-rows").textContent()) || "").includes(String(target.ns)));
+  assert.match((await page.locator("#summary").textContent()) || "", new RegExp(`selected ${target.id} is not in this view`));
+  // Once the view shows it, the panel follows it live, and the footer has nothing to add.
+  await page.fill("#q", "");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.getElementById("details")?.dataset.state === "live");
+  assert.equal(await page.locator("#details-state").isVisible(), false);
+  assert.doesNotMatch((await page.locator("#summary").textContent()) || "", /selected/);
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  // A link to a namespace that ended: the panel says so, and so does the footer.
+  const gone = "ns:4026699999";
+  const ended = await open(`?sel=${gone}`);
+  await ended.page.waitForFunction(() => document.getElementById("details")?.dataset.state === "ended");
+  assert.match((await ended.page.locator("#details-state").textContent()) || "", /^Ended: this namespace no longer exists/);
+  assert.equal(await ended.page.locator("#details-title").textContent(), gone);
+  const footer = (await ended.page.locator("#summary").textContent()) || "";
+  assert.match(footer, new RegExp(`selected ${gone} ended`));
+  assert.doesNotMatch(footer, /is not in this view/);
+  assert.deepEqual(but404(ended.errors), []);
+  await ended.page.close();
 });
 
 test("a long command line is cut to three lines and opens in full on a click, Enter or Space", async (t) => {
@@ -598,6 +643,27 @@ test("Tab walks every node in tree order, bringing each into view; Shift+Tab wal
   await page.keyboard.press("Tab");
   await page.keyboard.press("Tab");
   assert.notEqual(await page.evaluate(() => document.activeElement?.id), "tree");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("after Enter and Escape the Tab walk goes on from the node it was on", async () => {
+  const { page, errors } = await open();
+  const order = await page.evaluate(() => window.nsweb.order());
+  assert.ok(order.length > 31);
+  await page.focus("#tree");
+  for (let i = 0; i < 30; i++) await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => window.nsweb.focus), order[29]);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#details:not([hidden])");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "details-title");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#details", { state: "hidden" });
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "tree", "Escape returns to the tree");
+  assert.equal(await page.evaluate(() => window.nsweb.focus), order[29], "on the node it left");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => window.nsweb.focus), order[30], "the next Tab goes on from there, not from the root");
+  assert.equal(await page.locator("#focus-say").textContent(), fake.nodes.find((n) => n.id === order[30])?.label);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -182,18 +182,24 @@ test("a group of folded containers shows how many it holds and opens on a click"
 /**
  * A user namespace whose 60 network namespaces fold into one group; the
  * fake shows three of them when the group is open, and says the group
- * hides them when a hello asks to reveal one.
+ * hides them when a hello asks to reveal one. With a box, the namespaces
+ * and their group are inside that container node (an LXC container whose
+ * name holds a comma and spaces, as cgroups allow).
+ * @param {WireNode} [box]
  */
-function foldedNets() {
-  const GRP = "grp:ns:1:net";
+function foldedNets(box) {
+  const parent = box ? box.id : "ns:1";
+  const GRP = `grp:${parent}:net`;
+  const y = box ? 160 : 88;
   /** @type {WireNode} */
-  const folded = { id: GRP, kind: "group", type: "net", label: "+60 net", count: 60, parent: "ns:1", x: 16, y: 88, w: 100, h: 24 };
+  const folded = { id: GRP, kind: "group", type: "net", label: "+60 net", count: 60, parent, x: 16, y, w: 100, h: 24 };
   /** @param {number} i @returns {WireNode} */
-  const net = (i) => ({ id: `ns:${10 + i}`, kind: "file", type: "net", ns: 10 + i, label: `net 40265320${10 + i}`, parent: "ns:1", x: 16 + 150 * i, y: 88, w: 140, h: 24,
+  const net = (i) => ({ id: `ns:${10 + i}`, kind: "file", type: "net", ns: 10 + i, label: `net 40265320${10 + i}`, parent, x: 16 + 150 * i, y, w: 140, h: 24,
     info: { inode: 4026532010 + i, dev: 4, owner: 1, parentNS: 0, procs: 1 } });
-  const open = [root, net(0), net(1), net(2)];
-  const inside = new Set(open.slice(1).map((n) => n.id));
-  return { GRP, tree: [root, folded], open, opts: {
+  const top = box ? [root, box] : [root];
+  const open = [...top, net(0), net(1), net(2)];
+  const inside = new Set(open.slice(top.length).map((n) => n.id));
+  return { GRP, tree: [...top, folded], open, opts: {
     /** @param {string[]} expand */
     opened: (expand) => (expand.includes(GRP) ? open : null),
     /** @param {string} id */
@@ -238,6 +244,40 @@ test("opened groups live in the URL, survive a reload and are in the SVG downloa
   }
 });
 
+test("a group whose ID holds a comma and spaces opens, and stays open in the URL, after a reload and in the SVG download", async () => {
+  const name = " box, a ";
+  /** @type {WireNode} */
+  const box = { id: `ctr:ns:1:${name}`, kind: "container", type: "", label: "box, a", parent: "ns:1", x: 16, y: 88, w: 80, h: 24, container: { id: name, runtime: "lxc", name } };
+  const f = foldedNets(box);
+  assert.equal(f.GRP, "grp:ctr:ns:1: box, a :net");
+  const own = await startFake(f.tree, f.opts);
+  const page = await chrome.browser.newPage();
+  try {
+    await page.setViewportSize({ width: 1000, height: 700 });
+    const errors = watchErrors(page);
+    await page.goto(own.url);
+    await page.waitForFunction((id) => window.nsweb?.has(id) && window.nsweb.timing.firstRender > 0, f.GRP);
+    const r = await page.evaluate((id) => window.nsweb.nodeRect(id), f.GRP);
+    assert.ok(r);
+    await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
+    await page.waitForFunction(() => window.nsweb.has("ns:11"));
+    assert.deepEqual(own.hellos.at(-1).expand, [f.GRP]);
+    assert.deepEqual(new URL(page.url()).searchParams.getAll("expand"), [f.GRP], "one parameter, as it is");
+    const href = (await page.locator("#download").getAttribute("href")) || "";
+    assert.deepEqual(new URL(href, own.url).searchParams.getAll("expand"), [f.GRP], "and so in the download");
+
+    const before = own.hellos.length;
+    await page.reload();
+    await page.waitForFunction(() => window.nsweb?.has("ns:11") && window.nsweb.timing.firstRender > 0);
+    assert.deepEqual(own.hellos.slice(before)[0].expand, [f.GRP], "the first hello after the reload opens it");
+    assert.deepEqual(await page.evaluate(() => window.nsweb.expanded), [f.GRP]);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await own.stop();
+  }
+});
+
 test("a link to a namespace inside a folded group opens the group and selects it", async () => {
   const f = foldedNets();
   const own = await startFake(f.tree, f.opts);
@@ -260,6 +300,88 @@ test("a link to a namespace inside a folded group opens the group and selects it
     await page.waitForFunction((id) => window.nsweb.has(id), f.GRP);
     assert.equal(own.hellos.at(-1).reveal, undefined);
     assert.match(await page.locator("#summary").textContent() || "", /selected ns:11 is not in this view/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await own.stop();
+  }
+});
+
+test("groups folded again after a link opened them stay folded across a reload", async () => {
+  const f = foldedNets();
+  const own = await startFake(f.tree, f.opts);
+  const page = await chrome.browser.newPage();
+  try {
+    await page.setViewportSize({ width: 1000, height: 700 });
+    const errors = watchErrors(page);
+    await page.goto(`${own.url}?sel=ns%3A11`);
+    await page.waitForSelector("#details:not([hidden])");
+    await page.waitForFunction(() => window.nsweb.has("ns:11"));
+    await page.click("#fold");
+    await page.waitForFunction((id) => window.nsweb.has(id), f.GRP);
+    const u = new URL(page.url());
+    assert.deepEqual([u.searchParams.getAll("expand"), u.searchParams.get("sel")], [[""], "ns:11"], "the URL says no group is open");
+    assert.doesNotMatch((await page.locator("#download").getAttribute("href")) || "", /expand/);
+
+    const before = own.hellos.length;
+    await page.reload();
+    await page.waitForFunction((id) => window.nsweb?.has(id) && window.nsweb.timing.firstRender > 0, f.GRP);
+    const first = own.hellos.slice(before)[0];
+    assert.deepEqual([first.reveal, first.expand], [undefined, []], "the reload asks for the folded picture");
+    await page.waitForTimeout(200);
+    assert.equal(await page.evaluate(() => window.nsweb.has("ns:11")), false, "the group stays folded");
+    assert.deepEqual(await page.evaluate(() => window.nsweb.expanded), []);
+    // The selection stays, out of view, and the panel says so.
+    await page.waitForFunction(() => /^Not in this view/.test(document.getElementById("details-state")?.textContent || ""));
+    assert.equal(await page.locator("#details-title").textContent(), "net 4026532011");
+    assert.equal(new URL(page.url()).searchParams.get("sel"), "ns:11");
+
+    // The user opens the group again: the URL names it, and a reload opens it.
+    const r = await page.evaluate((id) => window.nsweb.nodeRect(id), f.GRP);
+    assert.ok(r);
+    await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
+    await page.waitForFunction(() => window.nsweb.has("ns:11"));
+    assert.deepEqual(new URL(page.url()).searchParams.getAll("expand"), [f.GRP]);
+    await page.reload();
+    await page.waitForFunction(() => window.nsweb?.has("ns:11") && window.nsweb.timing.firstRender > 0);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await own.stop();
+  }
+});
+
+test("the keyboard keeps its place when a group opens or folds: the first node out of it, the group that takes it back", async () => {
+  const f = foldedNets();
+  const own = await startFake(f.tree, f.opts);
+  const page = await chrome.browser.newPage();
+  try {
+    await page.setViewportSize({ width: 1000, height: 700 });
+    const errors = watchErrors(page);
+    await page.goto(own.url);
+    await page.waitForFunction((id) => window.nsweb?.has(id) && window.nsweb.timing.firstRender > 0, f.GRP);
+    const focus = () => page.evaluate(() => window.nsweb.focus);
+    const said = () => page.locator("#focus-say").textContent();
+    await page.focus("#tree");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Tab");
+    assert.equal(await focus(), f.GRP);
+    assert.equal(await said(), "+60 net, group, Enter expands");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => window.nsweb.has("ns:10"));
+    assert.equal(await focus(), "ns:10", "the first node that came out of the group");
+    assert.equal(await said(), "net 4026532010", "and it is announced");
+    await page.keyboard.press("Tab");
+    assert.equal(await focus(), "ns:11", "the walk goes on among them");
+
+    // Folding the groups again puts the focus on the group that holds it.
+    await page.click("#fold");
+    await page.waitForFunction((id) => window.nsweb.has(id), f.GRP);
+    assert.equal(await focus(), f.GRP);
+    await page.focus("#tree");
+    assert.equal(await said(), "+60 net, group, Enter expands", "back on the tree, the place is announced");
+    await page.keyboard.press("Shift+Tab");
+    assert.equal(await focus(), "ns:1", "the walk goes on from the group");
     assert.deepEqual(errors, []);
   } finally {
     await page.close();

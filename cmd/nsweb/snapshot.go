@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -41,16 +42,18 @@ const (
 	maxGroupLen = 512
 )
 
-// idList is a repeatable flag of comma-separated IDs.
+// idList is a repeatable flag of one ID each, taken as it is: a group ID
+// holds its container's ID when it is folded inside a container node, and
+// container IDs from cgroups (LXC, systemd-nspawn machine names) may hold
+// commas and spaces, as the expand parameter of the API takes them.
 type idList []string
 
-func (l *idList) String() string { return strings.Join(*l, ",") }
+func (l *idList) String() string { return strings.Join(*l, " ") }
 func (l *idList) Set(v string) error {
-	for id := range strings.SplitSeq(v, ",") {
-		if id = strings.TrimSpace(id); id != "" {
-			*l = append(*l, id)
-		}
+	if v == "" {
+		return errors.New("an empty group ID (give one group per --expand)")
 	}
+	*l = append(*l, v)
 	return nil
 }
 
@@ -68,8 +71,9 @@ Formats:
 
 Folding: more than %d sibling namespaces of one type (or containers, or
 pods) fold into one group, "+59 net". The text tree gives each group's ID
-(id:grp:…); open groups with --expand ID[,ID…], every group with
---expand all, or change where folding starts with --fold N.`, layout.DefaultFoldThreshold)
+(id:grp:…); open a group with --expand ID (once per group: an ID may
+hold commas), every group with --expand all, or change where folding
+starts with --fold N.`, layout.DefaultFoldThreshold)
 
 func parseSnapshot(args []string, stdout, stderr io.Writer) (snapshotOptions, int, bool) {
 	var o snapshotOptions
@@ -81,7 +85,7 @@ func parseSnapshot(args []string, stdout, stderr io.Writer) (snapshotOptions, in
 	group := fs.String("group", string(layout.DefaultGrouping), "gather namespaces under their containers (text, svg, owner view): none, container or pod")
 	fs.StringVar(&o.query, "q", "", "filter, in the dashboard's filter language (text, svg)")
 	var expand idList
-	fs.Var(&expand, "expand", "open the folded groups with these `IDs` (text, svg), as the text tree shows them (id:grp:…), comma-separated or repeated; \"all\" opens every group")
+	fs.Var(&expand, "expand", "open the folded group with this `ID` (text, svg), as the text tree shows it (id:grp:…); repeat it for more groups; \"all\" opens every group")
 	fold := fs.Int("fold", layout.DefaultFoldThreshold, "fold more than `N` sibling namespaces of one type, containers or pods into a group (text, svg); 0 never folds")
 	if code, ok := parseFlags(fs, args, snapshotHelp, stderr); !ok {
 		return o, code, false
@@ -263,7 +267,7 @@ func writeExpandHint(w io.Writer, r *layout.Result) error {
 	if n == 1 {
 		_, err = fmt.Fprintf(w, "# 1 group folded; to open it: --expand %s (or --expand all)\n", shellWord(first))
 	} else {
-		_, err = fmt.Fprintf(w, "# %d groups folded; to open them: --expand ID[,ID…] with the IDs after id: above, e.g. --expand %s, or --expand all\n", n, shellWord(first))
+		_, err = fmt.Fprintf(w, "# %d groups folded; to open them: --expand ID for each, with the IDs after id: above, e.g. --expand %s, or --expand all\n", n, shellWord(first))
 	}
 	return err
 }
@@ -392,7 +396,12 @@ func writeSnapshot(snap *model.Snapshot, o snapshotOptions, stdout, stderr io.Wr
 			return 1
 		}
 		for _, id := range unknownExpands(r, o.expand) {
-			fmt.Fprintf(stderr, "nsweb snapshot: --expand %s opens nothing: no such group in this picture (the text tree gives each folded group's id:)\n", shellWord(id))
+			more := ""
+			if strings.Contains(id, ",") {
+				// --expand once took a comma-separated list.
+				more = "; each --expand names one group, commas included: repeat --expand for more"
+			}
+			fmt.Fprintf(stderr, "nsweb snapshot: --expand %s opens nothing: no such group in this picture (the text tree gives each folded group's id:%s)\n", shellWord(id), more)
 		}
 	}
 	var out io.Writer = stdout

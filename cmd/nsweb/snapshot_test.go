@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,7 +47,8 @@ func TestSnapshotExpand(t *testing.T) {
 		{"folded by default", nil, 0, "└─[59 net namespaces folded] +59 net id:grp:ns:1:net\n" + hint, ""},
 		{"filtered, still folded", []string{"-q", "type:net"}, 0, "[59 net namespaces folded] +59 net id:grp:ns:1:net\n" + hint, ""},
 		{"expand the group", []string{"--expand", "grp:ns:1:net"}, 59, "└─net 4026532058 ", ""},
-		{"expand a list", []string{"--expand", "grp:ns:9:pid,grp:ns:1:net"}, 59, "", "--expand grp:ns:9:pid opens nothing"},
+		{"commas are part of the ID", []string{"--expand", "grp:ns:9:pid,grp:ns:1:net"}, 0, hint,
+			"nsweb snapshot: --expand 'grp:ns:9:pid,grp:ns:1:net' opens nothing: no such group in this picture (the text tree gives each folded group's id:; each --expand names one group, commas included: repeat --expand for more)"},
 		{"expand repeated", []string{"--expand", "grp:ns:9:pid", "--expand", "grp:ns:1:net"}, 59, "", "--expand grp:ns:9:pid opens nothing"},
 		{"expand all", []string{"--expand", "all"}, 59, "", ""},
 		{"never fold", []string{"--fold", "0"}, 59, "", ""},
@@ -123,7 +125,7 @@ func TestSnapshotHelp(t *testing.T) {
 	if code := run(context.Background(), []string{"snapshot", "--help"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	for _, want := range []string{"json  the whole model", "--view, --group, -q, --expand and --fold do not apply", "-expand IDs", "--expand all", "-fold N", "0 never folds"} {
+	for _, want := range []string{"json  the whole model", "--view, --group, -q, --expand and --fold do not apply", "-expand ID\n", "repeat it for more groups", "--expand all", "-fold N", "0 never folds"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help lacks %q:\n%s", want, out.String())
 		}
@@ -237,4 +239,51 @@ func TestSnapshotProcess(t *testing.T) {
 		}
 	}
 	os.Exit(run(context.Background(), args, os.Stdout, os.Stderr))
+}
+
+// TestSnapshotExpandVerbatim: each --expand names one group as it is,
+// commas and spaces included: a container's name from its cgroup (LXC,
+// systemd-nspawn) may hold both, and a group inside its container node
+// has it in its ID.
+func TestSnapshotExpandVerbatim(t *testing.T) {
+	s := netHost()
+	const cid = " box, a"
+	s.Containers = map[string]*model.Container{cid: {ID: cid, Runtime: "lxc", Name: cid}}
+	for id, ns := range s.Namespaces {
+		if ns.Type == model.Net {
+			pid := 1000 + int(id)
+			s.Processes[pid] = &model.Process{PID: pid, Comm: "init", Container: cid}
+			ns.Procs, ns.Leader, ns.Containers = []int{pid}, pid, []string{cid}
+		}
+	}
+	grp := "grp:ctr:ns:1:" + cid + ":net"
+	var out, errb bytes.Buffer
+	o, code, ok := parseSnapshot(nil, &out, &errb)
+	if !ok || writeSnapshot(s, o, &out, &errb) != 0 {
+		t.Fatalf("folded: exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "id:"+grp+"\n") {
+		t.Fatalf("no folded group %q:\n%s", grp, out.String())
+	}
+	if _, _, ok := parseSnapshot([]string{"--expand", ""}, &out, &errb); ok || !strings.Contains(errb.String(), "-expand: an empty group ID") {
+		t.Errorf("--expand '' taken, or refused with %q", errb.String())
+	}
+	out.Reset()
+	errb.Reset()
+	o, code, ok = parseSnapshot([]string{"--expand", grp, "--expand", "grp:ns:1:pid"}, &out, &errb)
+	if !ok {
+		t.Fatalf("flags refused (%d): %s", code, errb.String())
+	}
+	if want := []string{grp, "grp:ns:1:pid"}; !slices.Equal(o.expand, want) {
+		t.Errorf("--expand gave %q, want %q", o.expand, want)
+	}
+	if code := writeSnapshot(s, o, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if n := strings.Count(out.String(), "─net 40265"); n != 59 {
+		t.Errorf("%d net namespaces drawn, want 59:\n%.2000s", n, out.String())
+	}
+	if want := "--expand grp:ns:1:pid opens nothing"; !strings.Contains(errb.String(), want) || strings.Contains(errb.String(), "box") {
+		t.Errorf("stderr %q, want only %q", errb.String(), want)
+	}
 }

@@ -24,15 +24,17 @@ import (
 const firstScanWait = 30 * time.Second
 
 // RequestFromQuery reads a subscription from URL parameters: view, group,
-// q and expand (repeated, or comma-separated).
+// q and expand. Each expand parameter is one group ID, taken as it is: a
+// group inside a container node has the container's ID in its own, and
+// container IDs from cgroups (LXC, systemd-nspawn machine names) may hold
+// commas and spaces, so no separator within a value is unambiguous. An
+// empty expand names no group.
 func RequestFromQuery(r *http.Request) Request {
 	q := r.URL.Query()
 	var exp []string
-	for _, v := range q["expand"] {
-		for g := range strings.SplitSeq(v, ",") {
-			if g = strings.TrimSpace(g); g != "" {
-				exp = append(exp, g)
-			}
+	for _, g := range q["expand"] {
+		if g != "" {
+			exp = append(exp, g)
 		}
 	}
 	return Request{View: q.Get("view"), Group: q.Get("group"), Q: q.Get("q"), Expand: exp}

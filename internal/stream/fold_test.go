@@ -7,6 +7,7 @@ import (
 	"iter"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -58,7 +59,7 @@ func TestFoldedContainersServed(t *testing.T) {
 	}{
 		{"", n, 0},
 		{"?group=container&expand=" + grp, 0, n},
-		{"?expand=grp:ns:1:net," + grp, 0, n},
+		{"?expand=grp:ns:1:net&expand=" + grp, 0, n},
 		{"?group=pod", n, 0},
 		{"?group=none", 0, 0},
 	}
@@ -206,5 +207,52 @@ func TestRevealBeforeFirstScan(t *testing.T) {
 	c.mustNext(wire.TypeSnapshot)
 	if want := []string{layout.ContainersGroupID("ns:1")}; !slices.Equal(c.expand, want) {
 		t.Errorf("expand %v, want %v", c.expand, want)
+	}
+}
+
+// TestExpandIDsVerbatim: each expand parameter of /api/v1/snapshot (and
+// /snapshot.svg) is one group ID as it is, commas and spaces included:
+// a container's name from its cgroup (LXC, systemd-nspawn) may hold both,
+// and it is part of the ID of a group folded inside that container. An
+// empty parameter names no group.
+func TestExpandIDsVerbatim(t *testing.T) {
+	h, srv := newTestHub(t, Config{Layout: layout.Compute})
+	const n = layout.DefaultFoldThreshold + 5
+	s := mkSnap(1)
+	cid := "box, a"
+	s.Containers = map[string]*model.Container{cid: {ID: cid, Runtime: "lxc", Name: cid}}
+	for i := range n {
+		id, pid := model.NSID(100+i), 1000+i
+		s.Processes[pid] = &model.Process{PID: pid, Comm: "init", Start: uint64(i), Container: cid}
+		s.Namespaces[id] = &model.Namespace{ID: id, Type: model.Net, Inode: uint64(id), Owner: 1, Procs: []int{pid}, Leader: pid, Containers: []string{cid}}
+	}
+	h.Publish(s)
+	grp := layout.GroupID("ctr:ns:1:"+cid, model.Net)
+	if !slices.ContainsFunc(current(t, h, Request{}).Nodes, func(nd wire.Node) bool { return nd.ID == grp }) {
+		t.Fatalf("no folded group %q to open", grp)
+	}
+	for _, query := range []url.Values{
+		{"expand": {grp}},
+		{"expand": {"grp:ns:1:pid", grp, ""}},
+	} {
+		resp, err := http.Get(srv.URL + "/api/v1/snapshot?" + query.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var got wire.Snapshot
+		if err := json.Unmarshal(body, &got); resp.StatusCode != 200 || err != nil {
+			t.Fatalf("%s: %d %s", query.Encode(), resp.StatusCode, body)
+		}
+		nets := 0
+		for _, nd := range got.Nodes {
+			if nd.Type == model.Net && nd.Kind == layout.File {
+				nets++
+			}
+		}
+		if nets != n || !slices.Contains(got.Expand, grp) {
+			t.Errorf("%s: %d net namespaces shown, expand %q; want %d and %q", query.Encode(), nets, got.Expand, n, grp)
+		}
 	}
 }

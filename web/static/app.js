@@ -12,8 +12,9 @@ import { Renderer, Minimap } from "./render.js";
 import { Conn } from "./conn.js";
 import { parseState, formatState, pictureParams, GROUPS, DEFAULT_GROUP } from "./urlstate.js";
 import { parseQuery, matches } from "./filterhl.js";
-import { fromNode, withFull, visibleText } from "./detailsdata.js";
+import { fromNode, withFull, visibleText, nodeFromFull } from "./detailsdata.js";
 import { drawLegend } from "./legend.js";
+import { trail, refocus } from "./walk.js";
 
 /** @typedef {import("./store.js").WireNode} WireNode */
 
@@ -59,10 +60,13 @@ const ui = {
   /** @type {Set<string>} */
   expand: new Set(url.expand),
   /**
-   * The selection came with the link: until a snapshot arrives, hellos ask
-   * the server to open the folded groups that hide it (reveal).
+   * The selection came with a link that names no open groups: until a
+   * snapshot arrives, hellos ask the server to open the folded groups that
+   * hide it (reveal). From then on the URL names the open groups itself
+   * (urlstate.js, expandNamed), none included, so a reload shows them as
+   * they were: folded again, they stay folded.
    */
-  revealPending: !!url.sel,
+  revealPending: !!url.sel && !url.expandNamed,
   /** the last hello asked for reveal: the snapshot's expand has the groups opened */
   revealSent: false,
   /**
@@ -74,6 +78,12 @@ const ui = {
   refusals: 0,
   camera: { scale: 1, x: 0, y: 0 },
   hover: "",
+  /**
+   * The node the keyboard is on: where Tab goes on from. It stays while
+   * the tree is not focused (the details panel has the keyboard, say), so
+   * that coming back goes on from there; the ring shows only while the
+   * tree has the focus.
+   */
   focus: "",
   terms: parseQuery(url.q),
   /** fit the camera when the next snapshot arrives */
@@ -160,7 +170,7 @@ function frame() {
     camera: ui.camera,
     selected: ui.sel,
     hover: ui.hover,
-    focus: ui.focus,
+    focus: document.activeElement === canvas ? ui.focus : "",
     terms: ui.terms,
     isMatch,
     now,
@@ -250,6 +260,7 @@ function onMessage(msg) {
   switch (msg.type) {
     case "snapshot": {
       timing.snapshots++;
+      const was = trail(store.nodes, ui.focus);
       if (!timing.firstSnapshot) timing.firstSnapshot = performance.now();
       const newView = store.key !== snapshotKey(msg);
       // Another view, grouping or filter is another picture: show it
@@ -265,9 +276,11 @@ function onMessage(msg) {
         // open groups like those the user clicked, in the URL too.
         for (const g of msg.expand || []) ui.expand.add(g);
         ui.revealSent = false;
+      }
+      if (ui.revealPending) {
+        ui.revealPending = false;
         saveURL();
       }
-      ui.revealPending = false;
       logChanges(changes);
       // A refused filter keeps its error until the user edits it.
       if (!ui.badQ) setError("");
@@ -277,7 +290,7 @@ function onMessage(msg) {
         ui.fitNext = false;
         ui.userMoved = false;
       }
-      afterData();
+      afterData(was);
       if (!timing.firstApplied) {
         // Draw the first picture at once rather than at the next animation
         // frame, which a busy main thread (a 6 MB snapshot) can delay.
@@ -288,11 +301,17 @@ function onMessage(msg) {
         openDetails(ui.sel, false);
         const n = store.nodes.get(ui.sel);
         if (n) ui.camera = reveal(ui.camera, n, renderer.w, renderer.h);
+      } else if (ui.sel && newView && (details.hidden || panel.node?.id !== ui.sel)) {
+        // A link to a namespace this view does not show (a filter hides
+        // it, or it ended): the server still tells what it is, or that it
+        // is gone.
+        openAway(ui.sel);
       }
       break;
     }
     case "patch": {
       const wasEmpty = store.nodes.size === 0;
+      const was = trail(store.nodes, ui.focus);
       const { result, changes } = store.applyPatch(msg, now);
       if (result === "gap") {
         timing.gaps++;
@@ -310,7 +329,7 @@ function onMessage(msg) {
       // The first nodes of an empty picture (a filter waiting for a match):
       // bring them into view.
       if (wasEmpty && store.nodes.size && !ui.userMoved) firstView();
-      afterData();
+      afterData(was);
       break;
     }
     case "error":
@@ -321,13 +340,28 @@ function onMessage(msg) {
   }
 }
 
-function afterData() {
+/**
+ * After a snapshot or patch.
+ * @param {WireNode[]} [was] the keyboard's node and its ancestors before it (walk.js trail)
+ */
+function afterData(was = []) {
   if (ui.hover && !store.nodes.has(ui.hover)) {
     // Its tooltip goes with it (a group the click just opened, say).
     ui.hover = "";
     tip.hidden = true;
   }
-  if (ui.focus && !store.nodes.has(ui.focus)) ui.focus = "";
+  if (ui.focus && !store.nodes.has(ui.focus)) {
+    // The keyboard's node left: it goes where the node went (the first
+    // node out of a group that opened, the group a node folded into),
+    // so that Tab goes on from there rather than from the root.
+    const id = refocus(was, store.nodes, () => store.order());
+    ui.focus = id;
+    const n = store.nodes.get(id);
+    if (n && document.activeElement === canvas) {
+      ui.camera = reveal(ui.camera, n, renderer.w, renderer.h);
+      announce(n);
+    }
+  }
   detailsAfterData();
   foldBtn.hidden = ui.expand.size === 0;
   showSummary();
@@ -429,7 +463,11 @@ function showSummary() {
   // exited while it read them.
   if (c.gaps) parts.push(count(c.gaps, "unreadable entry", "unreadable entries"));
   if (store.meta.partial) parts.push(`partial: ${store.meta.reason || "not all of the host is visible"}`);
-  if (ui.sel && store.seq >= 0 && !store.nodes.has(ui.sel)) parts.push(`selected ${ui.sel} is not in this view`);
+  if (ui.sel && store.seq >= 0 && !store.nodes.has(ui.sel)) {
+    // What the panel found out, when it shows the selection.
+    const ended = !details.hidden && panel.node?.id === ui.sel && panel.state === "ended";
+    parts.push(ended ? `selected ${ui.sel} ended` : `selected ${ui.sel} is not in this view`);
+  }
   summary.textContent = parts.join(" · ");
 }
 
@@ -537,6 +575,11 @@ const REFETCH_AWAY_GAP_MS = 5000;
 const panel = {
   /** @type {WireNode | null} the node shown, the last one seen in the view */
   node: null,
+  /**
+   * the node was never in the view (a link to a namespace a filter hides):
+   * it is made of the server's answers (nodeFromFull)
+   */
+  fromAPI: false,
   /** its content without its position (nodeSig), to tell a change from a move */
   sig: "",
   /** @type {any} the last full answer of GET /api/v1/ns/{id} */
@@ -583,13 +626,34 @@ function openDetails(id, focusPanel) {
   if (!n) return;
   if (panel.node?.id !== id) panel.open.clear();
   stopRefetch();
-  Object.assign(panel, { node: n, sig: nodeSig(n), full: null, state: "live", stateText: "", shown: "" });
+  Object.assign(panel, { node: n, fromAPI: false, sig: nodeSig(n), full: null, state: "live", stateText: "", shown: "" });
   panel.note = hasNS(n) ? "Loading the full process list…" : "";
   // Visible first, so that the command lines can be measured.
   details.hidden = false;
   renderDetails();
   if (focusPanel) $("details-title").focus();
   if (hasNS(n)) fetchFull();
+}
+
+/**
+ * Open the details of a namespace the view does not show, from the server
+ * alone: the panel says that it is not in this view, or that it ended, as
+ * it does for one that leaves the view while open. Only a namespace node
+ * ID ("ns:<NSID>") can be asked for.
+ * @param {string} id
+ */
+function openAway(id) {
+  if (!/^ns:[1-9][0-9]*$/.test(id)) return;
+  const n = nodeFromFull(id, null);
+  if (!n.ns || !Number.isSafeInteger(n.ns)) return;
+  if (panel.node?.id !== id) panel.open.clear();
+  stopRefetch();
+  Object.assign(panel, { node: n, fromAPI: true, sig: "", full: null, state: "away", shown: "" });
+  panel.stateText = "Not in this view; asking the server about it…";
+  panel.note = "Loading the full process list…";
+  details.hidden = false;
+  renderDetails();
+  fetchFull();
 }
 
 /** Forget any planned or running request for the panel. */
@@ -611,6 +675,12 @@ function scheduleRefetch(gap = panel.state === "live" ? REFETCH_GAP_MS : REFETCH
   panel.timer = window.setTimeout(fetchFull, wait);
 }
 
+/**
+ * The URL of everything about namespace nsid, named by its ID alone.
+ * @param {number | undefined} nsid
+ */
+const nsURL = (nsid) => `/api/v1/ns/ns:${encodeURIComponent(String(nsid))}`;
+
 /** Ask the server for everything about the open namespace. */
 function fetchFull() {
   clearTimeout(panel.timer);
@@ -628,7 +698,9 @@ function fetchFull() {
   panel.gap = Infinity;
   const t0 = performance.now();
   panel.last = t0;
-  fetch(`/api/v1/ns/${encodeURIComponent(String(n.ns))}`, { headers: { Accept: "application/json" } })
+  // By NSID (ns:N): a bare number names an inode too, and may answer
+  // about another namespace (docs/protocol.md, GET /api/v1/ns/{ref}).
+  fetch(nsURL(n.ns), { headers: { Accept: "application/json" } })
     .then(async (r) => {
       const body = await r.json().catch(() => ({}));
       if (r.status === 404) return null;
@@ -645,6 +717,8 @@ function fetchFull() {
         panel.stateText = `Ended: this namespace no longer exists (gone by ${new Date().toLocaleTimeString()}).`;
       } else {
         panel.full = full;
+        // Never seen in the view: the answer is all there is to show.
+        if (panel.fromAPI) panel.node = nodeFromFull(n.id, full);
         if (store.nodes.has(n.id)) {
           panel.state = "live";
           panel.stateText = "";
@@ -655,6 +729,8 @@ function fetchFull() {
         }
       }
       renderDetails();
+      // The footer notes a selection out of view: as ended, now, perhaps.
+      if (store.seq >= 0) showSummary();
     })
     .catch((err) => {
       if (req !== panel.req) return;
@@ -681,6 +757,7 @@ function detailsAfterData() {
   const n = store.nodes.get(before.id);
   if (n) {
     panel.node = n;
+    panel.fromAPI = false;
     const sig = nodeSig(n);
     if (sig === panel.sig && panel.state === "live") return;
     panel.sig = sig;
@@ -947,7 +1024,7 @@ function select(id, focusPanel = false) {
 
 function saveURL() {
   const picture = { view: ui.view, group: ui.group, q: ui.q, expand: ui.expand };
-  const s = formatState({ ...picture, expand: [...ui.expand], sel: ui.sel });
+  const s = formatState({ ...picture, expand: [...ui.expand], sel: ui.sel, expandNamed: !ui.revealPending });
   if (s !== location.search && !(s === "" && location.search === "")) {
     history.replaceState(null, "", `${location.pathname}${s}`);
   }
@@ -1263,7 +1340,7 @@ canvas.addEventListener("keydown", (ev) => {
       const n = list[i];
       ui.focus = n.id;
       ui.camera = reveal(ui.camera, n, renderer.w, renderer.h);
-      focusSay.textContent = n.kind === "group" ? `${n.label}, group, Enter expands` : n.label;
+      announce(n);
       break;
     }
     case "Enter":
@@ -1283,11 +1360,24 @@ canvas.addEventListener("keydown", (ev) => {
   requestDraw();
 });
 
-canvas.addEventListener("blur", () => {
-  if (ui.focus) {
-    ui.focus = "";
-    requestDraw();
-  }
+/**
+ * Say which node the keyboard is on, for screen readers.
+ * @param {WireNode} n
+ */
+function announce(n) {
+  focusSay.textContent = n.kind === "group" ? `${n.label}, group, Enter expands` : n.label;
+}
+
+// The keyboard's node stays while the tree is not focused (see ui.focus):
+// only its ring goes, and comes back with the focus. Coming back by the
+// keyboard (Escape from the details, Tab from the page) says where it is;
+// a click chooses its own node.
+canvas.addEventListener("blur", requestDraw);
+canvas.addEventListener("focus", () => {
+  const n = store.nodes.get(ui.focus);
+  if (!n) ui.focus = "";
+  else if (!pointers.size) announce(n);
+  requestDraw();
 });
 
 document.addEventListener("keydown", (ev) => {

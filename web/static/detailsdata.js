@@ -71,6 +71,99 @@ export function visibleText(s) {
 }
 
 /**
+ * What the server leaves out of a label (internal/layout appendClean):
+ * controls and invisible formatting characters.
+ */
+const LABEL_DROPS = /[\p{Cc}\p{Cf}]/u;
+
+/**
+ * s as the server puts it into a label: without LABEL_DROPS, cut to max
+ * characters with a trailing "…". Only to recognise which raw string a
+ * label was made of.
+ * @param {string} s
+ * @param {number} max
+ * @returns {string}
+ */
+export function labelText(s, max) {
+  const kept = [...s].filter((c) => !LABEL_DROPS.test(c));
+  return kept.length <= max ? kept.join("") : `${kept.slice(0, max - 1).join("")}…`;
+}
+
+/** The longest name in a label, and a pod's "namespace/name" (internal/layout). */
+const LABEL_NAME_MAX = 24;
+const LABEL_POD_MAX = 48;
+
+/**
+ * The names the server may have put after "type inode · " in a
+ * namespace's label, in the order it picks them (internal/layout namer):
+ * the one container that uses it (unless it is drawn inside that
+ * container's node), its leader's command, what keeps it alive.
+ * @param {import("./store.js").WireNode} n
+ * @param {Map<string, import("./store.js").WireNode>} [nodes]
+ * @returns {string[]}
+ */
+function labelNames(n, nodes) {
+  const info = n.info || {};
+  const out = [];
+  const parent = n.parent && nodes ? nodes.get(n.parent) : undefined;
+  const cs = info.containers || [];
+  if (cs.length === 1 && parent?.kind !== "container" && parent?.kind !== "pod") out.push(cs[0].name || str(cs[0].id).slice(0, 12));
+  const l = info.leader;
+  if (l) out.push(l.comm || `pid ${str(l.pid)}`);
+  const h = (info.heldBy || [])[0];
+  if (h) out.push(holderName(h));
+  return out;
+}
+
+/**
+ * How a label names what keeps a namespace alive (internal/layout
+ * holderName).
+ * @param {import("./store.js").Holder} h
+ * @returns {string}
+ */
+function holderName(h) {
+  switch (h.kind) {
+    case "bindmount": return `bind ${str(h.path)}`;
+    case "fd": return `fd ${str(h.fd)} of pid ${str(h.pid)}`;
+    case "process": return `pid ${str(h.pid)}`;
+    case "thread": return `tid ${str(h.tid)}`;
+    case "pid_for_children": return `children of pid ${str(h.pid)}`;
+    case "socket": return `socket of pid ${str(h.pid)}`;
+    case "parent": return `parent of ${str(h.ns)}`;
+    case "owner": return `owner of ${str(h.ns)}`;
+    default: return str(h.kind);
+  }
+}
+
+/**
+ * The panel's title for a node. The label comes cleaned by the server:
+ * hidden characters dropped, long names cut. Where the node holds the raw
+ * name the label was made of, the title shows that name in full with its
+ * hidden characters as markers, as the rows and lists below it do; else
+ * the label.
+ * @param {import("./store.js").WireNode} n
+ * @param {Map<string, import("./store.js").WireNode>} [nodes]
+ * @returns {string}
+ */
+export function titleOf(n, nodes) {
+  const label = str(n.label);
+  if (n.kind === "container" || n.kind === "pod") {
+    const c = n.container || {};
+    const raw = n.kind === "pod" ? `${str(c.podNamespace)}/${str(c.pod)}` : c.name || str(c.id).slice(0, 12);
+    if (raw && labelText(raw, n.kind === "pod" ? LABEL_POD_MAX : LABEL_NAME_MAX) === label) return visibleText(raw);
+    return visibleText(label);
+  }
+  if (n.kind === "group" || !n.info) return visibleText(label);
+  const head = `${str(n.type)} ${str(n.info.inode)} · `;
+  if (label.startsWith(head)) {
+    const name = label.slice(head.length);
+    const raw = labelNames(n, nodes).find((x) => labelText(x, LABEL_NAME_MAX) === name);
+    if (raw !== undefined) return visibleText(head + raw);
+  }
+  return visibleText(label);
+}
+
+/**
  * The user column of a process: its UID, with 0 shown as root.
  * @param {number | undefined} uid
  * @returns {string}
@@ -213,7 +306,7 @@ export function fromNode(n, nodes) {
     return { title: visibleText(n.label), rows, procs: [], procTotal: 0, containers: [], heldBy: [] };
   }
   if (n.kind === "container" || n.kind === "pod") {
-    return { title: visibleText(n.label), rows: containerRows(n, nodes), procs: [], procTotal: 0, containers: [], heldBy: [], box: true };
+    return { title: titleOf(n), rows: containerRows(n, nodes), procs: [], procTotal: 0, containers: [], heldBy: [], box: true };
   }
   rows.push(row("NSID", n.ns, true));
   rows.push(row("Inode", info.inode, true));
@@ -232,13 +325,53 @@ export function fromNode(n, nodes) {
     procs.push(procRow(p));
   }
   return {
-    title: visibleText(n.label),
+    title: titleOf(n, nodes),
     rows,
     procs,
     procTotal: info.procs ?? procs.length,
     containers: (info.containers || []).map(containerText),
     heldBy: (info.heldBy || []).map((h) => holderText(h, n.type)),
   };
+}
+
+/**
+ * A node for namespace id made of the full answer of GET /api/v1/ns/{ref},
+ * for a namespace the view does not show (a link to one a filter hides):
+ * labelled as the server labels its nodes, with the node's small info, so
+ * that fromNode and withFull show it as they show any other.
+ * @param {string} id the node ID, "ns:<NSID>"
+ * @param {any} full the answer; null or a failed answer gives the ID alone
+ * @returns {import("./store.js").WireNode}
+ */
+export function nodeFromFull(id, full) {
+  const ns = full && typeof full === "object" && full.namespace && typeof full.namespace === "object" ? full.namespace : {};
+  /** @type {any[]} */
+  const procs = Array.isArray(full?.processes) ? full.processes.filter((/** @type {any} */ p) => p && typeof p === "object") : [];
+  /** @type {any[]} */
+  const conts = Array.isArray(full?.containers) ? full.containers.filter((/** @type {any} */ c) => c && typeof c === "object") : [];
+  const type = typeof ns.type === "string" ? ns.type : "";
+  const leader = procs.find((p) => p.pid === ns.leader);
+  /** @type {import("./store.js").NodeInfo} */
+  const info = {
+    inode: ns.inode,
+    dev: ns.dev,
+    owner: ns.owner || 0,
+    parentNS: ns.parent || 0,
+    ...(ns.ownerUID !== undefined && ns.ownerUID !== null ? { ownerUID: ns.ownerUID } : {}),
+    procs: Array.isArray(ns.procs) ? ns.procs.length : procs.length,
+    ...(leader ? { leader: { pid: leader.pid, comm: leader.comm, cmdline: leader.cmdline, uid: leader.uid } } : {}),
+    heldBy: Array.isArray(ns.heldBy) ? ns.heldBy : [],
+    containers: conts.map((c) => ({ id: str(c.id), runtime: c.runtime, name: c.name, image: c.image, pod: c.pod })),
+  };
+  const nsid = Number(ns.id) || Number(id.replace(/^ns:/, "")) || undefined;
+  /** @type {import("./store.js").WireNode} */
+  const n = { id, kind: type === "user" ? "dir" : "file", type, ns: nsid, label: id, x: 0, y: 0, w: 0, h: 0, info };
+  if (type && ns.inode !== undefined && ns.inode !== null) {
+    // The server's pick of a name (labelNames' first) outside any container node.
+    const name = labelNames(n)[0];
+    n.label = `${type} ${str(ns.inode)}${name === undefined ? "" : ` · ${labelText(name, LABEL_NAME_MAX)}`}`;
+  }
+  return n;
 }
 
 /**

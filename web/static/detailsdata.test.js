@@ -1,7 +1,7 @@
 // @ts-check
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fromNode, withFull, holderText, visibleText } from "./detailsdata.js";
+import { fromNode, withFull, holderText, visibleText, nodeFromFull } from "./detailsdata.js";
 
 /** @type {import("./store.js").WireNode} */
 const n = {
@@ -213,4 +213,80 @@ test("a time namespace kept by time_for_children says so; a pid namespace says p
   /** @type {import("./store.js").WireNode} */
   const pid = { ...time, type: "pid", label: "pid 4026532100" };
   assert.deepEqual(fromNode(pid).heldBy, ["pid_for_children of process 77"]);
+});
+
+test("the title shows the name the label cleaned with its hidden characters as markers, as the rest of the panel does", () => {
+  const rlo = "\u202e";
+  const path = `/run/netns/rvx${rlo}fdp.exe`;
+  /** @type {import("./store.js").WireNode} */
+  const held = {
+    id: "ns:4026532300", kind: "file", type: "net", ns: 4026532300, parent: "ns:1", x: 0, y: 0, w: 1, h: 1,
+    // The server's label: the bidi override dropped, cut to 24 runes.
+    label: "net 4026532300 · bind /run/netns/rvxfdp.…",
+    info: { inode: 4026532300, procs: 0, heldBy: [{ kind: "bindmount", path }] },
+  };
+  const d = fromNode(held);
+  assert.equal(d.title, "net 4026532300 · bind /run/netns/rvx⟨U+202E⟩fdp.exe");
+  assert.deepEqual(d.heldBy, ["bind mount /run/netns/rvx⟨U+202E⟩fdp.exe"], "as the holders say it");
+  assertNothingHidden(d);
+
+  // The leader's command, and the one container, named the same way.
+  const byComm = fromNode({ ...held, label: "net 4026532300 · gnp.exe", info: { inode: 4026532300, procs: 1, leader: { pid: 9, comm: `gnp${rlo}.exe`, uid: 0 } } });
+  assert.equal(byComm.title, "net 4026532300 · gnp⟨U+202E⟩.exe");
+  const ctrs = [{ id: "abc", name: `web\u2066-1` }];
+  assert.equal(fromNode({ ...held, label: "net 4026532300 · web-1", info: { inode: 4026532300, procs: 1, containers: ctrs, leader: { pid: 9, comm: "nginx", uid: 0 } } }).title,
+    "net 4026532300 · web⟨U+2066⟩-1");
+  // Inside its container's node the label names the process instead.
+  /** @type {Map<string, import("./store.js").WireNode>} */
+  const boxes = new Map([["ctr:ns:1:abc", { id: "ctr:ns:1:abc", kind: "container", type: "", label: "web-1", x: 0, y: 0, w: 1, h: 1 }]]);
+  assert.equal(fromNode({ ...held, parent: "ctr:ns:1:abc", label: "net 4026532300 · nginx", info: { inode: 4026532300, procs: 1, containers: ctrs, leader: { pid: 9, comm: `ngi\u2069nx`, uid: 0 } } }, boxes).title,
+    "net 4026532300 · ngi⟨U+2069⟩nx");
+
+  // A container or pod node: its name from the engine.
+  /** @type {import("./store.js").WireNode} */
+  const ctr = { id: "ctr:ns:1:abc", kind: "container", type: "", label: "evil.exe", x: 0, y: 0, w: 1, h: 1, container: { id: "abc", name: `evil${rlo}.exe` } };
+  assert.equal(fromNode(ctr).title, "evil⟨U+202E⟩.exe");
+  /** @type {import("./store.js").WireNode} */
+  const pod = { id: "pod:ns:1:default/api", kind: "pod", type: "", label: "default/api", x: 0, y: 0, w: 1, h: 1, container: { pod: `a${rlo}pi`, podNamespace: "default" } };
+  assert.equal(fromNode(pod).title, "default/a⟨U+202E⟩pi");
+
+  // Raw data the label was not made of: the label, as it is.
+  assert.equal(fromNode({ ...held, label: "net 4026532300 · something else" }).title, "net 4026532300 · something else");
+  assert.equal(fromNode({ ...held, label: `net 4026532300 · x${rlo}` }).title, "net 4026532300 · x⟨U+202E⟩");
+  assert.equal(fromNode({ ...held, label: "net 4026532300" }).title, "net 4026532300");
+  assert.equal(fromNode({ ...ctr, label: "other" }).title, "other");
+});
+
+test("nodeFromFull makes a node of the full answer, labelled as the server labels it, for a namespace not in the view", () => {
+  const rlo = "\u202e";
+  const full = {
+    taken: "2026-11-28T13:00:00Z",
+    namespace: { id: 4026532300, type: "net", inode: 4026532010, dev: 4, owner: 1, procs: [12, 40], leader: 40, heldBy: [{ kind: "process", pid: 12 }] },
+    processes: [{ pid: 12, comm: "sh", uid: 0 }, { pid: 40, comm: `gnp${rlo}.exe-with-a-longer-name`, cmdline: "x", uid: 1000 }],
+    containers: [],
+  };
+  const n = nodeFromFull("ns:4026532300", full);
+  assert.equal(n.id, "ns:4026532300");
+  assert.equal(n.ns, 4026532300);
+  assert.equal(n.kind, "file");
+  assert.equal(n.label, "net 4026532010 · gnp.exe-with-a-longer-n…", "cleaned and cut, as on the canvas");
+  const d = withFull(fromNode(n), full);
+  assert.equal(d.title, "net 4026532010 · gnp⟨U+202E⟩.exe-with-a-longer-name");
+  const row = (/** @type {string} */ l) => d.rows.find((r) => r.label === l)?.value;
+  assert.equal(row("NSID"), "4026532300");
+  assert.equal(row("Inode"), "4026532010");
+  assert.equal(row("Type"), "net");
+  assert.deepEqual(d.procs.map((p) => p.pid), ["12", "40"]);
+  assertNothingHidden(d);
+
+  // One container names it; a user namespace is a directory.
+  const user = nodeFromFull("ns:7", { namespace: { id: 7, type: "user", inode: 4026531837, procs: [1], leader: 1, containers: ["abc"] },
+    processes: [{ pid: 1, comm: "init", uid: 0 }], containers: [{ id: "abc", runtime: "lxc", name: "web-1" }] });
+  assert.equal(user.kind, "dir");
+  assert.equal(user.label, "user 4026531837 · web-1");
+  // Held by a bind mount only.
+  assert.equal(nodeFromFull("ns:8", { namespace: { id: 8, type: "net", inode: 5, heldBy: [{ kind: "bindmount", path: "/run/netns/x" }] } }).label, "net 5 · bind /run/netns/x");
+  // An answer without a namespace: the ID alone.
+  const bare = nodeFromFull("ns:9", null);
+  assert.deepEqual([bare.label, bare.ns, bare.kind], ["ns:9", 9, "file"]);
 });

@@ -15,6 +15,11 @@
  * @property {GroupName} group how the owner view gathers namespaces; "container" by default, as on the server
  * @property {string} q filter query in nsweb's filter language
  * @property {string[]} expand IDs of the folded groups the user opened, sorted
+ * @property {boolean} [expandNamed] the URL names the open groups itself,
+ *   none included (an expand parameter, empty for none): a selection does
+ *   not ask the server to open the groups that hide it (hello's reveal),
+ *   so that groups folded again stay folded across a reload. A link with
+ *   a selection and no expand (/?sel=ns:…) leaves the groups to reveal.
  * @property {string} sel selected node ID, "" for none
  */
 
@@ -45,19 +50,16 @@ export function validGroupID(id) {
 
 /**
  * The group IDs of expand parameters, as the server reads them for
- * /snapshot.svg: repeated, or separated by commas. Invalid IDs are dropped,
- * the rest sorted, without duplicates, at most MAX_EXPAND.
+ * /snapshot.svg: one ID per parameter, as it is. A group folded inside a
+ * container node has the container's ID in its own, and container IDs from
+ * cgroups (LXC, systemd-nspawn) may hold commas and spaces, so a value is
+ * never split or trimmed. Invalid IDs (an empty parameter, say) are
+ * dropped, the rest sorted, without duplicates, at most MAX_EXPAND.
  * @param {string[]} values
  * @returns {string[]}
  */
 export function parseExpand(values) {
-  const ids = new Set();
-  for (const v of values) {
-    for (const g of v.split(",")) {
-      const id = g.trim();
-      if (validGroupID(id)) ids.add(id);
-    }
-  }
+  const ids = new Set(values.filter(validGroupID));
   return [...ids].sort().slice(0, MAX_EXPAND);
 }
 
@@ -74,7 +76,7 @@ export function parseState(search) {
   const view = /** @type {ViewName} */ (VIEWS.includes(/** @type {ViewName} */ (v)) ? v : "owner");
   const g = p.get("group") || DEFAULT_GROUP;
   const group = /** @type {GroupName} */ (GROUPS.includes(/** @type {GroupName} */ (g)) ? g : DEFAULT_GROUP);
-  return { view, group, q: p.get("q") || "", expand: parseExpand(p.getAll("expand")), sel: p.get("sel") || "" };
+  return { view, group, q: p.get("q") || "", expand: parseExpand(p.getAll("expand")), expandNamed: p.has("expand"), sel: p.get("sel") || "" };
 }
 
 /**
@@ -95,12 +97,14 @@ export function pictureParams(s) {
 
 /**
  * Write the state as a query string, leaving defaults out so that links stay
- * short.
+ * short. With a selection and expandNamed, no open group is written as an
+ * empty expand ("expand=&sel=…"), which the server reads as no group.
  * @param {UrlState} s
  * @returns {string} "" or "?…"
  */
 export function formatState(s) {
   const p = pictureParams(s);
+  if (s.sel && s.expandNamed && !p.has("expand")) p.append("expand", "");
   if (s.sel) p.set("sel", s.sel);
   const str = p.toString();
   return str ? `?${str}` : "";
