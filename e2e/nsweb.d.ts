@@ -8,6 +8,8 @@ interface NswebDebug {
   readonly view: string;
   readonly group: string;
   readonly q: string;
+  /** The filter of the picture on screen; null before the first. */
+  readonly shownQ: string | null;
   readonly selected: string;
   readonly conn: string;
   readonly camera: { scale: number; x: number; y: number };

@@ -1425,6 +1425,8 @@ const debug = Object.freeze({
   get view() { return ui.view; },
   get group() { return ui.group; },
   get q() { return ui.q; },
+  /** the filter of the picture on screen (q is what was asked for), null before the first */
+  get shownQ() { return store.key ? String(JSON.parse(store.key)[1]) : null; },
   get selected() { return ui.sel; },
   get conn() { return conn.state; },
   get camera() { return { ...ui.camera }; },
