@@ -403,3 +403,35 @@ test("the Group switch is disabled in the PID view, and says why", async () => {
     await page.close();
   }
 });
+
+test("a node selected in a session makes a link that still reveals it, unless groups were folded again", async () => {
+  const f = foldedNets();
+  const own = await startFake(f.tree, f.opts);
+  const page = await chrome.browser.newPage();
+  try {
+    await page.setViewportSize({ width: 1000, height: 700 });
+    const errors = watchErrors(page);
+    await page.goto(own.url);
+    await page.waitForFunction(() => window.nsweb?.has("ns:1") && window.nsweb.timing.firstRender > 0);
+    const r = await page.evaluate(() => window.nsweb.nodeRect("ns:1"));
+    assert.ok(r);
+    await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
+    await page.waitForFunction(() => window.nsweb.selected === "ns:1");
+    // Siblings may fold by the time the link is opened: it must reveal.
+    let u = new URL(page.url());
+    assert.deepEqual([u.searchParams.has("expand"), u.searchParams.get("sel")], [false, "ns:1"], `a link that reveals: ${u.search}`);
+    // The user opens the group, then folds it again.
+    const g = await page.evaluate((id) => window.nsweb.nodeRect(id), f.GRP);
+    assert.ok(g);
+    await page.mouse.click(g.x + g.w / 2, g.y + g.h / 2);
+    await page.waitForFunction(() => window.nsweb.has("ns:11"));
+    await page.click("#fold");
+    await page.waitForFunction((id) => window.nsweb.has(id), f.GRP);
+    u = new URL(page.url());
+    assert.deepEqual(u.searchParams.getAll("expand"), [""], `folded again: said so, and kept: ${u.search}`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+    await own.stop();
+  }
+});

@@ -62,11 +62,16 @@ const ui = {
   /**
    * The selection came with a link that names no open groups: until a
    * snapshot arrives, hellos ask the server to open the folded groups that
-   * hide it (reveal). From then on the URL names the open groups itself
-   * (urlstate.js, expandNamed), none included, so a reload shows them as
-   * they were: folded again, they stay folded.
+   * hide it (reveal).
    */
   revealPending: !!url.sel && !url.expandNamed,
+  /**
+   * The URL names the open groups itself (expandNamed): it came so, or the
+   * user folded groups again (Fold groups), which a reload must keep.
+   * Otherwise a link with a selection leaves the groups to reveal, so a
+   * shared link opens on its node even if its siblings folded meanwhile.
+   */
+  expandNamed: !!url.expandNamed,
   /** the last hello asked for reveal: the snapshot's expand has the groups opened */
   revealSent: false,
   /**
@@ -1024,7 +1029,7 @@ function select(id, focusPanel = false) {
 
 function saveURL() {
   const picture = { view: ui.view, group: ui.group, q: ui.q, expand: ui.expand };
-  const s = formatState({ ...picture, expand: [...ui.expand], sel: ui.sel, expandNamed: !ui.revealPending });
+  const s = formatState({ ...picture, expand: [...ui.expand], sel: ui.sel, expandNamed: ui.expandNamed });
   if (s !== location.search && !(s === "" && location.search === "")) {
     history.replaceState(null, "", `${location.pathname}${s}`);
   }
@@ -1109,6 +1114,7 @@ groupSel.addEventListener("change", () => {
 
 foldBtn.addEventListener("click", () => {
   ui.expand.clear();
+  ui.expandNamed = true;
   saveURL();
   hello(false);
 });
