@@ -135,7 +135,12 @@ export function watchErrors(page) {
     if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
   });
   page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
-  page.on("requestfailed", (req) => errors.push(`requestfailed: ${req.url()} ${req.failure()?.errorText}`));
+  page.on("requestfailed", (req) => {
+    // A request the page itself gave up (a reload or navigation while the
+    // details panel was fetching) is no failure of the page.
+    const why = req.failure()?.errorText;
+    if (why !== "net::ERR_ABORTED") errors.push(`requestfailed: ${req.url()} ${why}`);
+  });
   return errors;
 }
 
