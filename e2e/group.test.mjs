@@ -140,11 +140,7 @@ test("a group of folded containers shows how many it holds and opens on a click"
   const GRP = "grp:ns:1:ctr";
   /** @type {WireNode} */
   const folded = { id: GRP, kind: "group", type: "", label: "+1,000 containers", count: 1000, parent: "ns:1", x: 120, y: 88, w: 154, h: 24 };
-  const own = await startFake([root, folded, ns(2, "net", "ns:1", 16, 88)]);
-  const page = await chrome.browser.newPage();
-  try {
-    await page.setViewportSize({ width: 1000, height: 700 });
-    const errors = watchErrors(page);
+  await withOwnFake([[root, folded, ns(2, "net", "ns:1", 16, 88)]], async ({ own, page, errors }) => {
     // Selected through the URL, its details say what it holds.
     await page.goto(`${own.url}?sel=${encodeURIComponent(GRP)}`);
     await page.waitForFunction((id) => window.nsweb?.has(id) && window.nsweb.timing.firstRender > 0, GRP);
@@ -173,10 +169,7 @@ test("a group of folded containers shows how many it holds and opens on a click"
     await page.waitForFunction((id) => !window.nsweb.has(id), GRP);
     assert.equal(await page.locator("#tip").isHidden(), true, "the opened group's tooltip is gone");
     assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-    await own.stop();
-  }
+  });
 });
 
 /**
@@ -207,13 +200,27 @@ function foldedNets(box) {
   } };
 }
 
-test("opened groups live in the URL, survive a reload and are in the SVG download", async () => {
-  const f = foldedNets();
-  const own = await startFake(f.tree, f.opts);
+/**
+ * Run fn with a fake server of its own (startFake's arguments) and a page
+ * of 1000×700 whose errors are collected; both are closed afterwards.
+ * @param {Parameters<typeof startFake>} fake
+ * @param {(t: {own: Awaited<ReturnType<typeof startFake>>, page: import("playwright-core").Page, errors: string[]}) => Promise<void>} fn
+ */
+async function withOwnFake(fake, fn) {
+  const own = await startFake(...fake);
   const page = await chrome.browser.newPage();
   try {
     await page.setViewportSize({ width: 1000, height: 700 });
-    const errors = watchErrors(page);
+    await fn({ own, page, errors: watchErrors(page) });
+  } finally {
+    await page.close();
+    await own.stop();
+  }
+}
+
+test("opened groups live in the URL, survive a reload and are in the SVG download", async () => {
+  const f = foldedNets();
+  await withOwnFake([f.tree, f.opts], async ({ own, page, errors }) => {
     await page.goto(own.url);
     await page.waitForFunction((id) => window.nsweb?.has(id) && window.nsweb.timing.firstRender > 0, f.GRP);
     const r = await page.evaluate((id) => window.nsweb.nodeRect(id), f.GRP);
@@ -238,10 +245,7 @@ test("opened groups live in the URL, survive a reload and are in the SVG downloa
     assert.deepEqual(new URL(page.url()).searchParams.getAll("expand"), [], "folding takes it out of the URL");
     assert.doesNotMatch((await page.locator("#download").getAttribute("href")) || "", /expand/);
     assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-    await own.stop();
-  }
+  });
 });
 
 test("a group whose ID holds a comma and spaces opens, and stays open in the URL, after a reload and in the SVG download", async () => {
@@ -250,11 +254,7 @@ test("a group whose ID holds a comma and spaces opens, and stays open in the URL
   const box = { id: `ctr:ns:1:${name}`, kind: "container", type: "", label: "box, a", parent: "ns:1", x: 16, y: 88, w: 80, h: 24, container: { id: name, runtime: "lxc", name } };
   const f = foldedNets(box);
   assert.equal(f.GRP, "grp:ctr:ns:1: box, a :net");
-  const own = await startFake(f.tree, f.opts);
-  const page = await chrome.browser.newPage();
-  try {
-    await page.setViewportSize({ width: 1000, height: 700 });
-    const errors = watchErrors(page);
+  await withOwnFake([f.tree, f.opts], async ({ own, page, errors }) => {
     await page.goto(own.url);
     await page.waitForFunction((id) => window.nsweb?.has(id) && window.nsweb.timing.firstRender > 0, f.GRP);
     const r = await page.evaluate((id) => window.nsweb.nodeRect(id), f.GRP);
@@ -272,19 +272,12 @@ test("a group whose ID holds a comma and spaces opens, and stays open in the URL
     assert.deepEqual(own.hellos.slice(before)[0].expand, [f.GRP], "the first hello after the reload opens it");
     assert.deepEqual(await page.evaluate(() => window.nsweb.expanded), [f.GRP]);
     assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-    await own.stop();
-  }
+  });
 });
 
 test("a link to a namespace inside a folded group opens the group and selects it", async () => {
   const f = foldedNets();
-  const own = await startFake(f.tree, f.opts);
-  const page = await chrome.browser.newPage();
-  try {
-    await page.setViewportSize({ width: 1000, height: 700 });
-    const errors = watchErrors(page);
+  await withOwnFake([f.tree, f.opts], async ({ own, page, errors }) => {
     await page.goto(`${own.url}?sel=ns%3A11`);
     await page.waitForSelector("#details:not([hidden])");
     assert.equal(await page.locator("#details-title").textContent(), "net 4026532011");
@@ -301,19 +294,12 @@ test("a link to a namespace inside a folded group opens the group and selects it
     assert.equal(own.hellos.at(-1).reveal, undefined);
     assert.match(await page.locator("#summary").textContent() || "", /selected ns:11 is not in this view/);
     assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-    await own.stop();
-  }
+  });
 });
 
 test("groups folded again after a link opened them stay folded across a reload", async () => {
   const f = foldedNets();
-  const own = await startFake(f.tree, f.opts);
-  const page = await chrome.browser.newPage();
-  try {
-    await page.setViewportSize({ width: 1000, height: 700 });
-    const errors = watchErrors(page);
+  await withOwnFake([f.tree, f.opts], async ({ own, page, errors }) => {
     await page.goto(`${own.url}?sel=ns%3A11`);
     await page.waitForSelector("#details:not([hidden])");
     await page.waitForFunction(() => window.nsweb.has("ns:11"));
@@ -345,19 +331,12 @@ test("groups folded again after a link opened them stay folded across a reload",
     await page.reload();
     await page.waitForFunction(() => window.nsweb?.has("ns:11") && window.nsweb.timing.firstRender > 0);
     assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-    await own.stop();
-  }
+  });
 });
 
 test("the keyboard keeps its place when a group opens or folds: the first node out of it, the group that takes it back", async () => {
   const f = foldedNets();
-  const own = await startFake(f.tree, f.opts);
-  const page = await chrome.browser.newPage();
-  try {
-    await page.setViewportSize({ width: 1000, height: 700 });
-    const errors = watchErrors(page);
+  await withOwnFake([f.tree, f.opts], async ({ own, page, errors }) => {
     await page.goto(own.url);
     await page.waitForFunction((id) => window.nsweb?.has(id) && window.nsweb.timing.firstRender > 0, f.GRP);
     const focus = () => page.evaluate(() => window.nsweb.focus);
@@ -383,10 +362,7 @@ test("the keyboard keeps its place when a group opens or folds: the first node o
     await page.keyboard.press("Shift+Tab");
     assert.equal(await focus(), "ns:1", "the walk goes on from the group");
     assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-    await own.stop();
-  }
+  });
 });
 
 test("the Group switch is disabled in the PID view, and says why", async () => {
@@ -406,11 +382,7 @@ test("the Group switch is disabled in the PID view, and says why", async () => {
 
 test("a node selected in a session makes a link that still reveals it, unless groups were folded again", async () => {
   const f = foldedNets();
-  const own = await startFake(f.tree, f.opts);
-  const page = await chrome.browser.newPage();
-  try {
-    await page.setViewportSize({ width: 1000, height: 700 });
-    const errors = watchErrors(page);
+  await withOwnFake([f.tree, f.opts], async ({ own, page, errors }) => {
     await page.goto(own.url);
     await page.waitForFunction(() => window.nsweb?.has("ns:1") && window.nsweb.timing.firstRender > 0);
     const r = await page.evaluate(() => window.nsweb.nodeRect("ns:1"));
@@ -430,8 +402,5 @@ test("a node selected in a session makes a link that still reveals it, unless gr
     u = new URL(page.url());
     assert.deepEqual(u.searchParams.getAll("expand"), [""], `folded again: said so, and kept: ${u.search}`);
     assert.deepEqual(errors, []);
-  } finally {
-    await page.close();
-    await own.stop();
-  }
+  });
 });
