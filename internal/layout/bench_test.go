@@ -28,15 +28,40 @@ func BenchmarkCompute(b *testing.B) {
 		{"containers-1000-grouped", func() *forest { return containers(1000) }, Options{Group: GroupContainer}},
 		{"containers-1000-pods", func() *forest { return containers(1000) }, Options{Group: GroupPod}},
 	}
+	cases = append(cases,
+		struct {
+			name string
+			f    func() *forest
+			opt  Options
+		}{"userns-2000", func() *forest { return userNamespaced(2000) }, Options{FoldThreshold: -1, Group: GroupContainer}},
+		struct {
+			name string
+			f    func() *forest
+			opt  Options
+		}{"userns-8000", func() *forest { return userNamespaced(8000) }, Options{FoldThreshold: -1, Group: GroupContainer}})
+	// Each forest laid out by pack and, for comparison in the same run,
+	// by the previous tidy tree; the picture's aspect (width over height)
+	// is reported with it.
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			f := c.f()
-			var r *Result
-			b.ReportAllocs()
-			for b.Loop() {
-				r = Compute(f.s, c.opt)
+			for _, tidy := range []bool{false, true} {
+				name := "pack"
+				if tidy {
+					name = "tidy"
+				}
+				b.Run(name, func(b *testing.B) {
+					opt := c.opt
+					opt.tidyTree = tidy
+					var r *Result
+					b.ReportAllocs()
+					for b.Loop() {
+						r = Compute(f.s, opt)
+					}
+					b.ReportMetric(float64(len(r.Nodes)), "nodes")
+					b.ReportMetric(r.Width/r.Height, "aspect")
+				})
 			}
-			b.ReportMetric(float64(len(r.Nodes)), "nodes")
 		})
 	}
 	// The same with a Layouter that keeps its working memory.

@@ -98,6 +98,7 @@ type scratch struct {
 	dirs              map[model.NSID]int32
 	info              []nodeInfo
 	tn                []tnode
+	pb                []pblock
 }
 
 // reuse returns (*buf)[:n] zeroed, growing *buf when it is too small.
@@ -151,7 +152,7 @@ func compute(sc *scratch, s *model.Snapshot, opt Options, keep bool) *Result {
 	if fold == 0 {
 		fold = DefaultFoldThreshold
 	}
-	b := builder{sc: sc, snap: s, view: view, fold: fold, expanded: opt.Expanded, td: orient == TopDown}
+	b := builder{sc: sc, snap: s, view: view, fold: fold, expanded: opt.Expanded, td: orient == TopDown, tidyTree: opt.tidyTree}
 	if view == Owner && (opt.Group == GroupContainer || opt.Group == GroupPod) {
 		b.group = opt.Group
 	}
@@ -197,6 +198,7 @@ type builder struct {
 	fold     int
 	expanded map[string]bool
 	group    Grouping // GroupContainer, GroupPod, or "" for none
+	tidyTree bool     // place with the previous tidy tree (Options.tidyTree)
 
 	// buckets are the Container and Pod nodes; bucketAt finds them by
 	// parent slot and container ID or pod.
@@ -1082,42 +1084,27 @@ func (b *builder) setWidth(v int32, w float64) {
 	b.layerWidth[d] = max(b.layerWidth[d], w)
 }
 
-// place runs the tidy tree, assigns layers and writes the result in
-// depth-first pre-order.
+// place runs the placement (pack, or the tidy tree when the options ask
+// for the previous layout), and writes the result in depth-first
+// pre-order.
 func (b *builder) place(orient Orientation, res *Result) {
 	tn := b.t.n
 	n := len(tn)
 	td := orient == TopDown
-	b.t.siblingGap, b.t.cousinGap = siblingGap, cousinGap
-	lo, hi := b.t.run()
-
-	// Layer offsets along the depth axis: each depth is as deep as its
-	// largest box (depth 0 is the virtual root, not drawn).
-	layerSize := b.layerWidth
-	if td {
-		layerSize = make([]float64, b.maxDeep+1)
-		for d := range layerSize {
-			layerSize[d] = NodeHeight
-		}
+	var pb []pblock
+	var breadth, depth float64
+	if b.tidyTree {
+		pb, breadth, depth = b.placeTidy()
 	} else {
-		// Round layer widths up to a step, so that most new labels fit
-		// the layer they join instead of shifting every deeper layer.
-		for d := range layerSize {
-			layerSize[d] = math.Ceil(layerSize[d]/layerStep) * layerStep
-		}
+		pb, breadth, depth = b.pack()
 	}
-	layerOff := make([]float64, b.maxDeep+1)
-	off := Margin
-	for d := 1; d <= int(b.maxDeep); d++ {
-		layerOff[d] = off
-		off += layerSize[d] + layerGap
+	// Every real box's tidy pre-order position, which pack does not
+	// compute: the first child follows its parent, each further one the
+	// subtree of the one before.
+	if !b.tidyTree {
+		b.preorder()
 	}
-	depthEnd := off - layerGap + Margin
-	// Normalise the breadth axis so the leftmost (topmost) box sits at the
-	// margin: the picture is anchored on its left edge, so growth on the
-	// right moves nothing left of it.
-	shift := Margin - lo
-	breadthEnd := hi + shift + Margin
+	breadthEnd, depthEnd := breadth+2*Margin, depth+2*Margin
 	if n == 1 {
 		depthEnd, breadthEnd = 2*Margin, 2*Margin
 	}
@@ -1166,12 +1153,11 @@ func (b *builder) place(orient Orientation, res *Result) {
 				nd.Kind = Dir
 			}
 		}
-		centre := x.prelim + shift
-		d := layerOff[in.depth]
+		bo, do := pb[v].rx+pb[v].ob+Margin, pb[v].ry+Margin
 		if td {
-			nd.X, nd.Y = centre-nd.W/2, d
+			nd.X, nd.Y = bo, do
 		} else {
-			nd.X, nd.Y = d, centre-nd.H/2
+			nd.X, nd.Y = do, bo
 		}
 		if p := x.par; p > 0 {
 			pin := &b.info[p]

@@ -224,3 +224,36 @@ func (t *tidy) executeShifts(v int32) {
 		sh += x.shift + ch
 	}
 }
+
+// placeTidy places the arena as the tidy tree did before pack (kept so that
+// benchmarks and tests can compare the two on the same forests; see
+// Options.tidyTree): every child one layer below its parent, all children
+// of a node side by side. It returns what pack returns.
+func (b *builder) placeTidy() (pb []pblock, breadth, depth float64) {
+	b.t.siblingGap, b.t.cousinGap = siblingGap, cousinGap
+	lo, hi := b.t.run()
+	layerSize := b.layerWidth
+	if b.td {
+		layerSize = make([]float64, b.maxDeep+1)
+		for d := range layerSize {
+			layerSize[d] = NodeHeight
+		}
+	} else {
+		for d := range layerSize {
+			layerSize[d] = math.Ceil(layerSize[d]/layerStep) * layerStep
+		}
+	}
+	layerOff := make([]float64, b.maxDeep+1)
+	off := 0.0
+	for d := 1; d <= int(b.maxDeep); d++ {
+		layerOff[d] = off
+		off += layerSize[d] + layerGap
+	}
+	pb = reuse(&b.sc.pb, len(b.t.n))
+	for v := 1; v < len(b.t.n); v++ {
+		x := &b.t.n[v]
+		pb[v].rx = x.prelim - lo - x.ext/2
+		pb[v].ry = layerOff[b.info[v].depth]
+	}
+	return pb, hi - lo, off - layerGap
+}

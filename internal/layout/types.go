@@ -113,6 +113,10 @@ type Options struct {
 	// PID namespaces, which nest, and a container's place in that tree is
 	// already one subtree.
 	Group Grouping
+	// tidyTree places the nodes with the tidy tree of the layouts before
+	// pack (every child one layer below its parent, all children of a
+	// node in one row), for benchmarks and tests that compare the two.
+	tidyTree bool
 }
 
 // Check reports, as an error a request handler can return, whether the

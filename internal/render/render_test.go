@@ -370,22 +370,26 @@ func TestFoldedContainers(t *testing.T) {
 	}
 }
 
+// TestEdgeGeometry: connectors turn half a layer gap before the child; a
+// top-down child in a wrapped row (d, further than one gap below) hangs
+// off the trunk at its parent's left, clear of the row above.
 func TestEdgeGeometry(t *testing.T) {
 	nodes := []layout.Node{
 		{ID: "a", Kind: layout.Dir, Type: model.PID, X: 0, Y: 0, W: 100, H: 40},
-		{ID: "b", Kind: layout.File, Type: model.PID, Parent: "a", X: 200, Y: 100, W: 100, H: 40},
-		{ID: "c", Kind: layout.File, Type: model.PID, Parent: "a", X: 0.04, Y: 100.26, W: 100, H: 40},
+		{ID: "b", Kind: layout.File, Type: model.PID, Parent: "a", X: 200, Y: 88, W: 100, H: 40},
+		{ID: "c", Kind: layout.File, Type: model.PID, Parent: "a", X: 0.04, Y: 88.26, W: 100, H: 40},
+		{ID: "d", Kind: layout.File, Type: model.PID, Parent: "a", X: 24, Y: 176, W: 100, H: 40},
 	}
-	edges := []layout.Edge{{From: "a", To: "b"}, {From: "a", To: "c"}}
+	edges := []layout.Edge{{From: "a", To: "b"}, {From: "a", To: "c"}, {From: "a", To: "d"}}
 	s := &model.Snapshot{}
 	for _, tt := range []struct {
 		o    layout.Orientation
 		want string
 	}{
-		{layout.TopDown, `d="M50 40V70H250V100 M50 40V100.3"`},
-		{layout.LeftRight, `d="M100 20H150V120H200 M100 20H50V120.3H0"`},
+		{layout.TopDown, `d="M50 40V64H250V88 M50 40V88.3 M12 40V152H74V176"`},
+		{layout.LeftRight, `d="M100 20H176V108H200 M100 20H-24V108.3H0 M100 20H0V196H24"`},
 	} {
-		r := &layout.Result{Orientation: tt.o, Nodes: nodes, Edges: edges, Width: 300, Height: 140}
+		r := &layout.Result{Orientation: tt.o, Nodes: nodes, Edges: edges, Width: 300, Height: 220}
 		doc := renderSVG(t, s, r, SVGOptions{})
 		if !strings.Contains(string(doc), tt.want) {
 			t.Errorf("%s: edges not %s in\n%s", tt.o, tt.want, doc)

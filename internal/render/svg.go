@@ -336,8 +336,11 @@ func finite(xs ...float64) bool {
 }
 
 // writeEdge appends one orthogonal elbow connector to the path data: from
-// the parent's bottom centre to the child's top centre for top-down trees,
-// from right middle to left middle for left-right ones, bending half-way.
+// the parent's bottom to the child's top for top-down trees, from right
+// middle to left middle for left-right ones, turning layout.LayerGap/2
+// before the child. A top-down child in a wrapped row (more than
+// layout.LayerGap below its parent) is reached from the trunk at the
+// parent's left (layout.TrunkInset), which runs clear of the rows above.
 func writeEdge(w *svgWriter, o layout.Orientation, p, c *layout.Node) {
 	if o == layout.LeftRight {
 		x1, y1 := p.X+p.W, p.Y+p.H/2
@@ -352,7 +355,7 @@ func writeEdge(w *svgWriter, o layout.Orientation, p, c *layout.Node) {
 			return
 		}
 		w.WriteByte('H')
-		w.n((x1 + x2) / 2)
+		w.n(x2 - layout.LayerGap/2)
 		w.WriteByte('V')
 		w.n(y2)
 		w.WriteByte('H')
@@ -361,6 +364,9 @@ func writeEdge(w *svgWriter, o layout.Orientation, p, c *layout.Node) {
 	}
 	x1, y1 := p.X+p.W/2, p.Y+p.H
 	x2, y2 := c.X+c.W/2, c.Y
+	if y2-y1 > layout.LayerGap+0.5 {
+		x1 = p.X + min(p.W/2, layout.TrunkInset)
+	}
 	w.WriteByte('M')
 	w.n(x1)
 	w.WriteByte(' ')
@@ -371,7 +377,7 @@ func writeEdge(w *svgWriter, o layout.Orientation, p, c *layout.Node) {
 		return
 	}
 	w.WriteByte('V')
-	w.n((y1 + y2) / 2)
+	w.n(y2 - layout.LayerGap/2)
 	w.WriteByte('H')
 	w.n(x2)
 	w.WriteByte('V')

@@ -10,6 +10,11 @@
 
 /** @typedef {"td" | "lr"} Orient */
 
+/** The server layout's gap between a parent and its children, and between wrapped rows (layout.LayerGap). */
+const LAYER_GAP = 48;
+/** Where the trunk to wrapped rows leaves a parent: this far right of its left edge (layout.TrunkInset). */
+const TRUNK_INSET = 12;
+
 /**
  * Which way a laid-out tree grows, by a vote of its parent–child pairs: a
  * child wholly below its parent votes top-down, one wholly right of it votes
@@ -33,8 +38,9 @@ export function orientation(nodes, get) {
 
 /**
  * The polyline joining a parent box to a child box with right angles.
- * Top-down trees join bottom centre to top centre through a bus half way
- * down. Left-right trees join right edge to left edge; in them a child below
+ * Top-down trees join bottom centre to top centre through a bus half a
+ * layer gap above the child; a child in a wrapped row hangs off a trunk at
+ * the parent's left. Left-right trees join right edge to left edge; in them a child below
  * that starts inside the parent's width (an indented list) drops from near
  * the parent's left and turns into the child's left edge.
  * @param {Rect} p
@@ -44,13 +50,16 @@ export function orientation(nodes, get) {
  */
 export function elbow(p, c, orient = "td") {
   if (orient === "td" && c.y >= p.y + p.h) {
-    const x0 = p.x + p.w / 2, y0 = p.y + p.h, x1 = c.x + c.w / 2, y1 = c.y;
-    const my = (y0 + y1) / 2;
+    const y0 = p.y + p.h, x1 = c.x + c.w / 2, y1 = c.y;
+    // A child in a wrapped row (further than one gap below) hangs off the
+    // trunk at the parent's left, which runs clear of the rows above.
+    const x0 = y1 - y0 > LAYER_GAP + 0.5 ? p.x + Math.min(p.w / 2, TRUNK_INSET) : p.x + p.w / 2;
+    const my = y1 - Math.min(LAYER_GAP / 2, (y1 - y0) / 2);
     return [x0, y0, x0, my, x1, my, x1, y1];
   }
   if (orient === "lr" && c.x >= p.x + p.w) {
     const x0 = p.x + p.w, y0 = p.y + p.h / 2, x1 = c.x, y1 = c.y + c.h / 2;
-    const mx = (x0 + x1) / 2;
+    const mx = x1 - Math.min(LAYER_GAP / 2, (x1 - x0) / 2);
     return [x0, y0, mx, y0, mx, y1, x1, y1];
   }
   if (c.y >= p.y + p.h && c.x > p.x && c.x < p.x + p.w) {

@@ -9,6 +9,12 @@ test("elbow joins the right sides for each layout direction", () => {
   assert.deepEqual(elbow(p, { x: 140, y: 60, w: 100, h: 20 }, "td"), [50, 20, 50, 40, 190, 40, 190, 60], "top-down, child to the right");
   assert.deepEqual(elbow(p, { x: 20, y: 40, w: 100, h: 20 }, "lr"), [10, 20, 10, 50, 20, 50], "indented");
   assert.deepEqual(elbow(p, { x: -200, y: 60, w: 100, h: 20 }, "td"), [50, 20, 50, 40, -150, 40, -150, 60], "top-down");
+  // The server's gaps: a child one layer gap (48) below, and one in a
+  // wrapped row further down, which hangs off the trunk at the parent's left.
+  const q = { x: 0, y: 0, w: 100, h: 24 };
+  assert.deepEqual(elbow(q, { x: 124, y: 72, w: 60, h: 24 }, "td"), [50, 24, 50, 48, 154, 48, 154, 72], "first row: bus half a gap above");
+  assert.deepEqual(elbow(q, { x: 24, y: 144, w: 60, h: 24 }, "td"), [12, 24, 12, 120, 54, 120, 54, 144], "wrapped row: from the trunk");
+  assert.deepEqual(elbow(q, { x: 300, y: 36, w: 60, h: 24 }, "lr"), [100, 12, 276, 12, 276, 48, 300, 48], "left-right: turns half a gap before the child");
   assert.equal(elbow(p, { x: 10, y: 5, w: 10, h: 10 }).length, 4, "overlap: straight line");
   assert.equal(elbow(p, { x: 10, y: -50, w: 10, h: 10 }, "td").length, 4, "against the direction: straight line");
 });
