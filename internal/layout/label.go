@@ -201,6 +201,39 @@ func (m *namer) name(ns *model.Namespace, skipCtr bool) string {
 	return ""
 }
 
+// sharedName names a namespace that several containers share: by their
+// pod when they are all in one ("pod default/web"), else by their names,
+// "web, db", the first three and how many more ("a, b, c +2").
+func sharedName(s *model.Snapshot, ids []string) string {
+	pod := podOf(s.Containers[ids[0]])
+	for _, id := range ids[1:] {
+		if pod == "" {
+			break
+		}
+		if podOf(s.Containers[id]) != pod {
+			pod = ""
+		}
+	}
+	if pod != "" {
+		return "pod " + pod
+	}
+	name := ""
+	for k, id := range ids {
+		if k == 3 {
+			return name + " +" + strconv.Itoa(len(ids)-3)
+		}
+		if k > 0 {
+			name += ", "
+		}
+		if c := s.Containers[id]; c != nil {
+			name += c.DisplayName()
+		} else {
+			name += (&model.Container{ID: id}).DisplayName()
+		}
+	}
+	return name
+}
+
 // holderName describes what keeps a process-less namespace alive.
 func holderName(h model.Holder) string {
 	switch h.Kind {

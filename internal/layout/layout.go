@@ -156,6 +156,7 @@ func compute(sc *scratch, s *model.Snapshot, opt Options, keep bool) *Result {
 	if view == Owner && (opt.Group == GroupContainer || opt.Group == GroupPod) {
 		b.group = opt.Group
 	}
+	b.initial = Initial(s)
 	b.collect()
 	b.creationOrder()
 	b.linkParents()
@@ -165,6 +166,7 @@ func compute(sc *scratch, s *model.Snapshot, opt Options, keep bool) *Result {
 	b.buildTree()
 	b.place(orient, res)
 	res.Folds = b.folds
+	res.pinned = b.pinnedIDs
 	if keep {
 		// Keep the info and arena buffers (grown by append) and drop
 		// the references to this snapshot, which must not outlive the
@@ -197,8 +199,11 @@ type builder struct {
 	view     View
 	fold     int
 	expanded map[string]bool
-	group    Grouping // GroupContainer, GroupPod, or "" for none
-	tidyTree bool     // place with the previous tidy tree (Options.tidyTree)
+	group    Grouping     // GroupContainer, GroupPod, or "" for none
+	tidyTree bool         // place with the previous tidy tree (Options.tidyTree)
+	initial  []model.NSID // the host's initial namespaces (Initial)
+	// pinnedIDs are the node IDs of the pinned namespaces shown.
+	pinnedIDs map[string]bool
 
 	// buckets are the Container and Pod nodes; bucketAt finds them by
 	// parent slot and container ID or pod.
@@ -897,10 +902,24 @@ func (b *builder) buildTree() {
 	}
 
 	// addFolds adds the groups of folded buckets under node v (parent
-	// slot slot), the containers nfold[0] and the pods nfold[1]. They go
-	// after the files and before the Dirs and the other buckets, where
-	// the creation order of what they hold cannot move them.
-	addFolds := func(v, slot int32, nfold [2][]string) {
+	// slot slot), the containers nfold[0] and the pods nfold[1], and the
+	// group of folded Dirs dirNS. They go after the files and before the
+	// Dirs and the other buckets, where the creation order of what they
+	// hold cannot move them.
+	addFolds := func(v, slot int32, nfold [2][]string, dirNS []model.NSID) {
+		if len(dirNS) > 0 {
+			idLo := len(text)
+			text = groupID(text, v, slot, foldedDirs)
+			labelLo := len(text)
+			t := model.User
+			if b.view == PIDTree {
+				t = model.PID
+			}
+			text = appendGroupLabel(text, len(dirNS), t)
+			addText(srcGroup, v, idLo, labelLo, t, len(dirNS))
+			b.folds = append(b.folds, Fold{What: Dir, NS: dirNS})
+			b.foldAt = append(b.foldAt, int32(len(b.info)-1))
+		}
 		for p, refs := range nfold {
 			if len(refs) == 0 {
 				continue
@@ -965,15 +984,31 @@ func (b *builder) buildTree() {
 				return open
 			})
 		}
-		folds := nfold[0] != nil || nfold[1] != nil // groups of them still to add
+		// More than b.fold sibling Dirs fold into one group too, all
+		// but the pinned ones.
+		var dirNS []model.NSID
+		if b.fold > 0 && v > 0 { // roots never fold
+			dirNS = b.foldDirs(kids, func() bool {
+				idLo := len(text)
+				text = groupID(text, v, slot, foldedDirs)
+				open := b.expanded[string(text[idLo:])]
+				text = text[:idLo]
+				return open
+			})
+		}
+		folds := nfold[0] != nil || nfold[1] != nil || dirNS != nil // groups of them still to add
 		first := int32(len(b.info))
 		nb := 0 // buckets added
 		for k := 0; k < len(kids); {
 			i := kids[k]
 			if b.isDir[i] {
 				if folds {
-					addFolds(v, slot, nfold)
+					addFolds(v, slot, nfold, dirNS)
 					folds = false
+				}
+				if dirNS != nil && !b.pinned(i) {
+					k++
+					continue
 				}
 				// Dirs and buckets interleave by creation order.
 				for ; nb < len(bks) && b.buckets[bks[nb]].minRank < b.rank[i]; nb++ {
@@ -994,13 +1029,27 @@ func (b *builder) buildTree() {
 				idLo := len(text)
 				text = groupID(text, v, slot, string(t))
 				if !b.expanded[string(text[idLo:])] {
-					labelLo := len(text)
-					text = appendGroupLabel(text, run, t)
-					addText(srcGroup, v, idLo, labelLo, t, run)
-					ns := make([]model.NSID, run)
-					for j, i := range kids[k:end] {
-						ns[j] = b.ents[i].id
+					// The pinned ones stay out, before the group.
+					id := string(text[idLo:])
+					text = text[:idLo]
+					ns := make([]model.NSID, 0, run)
+					for _, i := range kids[k:end] {
+						if b.pinned(i) {
+							addNS(i, v)
+						} else {
+							ns = append(ns, b.ents[i].id)
+						}
 					}
+					idLo = len(text)
+					text = append(text, id...)
+					labelLo := len(text)
+					text = appendGroupLabel(text, len(ns), t)
+					if len(ns) == 0 {
+						text = text[:idLo]
+						k = end
+						continue
+					}
+					addText(srcGroup, v, idLo, labelLo, t, len(ns))
 					b.folds = append(b.folds, Fold{What: File, NS: ns})
 					b.foldAt = append(b.foldAt, int32(len(b.info)-1))
 					k = end
@@ -1013,7 +1062,7 @@ func (b *builder) buildTree() {
 			}
 		}
 		if folds {
-			addFolds(v, slot, nfold)
+			addFolds(v, slot, nfold, dirNS)
 		}
 		for ; nb < len(bks); nb++ {
 			addBucket(bks[nb], v)
@@ -1040,6 +1089,7 @@ func (b *builder) buildTree() {
 	}
 
 	// Namespace IDs and labels, in ID order.
+	var pinned []int32 // arena nodes of pinned namespaces
 	text = make([]byte, 0, len(b.info)*40)
 	nm := namer{s: b.snap}
 	for i, e := range b.ents {
@@ -1057,14 +1107,32 @@ func (b *builder) buildTree() {
 		// Inside a Container node the container's name would repeat on
 		// every box: name the namespace by its process instead.
 		inBucket := b.group != "" && b.info[b.t.n[v].par].src <= srcBucket
-		text, runes = appendLabel(text, e.ns, nm.name(e.ns, inBucket))
+		name := ""
+		switch {
+		case b.isInitial(e.id):
+			name = "host"
+		case len(e.ns.Containers) > 1 && !inBucket:
+			// Drawn inside a Pod node, which names the pod.
+			name = sharedName(b.snap, e.ns.Containers)
+		default:
+			name = nm.name(e.ns, inBucket)
+		}
+		text, runes = appendLabel(text, e.ns, name)
 		in.labelHi = int32(len(text))
 		b.setWidth(v, widthFor(runes))
 		in.typ = b.typeCode(e.ns.Type)
 		in.ns, in.dir = e.id, b.isDir[i]
+		if b.pinned(int32(i)) {
+			pinned = append(pinned, int32(v))
+		}
 	}
 	if len(text) > 0 {
 		b.texts[1] = unsafe.String(&text[0], len(text))
+	}
+	b.pinnedIDs = make(map[string]bool, len(pinned))
+	for _, v := range pinned {
+		in := &b.info[v]
+		b.pinnedIDs[b.texts[1][in.idLo:in.labelLo]] = true
 	}
 }
 

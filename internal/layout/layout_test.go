@@ -172,7 +172,7 @@ func TestNodeFields(t *testing.T) {
 		file(5, model.Mnt, 0))
 	r := Compute(s, Options{FoldThreshold: 2})
 	want := []Node{
-		{ID: "ns:1", Kind: Dir, Type: model.User, NS: 1, Label: "user 4026531001"},
+		{ID: "ns:1", Kind: Dir, Type: model.User, NS: 1, Label: "user 4026531001 · host"}, // the root user namespace is the host's
 		{ID: "grp:ns:1:net", Kind: Group, Type: model.Net, Label: "+3 net", Parent: "ns:1", Count: 3},
 		{ID: "unowned", Kind: Dir, Type: model.User, Label: "unknown owner"},
 		{ID: "ns:5", Kind: File, Type: model.Mnt, NS: 5, Label: "mnt 4026531005", Parent: "unowned"},

@@ -38,7 +38,7 @@ func Hiding(full *Result, id string, opt Options) []string {
 		if n.Parent == "" || !ok {
 			break
 		}
-		if g := foldsInto(n); g != "" && !opt.Expanded[g] {
+		if g := foldsInto(n); g != "" && !opt.Expanded[g] && !full.pinned[n.ID] {
 			chain = append(chain, g)
 		}
 		i = p
@@ -67,12 +67,14 @@ func Hiding(full *Result, id string, opt Options) []string {
 }
 
 // foldsInto is the ID of the group node n folds into with its siblings when
-// they are too many; "" for nodes that never fold (Dirs, groups).
+// they are too many; "" for nodes that never fold (roots, groups).
 func foldsInto(n *Node) string {
 	if n.Parent == "" {
 		return ""
 	}
 	switch n.Kind {
+	case Dir:
+		return DirsGroupID(n.Parent)
 	case File:
 		return GroupID(n.Parent, n.Type)
 	case Container:

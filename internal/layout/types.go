@@ -194,13 +194,16 @@ type Result struct {
 	// group, where no node is added or removed and only a count changes.
 	// Kept out of the JSON: a picture does not need it.
 	Folds []Fold `json:"-"`
+	// pinned holds the IDs of the nodes that never fold (see
+	// builder.pinned), for Hiding.
+	pinned map[string]bool
 }
 
 // Fold is what one Group node hides.
 type Fold struct {
 	ID   string       // the group node's ID
-	What NodeKind     // File, Container or Pod, as Node.Folds says
-	NS   []model.NSID // File: the folded namespaces
+	What NodeKind     // File, Dir, Container or Pod, as Node.Folds says
+	NS   []model.NSID // File, Dir: the folded namespaces (a Dir's subtree is hidden with it)
 	Refs []string     // Container or Pod: the Ref of each folded node
 }
 
@@ -224,6 +227,7 @@ func GroupID(parent string, t model.NSType) string {
 const (
 	foldedContainers = "ctr"
 	foldedPods       = "pod"
+	foldedDirs       = "dirs"
 )
 
 // ContainersGroupID is the ID of the group node that folds the Container
@@ -234,6 +238,13 @@ func ContainersGroupID(parent string) string {
 	return "grp:" + parent + ":" + foldedContainers
 }
 
+// DirsGroupID is the ID of the group node that folds the Dirs (user
+// namespaces; PID namespaces in the PID view) under the node with ID
+// parent, e.g. "grp:ns:5:dirs".
+func DirsGroupID(parent string) string {
+	return "grp:" + parent + ":" + foldedDirs
+}
+
 // PodsGroupID is the ID of the group node that folds the Pod nodes of the
 // Dir with ID parent, e.g. "grp:ns:5:pod".
 func PodsGroupID(parent string) string {
@@ -242,7 +253,8 @@ func PodsGroupID(parent string) string {
 
 // Folds says what a Group node folds: Container or Pod nodes (their group
 // has no namespace type and an ID from ContainersGroupID or PodsGroupID),
-// or File for namespaces of the node's Type; "" for other kinds. Like Ref,
+// Dir for user or PID namespaces (DirsGroupID), or File for namespaces of
+// the node's Type; "" for other kinds. Like Ref,
 // it is read from the node rather than kept in a field.
 func (n *Node) Folds() NodeKind {
 	if n.Kind != Group {
@@ -255,6 +267,9 @@ func (n *Node) Folds() NodeKind {
 		case strings.HasSuffix(n.ID, ":"+foldedPods):
 			return Pod
 		}
+	}
+	if strings.HasSuffix(n.ID, ":"+foldedDirs) {
+		return Dir
 	}
 	return File
 }
