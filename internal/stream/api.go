@@ -123,12 +123,18 @@ func (h *Hub) Snapshot(w http.ResponseWriter, r *http.Request) {
 }
 
 // Namespace serves GET /api/v1/ns/{ref}: everything the latest snapshot
-// knows of one namespace. The ref is the last path element: the namespace
+// knows of one namespace; for a folded group's ID ("grp:…", with the
+// picture's view, group, q and expand in the query), what the group holds
+// (see GroupDetails). The ref is the last path element: the namespace
 // ID the API and node IDs use ("4098" or "ns:4098"), or the inode people
 // see in labels, lsns and /proc/PID/ns ("4026531837", "net:4026531993",
 // "net:[4026531993]"); see lookupNamespace.
 func (h *Hub) Namespace(w http.ResponseWriter, r *http.Request) {
 	raw := path.Base(r.URL.Path)
+	if strings.HasPrefix(raw, "grp:") {
+		h.group(w, r, raw)
+		return
+	}
 	ref, err := parseRef(raw)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())

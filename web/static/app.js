@@ -13,6 +13,7 @@ import { Conn } from "./conn.js";
 import { parseState, formatState, pictureParams, GROUPS, DEFAULT_GROUP } from "./urlstate.js";
 import { parseQuery, matches } from "./filterhl.js";
 import { fromNode, withFull, visibleText, nodeFromFull } from "./detailsdata.js";
+import { askable, groupURL } from "./groupdetails.js";
 import { drawLegend } from "./legend.js";
 import { trail, refocus } from "./walk.js";
 
@@ -637,7 +638,7 @@ function openDetails(id, focusPanel) {
   details.hidden = false;
   renderDetails();
   if (focusPanel) $("details-title").focus();
-  if (hasNS(n)) fetchFull();
+  if (askable(n)) fetchFull();
 }
 
 /**
@@ -691,7 +692,7 @@ function fetchFull() {
   clearTimeout(panel.timer);
   panel.timer = 0;
   const n = panel.node;
-  if (!n || !hasNS(n) || panel.state === "ended" || details.hidden) return;
+  if (!n || !askable(n) || panel.state === "ended" || details.hidden) return;
   if (document.hidden) {
     // Nobody is looking: ask when the page shows again (visibilitychange).
     panel.dirty = true;
@@ -705,7 +706,7 @@ function fetchFull() {
   panel.last = t0;
   // By NSID (ns:N): a bare number names an inode too, and may answer
   // about another namespace (docs/protocol.md, GET /api/v1/ns/{ref}).
-  fetch(nsURL(n.ns), { headers: { Accept: "application/json" } })
+  fetch(n.kind === "group" ? groupURL(n.id, location.search) : nsURL(n.ns), { headers: { Accept: "application/json" } })
     .then(async (r) => {
       const body = await r.json().catch(() => ({}));
       if (r.status === 404) return null;
@@ -715,7 +716,8 @@ function fetchFull() {
     .then((full) => {
       if (req !== panel.req) return;
       panel.note = "";
-      if (full === null) {
+      if (full === null && n.kind === "group") panel.full = null; // opened meanwhile
+      else if (full === null) {
         // Final: a namespace that ended never comes back under its NSID.
         clearTimeout(panel.timer);
         Object.assign(panel, { state: "ended", full: null, timer: 0, dirty: false });
@@ -771,7 +773,7 @@ function detailsAfterData() {
       panel.stateText = "";
     }
     renderDetails();
-    if (hasNS(n)) scheduleRefetch();
+    if (askable(n)) scheduleRefetch();
   } else if (panel.state === "live") {
     panel.state = "away";
     panel.stateText = hasNS(before) ? "Gone from this view; asking the server whether it still exists…" : "Gone from this view.";

@@ -13,6 +13,7 @@
  */
 
 import { foldedBoxes } from "./shapes.js";
+import { withGroup } from "./groupdetails.js";
 
 /**
  * @typedef {object} Row
@@ -385,6 +386,7 @@ export function nodeFromFull(id, full) {
  */
 export function withFull(base, full) {
   if (!full || typeof full !== "object") return base;
+  if (full.group === true) return withGroup(base, full);
   const ns = full.namespace && typeof full.namespace === "object" ? full.namespace : full;
   /** @type {any[]} */
   let procs = Array.isArray(full.processes) ? full.processes : Array.isArray(full.procs) && typeof full.procs[0] === "object" ? full.procs : [];
