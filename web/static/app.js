@@ -789,7 +789,8 @@ function detailsAfterData() {
 function renderDetails() {
   const n = panel.node;
   if (!n) return;
-  let d = fromNode(n, store.nodes);
+  // Nodes come without details: the server's answer fills them in.
+  let d = fromNode(n.info || !panel.full ? n : { ...n, info: nodeFromFull(n.id, panel.full).info }, store.nodes);
   // An ended namespace keeps what it was, not what was in it.
   if (panel.state === "ended") d = { ...d, procs: [], procTotal: 0, containers: [], heldBy: [] };
   else if (panel.full) d = withFull(d, panel.full);
