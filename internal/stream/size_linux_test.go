@@ -23,19 +23,6 @@ import (
 	"github.com/nsweb/nsweb/internal/wire"
 )
 
-// countingConn counts the bytes a client reads off the socket: what the
-// network carries, compressed or not.
-type countingConn struct {
-	net.Conn
-	n *atomic.Int64
-}
-
-func (c countingConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	c.n.Add(int64(n))
-	return n, err
-}
-
 // vmRSS is the resident set size of this process in bytes, from
 // /proc/self/status.
 func vmRSS(b *testing.B) int64 {
