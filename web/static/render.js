@@ -13,6 +13,7 @@ import { BORN_MS, GHOST_MS } from "./store.js";
 import { highlightRanges } from "./filterhl.js";
 
 /** @typedef {import("./store.js").WireNode} WireNode */
+/** @typedef {{x: number, y: number, w: number, h: number}} WireNodeRect */
 
 /**
  * @typedef {object} Theme
@@ -541,6 +542,20 @@ export class Minimap {
     ctx.fillRect(vx * dpr, vy * dpr, ww * dpr, hh * dpr);
     ctx.globalAlpha = 1;
     ctx.strokeRect(vx * dpr, vy * dpr, ww * dpr, hh * dpr);
+    // What appeared or ended lately, as on the tree: churn out of view
+    // shows on the map too.
+    /** @param {WireNodeRect} n @param {string} color */
+    const mark = (n, color) => {
+      ctx.beginPath();
+      ctx.arc(((n.x + n.w / 2) * this.t.scale + this.t.x) * dpr, ((n.y + n.h / 2) * this.t.scale + this.t.y) * dpr, 3 * dpr, 0, 2 * Math.PI);
+      ctx.fillStyle = color;
+      ctx.fill();
+    };
+    for (const id of store.born.keys()) {
+      const n = store.nodes.get(id);
+      if (n) mark(n, theme.born);
+    }
+    for (const g of store.ghosts) mark(g.node, theme.gone);
   }
 
   /**
