@@ -23,8 +23,42 @@ after(async () => {
   await chrome?.close();
 });
 
+test("first render of the real server's synthetic host (NSWEB_SIZE_URL)", async (t) => {
+  const url = process.env.NSWEB_SIZE_URL;
+  if (!url) return t.skip("set NSWEB_SIZE_URL to a server of internal/stream TestServeSyntheticHost");
+  chrome = chrome || (await startBrowser());
+  const warm = await chrome.browser.newPage();
+  await warm.goto(url);
+  await warm.waitForFunction(() => window.nsweb?.timing.firstRender > 0, null, { timeout: 120000 });
+  await warm.close();
+  /** @type {Record<string, any>[]} */
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    const page = await chrome.browser.newPage();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const errors = watchErrors(page);
+    await page.goto(url);
+    await page.waitForFunction(() => window.nsweb?.nodeCount > 0 && window.nsweb.timing.firstRender > 0, null, { timeout: 120000 });
+    const tm = await page.evaluate(() => window.nsweb.timing);
+    runs.push({
+      nodes: await page.evaluate(() => window.nsweb.nodeCount),
+      firstRenderFromNavigationMs: Math.round(tm.firstRender),
+      socketOpenMs: Math.round(tm.wsOpen),
+      snapshotArrivedMs: Math.round(tm.firstBytes),
+      parsedMs: Math.round(tm.firstSnapshot - tm.firstBytes),
+      appliedMs: Math.round(tm.firstApplied - tm.firstSnapshot),
+      firstFrameMs: Math.round(tm.firstFrameMs),
+    });
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
+  console.log(JSON.stringify({ url, runs }, null, 2));
+  await mkdir(ARTEFACTS, { recursive: true });
+  await writeFile(path.join(ARTEFACTS, "size-real.json"), JSON.stringify({ url, runs }, null, 2));
+});
+
 test("first render of a host at 10k, 30k and 60k namespaces", async () => {
-  chrome = await startBrowser();
+  chrome = chrome || (await startBrowser());
   const info = process.env.NSWEB_SIZE_INFO === "1";
   /** @type {Record<string, any>} */
   const out = { info, viewport: "1280x800", sizes: {} };
