@@ -618,6 +618,9 @@ test("Tab walks every node in tree order, bringing each into view; Shift+Tab wal
   const { page, errors } = await open();
   const order = await page.evaluate(() => window.nsweb.order());
   assert.ok(order.length > 20);
+  // The first view fits the whole tree: zoom in so that some of it is off screen.
+  await page.focus("#tree");
+  for (let i = 0; i < 6; i++) await page.keyboard.press("+");
   const canvas = await page.locator("#tree").boundingBox();
   assert.ok(canvas);
   const offscreen = await page.evaluate(({ order, cw, ch }) => order.filter((id) => {
@@ -690,6 +693,9 @@ test("on a phone-sized screen the overview map stays small", async () => {
   const errors = watchErrors(page);
   await page.goto(fake.url);
   await page.waitForFunction(() => window.nsweb?.nodeCount > 0 && window.nsweb.timing.firstRender > 0);
+  // Fitted, the whole tree is in view and needs no map: zoomed in, it does.
+  await page.focus("#tree");
+  for (let i = 0; i < 6; i++) await page.keyboard.press("+");
   await page.waitForSelector("#minimap:not([hidden])");
   const map = await page.locator("#minimap").boundingBox();
   const stage = await page.locator("#tree").boundingBox();

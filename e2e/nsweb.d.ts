@@ -13,6 +13,10 @@ interface NswebDebug {
   readonly selected: string;
   readonly conn: string;
   readonly camera: { scale: number; x: number; y: number };
+  /** Whether the view follows the tree (follow.js). */
+  readonly following: boolean;
+  /** The arrows to changes out of view in the last frame (edgemarks.js). */
+  readonly edgeMarks: import("../web/static/edgemarks.js").EdgeMark[];
   readonly timing: { appStart: number; wsOpen: number; firstBytes: number; firstSnapshot: number; firstRender: number; firstFrameMs: number; firstApplied: number; frames: number; hellos: number; snapshots: number; patches: number; gaps: number };
   readonly expanded: string[];
   readonly focus: string;

@@ -133,7 +133,7 @@ func newHub(log *slog.Logger) (*stream.Hub, error) {
 		defer layouters.Put(l)
 		return l.Compute(s, o)
 	}
-	hub, err := stream.NewHub(stream.Config{Layout: layoutFn, Logger: log})
+	hub, err := stream.NewHub(stream.Config{Layout: layoutFn, Logger: log, Compression: true})
 	if err != nil {
 		return nil, fmt.Errorf("stream hub: %w", err)
 	}

@@ -196,7 +196,7 @@ func (m *namer) name(ns *model.Namespace, skipCtr bool) string {
 		return name
 	}
 	if len(ns.HeldBy) > 0 {
-		return holderName(ns.HeldBy[0])
+		return holderName(m.s, ns.HeldBy[0])
 	}
 	return ""
 }
@@ -234,8 +234,10 @@ func sharedName(s *model.Snapshot, ids []string) string {
 	return name
 }
 
-// holderName describes what keeps a process-less namespace alive.
-func holderName(h model.Holder) string {
+// holderName describes what keeps a process-less namespace alive. Another
+// namespace is named as on the canvas and by kernel tools, by its inode
+// ("parent of 4026532001"), never by its NSID, which only the details show.
+func holderName(s *model.Snapshot, h model.Holder) string {
 	switch h.Kind {
 	case model.HeldByBindMount:
 		return "bind " + h.Path
@@ -250,11 +252,24 @@ func holderName(h model.Holder) string {
 	case model.HeldBySocket:
 		return "socket of pid " + strconv.Itoa(h.PID)
 	case model.HeldByChild:
-		return "parent of " + strconv.FormatUint(uint64(h.NS), 10)
+		return "parent of " + nsName(s, h.NS)
 	case model.HeldByOwned:
-		return "owner of " + strconv.FormatUint(uint64(h.NS), 10)
+		return "owner of " + nsName(s, h.NS)
 	}
 	return string(h.Kind)
+}
+
+// nsName names namespace id by its inode, as lsns and /proc print it and
+// as the canvas labels it, or "a namespace" when the snapshot lacks it.
+// The type is left out: labels are short, and the parent of a namespace
+// is of its own type.
+func nsName(s *model.Snapshot, id model.NSID) string {
+	if s != nil {
+		if ns := s.Namespaces[id]; ns != nil {
+			return strconv.FormatUint(ns.Inode, 10)
+		}
+	}
+	return "a namespace"
 }
 
 // appendGroupLabel appends the label of a folded run: "+2,345 net".

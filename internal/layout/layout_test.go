@@ -277,6 +277,8 @@ func TestLabels(t *testing.T) {
 			cid:  {ID: cid},
 			"c3": {ID: "c3", Name: "a-container-name-longer-than-the-limit"},
 		},
+		// Held by its child or what it owns: named by inode (4026532012), never by NSID (12).
+		Namespaces: map[model.NSID]*model.Namespace{12: {ID: 12, Type: model.User, Inode: 4026532012}, 13: {ID: 13, Type: model.Net, Inode: 4026532013}},
 	}
 	cases := []struct {
 		name string
@@ -293,7 +295,9 @@ func TestLabels(t *testing.T) {
 		{"long name", model.Namespace{Type: model.Net, Inode: 5, Containers: []string{"c3"}}, "net 5 · a-container-name-longer…"},
 		{"bind mount", model.Namespace{Type: model.Net, Inode: 6, HeldBy: []model.Holder{{Kind: model.HeldByBindMount, Path: "/run/netns/x"}}}, "net 6 · bind /run/netns/x"},
 		{"fd", model.Namespace{Type: model.Net, Inode: 7, HeldBy: []model.Holder{{Kind: model.HeldByFD, PID: 5, FD: 3}}}, "net 7 · fd 3 of pid 5"},
-		{"child", model.Namespace{Type: model.User, Inode: 8, HeldBy: []model.Holder{{Kind: model.HeldByChild, NS: 12}}}, "user 8 · parent of 12"},
+		{"child", model.Namespace{Type: model.User, Inode: 8, HeldBy: []model.Holder{{Kind: model.HeldByChild, NS: 12}}}, "user 8 · parent of 4026532012"},
+		{"owner", model.Namespace{Type: model.User, Inode: 8, HeldBy: []model.Holder{{Kind: model.HeldByOwned, NS: 13}}}, "user 8 · owner of 4026532013"},
+		{"child unknown", model.Namespace{Type: model.User, Inode: 8, HeldBy: []model.Holder{{Kind: model.HeldByChild, NS: 99}}}, "user 8 · parent of a namespace"},
 		{"nothing known", model.Namespace{Type: model.Time, Inode: 9}, "time 9"},
 		{"bad type", model.Namespace{Type: "\x00\x01", Inode: 9}, "? 9"},
 		{"long type", model.Namespace{Type: "averyveryverylongtype", Inode: 9}, "averyveryve… 9"},

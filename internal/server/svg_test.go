@@ -137,7 +137,8 @@ func TestHostileNameInJSON(t *testing.T) {
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" {
 			t.Fatalf("%s: %d %s", path, resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
-		if strings.Contains(string(b), "<img") || !strings.Contains(string(b), `\u003cimg src=x onerror=alert(1)\u003e`) {
+		// The snapshot has it in a label, cut to the label's length.
+		if strings.Contains(string(b), "<img") || !strings.Contains(string(b), `\u003cimg src=x onerror=`) {
 			t.Errorf("%s: hostile name not escaped: %.400s", path, b)
 		}
 	}

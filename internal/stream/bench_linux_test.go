@@ -213,7 +213,7 @@ func BenchmarkBytesOneStart(b *testing.B) {
 		// shows both processes (init and worker).
 		r.waitFor(b, "container complete", func(r *recorder) bool {
 			n, ok := r.st.Nodes[pidID]
-			return ok && n.Info != nil && n.Info.Procs >= 2
+			return ok && n.Procs >= 2
 		})
 		msgs, bytes := r.since(t0, time.Now())
 		totalMsgs += msgs

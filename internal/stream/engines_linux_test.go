@@ -17,6 +17,7 @@ import (
 	"github.com/nsweb/nsweb/internal/collect"
 	"github.com/nsweb/nsweb/internal/engine"
 	"github.com/nsweb/nsweb/internal/engine/enginetest"
+	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/watch"
 	"github.com/nsweb/nsweb/internal/wire"
@@ -101,17 +102,13 @@ func enginePipeline(t *testing.T, n int, socks ...string) (*Hub, []*wsClient) {
 	return h, cs
 }
 
-// containerNodes returns the client's nodes that carry container id.
-func containerNodes(st *wire.State, id string) []wire.Container {
-	var out []wire.Container
+// containerNodes returns what the client's container nodes of container
+// id say about it.
+func containerNodes(st *wire.State, id string) []*wire.ContainerInfo {
+	var out []*wire.ContainerInfo
 	for _, n := range st.Nodes {
-		if n.Info == nil {
-			continue
-		}
-		for _, c := range n.Info.Containers {
-			if c.ID == id {
-				out = append(out, c)
-			}
+		if n.Kind == layout.Container && n.Container != nil && n.Container.ID == id {
+			out = append(out, n.Container)
 		}
 	}
 	return out

@@ -79,7 +79,8 @@ type Config struct {
 	// ReadLimit bounds a client message in bytes (default 4096); a larger
 	// one closes that connection with status 1009.
 	ReadLimit int64
-	// Compression negotiates permessage-deflate with clients that offer it.
+	// Compression negotiates permessage-deflate with clients that offer it
+	// (browsers do), without context takeover (see Hub.Stream).
 	Compression bool
 	// Logger receives connection and scan events; nil means slog.Default().
 	Logger *slog.Logger
@@ -460,7 +461,6 @@ type sub struct {
 	snap      *model.Snapshot
 	result    *layout.Result
 	nodes     []wire.Node
-	infos     wire.InfoCache // the Infos of nodes, by namespace
 	meta      wire.Meta
 	seq       uint64
 	ring      []ringEntry // oldest first, at most Config.Ring
@@ -496,7 +496,7 @@ func (sb *sub) advance(s *model.Snapshot, gen uint64) {
 		opts.Keep = func(ns *model.Namespace) bool { return sb.match(s, ns) }
 	}
 	res := sb.h.cfg.Layout(s, opts)
-	nodes := sb.infos.BuildNodes(s, res)
+	nodes := wire.BuildNodes(s, res, opts.Keep)
 	meta := wire.NewMeta(s, res)
 	first := sb.gen == 0
 	prev, before := sb.snap, sb.result
@@ -554,7 +554,7 @@ func (sb *sub) snapshotMsg() []byte {
 	if sb.snapMsg != nil && sb.snapSeq == sb.seq {
 		return sb.snapMsg
 	}
-	msg, err := json.Marshal(sb.snapshot())
+	msg, err := wire.EncodeSnapshot(sb.snapshot())
 	if err != nil {
 		sb.h.log.Error("stream: encode snapshot", "err", err)
 		msg = errorMsg("internal error: cannot encode the snapshot")

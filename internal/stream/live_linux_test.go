@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -193,11 +194,13 @@ func TestLiveContainerAddAndRemove(t *testing.T) {
 	// The first scan may catch unshare before its child: the child joins
 	// the net node's members by a later update at the latest.
 	netID := fmt.Sprintf("ns:%d", ids[model.Net])
-	c.readUntil("net node listing the sleep", 60*time.Second, func(st *wire.State) bool {
+	// Nodes carry the member count; the details (GET /api/v1/ns) the members.
+	c.readUntil("net node counting the sleep", 60*time.Second, func(st *wire.State) bool {
 		n := st.Nodes[netID]
-		return n.Info != nil && containsPID(n.Info.Sample, pid)
+		d := Details(h.Latest(), ids[model.Net])
+		return n.Procs >= 1 && d != nil && slices.ContainsFunc(d.Processes, func(p *model.Process) bool { return p.PID == pid })
 	})
-	if n := c.st.Nodes[netID]; n.Type != model.Net || n.Info.Procs < 1 {
+	if n := c.st.Nodes[netID]; n.Type != model.Net || n.Procs < 1 || n.Inode == 0 {
 		t.Errorf("net node %+v", n)
 	}
 	kill()
@@ -227,15 +230,6 @@ func scanSays(h *Hub, pid int) string {
 type lazy func() string
 
 func (l lazy) String() string { return l() }
-
-func containsPID(ps []wire.Proc, pid int) bool {
-	for _, p := range ps {
-		if p.PID == pid {
-			return true
-		}
-	}
-	return false
-}
 
 // TestLiveChurnInodeReuse starts and kills container-like processes in
 // quick succession, so that the kernel hands their namespaces' inodes to
@@ -282,11 +276,11 @@ func TestLiveChurnInodeReuse(t *testing.T) {
 		t.Fatal(err)
 	}
 	for id, n := range c.st.Nodes {
-		if n.NS == 0 || n.Info == nil {
+		if n.NS == 0 || n.Inode == 0 {
 			continue
 		}
-		if ns := s.Namespaces[n.NS]; ns != nil && ns.Inode != n.Info.Inode {
-			t.Errorf("node %s: inode %d, a fresh scan says %d", id, n.Info.Inode, ns.Inode)
+		if ns := s.Namespaces[n.NS]; ns != nil && ns.Inode != n.Inode {
+			t.Errorf("node %s: inode %d, a fresh scan says %d", id, n.Inode, ns.Inode)
 		}
 	}
 	// And the client shows exactly what a fresh scan shows for the test's

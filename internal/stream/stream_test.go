@@ -446,7 +446,18 @@ func (l bufListener) Accept() (net.Conn, error) {
 // one, once it reads again, ends in the right state (through a fresh
 // snapshot instead of its backlog).
 func TestSlowClientDoesNotDelayOthers(t *testing.T) {
-	h, err := NewHub(Config{Layout: flatLayout, QueueLen: 4, WriteTimeout: time.Minute})
+	// Labels name the leading process, as the real layout's do, so that a
+	// scan that renames every process updates every node.
+	named := func(s *model.Snapshot, o layout.Options) *layout.Result {
+		r := flatLayout(s, o)
+		for i, n := range r.Nodes {
+			if ns := s.Namespaces[n.NS]; ns != nil && s.Processes[ns.Leader] != nil {
+				r.Nodes[i].Label += " · " + s.Processes[ns.Leader].Comm
+			}
+		}
+		return r
+	}
+	h, err := NewHub(Config{Layout: named, QueueLen: 4, WriteTimeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,12 +74,10 @@ func (st *State) Apply(p *Patch) error {
 	}
 	for _, c := range p.Counts {
 		n, ok := st.Nodes[c.ID]
-		if !ok || n.Info == nil {
+		if !ok || n.Inode == 0 {
 			return fmt.Errorf("patch %d counts unknown namespace node %q", p.Seq, c.ID)
 		}
-		in := *n.Info
-		in.Procs = c.Procs
-		n.Info = &in
+		n.Procs = c.Procs
 		st.Nodes[c.ID] = n
 	}
 	for _, m := range p.Move {

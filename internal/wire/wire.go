@@ -8,7 +8,6 @@ package wire
 import (
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -25,20 +24,19 @@ const (
 	TypeHello    = "hello"
 )
 
-// Bounds on the per-node details, so that a node's size stays small no matter
-// how many processes share a namespace; the full lists are served by
-// GET /api/v1/ns/{id}.
+// Bounds on a container node's details, so that its size stays small no
+// matter how an engine labels it.
 const (
-	MaxSample     = 5   // member processes in Info.Sample (PROTOCOL.md allows up to 20)
-	MaxHeldBy     = 20  // holders in Info.HeldBy
-	MaxContainers = 20  // containers in Info.Containers
-	MaxCmdline    = 256 // bytes of a command line
 	MaxLabels     = 20  // engine labels in ContainerInfo.Labels
 	MaxLabelValue = 256 // bytes of one label value
 )
 
-// Node is one laid-out box as the browser draws it: layout.Node plus the
-// details a tooltip or side panel needs without another request.
+// Node is one laid-out box as the browser draws it: layout.Node and the
+// little the page needs besides (the inode, the member count, whether the
+// filter keeps it only as context). It carries no details: the side panel
+// asks GET /api/v1/ns/{ref} for them when it opens, so a snapshot of 60k
+// namespaces costs about 150 bytes a node rather than 375, and no view
+// keeps a copy of every namespace's process sample.
 type Node struct {
 	ID     string          `json:"id"`
 	Kind   layout.NodeKind `json:"kind"`
@@ -51,7 +49,14 @@ type Node struct {
 	Y      float64         `json:"y"`
 	W      float64         `json:"w"`
 	H      float64         `json:"h"`
-	Info   *Info           `json:"info,omitempty"`
+	// Inode is the namespace's nsfs inode, as lsns and /proc print it
+	// (namespace nodes only): the one number the page shows.
+	Inode uint64 `json:"ino,omitempty"`
+	// Procs is the number of member processes (namespace nodes only).
+	Procs int `json:"procs,omitempty"`
+	// Context is true for a namespace node that the filter does not match,
+	// kept only because a match lies below it; the page veils it.
+	Context bool `json:"ctx,omitempty"`
 	// Container describes a container or pod node, so that the browser
 	// can show what it groups without another request.
 	Container *ContainerInfo `json:"container,omitempty"`
@@ -136,44 +141,6 @@ func podInfos(s *model.Snapshot, r *layout.Result) map[string]*ContainerInfo {
 	return pods
 }
 
-// Info is the bounded summary of one namespace carried by its node.
-type Info struct {
-	Inode    uint64     `json:"inode"`
-	Dev      uint64     `json:"dev"`
-	Owner    model.NSID `json:"owner"`
-	ParentNS model.NSID `json:"parentNS"`
-	// OwnerUID is set for user namespaces whose creator could be read.
-	OwnerUID *uint32 `json:"ownerUID,omitempty"`
-	// Procs is the number of member processes (all of them, not only the
-	// sample).
-	Procs      int            `json:"procs"`
-	Leader     *Proc          `json:"leader,omitempty"`
-	Sample     []Proc         `json:"sample,omitempty"`
-	HeldBy     []model.Holder `json:"heldBy,omitempty"`
-	Containers []Container    `json:"containers,omitempty"`
-	// Truncated is true when Sample, HeldBy or Containers were cut to their
-	// bound (or a command line to MaxCmdline), so a client knows to ask
-	// /api/v1/ns/{id} for the rest.
-	Truncated bool `json:"truncated,omitempty"`
-}
-
-// Proc is a member process as a node shows it.
-type Proc struct {
-	PID     int    `json:"pid"`
-	Comm    string `json:"comm"`
-	Cmdline string `json:"cmdline,omitempty"`
-	UID     uint32 `json:"uid"`
-}
-
-// Container is a container as a node shows it.
-type Container struct {
-	ID      string `json:"id"`
-	Runtime string `json:"runtime,omitempty"`
-	Name    string `json:"name,omitempty"`
-	Image   string `json:"image,omitempty"`
-	Pod     string `json:"pod,omitempty"`
-}
-
 // Counts are the totals of the whole snapshot (not only what a filter shows).
 type Counts struct {
 	Namespaces int `json:"namespaces"`
@@ -224,7 +191,7 @@ type Move struct {
 	Y  float64 `json:"y"`
 }
 
-// Count is a change of a namespace node's member count alone (Info.Procs).
+// Count is a change of a namespace node's member count alone (Procs).
 // It is the most frequent change on a live host: every fork and exit
 // anywhere changes the count of the host's own namespaces, and sending
 // those nodes whole (with their process samples) would cost a container
@@ -489,13 +456,10 @@ func unreadable(gaps []model.Gap) int {
 	return n
 }
 
-// BuildNodes turns a layout of s into wire nodes, in the layout's pre-order,
-// with the Info of every namespace node filled from s.
-func BuildNodes(s *model.Snapshot, r *layout.Result) []Node {
-	return buildNodes(s, r, func(ns *model.Namespace) *Info { return NewInfo(s, ns) })
-}
-
-func buildNodes(s *model.Snapshot, r *layout.Result, info func(*model.Namespace) *Info) []Node {
+// BuildNodes turns a layout of s into wire nodes, in the layout's
+// pre-order. keep is the filter the layout was made with (nil for none):
+// a namespace node it does not match is marked Context.
+func BuildNodes(s *model.Snapshot, r *layout.Result, keep func(*model.Namespace) bool) []Node {
 	if r == nil {
 		return []Node{}
 	}
@@ -519,124 +483,12 @@ func buildNodes(s *model.Snapshot, r *layout.Result, info func(*model.Namespace)
 		}
 		if n.NS != 0 && n.Kind != layout.Group {
 			if ns := s.Namespaces[n.NS]; ns != nil {
-				out[i].Info = info(ns)
+				out[i].Inode, out[i].Procs = ns.Inode, len(ns.Procs)
+				out[i].Context = keep != nil && !keep(ns)
 			}
 		}
 	}
 	return out
-}
-
-// InfoCache reuses, from one snapshot to the next, the Info of every
-// namespace that did not change. collect's Rescan shares unchanged
-// namespaces (the same *model.Namespace, whose member processes are
-// unchanged too) with the previous snapshot, so on a host with thousands
-// of namespaces a container start rebuilds a handful of Infos instead of
-// all of them; Diff then finds equal Infos by pointer. Container names can
-// change under an unchanged namespace (an engine names a container late),
-// so they are checked. The zero value is ready; it is not safe for
-// concurrent use, and holds the last snapshot's namespaces until the next
-// build.
-type InfoCache struct {
-	last, next map[*model.Namespace]*Info
-}
-
-// BuildNodes is the package function BuildNodes with the cache.
-func (c *InfoCache) BuildNodes(s *model.Snapshot, r *layout.Result) []Node {
-	if c.next == nil {
-		c.next = map[*model.Namespace]*Info{}
-	}
-	nodes := buildNodes(s, r, func(ns *model.Namespace) *Info {
-		in := c.last[ns]
-		if in == nil || !sameContainers(in, s, ns) {
-			in = NewInfo(s, ns)
-		}
-		c.next[ns] = in
-		return in
-	})
-	c.last, c.next = c.next, c.last
-	clear(c.next)
-	return nodes
-}
-
-// sameContainers reports whether in still describes the containers of ns
-// as s names them.
-func sameContainers(in *Info, s *model.Snapshot, ns *model.Namespace) bool {
-	if len(in.Containers) != min(len(ns.Containers), MaxContainers) {
-		return false
-	}
-	for i, c := range in.Containers {
-		if c != newContainer(s, ns.Containers[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-// NewInfo builds the bounded summary of ns.
-func NewInfo(s *model.Snapshot, ns *model.Namespace) *Info {
-	in := &Info{
-		Inode: ns.Inode, Dev: ns.Dev, Owner: ns.Owner, ParentNS: ns.Parent,
-		OwnerUID: ns.OwnerUID, Procs: len(ns.Procs),
-	}
-	if ns.OwnerUID != nil {
-		uid := *ns.OwnerUID
-		in.OwnerUID = &uid
-	}
-	var cut bool
-	if p := s.Processes[ns.Leader]; ns.Leader != 0 && p != nil {
-		lp := newProc(p, &cut)
-		in.Leader = &lp
-		in.Sample = append(in.Sample, lp)
-	}
-	pids := append([]int(nil), ns.Procs...)
-	sort.Ints(pids)
-	for _, pid := range pids {
-		if len(in.Sample) == MaxSample {
-			cut = true
-			break
-		}
-		if pid == ns.Leader && in.Leader != nil {
-			continue
-		}
-		if p := s.Processes[pid]; p != nil {
-			in.Sample = append(in.Sample, newProc(p, &cut))
-		} else {
-			// A member the scan listed but could not describe: keep it
-			// visible rather than drop it silently.
-			in.Sample = append(in.Sample, Proc{PID: pid})
-		}
-	}
-	if len(ns.HeldBy) > 0 {
-		n := min(len(ns.HeldBy), MaxHeldBy)
-		in.HeldBy = append([]model.Holder(nil), ns.HeldBy[:n]...)
-		cut = cut || n < len(ns.HeldBy)
-	}
-	for i, id := range ns.Containers {
-		if i == MaxContainers {
-			cut = true
-			break
-		}
-		in.Containers = append(in.Containers, newContainer(s, id))
-	}
-	in.Truncated = cut
-	return in
-}
-
-// newContainer is container id as a node shows it.
-func newContainer(s *model.Snapshot, id string) Container {
-	if mc := s.Containers[id]; mc != nil {
-		return Container{ID: id, Runtime: mc.Runtime, Name: mc.Name, Image: mc.Image, Pod: mc.Pod}
-	}
-	return Container{ID: id}
-}
-
-func newProc(p *model.Process, cut *bool) Proc {
-	cmd := p.Cmdline
-	if len(cmd) > MaxCmdline {
-		cmd = truncateUTF8(cmd, MaxCmdline)
-		*cut = true
-	}
-	return Proc{PID: p.PID, Comm: p.Comm, Cmdline: cmd, UID: p.UID}
 }
 
 // truncateUTF8 cuts s to at most n bytes without splitting a rune.
@@ -647,44 +499,22 @@ func truncateUTF8(s string, n int) string {
 	return s[:n]
 }
 
-// Equal reports whether two infos carry the same details.
-func (a *Info) Equal(b *Info) bool {
-	if a == b {
-		return true
-	}
-	if a == nil || b == nil {
-		return a == b
-	}
-	if a.Inode != b.Inode || a.Dev != b.Dev || a.Owner != b.Owner || a.ParentNS != b.ParentNS ||
-		a.Procs != b.Procs || a.Truncated != b.Truncated {
-		return false
-	}
-	if (a.OwnerUID == nil) != (b.OwnerUID == nil) || (a.OwnerUID != nil && *a.OwnerUID != *b.OwnerUID) {
-		return false
-	}
-	if (a.Leader == nil) != (b.Leader == nil) || (a.Leader != nil && *a.Leader != *b.Leader) {
-		return false
-	}
-	return slices.Equal(a.Sample, b.Sample) && slices.Equal(a.HeldBy, b.HeldBy) && slices.Equal(a.Containers, b.Containers)
-}
-
 // sameContent reports whether two nodes differ at most in position.
 func sameContent(a, b *Node) bool {
 	return a.ID == b.ID && a.Kind == b.Kind && a.Type == b.Type && a.NS == b.NS &&
 		a.Label == b.Label && a.Parent == b.Parent && a.Count == b.Count &&
-		a.W == b.W && a.H == b.H && a.Info.Equal(b.Info) && a.Container.Equal(b.Container)
+		a.W == b.W && a.H == b.H && a.Inode == b.Inode && a.Procs == b.Procs && a.Context == b.Context &&
+		a.Container.Equal(b.Container)
 }
 
-// onlyCountDiffers reports whether two nodes differ in content only in
-// their member count.
+// onlyCountDiffers reports whether two namespace nodes differ in content
+// only in their member count.
 func onlyCountDiffers(a, b *Node) bool {
-	if a.Info == nil || b.Info == nil || a.Info.Procs == b.Info.Procs {
+	if a.Procs == b.Procs || a.Inode == 0 || b.Inode == 0 {
 		return false
 	}
-	in := *a.Info
-	in.Procs = b.Info.Procs
 	x := *a
-	x.Info = &in
+	x.Procs = b.Procs
 	return sameContent(&x, b)
 }
 
@@ -713,7 +543,7 @@ func Diff(prev, next []Node) Patch {
 				p.Move = append(p.Move, Move{ID: n.ID, X: n.X, Y: n.Y})
 			}
 		case onlyCountDiffers(o, n):
-			p.Counts = append(p.Counts, Count{ID: n.ID, Procs: n.Info.Procs})
+			p.Counts = append(p.Counts, Count{ID: n.ID, Procs: n.Procs})
 			if o.X != n.X || o.Y != n.Y {
 				p.Move = append(p.Move, Move{ID: n.ID, X: n.X, Y: n.Y})
 			}

@@ -3,9 +3,7 @@ package wire
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math/rand/v2"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -23,7 +21,7 @@ func TestDiff(t *testing.T) {
 	root := Node{ID: "ns:1", Kind: layout.Dir, Type: model.User, NS: 1, Label: "user", W: 10, H: 5}
 	a := node("ns:2", "ns:1", 0, 10, "net a")
 	b := node("ns:3", "ns:1", 20, 10, "net b")
-	withInfo := func(n Node, procs int) Node { n.Info = &Info{Inode: 7, Procs: procs}; return n }
+	withInfo := func(n Node, procs int) Node { n.Inode, n.Procs = 7, procs; return n }
 	moved := func(n Node, x float64) Node { n.X = x; return n }
 	relabel := func(n Node, l string) Node { n.Label = l; return n }
 	tests := []struct {
@@ -43,8 +41,8 @@ func TestDiff(t *testing.T) {
 			Patch{Counts: []Count{{ID: "ns:2", Procs: 3}}, Move: []Move{{ID: "ns:2", X: 5, Y: 10}}}},
 		{"count and label change is update", []Node{root, withInfo(a, 1)}, []Node{root, relabel(withInfo(a, 2), "x")},
 			Patch{Update: []Node{relabel(withInfo(a, 2), "x")}}},
-		{"other info change is update", []Node{root, withInfo(a, 1)}, []Node{root, func() Node { n := withInfo(a, 1); n.Info.Inode = 8; return n }()},
-			Patch{Update: []Node{func() Node { n := withInfo(a, 1); n.Info.Inode = 8; return n }()}}},
+		{"other info change is update", []Node{root, withInfo(a, 1)}, []Node{root, func() Node { n := withInfo(a, 1); n.Inode = 8; return n }()},
+			Patch{Update: []Node{func() Node { n := withInfo(a, 1); n.Inode = 8; return n }()}}},
 		{"info appears is update", []Node{root, a}, []Node{root, withInfo(a, 2)},
 			Patch{Update: []Node{withInfo(a, 2)}}},
 		{"equal info is no change", []Node{root, withInfo(a, 1)}, []Node{root, withInfo(a, 1)}, Patch{}},
@@ -108,7 +106,7 @@ func randomNodes(r *rand.Rand) []Node {
 		}
 		n := node(fmt.Sprintf("ns:%d", i), "", float64(r.IntN(3)), 0, fmt.Sprint("l", r.IntN(2)))
 		if r.IntN(2) == 0 {
-			n.Info = &Info{Procs: r.IntN(3), Inode: uint64(r.IntN(2))}
+			n.Procs, n.Inode = r.IntN(3), uint64(r.IntN(2))
 		}
 		out = append(out, n)
 	}
@@ -193,38 +191,33 @@ func TestBuildNodesInfo(t *testing.T) {
 		{ID: "grp:ns:1:ipc", Kind: layout.Group, Type: model.IPC, Parent: "ns:1", Count: 60},
 		{ID: "ns:99", Kind: layout.File, Type: model.UTS, NS: 99, Label: "gone"},
 	}}
-	nodes := BuildNodes(s, res)
+	nodes := BuildNodes(s, res, func(ns *model.Namespace) bool { return ns.Type == model.Net })
 	if len(nodes) != 4 {
 		t.Fatalf("%d nodes", len(nodes))
 	}
-	u := nodes[0].Info
-	if u == nil || *u.OwnerUID != 1000 || u.Procs != 2 || u.Leader.PID != 5 || len(u.Sample) != 2 ||
-		u.Sample[0].PID != 5 || u.Sample[1].PID != 1 || len(u.HeldBy) != 1 {
-		t.Errorf("user info = %+v", u)
+	// A namespace node carries its inode and member count, and whether the
+	// filter keeps it only as context; nothing else (details on demand).
+	for i, want := range []struct {
+		inode   uint64
+		procs   int
+		context bool
+	}{{100, 2, true}, {101, 3, false}, {0, 0, false}, {0, 0, false}} {
+		if n := nodes[i]; n.Inode != want.inode || n.Procs != want.procs || n.Context != want.context {
+			t.Errorf("node %s: inode %d procs %d context %v, want %+v", n.ID, n.Inode, n.Procs, n.Context, want)
+		}
 	}
-	if !u.Truncated { // pid 1's command line is cut to MaxCmdline
-		t.Error("truncated command line not flagged")
-	}
-	if got := u.Sample[1].Cmdline; len(got) > MaxCmdline || !strings.HasPrefix(strings.Repeat("é", 200), got) {
-		t.Errorf("cmdline cut badly: %d bytes", len(got))
-	}
-	n := nodes[1].Info
-	wantSample := []int{1, 2, 3}
-	var gotSample []int
-	for _, p := range n.Sample {
-		gotSample = append(gotSample, p.PID)
-	}
-	if !reflect.DeepEqual(gotSample, wantSample) {
-		t.Errorf("sample %v, want %v (pid 3 is unreadable but must stay)", gotSample, wantSample)
-	}
-	if len(n.Containers) != 2 || n.Containers[0].Name != "web" || n.Containers[1] != (Container{ID: "c2"}) {
-		t.Errorf("containers %+v", n.Containers)
-	}
-	if nodes[2].Info != nil || nodes[2].Count != 60 {
+	if nodes[2].Count != 60 {
 		t.Errorf("group node %+v", nodes[2])
 	}
-	if nodes[3].Info != nil {
-		t.Errorf("node of unknown namespace got info")
+	if got := BuildNodes(s, res, nil); got[0].Context {
+		t.Error("no filter, yet context")
+	}
+	b, err := json.Marshal(nodes[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"id":"ns:2","kind":"file","type":"net","ns":2,"label":"net","parent":"ns:1","x":3,"y":4,"w":0,"h":0,"ino":101,"procs":3}`; string(b) != want {
+		t.Errorf("node encodes as\n%s\nwant\n%s", b, want)
 	}
 	m := NewMeta(s, res)
 	if m.Taken != "2026-11-28T13:00:00Z" || m.Width != 300 || m.Counts.Namespaces != 2 || m.Counts.Containers != 1 {
@@ -238,103 +231,6 @@ func TestBuildNodesInfo(t *testing.T) {
 	m2.Counts.Processes++
 	if m.SameContent(m2) {
 		t.Error("metas differing in counts are the same")
-	}
-}
-
-func TestSampleBounded(t *testing.T) {
-	s := &model.Snapshot{Processes: map[int]*model.Process{}}
-	ns := &model.Namespace{ID: 1, Leader: 50}
-	for pid := 1; pid <= 100; pid++ {
-		ns.Procs = append(ns.Procs, pid)
-		s.Processes[pid] = &model.Process{PID: pid}
-	}
-	for i := range 30 {
-		ns.HeldBy = append(ns.HeldBy, model.Holder{Kind: model.HeldByFD, PID: 1, FD: i})
-		ns.Containers = append(ns.Containers, fmt.Sprint("c", i))
-	}
-	in := NewInfo(s, ns)
-	if len(in.Sample) != MaxSample || in.Sample[0].PID != 50 || in.Sample[1].PID != 1 || !in.Truncated ||
-		len(in.HeldBy) != MaxHeldBy || len(in.Containers) != MaxContainers || in.Procs != 100 {
-		t.Errorf("info %d sample, lead %d, %d heldBy, %d containers, truncated %v",
-			len(in.Sample), in.Sample[0].PID, len(in.HeldBy), len(in.Containers), in.Truncated)
-	}
-}
-
-// TestInfoCache checks that cached builds equal fresh ones through a run
-// of copy-on-write snapshots (as collect's Rescan makes them), and that
-// unchanged namespaces keep their Info by pointer.
-func TestInfoCache(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	s := &model.Snapshot{Namespaces: map[model.NSID]*model.Namespace{}, Processes: map[int]*model.Process{},
-		Containers: map[string]*model.Container{"c1": {ID: "c1", Runtime: "docker"}}}
-	for id := model.NSID(1); id <= 40; id++ {
-		s.Namespaces[id] = &model.Namespace{ID: id, Type: model.Net, Procs: []int{int(id)}, Leader: int(id)}
-		s.Processes[int(id)] = &model.Process{PID: int(id), Comm: "p"}
-		if id%5 == 0 {
-			s.Namespaces[id].Containers = []string{"c1"}
-		}
-	}
-	layoutOf := func(s *model.Snapshot) *layout.Result {
-		res := &layout.Result{}
-		for id := range s.Namespaces {
-			res.Nodes = append(res.Nodes, layout.Node{ID: fmt.Sprint("ns:", id), Kind: layout.File, Type: model.Net, NS: id})
-		}
-		return res
-	}
-	var cache InfoCache
-	prevNodes := cache.BuildNodes(s, layoutOf(s))
-	for round := range 200 {
-		next := *s
-		next.Namespaces = maps.Clone(s.Namespaces)
-		next.Containers = maps.Clone(s.Containers)
-		changed := map[model.NSID]bool{}
-		switch r.IntN(4) {
-		case 0: // a member joins (a copied namespace)
-			id := model.NSID(1 + r.IntN(40))
-			cp := *next.Namespaces[id]
-			cp.Procs = append(slices.Clone(cp.Procs), 1000+round)
-			next.Processes = maps.Clone(s.Processes)
-			next.Processes[1000+round] = &model.Process{PID: 1000 + round, Comm: "new"}
-			next.Namespaces[id] = &cp
-			changed[id] = true
-		case 1: // the engine names the container late: same namespaces
-			c := model.Container{ID: "c1", Runtime: "docker"}
-			if old := next.Containers["c1"]; old != nil {
-				c = *old
-			}
-			c.Name = fmt.Sprint("web-", round)
-			next.Containers["c1"] = &c
-			for id, ns := range next.Namespaces {
-				if len(ns.Containers) > 0 {
-					changed[id] = true
-				}
-			}
-		case 2: // the container is gone from the snapshot's list
-			_, had := next.Containers["c1"]
-			delete(next.Containers, "c1")
-			for id, ns := range next.Namespaces {
-				if had && len(ns.Containers) > 0 {
-					changed[id] = true
-				}
-			}
-		case 3: // nothing changed
-		}
-		res := layoutOf(&next)
-		got := cache.BuildNodes(&next, res)
-		want := BuildNodes(&next, res)
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("round %d: cached build differs from a fresh one", round)
-		}
-		old := map[string]*Info{}
-		for _, n := range prevNodes {
-			old[n.ID] = n.Info
-		}
-		for _, n := range got {
-			if reused := old[n.ID] == n.Info; reused == changed[n.NS] {
-				t.Fatalf("round %d: node %s reused %v, changed %v", round, n.ID, reused, changed[n.NS])
-			}
-		}
-		s, prevNodes = &next, got
 	}
 }
 
@@ -364,7 +260,7 @@ func groupedSnap() *model.Snapshot {
 
 func TestBuildNodesContainers(t *testing.T) {
 	s := groupedSnap()
-	nodes := BuildNodes(s, layout.Compute(s, layout.Options{Group: layout.GroupPod}))
+	nodes := BuildNodes(s, layout.Compute(s, layout.Options{Group: layout.GroupPod}), nil)
 	byID := map[string]Node{}
 	for _, n := range nodes {
 		byID[n.ID] = n
@@ -378,7 +274,7 @@ func TestBuildNodesContainers(t *testing.T) {
 	}
 	for _, c := range cases {
 		n, ok := byID[c.id]
-		if !ok || n.Container == nil || !n.Container.Equal(&c.want) || n.Info != nil {
+		if !ok || n.Container == nil || !n.Container.Equal(&c.want) || n.Inode != 0 {
 			t.Errorf("%s: %+v, container %+v; want %+v and no namespace info", c.id, n, n.Container, c.want)
 		}
 	}
@@ -399,20 +295,20 @@ func TestBuildNodesContainers(t *testing.T) {
 }
 
 // TestDiffContainerRenamed: an engine naming a container late changes the
-// container node's label and details (and the infos of its namespaces,
-// which list it): updates, no add or remove, and the namespace inside
-// keeps its label, which does not repeat the container's name.
+// container node's label and details: one update, no add or remove; the
+// namespaces inside keep their labels, which do not repeat the container's
+// name, and carry no container details (the panel asks for them).
 func TestDiffContainerRenamed(t *testing.T) {
 	s := groupedSnap()
 	opt := layout.Options{Group: layout.GroupContainer}
-	before := BuildNodes(s, layout.Compute(s, opt))
+	before := BuildNodes(s, layout.Compute(s, opt), nil)
 	s.Containers["a"] = &model.Container{ID: "a", Runtime: "docker", Name: "web-2"}
-	after := BuildNodes(s, layout.Compute(s, opt))
+	after := BuildNodes(s, layout.Compute(s, opt), nil)
 	p := Diff(before, after)
 	id := layout.ContainerID("ns:1", "a")
-	if len(p.Add) != 0 || len(p.Remove) != 0 || len(p.Update) != 2 || p.Update[0].ID != id || p.Update[0].Label != "web-2" ||
+	if len(p.Add) != 0 || len(p.Remove) != 0 || len(p.Update) != 1 || p.Update[0].ID != id || p.Update[0].Label != "web-2" ||
 		p.Update[0].Container.Name != "web-2" {
-		t.Errorf("patch %+v; want an update of %s labelled web-2 and of its namespace", p, id)
+		t.Errorf("patch %+v; want an update of %s labelled web-2 alone", p, id)
 	}
 	for _, n := range p.Update[1:] {
 		if strings.Contains(n.Label, "web") {
@@ -442,9 +338,9 @@ func TestDiffFoldedContainerAdded(t *testing.T) {
 		start(i)
 	}
 	opt := layout.Options{Group: layout.GroupContainer}
-	before := BuildNodes(s, layout.Compute(s, opt))
+	before := BuildNodes(s, layout.Compute(s, opt), nil)
 	start(n)
-	after := BuildNodes(s, layout.Compute(s, opt))
+	after := BuildNodes(s, layout.Compute(s, opt), nil)
 	id := layout.ContainersGroupID("ns:1")
 	p := Diff(before, after)
 	if len(p.Add) != 0 || len(p.Remove) != 0 || len(p.Counts) != 0 || len(p.Move) != 0 || len(p.Update) != 1 ||

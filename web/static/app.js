@@ -7,7 +7,11 @@
  */
 import { Store, snapshotKey, forLog } from "./store.js";
 import { Grid } from "./spatial.js";
-import { fit, pan, zoomAt, toScreen, toWorld, reveal, initialCamera } from "./camera.js";
+import { fit, pan, zoomAt, toScreen, toWorld, reveal } from "./camera.js";
+import { Follow, moved } from "./follow.js";
+import { edgeMarks, storeChanges, drawEdgeMarks, markAt } from "./edgemarks.js";
+import { lodHint } from "./lod.js";
+import { copyButton, wireCopy } from "./copy.js";
 import { Renderer, Minimap } from "./render.js";
 import { Conn } from "./conn.js";
 import { parseState, formatState, pictureParams, GROUPS, DEFAULT_GROUP } from "./urlstate.js";
@@ -47,6 +51,10 @@ const details = $("details");
 const logList = $("log");
 const focusSay = $("focus-say");
 const appEl = $("app");
+const follow = new Follow($("follow"));
+const hintEl = $("lod-hint");
+/** @type {import("./edgemarks.js").EdgeMark[]} arrows to changes out of view, last frame */
+let marks = [];
 
 const renderer = new Renderer(canvas);
 const minimap = new Minimap(miniCanvas);
@@ -96,8 +104,6 @@ const ui = {
   fitNext: true,
   /** waiting for an answer to a hello sent because of a seq gap */
   resyncing: false,
-  /** true once the user moved the camera, so new data does not refit */
-  userMoved: false,
 };
 
 /** @type {Grid<WireNode>} */
@@ -147,7 +153,9 @@ function isMatch(n) {
 
 function ensureGrid() {
   if (gridVersion !== store.version) {
-    grid = new Grid(store.order());
+    // In arrival order (a snapshot's is the server's pre-order): sorting
+    // 60k nodes into pre-order first cost the first frame a third of its time.
+    grid = new Grid(store.nodes.values());
     gridVersion = store.version;
   }
   return grid;
@@ -198,27 +206,25 @@ function frame() {
   appEl.dataset.nodes = String(store.nodes.size);
   appEl.dataset.seq = String(store.seq);
   appEl.dataset.detail = stats.detail;
+  marks = edgeMarks(ui.camera, renderer.w, renderer.h, storeChanges(store));
+  drawEdgeMarks(renderer.ctx, marks, renderer.dpr, renderer.theme);
+  hintEl.textContent = lodHint(stats);
+  hintEl.hidden = !hintEl.textContent;
   if (animating) requestDraw();
 }
 
 function resize() {
   renderer.resize();
-  if (ui.fitNext === false && !ui.userMoved && store.nodes.size) firstView();
+  if (ui.fitNext === false && follow.fitsAfterData(store.nodes.size)) fitView();
   requestDraw();
 }
 
-/** Show the whole tree (the Fit button, the 0 key). */
+/** Show the whole tree: Fit, the 0 key, a new picture, and new data while followed. */
 function fitView() {
   ui.camera = fit(store.bounds, renderer.w, renderer.h);
   requestDraw();
 }
 
-/** The view of a tree just received: see initialCamera. */
-function firstView() {
-  const root = store.order()[0] || null;
-  ui.camera = initialCamera(store.bounds, root, store.nodes.size, renderer.w, renderer.h);
-  requestDraw();
-}
 
 // --- stream ------------------------------------------------------------------
 
@@ -292,10 +298,10 @@ function onMessage(msg) {
       if (!ui.badQ) setError("");
       if (ui.fitNext || newPicture) {
         renderer.resize();
-        firstView();
+        fitView();
         ui.fitNext = false;
-        ui.userMoved = false;
-      }
+        follow.start();
+      } else if (follow.fitsAfterData(store.nodes.size)) fitView();
       afterData(was);
       if (!timing.firstApplied) {
         // Draw the first picture at once rather than at the next animation
@@ -316,7 +322,6 @@ function onMessage(msg) {
       break;
     }
     case "patch": {
-      const wasEmpty = store.nodes.size === 0;
       const was = trail(store.nodes, ui.focus);
       const { result, changes } = store.applyPatch(msg, now);
       if (result === "gap") {
@@ -332,9 +337,8 @@ function onMessage(msg) {
       ui.resyncing = false;
       ui.refusals = 0;
       logChanges(changes);
-      // The first nodes of an empty picture (a filter waiting for a match):
-      // bring them into view.
-      if (wasEmpty && store.nodes.size && !ui.userMoved) firstView();
+      // Followed, the view shows the whole tree as it changes (follow.js).
+      if (follow.fitsAfterData(store.nodes.size)) fitView();
       afterData(was);
       break;
     }
@@ -789,7 +793,8 @@ function detailsAfterData() {
 function renderDetails() {
   const n = panel.node;
   if (!n) return;
-  let d = fromNode(n, store.nodes);
+  // Nodes come without details: the server's answer fills them in.
+  let d = fromNode(n.info || !panel.full ? n : { ...n, info: nodeFromFull(n.id, panel.full).info }, store.nodes);
   // An ended namespace keeps what it was, not what was in it.
   if (panel.state === "ended") d = { ...d, procs: [], procTotal: 0, containers: [], heldBy: [] };
   else if (panel.full) d = withFull(d, panel.full);
@@ -940,60 +945,7 @@ function fillList(ul, items, none) {
   }
 }
 
-/**
- * A button that copies a value, with a fallback for pages where the async
- * clipboard is unavailable (plain http on another host).
- * @param {string} value
- * @param {string} what
- * @param {string} focus names the button across redraws of the panel
- */
-function copyButton(value, what, focus) {
-  const b = document.createElement("button");
-  b.type = "button";
-  b.className = "copy";
-  b.textContent = "Copy";
-  b.setAttribute("aria-label", `Copy ${what}`);
-  b.dataset.value = value;
-  b.dataset.focus = focus;
-  return b;
-}
-
-details.addEventListener("click", async (ev) => {
-  const b = /** @type {HTMLElement} */ (ev.target).closest("button.copy");
-  if (!(b instanceof HTMLButtonElement)) return;
-  const ok = await copyText(b.dataset.value || "");
-  b.textContent = ok ? "Copied" : "Copy failed";
-  setTimeout(() => (b.textContent = "Copy"), 1500);
-});
-
-/**
- * @param {string} text
- * @returns {Promise<boolean>}
- */
-async function copyText(text) {
-  try {
-    if (navigator.clipboard && window.isSecureContext) {
-      await navigator.clipboard.writeText(text);
-      return true;
-    }
-  } catch {
-    // fall through to the old way
-  }
-  const ta = document.createElement("textarea");
-  ta.value = text;
-  ta.setAttribute("readonly", "");
-  ta.className = "offscreen";
-  document.body.append(ta);
-  ta.select();
-  let ok = false;
-  try {
-    ok = document.execCommand("copy");
-  } catch {
-    ok = false;
-  }
-  ta.remove();
-  return ok;
-}
+wireCopy(details);
 
 function closeDetails() {
   details.hidden = true;
@@ -1100,7 +1052,7 @@ viewSel.addEventListener("change", () => {
   ui.view = viewSel.value === "pid" ? "pid" : "owner";
   showGroupSwitch();
   ui.expand.clear();
-  ui.userMoved = false;
+  follow.start();
   saveURL();
   hello(false);
 });
@@ -1109,7 +1061,7 @@ groupSel.addEventListener("change", () => {
   const g = GROUPS.find((x) => x === groupSel.value);
   ui.group = g || DEFAULT_GROUP;
   ui.expand.clear();
-  ui.userMoved = false;
+  follow.start();
   saveURL();
   hello(false);
 });
@@ -1181,7 +1133,7 @@ canvas.addEventListener("pointermove", (ev) => {
     const mid = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
     if (pinchDist > 0 && d > 0) {
       ui.camera = zoomAt(pan(ui.camera, mid.x - pinchMid.x, mid.y - pinchMid.y), d / pinchDist, mid.x, mid.y);
-      ui.userMoved = true;
+      follow.stop();
     }
     pinchDist = d;
     pinchMid = mid;
@@ -1195,7 +1147,7 @@ canvas.addEventListener("pointermove", (ev) => {
   }
   if (dragged) {
     ui.camera = pan(ui.camera, p.x - prev.x, p.y - prev.y);
-    ui.userMoved = true;
+    follow.stop();
     requestDraw();
   }
 });
@@ -1208,7 +1160,9 @@ function pointerEnd(ev) {
   canvas.classList.remove("dragging");
   if (!dragged && ev.type === "pointerup") {
     const p = local(ev);
-    const n = hitAt(p.x, p.y);
+    const mk = markAt(marks, p.x, p.y);
+    const n = mk ? null : hitAt(p.x, p.y);
+    if (mk) centerOn({ ...mk.target, w: 0, h: 0 });
     if (n) {
       ui.focus = n.id;
       select(n.id);
@@ -1258,7 +1212,7 @@ canvas.addEventListener(
     } else {
       ui.camera = zoomAt(ui.camera, Math.exp(-dy * (ev.ctrlKey ? 0.01 : 0.0015)), p.x, p.y);
     }
-    ui.userMoved = true;
+    follow.stop();
     requestDraw();
   },
   { passive: false },
@@ -1272,7 +1226,7 @@ function miniMove(ev) {
   const w = minimap.toWorld(ev.clientX - r.left, ev.clientY - r.top);
   const s = toScreen(ui.camera, w.x, w.y);
   ui.camera = pan(ui.camera, renderer.w / 2 - s.x, renderer.h / 2 - s.y);
-  ui.userMoved = true;
+  follow.stop();
   requestDraw();
 }
 miniCanvas.addEventListener("pointerdown", (ev) => {
@@ -1288,26 +1242,30 @@ miniCanvas.addEventListener("pointerup", () => (miniDrag = false));
 /** @param {number} factor */
 function zoomCenter(factor) {
   ui.camera = zoomAt(ui.camera, factor, renderer.w / 2, renderer.h / 2);
-  ui.userMoved = true;
+  follow.stop();
   requestDraw();
 }
 $("zoom-in").addEventListener("click", () => zoomCenter(1.4));
 $("zoom-out").addEventListener("click", () => zoomCenter(1 / 1.4));
+$("follow").addEventListener("click", () => {
+  if (follow.toggle()) fitView();
+});
 $("fit").addEventListener("click", () => {
-  ui.userMoved = false;
+  follow.start();
   fitView();
 });
 
-/** @param {WireNode} n */
+/** @param {import("./camera.js").Rect} n */
 function centerOn(n) {
   const s = toScreen(ui.camera, n.x + n.w / 2, n.y + n.h / 2);
   ui.camera = pan(ui.camera, renderer.w / 2 - s.x, renderer.h / 2 - s.y);
-  ui.userMoved = true;
+  follow.stop();
   requestDraw();
 }
 
 canvas.addEventListener("keydown", (ev) => {
   const step = 80;
+  const cam0 = ui.camera;
   switch (ev.key) {
     case "+":
     case "=":
@@ -1318,8 +1276,11 @@ canvas.addEventListener("keydown", (ev) => {
       zoomCenter(0.8);
       break;
     case "0":
-      ui.userMoved = false;
+      follow.start();
       fitView();
+      break;
+    case "f":
+      if (follow.toggle()) fitView();
       break;
     case "ArrowLeft":
       ui.camera = pan(ui.camera, step, 0);
@@ -1364,7 +1325,8 @@ canvas.addEventListener("keydown", (ev) => {
       return;
   }
   ev.preventDefault();
-  if (ev.key.startsWith("Arrow")) ui.userMoved = true;
+  if (ev.key.startsWith("Arrow")) follow.stop();
+  if (ev.key === "Tab" && moved(cam0, ui.camera)) follow.stop();
   requestDraw();
 });
 
@@ -1438,6 +1400,8 @@ const debug = Object.freeze({
   get selected() { return ui.sel; },
   get conn() { return conn.state; },
   get camera() { return { ...ui.camera }; },
+  get following() { return follow.on; },
+  get edgeMarks() { return marks.map((m) => ({ ...m })); },
   get timing() { return { ...timing }; },
   get expanded() { return [...ui.expand]; },
   get focus() { return ui.focus; },

@@ -152,32 +152,3 @@ export function parseCamera(s) {
   if (p.length !== 3 || p.some((v) => !Number.isFinite(v)) || p[2] <= 0) return null;
   return { x: p[0], y: p[1], scale: clampScale(p[2]) };
 }
-
-/** Scale at which the first view of a small tree is shown when fitting would make it unreadable. */
-export const READABLE_SCALE = 0.8;
-
-/**
- * The first view of a tree. Big trees (more than `overviewAbove` nodes)
- * open fitted, as an overview. A small tree opens fitted too when that
- * keeps it readable; when it does not (a host with 30 namespaces side by
- * side makes a long, thin strip) it opens readable, with the root at the top
- * centre, and the overview map shows the rest.
- * @param {Rect} world
- * @param {Rect | null} root the first root node's box
- * @param {number} count
- * @param {number} vw
- * @param {number} vh
- * @param {number} [overviewAbove]
- * @returns {Camera}
- */
-export function initialCamera(world, root, count, vw, vh, overviewAbove = 400) {
-  const f = fit(world, vw, vh);
-  if (f.scale >= READABLE_SCALE * 0.75 || count > overviewAbove || !root) return f;
-  const scale = READABLE_SCALE;
-  const cx = root.x + root.w / 2;
-  let x = vw / 2 - cx * scale;
-  // Do not leave empty space left of the tree's left edge or right of its right edge.
-  x = Math.min(x, 24 - world.x * scale);
-  x = Math.max(x, vw - 24 - (world.x + world.w) * scale);
-  return { scale, x, y: 32 - world.y * scale };
-}

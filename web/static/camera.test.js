@@ -1,7 +1,7 @@
 // @ts-check
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fit, pan, zoomAt, toScreen, toWorld, visibleRect, reveal, parseCamera, formatCamera, initialCamera, READABLE_SCALE, MAX_SCALE, MIN_SCALE } from "./camera.js";
+import { fit, pan, zoomAt, toScreen, toWorld, visibleRect, reveal, parseCamera, formatCamera, MAX_SCALE, MIN_SCALE } from "./camera.js";
 
 /** @param {number} a @param {number} b */
 const near = (a, b) => assert.ok(Math.abs(a - b) < 1e-9, `${a} ≈ ${b}`);
@@ -55,19 +55,4 @@ test("reveal pans just enough to show a rectangle", () => {
 test("camera round-trips through text and rejects junk", () => {
   assert.deepEqual(parseCamera(formatCamera({ scale: 0.123456, x: 10.4, y: -3.6 })), { scale: 0.1235, x: 10, y: -4 });
   for (const bad of ["", "1,2", "a,b,c", "1,2,0", "1,2,-1"]) assert.equal(parseCamera(bad), null, bad);
-});
-
-test("initialCamera: fitted overview for big or compact trees, readable root-first view for a small wide strip", () => {
-  const strip = { x: 16, y: 16, w: 6283, h: 112 };
-  const root = { x: 3048, y: 16, w: 198, h: 24 };
-  const c = initialCamera(strip, root, 29, 1000, 700);
-  assert.equal(c.scale, READABLE_SCALE);
-  near(toScreen(c, root.x + root.w / 2, 0).x, 500);
-  near(toScreen(c, 0, strip.y).y, 32);
-  assert.deepEqual(initialCamera(strip, root, 5000, 1000, 700), fit(strip, 1000, 700), "big: overview");
-  const compact = { x: 0, y: 0, w: 800, h: 300 };
-  assert.deepEqual(initialCamera(compact, root, 29, 1000, 700), fit(compact, 1000, 700), "fits readably");
-  // A root near the left edge keeps the tree's left edge at the margin.
-  const left = initialCamera(strip, { x: 16, y: 16, w: 100, h: 24 }, 29, 1000, 700);
-  near(toScreen(left, strip.x, 0).x, 24);
 });

@@ -154,8 +154,9 @@ export function titleOf(n, nodes) {
     if (raw && labelText(raw, n.kind === "pod" ? LABEL_POD_MAX : LABEL_NAME_MAX) === label) return visibleText(raw);
     return visibleText(label);
   }
-  if (n.kind === "group" || !n.info) return visibleText(label);
-  const head = `${str(n.type)} ${str(n.info.inode)} · `;
+  const inode = n.info ? n.info.inode : n.ino;
+  if (n.kind === "group" || inode === undefined) return visibleText(label);
+  const head = `${str(n.type)} ${str(inode)} · `;
   if (label.startsWith(head)) {
     const name = label.slice(head.length);
     const raw = labelNames(n, nodes).find((x) => labelText(x, LABEL_NAME_MAX) === name);
@@ -289,7 +290,7 @@ function procRow(p) {
  * @returns {Details}
  */
 export function fromNode(n, nodes) {
-  const info = n.info || {};
+  const info = n.info || { inode: n.ino, procs: n.procs };
   /** @type {Row[]} */
   const rows = [];
   const folded = foldedBoxes(n);

@@ -62,6 +62,8 @@ export function parseQuery(q) {
  * @property {string} [kind]
  * @property {number} [ns]
  * @property {import("./store.js").NodeInfo} [info]
+ * @property {number} [ino]
+ * @property {boolean} [ctx]
  */
 
 /**
@@ -78,6 +80,9 @@ export function matches(n, terms) {
   if (n.kind === "container" || n.kind === "pod" || foldedBoxes(n)) return true;
   const pos = terms.filter((t) => !t.neg);
   if (!pos.length) return true;
+  // A namespace node without details: the server, which applied the
+  // filter, says whether it keeps it only as context (docs/protocol.md, ctx).
+  if (!n.info && n.ino !== undefined) return !n.ctx;
   return pos.every((t) => termMatches(n, t));
 }
 

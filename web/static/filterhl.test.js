@@ -77,3 +77,12 @@ test("a group of folded containers is never veiled, a group of namespaces is mat
   assert.equal(matches({ id: "grp:ns:1:pod", label: "+60 pods", type: "", kind: "group" }, terms), true);
   assert.equal(matches({ id: "grp:ns:1:uts", label: "+60 uts", type: "uts", kind: "group" }, terms), false);
 });
+
+test("a namespace node without details is veiled as the server says (ctx)", () => {
+  const n = { label: "net 4026532001 · nginx", kind: "file", type: "net", ns: 5, ino: 4026532001 };
+  for (const q of ["cmd:nginx", "type:mnt", "pid:1"]) {
+    assert.equal(matches(n, parseQuery(q)), true, `${q}: kept for itself`);
+    assert.equal(matches({ ...n, ctx: true }, parseQuery(q)), false, `${q}: context`);
+  }
+  assert.equal(matches({ ...n, ctx: true }, parseQuery("-type:user")), true, "no positive term: nothing to veil");
+});

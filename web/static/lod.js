@@ -7,8 +7,14 @@
 
 /** World font size of labels, in layout units. */
 export const FONT = 11.5;
-/** Smallest label size on screen, in CSS pixels, worth drawing. */
-export const MIN_LABEL_PX = 7;
+/**
+ * Smallest label text on screen, in CSS pixels: labels are drawn at least
+ * this big (cut shorter to fit their box) or not at all, and then the page
+ * says "zoom in to read labels".
+ */
+export const MIN_LABEL_PX = 11;
+/** World height of a box (internal/layout NodeHeight). */
+export const BOX_H = 24;
 /** Below this many screen pixels of box height, boxes are flat rectangles: shapes and markers would not be legible, and drawing them for thousands of boxes costs frames. */
 export const SIMPLE_BELOW_PX = 10;
 /** Below this many screen pixels a box is drawn as a minimum-size dot. */
@@ -30,12 +36,36 @@ export function detail(scale, h) {
 }
 
 /**
- * Whether labels are readable at a scale.
+ * Whether labels are readable at a scale: a box is tall enough on screen
+ * to hold text of MIN_LABEL_PX with a little room.
  * @param {number} scale
+ * @param {number} [h] world height of a box
  * @returns {boolean}
  */
-export function showLabels(scale) {
-  return scale * FONT >= MIN_LABEL_PX;
+export function showLabels(scale, h = BOX_H) {
+  return scale * h >= MIN_LABEL_PX + 3;
+}
+
+/**
+ * The world font size of labels at a scale: FONT, or bigger when that
+ * would be smaller than MIN_LABEL_PX on screen. Rounded to a quarter
+ * unit, so that cut labels are cached across small zoom steps.
+ * @param {number} scale
+ * @returns {number}
+ */
+export function labelFont(scale) {
+  if (scale * FONT >= MIN_LABEL_PX || !(scale > 0)) return FONT;
+  return Math.ceil((MIN_LABEL_PX / scale) * 4) / 4;
+}
+
+/**
+ * What the page says about the level of detail: nothing while labels
+ * show, or how to read them.
+ * @param {{labels: boolean, drawn: number}} stats of the last frame
+ * @returns {string}
+ */
+export function lodHint(stats) {
+  return stats.labels || stats.drawn === 0 ? "" : "Zoom in to read labels (+ or the wheel)";
 }
 
 /**

@@ -7,12 +7,13 @@
  * and dark themes of the stylesheet.
  */
 import { visibleRect, intersects } from "./camera.js";
-import { detail, showLabels, showEdges, truncate, FONT } from "./lod.js";
+import { detail, showLabels, showEdges, truncate, labelFont } from "./lod.js";
 import { elbow, orientation, edgeBounds, markerOf, drawMarker, foldedBoxes, TYPES } from "./shapes.js";
 import { BORN_MS, GHOST_MS } from "./store.js";
 import { highlightRanges } from "./filterhl.js";
 
 /** @typedef {import("./store.js").WireNode} WireNode */
+/** @typedef {{x: number, y: number, w: number, h: number}} WireNodeRect */
 
 /**
  * @typedef {object} Theme
@@ -80,8 +81,10 @@ const LAYER_MAX_PX = 8e6;
 
 // The server sizes boxes for a monospace label of about 7 px per character
 // with 8 px of padding (internal/layout), so labels are drawn that way.
-const FONT_CSS = `${FONT}px ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace`;
-const BOLD_CSS = `bold ${FONT_CSS}`;
+// Far enough out, labels grow in world units so that they stay readable on
+// screen (lod.labelFont), cut shorter to fit.
+/** @param {number} size world font size */
+const fontCSS = (size) => `${size}px ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", "Liberation Mono", monospace`;
 /** Padding left and right of a label inside its box, as the layout reserves. */
 const PAD = 8;
 
@@ -109,6 +112,10 @@ export class Renderer {
     /** @type {import("./shapes.js").Orient} */
     this.orient = "td";
     this.orientVersion = -1;
+    /** world font size of labels in this frame, and its CSS fonts */
+    this.font = 0;
+    this.fontCSS = "";
+    this.boldCSS = "";
   }
 
   /** Match the backing store to the element's size and the pixel ratio. */
@@ -150,8 +157,15 @@ export class Renderer {
       this.orient = orientation(nodes.values(), (id) => nodes.get(id));
       this.orientVersion = s.store.version;
     }
-    const lvl = detail(cam.scale, typicalHeight(s.store));
-    const labels = lvl === "full" && showLabels(cam.scale);
+    const th = typicalHeight(s.store);
+    const lvl = detail(cam.scale, th);
+    const labels = lvl === "full" && showLabels(cam.scale, th);
+    const font = labelFont(cam.scale);
+    if (font !== this.font) {
+      this.font = font;
+      this.fontCSS = fontCSS(font);
+      this.boldCSS = `bold ${this.fontCSS}`;
+    }
     const px = 1 / cam.scale; // one CSS pixel in world units
 
     let edges = 0;
@@ -382,7 +396,7 @@ export class Renderer {
 
     if (labels) {
       const maxW = n.w - 2 * PAD + 4;
-      ctx.font = n.kind === "file" ? FONT_CSS : BOLD_CSS;
+      ctx.font = n.kind === "file" ? this.fontCSS : this.boldCSS;
       const lab = this.label(n, maxW, s.terms);
       // Names in pills and pods are centred, clear of the round ends.
       const left = box ? n.x + Math.max(PAD, (n.w - ctx.measureText(lab.text).width) / 2) : n.x + PAD;
@@ -392,7 +406,7 @@ export class Renderer {
         for (const [a, b] of lab.marks) {
           const x0 = ctx.measureText(lab.text.slice(0, a)).width;
           const x1 = ctx.measureText(lab.text.slice(0, b)).width;
-          ctx.fillRect(left + x0, ty - FONT * 0.65, x1 - x0, FONT * 1.3);
+          ctx.fillRect(left + x0, ty - this.font * 0.65, x1 - x0, this.font * 1.3);
         }
       }
       ctx.fillStyle = theme.fg;
@@ -403,14 +417,14 @@ export class Renderer {
   }
 
   /**
-   * The label cut to its box, cached per node: at a fixed world font size
-   * the cut does not depend on the zoom.
+   * The label cut to its box, cached per node and font size: at a fixed
+   * world font size the cut does not depend on the zoom.
    * @param {WireNode} n
    * @param {number} maxW
    * @param {import("./filterhl.js").Term[]} terms
    */
   label(n, maxW, terms) {
-    const key = `${n.label}\u0000${maxW}\u0000${n.kind}\u0000${JSON.stringify(terms)}`;
+    const key = `${n.label}\u0000${maxW}\u0000${n.kind}\u0000${this.font}\u0000${JSON.stringify(terms)}`;
     const c = this.labels.get(n.id);
     if (c && c.key === key) return c;
     const text = truncate(n.label, maxW, (s) => this.ctx.measureText(s).width);
@@ -528,6 +542,20 @@ export class Minimap {
     ctx.fillRect(vx * dpr, vy * dpr, ww * dpr, hh * dpr);
     ctx.globalAlpha = 1;
     ctx.strokeRect(vx * dpr, vy * dpr, ww * dpr, hh * dpr);
+    // What appeared or ended lately, as on the tree: churn out of view
+    // shows on the map too.
+    /** @param {WireNodeRect} n @param {string} color */
+    const mark = (n, color) => {
+      ctx.beginPath();
+      ctx.arc(((n.x + n.w / 2) * this.t.scale + this.t.x) * dpr, ((n.y + n.h / 2) * this.t.scale + this.t.y) * dpr, 3 * dpr, 0, 2 * Math.PI);
+      ctx.fillStyle = color;
+      ctx.fill();
+    };
+    for (const id of store.born.keys()) {
+      const n = store.nodes.get(id);
+      if (n) mark(n, theme.born);
+    }
+    for (const g of store.ghosts) mark(g.node, theme.gone);
   }
 
   /**

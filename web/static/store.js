@@ -61,7 +61,11 @@
  * @property {number} y
  * @property {number} w
  * @property {number} h
- * @property {NodeInfo} [info]
+ * @property {number} [ino] the namespace's inode, as kernel tools print it
+ * @property {number} [procs] its member processes
+ * @property {boolean} [ctx] the filter keeps it only for what lies below it
+ * @property {NodeInfo} [info] details; the server sends none (the panel asks
+ *   GET /api/v1/ns/{ref}), test servers may
  * @property {ContainerInfo} [container] what a container or pod node stands for
  */
 
@@ -351,8 +355,9 @@ export class Store {
     for (const f of folded) if (f.born) changes.push(inGroup("appeared", f.id, this.nodes.get(f.id), f.born, now));
     for (const c of msg.counts || []) {
       const n = this.nodes.get(c.id);
-      if (!n || !n.info) continue;
-      this.nodes.set(c.id, { ...n, info: { ...n.info, procs: c.procs } });
+      if (!n) continue;
+      if (n.info) this.nodes.set(c.id, { ...n, info: { ...n.info, procs: c.procs } });
+      else if (n.ino) this.nodes.set(c.id, { ...n, procs: c.procs });
     }
     for (const m of msg.move || []) {
       const n = this.nodes.get(m.id);

@@ -195,3 +195,12 @@ test("snapshotKey tells groupings apart, container being the default", async () 
   assert.notEqual(snapshotKey({ view: "owner", group: "pod" }), snapshotKey({ view: "owner", group: "none" }));
   assert.notEqual(snapshotKey({ view: "owner", group: "pod" }), snapshotKey({ view: "owner" }));
 });
+
+test("a count updates the member count of a node without details", () => {
+  const s = new Store();
+  const n = { id: "a", kind: /** @type {const} */ ("file"), type: "net", label: "net 7", ino: 7, procs: 3, x: 0, y: 0, w: 10, h: 10 };
+  s.applySnapshot({ type: "snapshot", seq: 1, nodes: [n, { ...n, id: "g", kind: "group", ino: undefined, procs: undefined }] }, 0);
+  s.applyPatch({ type: "patch", seq: 2, counts: [{ id: "a", procs: 4 }, { id: "g", procs: 9 }] }, 1);
+  assert.equal(s.nodes.get("a")?.procs, 4);
+  assert.equal(s.nodes.get("g")?.procs, undefined, "a group has no members to count");
+});
