@@ -79,7 +79,7 @@ func New(cfg Config) *Server {
 	r.MethodNotAllowed(s.methodNotAllowed)
 	r.Get("/", s.page)
 	r.Get("/healthz", s.healthz)
-	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServerFS(s.static)))
+	r.Handle("/static/*", staticHandler(s.static))
 	r.Get("/api/v1/model", s.model)
 	s.api = []string{"/api/v1/model"}
 	if cfg.Stream != nil {

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"path"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/model"
@@ -126,9 +128,17 @@ func (h *Hub) Snapshot(w http.ResponseWriter, r *http.Request) {
 // knows of one namespace. The ref is the last path element: the namespace
 // ID the API and node IDs use ("4098" or "ns:4098"), or the inode people
 // see in labels, lsns and /proc/PID/ns ("4026531837", "net:4026531993",
-// "net:[4026531993]"); see lookupNamespace.
+// "net:[4026531993]"); see lookupNamespace. The ref is the route's {id}
+// parameter, decoded: an escaped slash (x%2F1) is part of it and makes it
+// invalid, never a path separator.
 func (h *Hub) Namespace(w http.ResponseWriter, r *http.Request) {
-	raw := path.Base(r.URL.Path)
+	raw := r.PathValue("id")
+	if raw == "" {
+		raw = chi.URLParam(r, "id")
+		if u, err := url.PathUnescape(raw); err == nil {
+			raw = u
+		}
+	}
 	ref, err := parseRef(raw)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())

@@ -205,7 +205,7 @@ func (h *Hub) Stream(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable,
 			"too many live clients (at most "+strconv.Itoa(h.cfg.MaxClients)+"); close another nsweb tab or try again later")
 		return
-	case !wantsWebsocket(r):
+	case !WantsWebsocket(r):
 		h.mu.Unlock()
 		// Accept would answer in plain text; every /api/ error is JSON.
 		w.Header().Set("Upgrade", "websocket")
@@ -403,21 +403,4 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("stream: shutdown: %w", ctx.Err())
 	}
-}
-
-// wantsWebsocket reports whether r asks to be upgraded to a websocket
-// (Connection: upgrade and Upgrade: websocket, RFC 6455 section 4.1);
-// what else a handshake needs, websocket.Accept checks.
-func wantsWebsocket(r *http.Request) bool {
-	has := func(header, token string) bool {
-		for _, v := range r.Header.Values(header) {
-			for t := range strings.SplitSeq(v, ",") {
-				if strings.EqualFold(strings.TrimSpace(t), token) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	return has("Connection", "upgrade") && has("Upgrade", "websocket")
 }
