@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,7 +31,9 @@ type serveOptions struct {
 	listen      string
 	allowRemote bool
 	tokenFile   string
-	hosts       stringList
+	// requireToken asks for a token on loopback too (--token).
+	requireToken bool
+	hosts        stringList
 	// engineSockets replaces the default container engine sockets.
 	engineSockets stringList
 }
@@ -47,6 +51,7 @@ func parseServe(args []string, stdout, stderr io.Writer) (serveOptions, int, boo
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on; loopback unless --allow-remote")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback --listen address (requires a token)")
 	fs.StringVar(&o.tokenFile, "token-file", "", "file holding the access token (else $NSWEB_TOKEN); required with --allow-remote")
+	fs.BoolVar(&o.requireToken, "token", false, "require a token on loopback too, so that other local users cannot read the dashboard (from --token-file or $NSWEB_TOKEN, else a random one printed in the URL)")
 	fs.Var(&o.engineSockets, "engine-socket", "Docker Engine API socket to ask for container names (repeatable; replaces the defaults)")
 	fs.Var(&o.hosts, "host", "extra host name clients may use to reach nsweb (repeatable), e.g. nsweb.example:8080")
 	code, ok := parseFlags(fs, args, "Serve the live namespace dashboard.", stderr)
@@ -68,6 +73,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		fmt.Fprintf(stderr, "nsweb: %v\n", err)
 		return 2
+	}
+	if o.requireToken && token == "" {
+		if token, err = randomToken(); err != nil {
+			fmt.Fprintf(stderr, "nsweb: %v\n", err)
+			return 1
+		}
 	}
 	remote := false
 	if !loopback {
@@ -268,20 +279,38 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	return serveErr
 }
 
-// readToken reads the access token from a file, else from $NSWEB_TOKEN.
+// minToken is the shortest token accepted, from a file or the environment.
+const minToken = 16
+
+// readToken reads the access token from a file, else from $NSWEB_TOKEN;
+// either must be at least minToken characters.
 func readToken(file string) (string, error) {
 	if file == "" {
-		return strings.TrimSpace(os.Getenv("NSWEB_TOKEN")), nil
+		t := strings.TrimSpace(os.Getenv("NSWEB_TOKEN"))
+		if t != "" && len(t) < minToken {
+			return "", fmt.Errorf("the token in $NSWEB_TOKEN is too short: use at least %d characters", minToken)
+		}
+		return t, nil
 	}
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return "", fmt.Errorf("read token: %w", err)
 	}
 	t := strings.TrimSpace(string(b))
-	if len(t) < 16 {
-		return "", fmt.Errorf("token in %s is too short: use at least 16 characters", file)
+	if len(t) < minToken {
+		return "", fmt.Errorf("token in %s is too short: use at least %d characters", file, minToken)
 	}
 	return t, nil
+}
+
+// randomToken makes a token for --token when none is given: 128 random
+// bits in hex.
+func randomToken() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("make a token: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
 }
 
 // openURL is the address to print: on a loopback listener the loopback IP,
