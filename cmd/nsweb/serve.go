@@ -246,6 +246,9 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 			Version: version, Logger: log, Guard: guard, Unprivileged: unpriv,
 			Snapshot: server.SnapshotFunc(p.scan),
 			Stream:   p.hub,
+			FullCmdline: func(pid int, start uint64) (string, error) {
+				return collect.FullCmdline("", pid, start)
+			},
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
