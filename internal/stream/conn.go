@@ -353,6 +353,13 @@ func (c *client) writeLoop(ctx context.Context) error {
 	defer ping.Stop()
 	helloTimer := time.NewTimer(cfg.HelloTimeout)
 	defer helloTimer.Stop()
+	// One ping at a time waits for its pong beside the writer, so that a
+	// client slow to answer never holds up the writes.
+	var (
+		pongs     = make(chan error, 1)
+		pongTimer *time.Timer
+		pongWait  <-chan time.Time
+	)
 	for {
 		select {
 		case <-ctx.Done():
@@ -362,12 +369,23 @@ func (c *client) writeLoop(ctx context.Context) error {
 				return &closeError{websocket.StatusPolicyViolation, "no valid hello within " + cfg.HelloTimeout.String()}
 			}
 		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, cfg.WriteTimeout)
-			err := c.conn.Ping(pctx)
-			cancel()
+			if pongWait != nil {
+				continue // the last ping is still waiting for its pong
+			}
+			pongTimer = time.NewTimer(cfg.PongTimeout)
+			pongWait = pongTimer.C
+			// The library's Ping drops the connection when its context
+			// ends; this one ends only with the connection, so that the
+			// handler can send the close frame itself.
+			go func() { pongs <- c.conn.Ping(context.Background()) }()
+		case err := <-pongs:
+			pongTimer.Stop()
+			pongWait = nil
 			if err != nil {
 				return fmt.Errorf("ping: %w", err)
 			}
+		case <-pongWait:
+			return &closeError{websocket.StatusPolicyViolation, "no answer to ping within " + cfg.PongTimeout.String()}
 		case <-c.notify:
 			for _, msg := range c.take() {
 				wctx, cancel := context.WithTimeout(ctx, cfg.WriteTimeout)
