@@ -237,7 +237,13 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		_ = ln.Close()
 		return err
 	}
-	defer func() { stopRun(); <-p.done }()
+	shuttingDown := false
+	defer func() {
+		if !shuttingDown { // the shutdown below waits for the pipeline itself
+			stopRun()
+			<-p.done
+		}
+	}()
 	if cfg.started != nil {
 		cfg.started(p)
 	}
@@ -266,21 +272,36 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
+	shuttingDown = true
+	// Everything below fits in shutdownBudget, whatever the load: the
+	// pipeline stops, websockets get their close frame, requests in
+	// flight get the rest of the time and are then cut.
+	deadline := time.Now().Add(shutdownBudget)
+	stopRun()
+	hctx, hcancel := context.WithDeadline(context.Background(), deadline.Add(-shutdownBudget/2))
+	defer hcancel()
 	// Websockets are hijacked connections that srv.Shutdown does not
 	// close: the hub says goodbye to them first.
-	if err := p.hub.Shutdown(sctx); err != nil {
+	if err := p.hub.Shutdown(hctx); err != nil {
 		log.Warn("stream shutdown", "err", err)
 	}
+	sctx, cancel := context.WithDeadline(context.Background(), deadline.Add(-shutdownBudget/4))
+	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		log.Warn("shutdown", "err", err)
-		if serveErr == nil {
-			serveErr = fmt.Errorf("shutdown: %w", err)
-		}
+		log.Warn("shutdown: closing the connections left", "err", err)
+		_ = srv.Close()
+	}
+	select {
+	case <-p.done:
+	case <-time.After(time.Until(deadline)):
+		log.Warn("shutdown: a scan or layout still runs; leaving it")
 	}
 	return serveErr
 }
+
+// shutdownBudget is how long nsweb takes at most to stop after Ctrl-C or
+// SIGTERM.
+const shutdownBudget = 1800 * time.Millisecond
 
 // minToken is the shortest token accepted, from a file or the environment.
 const minToken = 16

@@ -202,6 +202,11 @@ func (s *Server) svg(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, bad.Error())
 			return
 		}
+		if limit, ok := errors.AsType[*stream.LimitError](err); ok {
+			w.Header().Set("Retry-After", "5")
+			writeError(w, http.StatusServiceUnavailable, limit.Error())
+			return
+		}
 		writeError(w, http.StatusServiceUnavailable, "no snapshot yet: "+err.Error())
 		return
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -39,7 +40,17 @@ func RequestFromQuery(r *http.Request) Request {
 			exp = append(exp, g)
 		}
 	}
-	return Request{View: q.Get("view"), Group: q.Get("group"), Q: q.Get("q"), Expand: exp}
+	return Request{View: q.Get("view"), Group: q.Get("group"), Q: q.Get("q"), Expand: exp, Client: ClientOf(r)}
+}
+
+// ClientOf names the client of r for the per-client limit of views: its
+// remote address without the port.
+func ClientOf(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // waitReady waits for the first published snapshot.
@@ -99,7 +110,7 @@ func (h *Hub) Current(ctx context.Context, r Request) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer h.release(sb)
+	defer h.release(sb, res.client)
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
 	sb.catchUp()

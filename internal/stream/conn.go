@@ -52,6 +52,7 @@ type client struct {
 	h      *Hub
 	conn   *websocket.Conn
 	log    *slog.Logger
+	remote string // the client's address without its port (Request.Client)
 	cancel context.CancelCauseFunc
 	notify chan struct{} // cap 1: "the queue has something"
 	hello  atomic.Bool   // a hello was accepted
@@ -132,7 +133,7 @@ func (c *client) take() [][]byte {
 // queues what it needs: the missed patches when it reconnects with since
 // and they are still in the ring, else a fresh snapshot.
 func (c *client) subscribe(hello *wire.Hello) error {
-	req := Request{View: hello.View, Group: hello.Group, Q: hello.Q, Expand: hello.Expand, Reveal: hello.Reveal}
+	req := Request{View: hello.View, Group: hello.Group, Q: hello.Q, Expand: hello.Expand, Reveal: hello.Reveal, Client: c.remote}
 	if c.revealed && req.Reveal != "" {
 		if !validGroupID(req.Reveal) {
 			return &BadRequestError{Field: "reveal", Value: req.Reveal, Err: fmt.Errorf("reveal: invalid node ID %q", truncate(req.Reveal, 64))}
@@ -185,7 +186,7 @@ func (c *client) unsubscribe() {
 	old.mu.Lock()
 	delete(old.clients, c)
 	old.mu.Unlock()
-	c.h.release(old)
+	c.h.release(old, c.remote)
 }
 
 // Stream is the websocket endpoint (GET /api/v1/stream). Before the upgrade
@@ -237,7 +238,7 @@ func (h *Hub) Stream(w http.ResponseWriter, r *http.Request) {
 	defer cancel(nil)
 	c := &client{
 		h: h, conn: conn, cancel: cancel, notify: make(chan struct{}, 1),
-		log: h.log.With("remote", r.RemoteAddr),
+		log: h.log.With("remote", r.RemoteAddr), remote: ClientOf(r),
 	}
 	c.log.Debug("stream: client connected")
 	readDone := make(chan struct{})
