@@ -93,12 +93,15 @@ func TestHostileLocalUser(t *testing.T) {
 	big := strings.Repeat("a", 128000) // MAX_ARG_STRLEN is 128 KiB with the NUL
 	var last int
 	for range 150 {
+		// In a process group of its own, so that the cleanup kills the
+		// shell's sleep too.
 		p := exec.Command("sh", "-c", "sleep 1000; :", "sh", big, big)
+		p.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		if err := p.Start(); err != nil {
 			t.Fatal(err)
 		}
 		last = p.Process.Pid
-		t.Cleanup(func() { _ = p.Process.Kill(); _ = p.Wait() })
+		t.Cleanup(func() { _ = syscall.Kill(-p.Process.Pid, syscall.SIGKILL); _ = p.Wait() })
 	}
 	sees(last)
 

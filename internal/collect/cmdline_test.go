@@ -4,6 +4,7 @@ import (
 	"context"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/nsweb/nsweb/internal/model"
@@ -15,11 +16,12 @@ import (
 func TestCmdlineBounded(t *testing.T) {
 	big := strings.Repeat("a", 128000) // MAX_ARG_STRLEN is 128 KiB with the NUL
 	cmd := exec.Command("sh", "-c", "sleep 1000; :", "sh", big, big)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // the cleanup kills the sleep too
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	pid := cmd.Process.Pid
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() { _ = syscall.Kill(-pid, syscall.SIGKILL); _ = cmd.Wait() })
 	want := "sh -c sleep 1000; : sh " + big + " " + big
 	for _, scan := range []struct {
 		name string
