@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,7 +31,9 @@ type serveOptions struct {
 	listen      string
 	allowRemote bool
 	tokenFile   string
-	hosts       stringList
+	// requireToken asks for a token on loopback too (--token).
+	requireToken bool
+	hosts        stringList
 	// engineSockets replaces the default container engine sockets.
 	engineSockets stringList
 }
@@ -47,6 +51,7 @@ func parseServe(args []string, stdout, stderr io.Writer) (serveOptions, int, boo
 	fs.StringVar(&o.listen, "listen", "127.0.0.1:8080", "address to listen on; loopback unless --allow-remote")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback --listen address (requires a token)")
 	fs.StringVar(&o.tokenFile, "token-file", "", "file holding the access token (else $NSWEB_TOKEN); required with --allow-remote")
+	fs.BoolVar(&o.requireToken, "token", false, "require a token on loopback too, so that other local users cannot read the dashboard (from --token-file or $NSWEB_TOKEN, else a random one printed in the URL)")
 	fs.Var(&o.engineSockets, "engine-socket", "Docker Engine API socket to ask for container names (repeatable; replaces the defaults)")
 	fs.Var(&o.hosts, "host", "extra host name clients may use to reach nsweb (repeatable), e.g. nsweb.example:8080")
 	code, ok := parseFlags(fs, args, "Serve the live namespace dashboard.", stderr)
@@ -68,6 +73,12 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		fmt.Fprintf(stderr, "nsweb: %v\n", err)
 		return 2
+	}
+	if o.requireToken && token == "" {
+		if token, err = randomToken(); err != nil {
+			fmt.Fprintf(stderr, "nsweb: %v\n", err)
+			return 1
+		}
 	}
 	remote := false
 	if !loopback {
@@ -226,7 +237,13 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		_ = ln.Close()
 		return err
 	}
-	defer func() { stopRun(); <-p.done }()
+	shuttingDown := false
+	defer func() {
+		if !shuttingDown { // the shutdown below waits for the pipeline itself
+			stopRun()
+			<-p.done
+		}
+	}()
 	if cfg.started != nil {
 		cfg.started(p)
 	}
@@ -235,6 +252,9 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 			Version: version, Logger: log, Guard: guard, Unprivileged: unpriv,
 			Snapshot: server.SnapshotFunc(p.scan),
 			Stream:   p.hub,
+			FullCmdline: func(pid int, start uint64) (string, error) {
+				return collect.FullCmdline("", pid, start)
+			},
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -252,36 +272,69 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
+	shuttingDown = true
+	// Everything below fits in shutdownBudget, whatever the load: the
+	// pipeline stops, websockets get their close frame, requests in
+	// flight get the rest of the time and are then cut.
+	deadline := time.Now().Add(shutdownBudget)
+	stopRun()
+	hctx, hcancel := context.WithDeadline(context.Background(), deadline.Add(-shutdownBudget/2))
+	defer hcancel()
 	// Websockets are hijacked connections that srv.Shutdown does not
 	// close: the hub says goodbye to them first.
-	if err := p.hub.Shutdown(sctx); err != nil {
+	if err := p.hub.Shutdown(hctx); err != nil {
 		log.Warn("stream shutdown", "err", err)
 	}
+	sctx, cancel := context.WithDeadline(context.Background(), deadline.Add(-shutdownBudget/4))
+	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		log.Warn("shutdown", "err", err)
-		if serveErr == nil {
-			serveErr = fmt.Errorf("shutdown: %w", err)
-		}
+		log.Warn("shutdown: closing the connections left", "err", err)
+		_ = srv.Close()
+	}
+	select {
+	case <-p.done:
+	case <-time.After(time.Until(deadline)):
+		log.Warn("shutdown: a scan or layout still runs; leaving it")
 	}
 	return serveErr
 }
 
-// readToken reads the access token from a file, else from $NSWEB_TOKEN.
+// shutdownBudget is how long nsweb takes at most to stop after Ctrl-C or
+// SIGTERM.
+const shutdownBudget = 1800 * time.Millisecond
+
+// minToken is the shortest token accepted, from a file or the environment.
+const minToken = 16
+
+// readToken reads the access token from a file, else from $NSWEB_TOKEN;
+// either must be at least minToken characters.
 func readToken(file string) (string, error) {
 	if file == "" {
-		return strings.TrimSpace(os.Getenv("NSWEB_TOKEN")), nil
+		t := strings.TrimSpace(os.Getenv("NSWEB_TOKEN"))
+		if t != "" && len(t) < minToken {
+			return "", fmt.Errorf("the token in $NSWEB_TOKEN is too short: use at least %d characters", minToken)
+		}
+		return t, nil
 	}
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return "", fmt.Errorf("read token: %w", err)
 	}
 	t := strings.TrimSpace(string(b))
-	if len(t) < 16 {
-		return "", fmt.Errorf("token in %s is too short: use at least 16 characters", file)
+	if len(t) < minToken {
+		return "", fmt.Errorf("token in %s is too short: use at least %d characters", file, minToken)
 	}
 	return t, nil
+}
+
+// randomToken makes a token for --token when none is given: 128 random
+// bits in hex.
+func randomToken() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("make a token: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
 }
 
 // openURL is the address to print: on a loopback listener the loopback IP,

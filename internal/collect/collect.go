@@ -348,6 +348,49 @@ func (w *worker) read(dirfd int, name string, short bool) ([]byte, error) {
 	}
 }
 
+// readPrefix reads at most max bytes of a file and counts the rest
+// without keeping it: the first max bytes and the length of the content
+// without its trailing NULs (as ParseCmdline drops them). The worker's
+// buffer does not grow, whatever the file holds.
+func (w *worker) readPrefix(dirfd int, name string, max int) ([]byte, int, error) {
+	fd, err := unix.Openat(dirfd, name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer unix.Close(fd)
+	if len(w.buf) < 2*max {
+		w.buf = make([]byte, 2*max)
+	}
+	prefix, scratch := w.buf[:max], w.buf[max:]
+	n, total, nuls := 0, 0, 0
+	for {
+		dst := scratch
+		if n < max {
+			dst = prefix[n:]
+		}
+		m, err := unix.Read(fd, dst)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		if m == 0 {
+			break
+		}
+		if n < max {
+			n += m
+		}
+		total += m
+		if k := len(bytes.TrimRight(dst[:m], "\x00")); k == 0 {
+			nuls += m
+		} else {
+			nuls = m - k
+		}
+	}
+	return prefix[:n], total - nuls, nil
+}
+
 // listmount returns the unique IDs of every mount in the mount namespace
 // with the given ID (listmount(2), Linux 6.8+), or nil if the kernel will
 // not say. The slice is the caller's.
@@ -492,10 +535,13 @@ func (s *scan) process(w *worker, pid int) {
 	} else {
 		p.UID, p.NSpid = st.UID, st.NSpid
 	}
-	if data, err := w.readShort(dfd, "cmdline"); err != nil {
+	if data, total, err := w.readPrefix(dfd, "cmdline", model.MaxCmdline); err != nil {
 		s.gap(p, base+"/cmdline", err)
 	} else {
 		p.Cmdline = ParseCmdline(data)
+		if total > len(data) {
+			p.CmdlineLen = total
+		}
 	}
 	if data, err := w.readShort(dfd, "cgroup"); err != nil {
 		s.gap(p, base+"/cgroup", err)

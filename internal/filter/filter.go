@@ -7,7 +7,9 @@
 // A query is a list of terms separated by white space; a namespace matches
 // when it matches every term (AND):
 //
-//	type:net        namespace type; a comma means OR: type:net,uts
+//	type:net        namespace type; a comma means OR here and for every
+//	                key: type:net,uts, container:web,db (quote a value
+//	                that holds a comma: cmd:"a,b")
 //	container:web   a member container whose ID starts with, or whose name,
 //	                image, pod name or runtime contains, the value
 //	pid:123         the namespace has that member process
@@ -15,17 +17,24 @@
 //	uid:0           a member process runs as that UID, or a user namespace
 //	                was created by it
 //	ns:4026531840   the namespace's inode or NSID, exactly
-//	held:bindmount  something of that kind keeps it alive (comma means OR)
+//	held:bindmount  something of that kind keeps it alive
 //	text            free text: type, inode, member comms, container names
 //
 // A leading '-' negates a term. Double quotes hold values with spaces or
 // colons ("a b", cmd:"nginx -g"); inside quotes \" and \\ escape. String
 // matching ignores case. The empty query matches everything.
+//
+// Queries come from the network, so their cost is bounded: at most MaxLen
+// bytes, MaxTerms terms and MaxValues values, and every string is found by
+// a search in linear time that does not allocate (see pattern): matching a
+// namespace costs at most a few steps per byte of its member processes'
+// names and (bounded, see model.MaxCmdline) command lines per value.
 package filter
 
 import (
 	"fmt"
 	"iter"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -36,6 +45,14 @@ import (
 // MaxLen is the longest query accepted, in bytes. Queries come from the
 // network; a bound keeps parsing and matching cost predictable.
 const MaxLen = 1024
+
+// MaxTerms bounds the terms of a query and MaxValues the values of all its
+// terms together (type:net,uts is two): each value is one more search of
+// every member process's text per namespace.
+const (
+	MaxTerms  = 16
+	MaxValues = 32
+)
 
 // Key names the field a term tests. The empty Key is free text.
 type Key string
@@ -86,9 +103,11 @@ type Term struct {
 	// normalised list for type and held.
 	Value string
 
-	types [8]bool          // type: indexed by NSType.Rank
-	held  []model.HoldKind // held:
-	num   uint64           // pid, uid, ns
+	values []string         // the canonical values, one per alternative
+	types  [8]bool          // type: indexed by NSType.Rank
+	held   []model.HoldKind // held:
+	nums   []uint64         // pid, uid, ns
+	pats   []pattern        // container, cmd, free text
 }
 
 // Query is a parsed filter. It is immutable after Parse, so one Query can be
@@ -115,7 +134,7 @@ func Parse(q string) (*Query, error) {
 		}
 	}
 	query := &Query{}
-	i := 0
+	i, values := 0, 0
 	for {
 		for i < len(q) && isSpace(q[i]) {
 			i++
@@ -126,6 +145,13 @@ func Parse(q string) (*Query, error) {
 		t, next, err := parseTerm(q, i)
 		if err != nil {
 			return nil, err
+		}
+		if len(query.Terms) == MaxTerms {
+			return nil, errorf(i, "query has more than %d terms, more than the limit of %d", MaxTerms, MaxTerms)
+		}
+		values += max(1, len(t.values))
+		if values > MaxValues {
+			return nil, errorf(i, "query has more than %d values, more than the limit of %d (a comma adds one)", MaxValues, MaxValues)
 		}
 		query.Terms = append(query.Terms, t)
 		i = next
@@ -151,7 +177,8 @@ func parseTerm(q string, start int) (Term, int, error) {
 	// unquoted space. A key is the plain prefix before the first unquoted
 	// colon, provided no quote came before it.
 	var val strings.Builder
-	keyEnd := -1 // offset in val where the value starts, -1 if no key
+	var parts []string // values before unquoted commas, after a key
+	keyEnd := -1       // offset in val where the value starts, -1 if no key
 	keyStr := ""
 	valStart := bodyStart
 	quotedSeen := false
@@ -187,6 +214,10 @@ func parseTerm(q string, start int) (Term, int, error) {
 			val.Reset()
 			i++
 			valStart = i
+		case c == ',' && keyEnd >= 0:
+			parts = append(parts, val.String())
+			val.Reset()
+			i++
 		default:
 			val.WriteByte(c)
 			i++
@@ -194,6 +225,7 @@ func parseTerm(q string, start int) (Term, int, error) {
 	}
 	end := i
 	value := val.String()
+	parts = append(parts, value)
 	if keyEnd < 0 {
 		if value == "" {
 			if t.Neg && !quotedSeen {
@@ -203,6 +235,8 @@ func parseTerm(q string, start int) (Term, int, error) {
 		}
 		t.Key = KeyText
 		t.Value = strings.ToLower(value)
+		t.values = []string{t.Value}
+		t.pats = []pattern{newPattern(t.Value)}
 		return t, end, nil
 	}
 	key := Key(strings.ToLower(keyStr))
@@ -210,16 +244,17 @@ func parseTerm(q string, start int) (Term, int, error) {
 		return t, 0, errorf(bodyStart, "unknown key %q (known: %s; quote text that holds a colon)", keyStr, keyList())
 	}
 	t.Key = key
-	if value == "" {
+	if len(parts) == 1 && value == "" {
 		return t, 0, errorf(valStart, "empty value for %s:", key)
 	}
 	switch key {
 	case KeyType:
 		canon := make([]string, 0, 8)
-		for _, part := range strings.Split(strings.ToLower(value), ",") {
+		for _, part := range parts {
+			part = strings.ToLower(part)
 			nt := model.NSType(part)
 			if part == "" {
-				return t, 0, errorf(valStart, "empty namespace type in %q", value)
+				return t, 0, errorf(valStart, "empty namespace type in %q", q[valStart:end])
 			}
 			if !nt.Valid() {
 				return t, 0, errorf(valStart, "unknown namespace type %q (known: %s)", part, typeList())
@@ -231,12 +266,13 @@ func parseTerm(q string, start int) (Term, int, error) {
 				canon = append(canon, string(model.Types[r]))
 			}
 		}
-		t.Value = strings.Join(canon, ",")
+		t.values = canon
 	case KeyHeld:
 		seen := make([]bool, len(holdKinds))
-		for _, part := range strings.Split(strings.ToLower(value), ",") {
+		for _, part := range parts {
+			part = strings.ToLower(part)
 			if part == "" {
-				return t, 0, errorf(valStart, "empty holder kind in %q", value)
+				return t, 0, errorf(valStart, "empty holder kind in %q", q[valStart:end])
 			}
 			k := -1
 			for j, hk := range holdKinds {
@@ -256,7 +292,7 @@ func parseTerm(q string, start int) (Term, int, error) {
 				canon = append(canon, string(holdKinds[j]))
 			}
 		}
-		t.Value = strings.Join(canon, ",")
+		t.values = canon
 	case KeyPID, KeyUID, KeyNS:
 		bits := 64
 		switch key {
@@ -265,15 +301,32 @@ func parseTerm(q string, start int) (Term, int, error) {
 		case KeyUID:
 			bits = 32
 		}
-		n, err := strconv.ParseUint(value, 10, bits)
-		if err != nil {
-			return t, 0, errorf(valStart, "%s: wants a decimal number below 2^%d, got %q", key, bits, value)
+		for _, part := range parts {
+			n, err := strconv.ParseUint(part, 10, bits)
+			if err != nil {
+				return t, 0, errorf(valStart, "%s: wants a decimal number below 2^%d, got %q", key, bits, part)
+			}
+			t.nums = append(t.nums, n)
 		}
-		t.num = n
-		t.Value = strconv.FormatUint(n, 10)
+		slices.Sort(t.nums)
+		t.nums = slices.Compact(t.nums)
+		for _, n := range t.nums {
+			t.values = append(t.values, strconv.FormatUint(n, 10))
+		}
 	default: // container, cmd
-		t.Value = strings.ToLower(value)
+		for _, part := range parts {
+			if part == "" {
+				return t, 0, errorf(valStart, "empty value in the list %q for %s:", q[valStart:end], key)
+			}
+			t.values = append(t.values, strings.ToLower(part))
+		}
+		slices.Sort(t.values)
+		t.values = slices.Compact(t.values)
+		for _, v := range t.values {
+			t.pats = append(t.pats, newPattern(v))
+		}
 	}
+	t.Value = strings.Join(t.values, ",")
 	return t, end, nil
 }
 
@@ -330,7 +383,12 @@ func (q *Query) String() string {
 			b.WriteString(string(t.Key))
 			b.WriteByte(':')
 		}
-		writeValue(&b, t.Value, t.Key == KeyText)
+		for j, v := range t.values {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			writeValue(&b, v, t.Key == KeyText)
+		}
 	}
 	return b.String()
 }
@@ -340,7 +398,7 @@ func writeValue(b *strings.Builder, v string, free bool) {
 	plain := v != ""
 	for i := 0; i < len(v) && plain; i++ {
 		c := v[i]
-		if isSpace(c) || c == '"' || c == '\\' || (free && c == ':') {
+		if isSpace(c) || c == '"' || c == '\\' || (free && c == ':') || (!free && c == ',') {
 			plain = false
 		}
 	}
@@ -394,27 +452,32 @@ func (t *Term) match(s *model.Snapshot, ns *model.Namespace) bool {
 		r := ns.Type.Rank()
 		return r < len(t.types) && t.types[r]
 	case KeyNS:
-		return ns.Inode == t.num || uint64(ns.ID) == t.num
+		for _, n := range t.nums {
+			if ns.Inode == n || uint64(ns.ID) == n {
+				return true
+			}
+		}
+		return false
 	case KeyPID:
 		for _, p := range ns.Procs {
-			if uint64(p) == t.num {
+			if slices.Contains(t.nums, uint64(p)) {
 				return true
 			}
 		}
 		return false
 	case KeyUID:
-		if ns.Type == model.User && ns.OwnerUID != nil && uint64(*ns.OwnerUID) == t.num {
+		if ns.Type == model.User && ns.OwnerUID != nil && slices.Contains(t.nums, uint64(*ns.OwnerUID)) {
 			return true
 		}
 		for _, p := range procs(s, ns) {
-			if uint64(p.UID) == t.num {
+			if slices.Contains(t.nums, uint64(p.UID)) {
 				return true
 			}
 		}
 		return false
 	case KeyCmd:
 		for _, p := range procs(s, ns) {
-			if containsFold(p.Comm, t.Value) || containsFold(p.Cmdline, t.Value) {
+			if t.anyIn(p.Comm) || t.anyIn(p.Cmdline) {
 				return true
 			}
 		}
@@ -433,22 +496,23 @@ func (t *Term) match(s *model.Snapshot, ns *model.Namespace) bool {
 		return false
 	case KeyContainer:
 		for _, id := range ns.Containers {
-			if hasPrefixFold(id, t.Value) {
-				return true
+			for i := range t.pats {
+				if t.pats[i].prefixOf(id) {
+					return true
+				}
 			}
 			if s == nil {
 				continue
 			}
 			if c := s.Containers[id]; c != nil {
-				if containsFold(c.Name, t.Value) || containsFold(c.Image, t.Value) ||
-					containsFold(c.Pod, t.Value) || containsFold(c.Runtime, t.Value) {
+				if t.anyIn(c.Name) || t.anyIn(c.Image) || t.anyIn(c.Pod) || t.anyIn(c.Runtime) {
 					return true
 				}
 			}
 		}
 		return false
 	case KeyText:
-		if containsFold(string(ns.Type), t.Value) {
+		if t.anyIn(string(ns.Type)) {
 			return true
 		}
 		var buf [20]byte
@@ -456,18 +520,29 @@ func (t *Term) match(s *model.Snapshot, ns *model.Namespace) bool {
 			return true
 		}
 		for _, p := range procs(s, ns) {
-			if containsFold(p.Comm, t.Value) {
+			if t.anyIn(p.Comm) {
 				return true
 			}
 		}
 		if s != nil {
 			for _, id := range ns.Containers {
-				if c := s.Containers[id]; c != nil && containsFold(c.DisplayName(), t.Value) {
+				if c := s.Containers[id]; c != nil && t.anyIn(c.DisplayName()) {
 					return true
 				}
 			}
 		}
 		return false
+	}
+	return false
+}
+
+// anyIn reports whether text contains any of the term's values, ignoring
+// case.
+func (t *Term) anyIn(text string) bool {
+	for i := range t.pats {
+		if t.pats[i].in(text) {
+			return true
+		}
 	}
 	return false
 }

@@ -201,12 +201,14 @@ func TestFold(t *testing.T) {
 		{"aab", "ab", true},
 	}
 	for _, tt := range tests {
-		if got := containsFold(tt.s, tt.sub); got != tt.want {
-			t.Errorf("containsFold(%q, %q) = %v", tt.s, tt.sub, got)
+		p := newPattern(tt.sub)
+		if got := p.in(tt.s); got != tt.want {
+			t.Errorf("pattern %q in %q = %v", tt.sub, tt.s, got)
 		}
 	}
-	if !hasPrefixFold("ABCdef", "abc") || hasPrefixFold("ab", "abc") || !hasPrefixFold("ÄB", "ä") {
-		t.Error("hasPrefixFold wrong")
+	abc, ae := newPattern("abc"), newPattern("ä")
+	if !abc.prefixOf("ABCdef") || abc.prefixOf("ab") || !ae.prefixOf("ÄB") {
+		t.Error("prefixOf wrong")
 	}
 }
 

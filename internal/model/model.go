@@ -114,14 +114,23 @@ type Namespace struct {
 	Containers []string `json:"containers,omitempty"`
 }
 
+// MaxCmdline is the most of a command line a Process keeps, in bytes.
+const MaxCmdline = 4096
+
 // Process is one process of the host. A process that could not be read is
 // kept with Err set: it is never dropped from the snapshot.
 type Process struct {
-	PID     int    `json:"pid"`
-	PPID    int    `json:"ppid"`
-	Comm    string `json:"comm"`
+	PID  int    `json:"pid"`
+	PPID int    `json:"ppid"`
+	Comm string `json:"comm"`
+	// Cmdline is the command line, arguments separated by spaces: at most
+	// its first MaxCmdline bytes, so that what any local user puts in argv
+	// costs nsweb a bounded amount of memory.
 	Cmdline string `json:"cmdline,omitempty"`
-	UID     uint32 `json:"uid"`
+	// CmdlineLen is the length in bytes of the whole command line when
+	// Cmdline holds only its first MaxCmdline bytes, 0 when it is whole.
+	CmdlineLen int    `json:"cmdlineLen,omitempty"`
+	UID        uint32 `json:"uid"`
 	// Start is the start time in clock ticks since boot (field 22 of
 	// /proc/PID/stat); it decides which member leads a namespace.
 	Start uint64 `json:"start"`

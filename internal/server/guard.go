@@ -5,7 +5,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
+
+	"github.com/nsweb/nsweb/internal/stream"
 )
 
 // Guard is the access policy of the HTTP surface. nsweb shows every process
@@ -47,7 +50,7 @@ var securityHeaders = [][2]string{
 func (g *Guard) Middleware(next http.Handler) http.Handler {
 	hosts := make(map[string]bool, len(g.Hosts))
 	for _, h := range g.Hosts {
-		hosts[strings.ToLower(h)] = true
+		hosts[withPort(h, "80")] = true
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for _, h := range securityHeaders {
@@ -58,29 +61,26 @@ func (g *Guard) Middleware(next http.Handler) http.Handler {
 			writeError(w, http.StatusMethodNotAllowed, "nsweb is read-only: only GET and HEAD are served")
 			return
 		}
-		host := strings.ToLower(r.Host)
+		host := hostWithPort(r)
 		if !hosts[host] && !(g.AnyIPHost && isIPHost(host)) {
 			writeError(w, http.StatusMisdirectedRequest, "host "+quote(r.Host)+" is not served here; open nsweb by the address it printed")
 			return
 		}
-		if isUpgrade(r) {
+		upgrade := stream.WantsWebsocket(r)
+		if upgrade {
 			if origin := r.Header.Get("Origin"); origin != "" && !sameOrigin(origin, r.Host) {
 				writeError(w, http.StatusForbidden, "websocket origin "+quote(origin)+" does not match host "+quote(r.Host))
 				return
 			}
 		}
 		if g.Token != "" {
-			if q := r.URL.Query().Get("token"); q != "" && !isUpgrade(r) {
+			if q := r.URL.Query().Get("token"); q != "" && !upgrade {
 				if !tokenEqual(q, g.Token) {
 					writeError(w, http.StatusUnauthorized, "wrong token")
 					return
 				}
 				http.SetCookie(w, &http.Cookie{Name: tokenCookie, Value: q, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
-				u := *r.URL
-				v := u.Query()
-				v.Del("token")
-				u.RawQuery = v.Encode()
-				http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+				http.Redirect(w, r, localTarget(r.URL), http.StatusSeeOther)
 				return
 			}
 			if !tokenEqual(requestToken(r), g.Token) {
@@ -93,10 +93,53 @@ func (g *Guard) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-// requestToken finds the token a request carries, if any.
+// localTarget is where the token redirect sends the browser: the same
+// path and query without the token, as a clean path of this site. A path
+// such as //evil.example/ would be read by the browser as another host, so
+// the path is cleaned and never starts with two slashes or a backslash.
+func localTarget(u *url.URL) string {
+	p := strings.ReplaceAll(u.Path, "\\", "/")
+	p = "/" + strings.TrimLeft(path.Clean("/"+p), "/")
+	v := u.Query()
+	v.Del("token")
+	loc := (&url.URL{Path: p}).EscapedPath()
+	if strings.HasPrefix(loc, "//") { // cannot happen after Clean and TrimLeft; never redirect off-site
+		loc = "/"
+	}
+	if q := v.Encode(); q != "" {
+		loc += "?" + q
+	}
+	return loc
+}
+
+// hostWithPort is the request's Host in lower case with its port: a Host
+// without one means the scheme's default port, which browsers leave out
+// (http://127.0.0.1/ is sent as Host 127.0.0.1 to port 80).
+func hostWithPort(r *http.Request) string {
+	port := "80"
+	if r.TLS != nil {
+		port = "443"
+	}
+	return withPort(r.Host, port)
+}
+
+// withPort is host in lower case with port added when it has none.
+func withPort(host, port string) string {
+	host = strings.ToLower(host)
+	if _, _, err := net.SplitHostPort(host); err == nil || host == "" {
+		return host
+	}
+	if strings.HasPrefix(host, "[") || !strings.Contains(host, ":") {
+		return net.JoinHostPort(strings.Trim(host, "[]"), port)
+	}
+	return host
+}
+
+// requestToken finds the token a request carries, if any. The scheme of
+// the Authorization header ignores case (RFC 9110, section 11.1).
 func requestToken(r *http.Request) string {
-	if a := r.Header.Get("Authorization"); strings.HasPrefix(a, "Bearer ") {
-		return strings.TrimPrefix(a, "Bearer ")
+	if scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
+		return strings.TrimSpace(tok)
 	}
 	if c, err := r.Cookie(tokenCookie); err == nil {
 		return c.Value
@@ -106,10 +149,6 @@ func requestToken(r *http.Request) string {
 
 func tokenEqual(got, want string) bool {
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
-}
-
-func isUpgrade(r *http.Request) bool {
-	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
 }
 
 // sameOrigin reports whether an Origin header names the host the request

@@ -50,6 +50,10 @@ type Config struct {
 	// Unprivileged says that nsweb cannot see the whole host, and why; the
 	// page shows it in a banner. Empty when nsweb runs as root.
 	Unprivileged string
+	// FullCmdline reads the whole command line of a live process, which
+	// snapshots keep only the start of (collect.FullCmdline); with Stream
+	// it serves /api/v1/proc/{pid}/cmdline.
+	FullCmdline func(pid int, start uint64) (string, error)
 }
 
 // Server is nsweb's HTTP handler.
@@ -79,7 +83,7 @@ func New(cfg Config) *Server {
 	r.MethodNotAllowed(s.methodNotAllowed)
 	r.Get("/", s.page)
 	r.Get("/healthz", s.healthz)
-	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServerFS(s.static)))
+	r.Handle("/static/*", staticHandler(s.static))
 	r.Get("/api/v1/model", s.model)
 	s.api = []string{"/api/v1/model"}
 	if cfg.Stream != nil {
@@ -88,6 +92,10 @@ func New(cfg Config) *Server {
 		r.Get("/api/v1/ns/{id}", cfg.Stream.Namespace)
 		r.Get("/snapshot.svg", s.svg)
 		s.api = append([]string{"/api/v1/stream", "/api/v1/snapshot", "/api/v1/ns/{ref}"}, s.api...)
+		if cfg.FullCmdline != nil {
+			r.Get("/api/v1/proc/{pid}/cmdline", s.cmdline)
+			s.api = append(s.api, "/api/v1/proc/{pid}/cmdline")
+		}
 	}
 	s.router = r
 	return s
@@ -153,7 +161,7 @@ func (s *Server) model(w http.ResponseWriter, r *http.Request) {
 		// The hub holds the latest scan; a scan per request would let any
 		// client make nsweb read all of /proc at will.
 		if snap := s.cfg.Stream.Latest(); snap != nil {
-			writeJSON(w, http.StatusOK, snap)
+			s.writeModel(w, snap)
 			return
 		}
 	}
@@ -169,7 +177,16 @@ func (s *Server) model(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "scan failed: "+err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, snap)
+	s.writeModel(w, snap)
+}
+
+// writeModel streams the snapshot as JSON (see writeModel in modeljson.go).
+func (s *Server) writeModel(w http.ResponseWriter, snap *model.Snapshot) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	if err := writeModel(w, snap); err != nil {
+		s.log.Debug("write model", "err", err) // the client may be gone
+	}
 }
 
 // svg serves /snapshot.svg?view=…&q=…: the picture the dashboard shows for
@@ -183,6 +200,11 @@ func (s *Server) svg(w http.ResponseWriter, r *http.Request) {
 		var bad *stream.BadRequestError
 		if errors.As(err, &bad) {
 			writeError(w, http.StatusBadRequest, bad.Error())
+			return
+		}
+		if limit, ok := errors.AsType[*stream.LimitError](err); ok {
+			w.Header().Set("Retry-After", "5")
+			writeError(w, http.StatusServiceUnavailable, limit.Error())
 			return
 		}
 		writeError(w, http.StatusServiceUnavailable, "no snapshot yet: "+err.Error())

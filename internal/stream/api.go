@@ -6,13 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
-	"path"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/model"
@@ -37,7 +40,17 @@ func RequestFromQuery(r *http.Request) Request {
 			exp = append(exp, g)
 		}
 	}
-	return Request{View: q.Get("view"), Group: q.Get("group"), Q: q.Get("q"), Expand: exp}
+	return Request{View: q.Get("view"), Group: q.Get("group"), Q: q.Get("q"), Expand: exp, Client: ClientOf(r)}
+}
+
+// ClientOf names the client of r for the per-client limit of views: its
+// remote address without the port.
+func ClientOf(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // waitReady waits for the first published snapshot.
@@ -97,7 +110,7 @@ func (h *Hub) Current(ctx context.Context, r Request) (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer h.release(sb)
+	defer h.release(sb, res.client)
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
 	sb.catchUp()
@@ -128,9 +141,17 @@ func (h *Hub) Snapshot(w http.ResponseWriter, r *http.Request) {
 // (see GroupDetails). The ref is the last path element: the namespace
 // ID the API and node IDs use ("4098" or "ns:4098"), or the inode people
 // see in labels, lsns and /proc/PID/ns ("4026531837", "net:4026531993",
-// "net:[4026531993]"); see lookupNamespace.
+// "net:[4026531993]"); see lookupNamespace. The ref is the route's {id}
+// parameter, decoded: an escaped slash (x%2F1) is part of it and makes it
+// invalid, never a path separator.
 func (h *Hub) Namespace(w http.ResponseWriter, r *http.Request) {
-	raw := path.Base(r.URL.Path)
+	raw := r.PathValue("id")
+	if raw == "" {
+		raw = chi.URLParam(r, "id")
+		if u, err := url.PathUnescape(raw); err == nil {
+			raw = u
+		}
+	}
 	if strings.HasPrefix(raw, "grp:") {
 		h.group(w, r, raw)
 		return

@@ -52,6 +52,7 @@ type client struct {
 	h      *Hub
 	conn   *websocket.Conn
 	log    *slog.Logger
+	remote string // the client's address without its port (Request.Client)
 	cancel context.CancelCauseFunc
 	notify chan struct{} // cap 1: "the queue has something"
 	hello  atomic.Bool   // a hello was accepted
@@ -132,7 +133,7 @@ func (c *client) take() [][]byte {
 // queues what it needs: the missed patches when it reconnects with since
 // and they are still in the ring, else a fresh snapshot.
 func (c *client) subscribe(hello *wire.Hello) error {
-	req := Request{View: hello.View, Group: hello.Group, Q: hello.Q, Expand: hello.Expand, Reveal: hello.Reveal}
+	req := Request{View: hello.View, Group: hello.Group, Q: hello.Q, Expand: hello.Expand, Reveal: hello.Reveal, Client: c.remote}
 	if c.revealed && req.Reveal != "" {
 		if !validGroupID(req.Reveal) {
 			return &BadRequestError{Field: "reveal", Value: req.Reveal, Err: fmt.Errorf("reveal: invalid node ID %q", truncate(req.Reveal, 64))}
@@ -185,7 +186,7 @@ func (c *client) unsubscribe() {
 	old.mu.Lock()
 	delete(old.clients, c)
 	old.mu.Unlock()
-	c.h.release(old)
+	c.h.release(old, c.remote)
 }
 
 // Stream is the websocket endpoint (GET /api/v1/stream). Before the upgrade
@@ -205,7 +206,7 @@ func (h *Hub) Stream(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable,
 			"too many live clients (at most "+strconv.Itoa(h.cfg.MaxClients)+"); close another nsweb tab or try again later")
 		return
-	case !wantsWebsocket(r):
+	case !WantsWebsocket(r):
 		h.mu.Unlock()
 		// Accept would answer in plain text; every /api/ error is JSON.
 		w.Header().Set("Upgrade", "websocket")
@@ -242,7 +243,7 @@ func (h *Hub) Stream(w http.ResponseWriter, r *http.Request) {
 	defer cancel(nil)
 	c := &client{
 		h: h, conn: conn, cancel: cancel, notify: make(chan struct{}, 1),
-		log: h.log.With("remote", r.RemoteAddr),
+		log: h.log.With("remote", r.RemoteAddr), remote: ClientOf(r),
 	}
 	c.log.Debug("stream: client connected")
 	readDone := make(chan struct{})
@@ -358,6 +359,13 @@ func (c *client) writeLoop(ctx context.Context) error {
 	defer ping.Stop()
 	helloTimer := time.NewTimer(cfg.HelloTimeout)
 	defer helloTimer.Stop()
+	// One ping at a time waits for its pong beside the writer, so that a
+	// client slow to answer never holds up the writes.
+	var (
+		pongs     = make(chan error, 1)
+		pongTimer *time.Timer
+		pongWait  <-chan time.Time
+	)
 	for {
 		select {
 		case <-ctx.Done():
@@ -367,12 +375,23 @@ func (c *client) writeLoop(ctx context.Context) error {
 				return &closeError{websocket.StatusPolicyViolation, "no valid hello within " + cfg.HelloTimeout.String()}
 			}
 		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, cfg.WriteTimeout)
-			err := c.conn.Ping(pctx)
-			cancel()
+			if pongWait != nil {
+				continue // the last ping is still waiting for its pong
+			}
+			pongTimer = time.NewTimer(cfg.PongTimeout)
+			pongWait = pongTimer.C
+			// The library's Ping drops the connection when its context
+			// ends; this one ends only with the connection, so that the
+			// handler can send the close frame itself.
+			go func() { pongs <- c.conn.Ping(context.Background()) }()
+		case err := <-pongs:
+			pongTimer.Stop()
+			pongWait = nil
 			if err != nil {
 				return fmt.Errorf("ping: %w", err)
 			}
+		case <-pongWait:
+			return &closeError{websocket.StatusPolicyViolation, "no answer to ping within " + cfg.PongTimeout.String()}
 		case <-c.notify:
 			for _, msg := range c.take() {
 				wctx, cancel := context.WithTimeout(ctx, cfg.WriteTimeout)
@@ -408,21 +427,4 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("stream: shutdown: %w", ctx.Err())
 	}
-}
-
-// wantsWebsocket reports whether r asks to be upgraded to a websocket
-// (Connection: upgrade and Upgrade: websocket, RFC 6455 section 4.1);
-// what else a handshake needs, websocket.Accept checks.
-func wantsWebsocket(r *http.Request) bool {
-	has := func(header, token string) bool {
-		for _, v := range r.Header.Values(header) {
-			for t := range strings.SplitSeq(v, ",") {
-				if strings.EqualFold(strings.TrimSpace(t), token) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	return has("Connection", "upgrade") && has("Upgrade", "websocket")
 }

@@ -10,6 +10,7 @@
 package stream
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/model"
@@ -59,16 +62,27 @@ type Config struct {
 	QueueLen int
 	// MaxClients bounds the open websocket connections (default 256).
 	MaxClients int
-	// MaxKeys bounds the distinct subscriptions (default 64).
+	// MaxKeys bounds the distinct subscriptions (default 64), the default
+	// view aside: it is always served. When they are all in use, a new one
+	// takes the place of an idle one, else of the costliest view of the
+	// client that holds the most (if it holds at least two more than the
+	// one asking), whose connections are closed with status 1013.
 	MaxKeys int
+	// MaxKeysPerClient bounds the subscriptions one client (remote
+	// address) holds at once (default MaxKeys/4).
+	MaxKeysPerClient int
 	// KeyIdle is how long a subscription without clients is kept up to
 	// date before it is dropped (default 30 s): long enough for a reconnect
 	// to get its missed patches, short enough that abandoned filters do not
 	// cost a layout per scan for long.
 	KeyIdle time.Duration
-	// PingInterval is the keepalive period (default 20 s); a client that
-	// does not answer a ping within WriteTimeout is disconnected.
+	// PingInterval is the keepalive period (default 20 s).
 	PingInterval time.Duration
+	// PongTimeout is how long a client may take to answer a ping (default
+	// 10 s): one that does not is closed with status 1008, 30 s after its
+	// last sign of life with the defaults. The ping waits on its own, never
+	// in the way of the connection's writes.
+	PongTimeout time.Duration
 	// WriteTimeout bounds one write or ping (default 30 s): a client that
 	// takes longer is disconnected. It never delays other clients, each
 	// has its own writer.
@@ -97,6 +111,7 @@ func (c *Config) defaults() {
 	set(&c.QueueLen, 64)
 	set(&c.MaxClients, 256)
 	set(&c.MaxKeys, 64)
+	set(&c.MaxKeysPerClient, max(1, c.MaxKeys/4))
 	setD := func(p *time.Duration, v time.Duration) {
 		if *p <= 0 {
 			*p = v
@@ -104,6 +119,7 @@ func (c *Config) defaults() {
 	}
 	setD(&c.KeyIdle, 30*time.Second)
 	setD(&c.PingInterval, 20*time.Second)
+	setD(&c.PongTimeout, 10*time.Second)
 	setD(&c.WriteTimeout, 30*time.Second)
 	setD(&c.HelloTimeout, 30*time.Second)
 	if c.ReadLimit <= 0 {
@@ -147,6 +163,9 @@ type Request struct {
 	// Reveal names a node whose hiding groups (layout.Hiding) are added
 	// to Expand.
 	Reveal string
+	// Client names who asks (the remote address without its port), for
+	// the per-client limit of views; "" is one anonymous client.
+	Client string
 }
 
 // resolved is a checked request.
@@ -154,7 +173,21 @@ type resolved struct {
 	key    Key
 	expand []string
 	match  func(*model.Snapshot, *model.Namespace) bool
+	client string
 }
+
+// isDefault reports whether k is the view a page opens with: owner view,
+// default grouping, no filter, no group opened. It is always served.
+func (k Key) isDefault() bool {
+	return k.View == layout.Owner && k.Group == layout.DefaultGrouping && k.Q == "" && k.Expand == ""
+}
+
+// LimitError is a request refused because views are at their limit: not
+// the request's fault, and not a missing snapshot. HTTP handlers answer
+// it with 503 and its message.
+type LimitError struct{ Msg string }
+
+func (e *LimitError) Error() string { return e.Msg }
 
 // Hub is the live state behind the stream and the JSON endpoints.
 type Hub struct {
@@ -227,15 +260,32 @@ func (h *Hub) Publish(s *model.Snapshot) {
 	}
 	now := time.Now()
 	subs := make([]*sub, 0, len(h.subs))
+	idle := map[*sub]bool{}
 	for k, sb := range h.subs {
 		if sb.users == 0 && now.Sub(sb.lastUsed) > h.cfg.KeyIdle {
 			delete(h.subs, k)
 			continue
 		}
+		idle[sb] = sb.users == 0
 		subs = append(subs, sb)
 	}
 	h.mu.Unlock()
+	// Views in use before idle ones (kept current for a reconnect), the
+	// cheapest first, so that costly or abandoned filters do not delay
+	// anyone's patch; a shutdown stops the round.
+	slices.SortFunc(subs, func(a, b *sub) int {
+		if idle[a] != idle[b] {
+			if idle[a] {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(a.cost.Load(), b.cost.Load())
+	})
 	for _, sb := range subs {
+		if h.ctx.Err() != nil {
+			return
+		}
 		sb.mu.Lock()
 		sb.advance(s, gen)
 		sb.mu.Unlock()
@@ -306,6 +356,7 @@ func (h *Hub) resolve(r Request) (resolved, error) {
 	exp = slices.Compact(exp)
 	res.expand = exp
 	res.key = Key{View: v, Group: g, Q: canon, Expand: strings.Join(exp, "\n")}
+	res.client = r.Client
 	return res, nil
 }
 
@@ -375,7 +426,7 @@ func truncate(s string, n int) string {
 
 // acquire returns the subscription for r, creating it if needed, and counts
 // one more user so that it is not dropped while in use. Every acquire is
-// paired with a release.
+// paired with a release(sb, r.client).
 func (h *Hub) acquire(r resolved) (*sub, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -383,23 +434,92 @@ func (h *Hub) acquire(r resolved) (*sub, error) {
 		return nil, ErrClosed
 	}
 	sb := h.subs[r.key]
-	if sb == nil {
-		if len(h.subs) >= h.cfg.MaxKeys && !h.evictIdleLocked() {
-			return nil, fmt.Errorf("too many distinct views in use (at most %d); try again later", h.cfg.MaxKeys)
+	if sb == nil && !r.key.isDefault() {
+		if err := h.admitLocked(r.client); err != nil {
+			return nil, err
 		}
+	}
+	if sb == nil {
 		sb = h.newSubLocked(r)
 		h.subs[r.key] = sb
 	}
 	sb.users++
+	sb.by[r.client]++
 	sb.lastUsed = time.Now()
 	return sb, nil
 }
 
-func (h *Hub) release(sb *sub) {
+func (h *Hub) release(sb *sub, client string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	sb.users--
+	if sb.by[client]--; sb.by[client] <= 0 {
+		delete(sb.by, client)
+	}
 	sb.lastUsed = time.Now()
+}
+
+// admitLocked makes room for one more subscription of client, or says
+// which limit stands in the way.
+func (h *Hub) admitLocked(client string) error {
+	views := map[string]int{} // views held, by client
+	n := 0
+	for _, sb := range h.subs {
+		if sb.key.isDefault() {
+			continue
+		}
+		n++
+		for c := range sb.by {
+			views[c]++
+		}
+	}
+	if views[client] >= h.cfg.MaxKeysPerClient {
+		return &LimitError{fmt.Sprintf("this client (%s) has %d views open, at most %d per client: close a tab or clear a filter", clientName(client), views[client], h.cfg.MaxKeysPerClient)}
+	}
+	if n < h.cfg.MaxKeys || h.evictIdleLocked() {
+		return nil
+	}
+	// Every view is in use: take one from the client that holds the most,
+	// its costliest, if that is fairer than refusing.
+	top := ""
+	for c, k := range views {
+		if k > views[top] || (k == views[top] && c < top) {
+			top = c
+		}
+	}
+	if views[top] < views[client]+2 {
+		return &LimitError{fmt.Sprintf("too many distinct views in use by all clients (at most %d, shared fairly); try again later", h.cfg.MaxKeys)}
+	}
+	var victim *sub
+	for _, sb := range h.subs {
+		if sb.key.isDefault() || sb.by[top] == 0 {
+			continue
+		}
+		if victim == nil || sb.cost.Load() > victim.cost.Load() {
+			victim = sb
+		}
+	}
+	delete(h.subs, victim.key)
+	victim.evict()
+	return nil
+}
+
+// clientName shows a client in messages.
+func clientName(c string) string {
+	if c == "" {
+		return "local"
+	}
+	return c
+}
+
+// evict closes the connections of a subscription dropped to make room.
+// Called with h.mu held; the clients' handlers unsubscribe on their own.
+func (sb *sub) evict() {
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	for c := range sb.clients {
+		c.cancel(&closeError{websocket.StatusTryAgainLater, "this view was closed to make room for other clients' views (too many in use); reload to try again"})
+	}
 }
 
 // evictIdleLocked drops the least recently used subscription without users.
@@ -440,7 +560,7 @@ func (h *Hub) newSubLocked(r resolved) *sub {
 	}
 	return &sub{
 		h: h, key: r.key, expand: r.expand, opts: opts, match: r.match, seq: base,
-		clients: map[*client]struct{}{},
+		clients: map[*client]struct{}{}, by: map[string]int{},
 	}
 }
 
@@ -454,7 +574,10 @@ type sub struct {
 
 	// Guarded by h.mu.
 	users    int
+	by       map[string]int // users by client
 	lastUsed time.Time
+
+	cost atomic.Int64 // nanoseconds the last layout took
 
 	mu        sync.Mutex // guards everything below
 	gen       uint64     // generation of snap; 0 before the first
@@ -495,7 +618,9 @@ func (sb *sub) advance(s *model.Snapshot, gen uint64) {
 	if sb.match != nil {
 		opts.Keep = func(ns *model.Namespace) bool { return sb.match(s, ns) }
 	}
+	start := time.Now()
 	res := sb.h.cfg.Layout(s, opts)
+	sb.cost.Store(int64(time.Since(start)))
 	nodes := wire.BuildNodes(s, res, opts.Keep)
 	meta := wire.NewMeta(s, res)
 	first := sb.gen == 0

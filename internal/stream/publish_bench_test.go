@@ -126,7 +126,7 @@ func benchPublishOne(b *testing.B, g layout.Grouping, adds int) {
 		b.ReportMetric(float64(len(p.Update)), "updated")
 		b.ReportMetric(float64(len(p.Move)), "moved")
 		sb.mu.Unlock()
-		h.release(sb)
+		h.release(sb, "")
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(patchBytes), "patch-bytes")

@@ -683,11 +683,15 @@ func TestMaxKeys(t *testing.T) {
 	h.Publish(mkSnap(1, 3))
 	_, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
-	a := &client{h: h, cancel: cancel, notify: make(chan struct{}, 1), log: h.log}
-	if err := a.subscribe(&wire.Hello{}); err != nil {
+	// The default view is always served and counts for no limit.
+	a := &client{h: h, cancel: cancel, notify: make(chan struct{}, 1), log: h.log, remote: "a"}
+	if err := a.subscribe(&wire.Hello{View: "pid", Group: "none"}); err != nil {
 		t.Fatal(err)
 	}
-	b := &client{h: h, cancel: cancel, notify: make(chan struct{}, 1), log: h.log}
+	b := &client{h: h, cancel: cancel, notify: make(chan struct{}, 1), log: h.log, remote: "b"}
+	if err := b.subscribe(&wire.Hello{}); err != nil {
+		t.Fatalf("default view: %v", err)
+	}
 	if err := b.subscribe(&wire.Hello{View: "pid"}); err == nil || !strings.Contains(err.Error(), "too many distinct views") {
 		t.Fatalf("second key: %v", err)
 	}

@@ -8,8 +8,10 @@
  * Every string meant for the eye has passed visibleText: host data (process
  * names, command lines, container names and labels, mount paths) is written
  * by any local user, and textContent keeps markup inert but still applies a
- * bidi override. Copy buttons take the raw value (Row.copy, ProcRow.copy),
- * so what is pasted is what the host holds.
+ * bidi override. Copy buttons take the value through copyText (Row.copy,
+ * ProcRow.copy): its printable text as it is, control and bidi characters
+ * as escapes (\x1b, \n, \u202e), so that a paste into a terminal runs no
+ * escape sequence and no hidden line.
  */
 
 import { foldedBoxes } from "./shapes.js";
@@ -19,7 +21,7 @@ import { withGroup } from "./groupdetails.js";
  * @typedef {object} Row
  * @property {string} label
  * @property {string} value
- * @property {string} [copy] offer a copy button that copies this, the raw value
+ * @property {string} [copy] offer a copy button that copies this (copyText of the value)
  */
 
 /**
@@ -27,7 +29,7 @@ import { withGroup } from "./groupdetails.js";
  * @property {string} pid
  * @property {string} command
  * @property {string} user
- * @property {string} [copy] the raw command line, for the copy button; absent when unknown
+ * @property {string} [copy] the command line through copyText, for the copy button; absent when unknown
  */
 
 /**
@@ -69,6 +71,23 @@ const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066
  */
 export function visibleText(s) {
   return str(s).replace(HIDDEN, (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}⟩`);
+}
+
+/** The escapes copyText writes for the common controls. */
+const COPY_ESCAPES = /** @type {Record<string, string>} */ ({ "\n": "\\n", "\r": "\\r", "\t": "\\t" });
+
+/**
+ * s as the Copy buttons put it on the clipboard: printable text as it is,
+ * every character of HIDDEN as an escape (\n, \x1b, \u202e).
+ * @param {unknown} s
+ * @returns {string}
+ */
+export function copyText(s) {
+  return str(s).replace(HIDDEN, (c) => {
+    const code = c.charCodeAt(0);
+    if (COPY_ESCAPES[c]) return COPY_ESCAPES[c];
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
 }
 
 /**
@@ -260,12 +279,12 @@ export function containerRows(n, nodes) {
  * A row of the details, its label and value escaped for display.
  * @param {string} label
  * @param {unknown} v
- * @param {boolean} [copy] offer to copy the raw value
+ * @param {boolean} [copy] offer to copy the value (through copyText)
  * @returns {Row}
  */
 function row(label, v, copy) {
   const raw = str(v);
-  return { label: visibleText(label), value: visibleText(raw), ...(copy && raw ? { copy: raw } : {}) };
+  return { label: visibleText(label), value: visibleText(raw), ...(copy && raw ? { copy: copyText(raw) } : {}) };
 }
 
 /**
@@ -279,7 +298,7 @@ function procRow(p) {
     pid: str(p.pid),
     command: visibleText(cmd || (err ? `(unreadable: ${err})` : "")),
     user: err && p.uid === undefined ? "" : userName(p.uid),
-    ...(cmd ? { copy: cmd } : {}),
+    ...(cmd ? { copy: copyText(cmd) } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 // @ts-check
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fromNode, withFull, holderText, visibleText, nodeFromFull } from "./detailsdata.js";
+import { fromNode, withFull, holderText, visibleText, nodeFromFull, copyText } from "./detailsdata.js";
 
 /** @type {import("./store.js").WireNode} */
 const n = {
@@ -143,7 +143,7 @@ test("visibleText shows bidi and control characters as markers and leaves other 
   assert.equal(visibleText(42), "42");
 });
 
-test("the details escape bidi and control characters in everything shown; Copy keeps the raw value", () => {
+test("the details escape bidi and control characters in everything shown; Copy takes the printable text with escapes", () => {
   const rlo = "\u202e";
   const evilCmd = `/tmp/${rlo}exe.gnp --x\n--y`;
   /** @type {import("./store.js").WireNode} */
@@ -164,7 +164,7 @@ test("the details escape bidi and control characters in everything shown; Copy k
   assert.equal(d.title, "net 4026532001 · ⟨U+202E⟩gnp");
   assert.equal(d.rows.find((r) => r.label === "Parent in view")?.value, "user 1 · ⟨U+202E⟩x");
   assert.equal(d.procs[0].command, "/tmp/⟨U+202E⟩exe.gnp --x⟨U+000A⟩--y");
-  assert.equal(d.procs[0].copy, evilCmd, "the copy button copies what the process holds");
+  assert.equal(d.procs[0].copy, "/tmp/\\u202eexe.gnp --x\\n--y", "the copy button puts no raw control or bidi character on the clipboard");
   assert.equal(d.procs[1].command, "c⟨U+2066⟩omm");
   assert.deepEqual(d.containers, ["web⟨U+202E⟩-1 (docker, nginx⟨U+061C⟩:1, pod p⟨U+2067⟩od)"]);
   assert.deepEqual(d.heldBy, ["bind mount /run/netns/⟨U+202E⟩x (mnt 5)", "weird⟨U+200F⟩ ⟨U+0085⟩p"]);
@@ -178,7 +178,7 @@ test("the details escape bidi and control characters in everything shown; Copy k
   const f = withFull(d, full);
   assertNothingHidden(f);
   assert.deepEqual(f.procs.map((p) => p.command), ["/tmp/⟨U+202E⟩exe.gnp --x⟨U+000A⟩--y", "(unreadable: gone⟨U+202E⟩)"]);
-  assert.equal(f.procs[0].copy, evilCmd);
+  assert.equal(f.procs[0].copy, "/tmp/\\u202eexe.gnp --x\\n--y");
   assert.equal(f.procs[1].copy, undefined, "nothing to copy for an unreadable process");
   assert.deepEqual(f.containers, ["db⟨U+202E⟩ (podman, pg)"]);
   assert.deepEqual(f.heldBy, ["open file descriptor 3 of process 9", "bind mount /mnt/⟨U+202E⟩y"]);
@@ -196,7 +196,8 @@ test("the details escape bidi and control characters in everything shown; Copy k
     "Kind=container", "Name=web⟨U+202E⟩-1", "Runtime=docker", "ID=abc⟨U+202E⟩", "Image=img⟨U+001B⟩[31m", "Pod=ns⟨U+202E⟩/p",
     "Label tier⟨U+202E⟩=front⟨U+2069⟩",
   ]);
-  assert.equal(c.rows.find((r) => r.label === "Name")?.copy, `web${rlo}-1`);
+  assert.equal(c.rows.find((r) => r.label === "Name")?.copy, "web\\u202e-1");
+  assert.equal(c.rows.find((r) => r.label === "Image")?.copy, "img\\x1b[31m", "ESC is shown as \\x1b, not copied raw");
 });
 
 test("a time namespace kept by time_for_children says so; a pid namespace says pid_for_children", () => {
@@ -289,4 +290,10 @@ test("nodeFromFull makes a node of the full answer, labelled as the server label
   // An answer without a namespace: the ID alone.
   const bare = nodeFromFull("ns:9", null);
   assert.deepEqual([bare.label, bare.ns, bare.kind], ["ns:9", 9, "file"]);
+});
+
+test("copyText keeps printable text as it is and escapes the rest", () => {
+  assert.equal(copyText("nginx -g 'daemon off;' ünïcode"), "nginx -g 'daemon off;' ünïcode");
+  assert.equal(copyText("a\u001b[2Jb\r\n\tc\u0000d\u007f\u0085"), "a\\x1b[2Jb\\r\\n\\tc\\x00d\\x7f\\x85");
+  assert.equal(copyText("x\u2066y\ufeff"), "x\\u2066y\\ufeff");
 });
