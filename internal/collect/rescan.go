@@ -69,10 +69,48 @@ func (c *Collector) rescanLocked(ctx context.Context, prev *model.Snapshot, pids
 		changed[pid] = true
 	}
 	u := newUpdate(prev)
+	reread := u.forget(prev, changed)
+	alive := s.readChanged(changed)
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	if s.noID.Load() {
+		return nil, false, nil
+	}
+	s.readMounts(u, prev, reread)
+	if !c.opts.NoSockets && s.proc == "/proc" {
+		s.resolveSockets()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	procs := u.merge(s, prev, changed)
+	snap := &model.Snapshot{Taken: time.Now(), Host: prev.Host, Kernel: prev.Kernel,
+		Partial: prev.Partial, Reason: prev.Reason, Root: prev.Root,
+		Namespaces: u.ns, Processes: procs}
+	if snap.Namespaces[snap.Root] == nil {
+		snap.Root = rootOf(snap.Namespaces)
+	}
+	if conts := s.carryContainers(prev, procs); len(conts) > 0 {
+		snap.Containers = conts
+	}
+	for _, g := range prev.Gaps {
+		if !changed[g.PID] {
+			snap.Gaps = append(snap.Gaps, g)
+		}
+	}
+	snap.Gaps = append(snap.Gaps, s.gaps...)
+	sortGaps(snap.Gaps)
+	snap.Gaps = slices.Compact(snap.Gaps)
+	c.carry(s, u, alive, snap)
+	return snap, true, nil
+}
 
-	// 1. Take out what the changed processes contributed: memberships and
-	// holders. Mount namespaces whose nsfs mounts were read through a
-	// changed process are read again, through a member still there.
+// forget takes out of the update what the changed processes contributed:
+// memberships and holders. It returns the mount namespaces whose nsfs
+// mounts were read through a changed process: they are read again,
+// through a member still there.
+func (u *update) forget(prev *model.Snapshot, changed map[int]bool) map[model.NSID]bool {
 	for pid := range changed {
 		if p := prev.Processes[pid]; p != nil {
 			for _, id := range p.NS {
@@ -94,7 +132,7 @@ func (c *Collector) rescanLocked(ctx context.Context, prev *model.Snapshot, pids
 	stale := func(h model.Holder) bool {
 		switch h.Kind {
 		case model.HeldByChild, model.HeldByOwned:
-			return false // derived again below, where needed
+			return false // derived again by derive, where needed
 		case model.HeldByBindMount:
 			return reread[h.MntNS]
 		}
@@ -107,11 +145,14 @@ func (c *Collector) rescanLocked(ctx context.Context, prev *model.Snapshot, pids
 		}
 	}
 	u.prune()
+	return reread
+}
 
-	// 2. Read the changed processes that still exist, as a full scan
-	// reads them, into an empty table: every namespace they meet is
-	// adopted from the Collector's memory or resolved, never confused with
-	// a dead one by inode.
+// readChanged reads the changed processes that still exist, as a full
+// scan reads them, into the scan's empty table: every namespace they meet
+// is adopted from the Collector's memory or resolved, never confused with
+// a dead one by inode. It returns their PIDs, sorted.
+func (s *scan) readChanged(changed map[int]bool) []int {
 	var alive []int
 	for pid := range changed {
 		if _, err := os.Lstat(s.proc + "/" + strconv.Itoa(pid)); err == nil {
@@ -120,20 +161,17 @@ func (c *Collector) rescanLocked(ctx context.Context, prev *model.Snapshot, pids
 	}
 	slices.Sort(alive)
 	s.parallel(len(alive), func(w *worker, i int) { s.process(w, alive[i]) })
-	if err := ctx.Err(); err != nil {
-		return nil, false, err
-	}
-	if s.noID.Load() {
-		return nil, false, nil
-	}
+	return alive
+}
 
-	// 3. Mount namespaces to read: those above, and every new one (a new
-	// container's may hold copies of the host's netns bind mounts). Known
-	// mount namespaces a changed process merely joined or left keep their
-	// mounts: changes to the host's mount table come as mount events and a
-	// full scan.
+// readMounts reads the nsfs mounts of the mount namespaces forget named
+// and of every new one (a new container's may hold copies of the host's
+// netns bind mounts). Known mount namespaces a changed process merely
+// joined or left keep their mounts: changes to the host's mount table
+// come as mount events and a full scan.
+func (s *scan) readMounts(u *update, prev *model.Snapshot, reread map[model.NSID]bool) {
 	for id := range reread {
-		if ns, k := u.ns[id], c.known[id]; ns != nil && k != nil {
+		if ns, k := u.ns[id], s.c.known[id]; ns != nil && k != nil {
 			mnt := s.adopt(k)
 			s.mntPIDs[mnt.Inode] = append(slices.Clone(ns.Procs), s.mntPIDs[mnt.Inode]...)
 		}
@@ -148,14 +186,12 @@ func (c *Collector) rescanLocked(ctx context.Context, prev *model.Snapshot, pids
 		}
 	}
 	s.parallel(len(mnts), func(w *worker, i int) { s.mounts(w, mnts[i]) })
-	if !c.opts.NoSockets && s.proc == "/proc" {
-		s.resolveSockets()
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, false, err
-	}
+}
 
-	// 4. Put what was read into the previous namespaces, or add it.
+// merge puts what the scan read into the previous namespaces, or adds it,
+// derives the tree holders and finishes the changed namespaces. It
+// returns the new process table.
+func (u *update) merge(s *scan, prev *model.Snapshot, changed map[int]bool) map[int]*model.Process {
 	for _, ns := range s.byIno {
 		if u.ns[ns.ID] == nil {
 			u.add(ns)
@@ -172,21 +208,14 @@ func (c *Collector) rescanLocked(ctx context.Context, prev *model.Snapshot, pids
 	maps.Copy(procs, s.procs)
 	u.derive()
 	u.finish(procs)
+	return procs
+}
 
-	snap := &model.Snapshot{Taken: time.Now(), Host: prev.Host, Kernel: prev.Kernel,
-		Partial: prev.Partial, Reason: prev.Reason, Root: prev.Root,
-		Namespaces: u.ns, Processes: procs}
-	if snap.Namespaces[snap.Root] == nil {
-		snap.Root = 0
-		for id, ns := range snap.Namespaces {
-			if ns.Type == model.User && ns.Parent == 0 && (snap.Root == 0 || id < snap.Root) {
-				snap.Root = id
-			}
-		}
-	}
-	// Containers are copied: the engine catalogue fills in names on the
-	// new snapshot, and prev may be read meanwhile. Those no process runs
-	// in any more are gone.
+// carryContainers returns the containers some process still runs in:
+// those the scan found and copies of the previous snapshot's (the engine
+// catalogue fills in names on the new snapshot, and prev may be read
+// meanwhile).
+func (s *scan) carryContainers(prev *model.Snapshot, procs map[int]*model.Process) map[string]*model.Container {
 	inUse := map[string]bool{}
 	for _, p := range procs {
 		if p.Container != "" {
@@ -204,19 +233,12 @@ func (c *Collector) rescanLocked(ctx context.Context, prev *model.Snapshot, pids
 			delete(s.conts, id)
 		}
 	}
-	if len(s.conts) > 0 {
-		snap.Containers = s.conts
-	}
-	for _, g := range prev.Gaps {
-		if !changed[g.PID] {
-			snap.Gaps = append(snap.Gaps, g)
-		}
-	}
-	snap.Gaps = append(snap.Gaps, s.gaps...)
-	sortGaps(snap.Gaps)
-	snap.Gaps = slices.Compact(snap.Gaps)
+	return s.conts
+}
 
-	// 5. Carry the tables over to the next scan.
+// carry keeps the tables the next scan starts from: mount and socket
+// state, the namespaces known alive, and the processes to look at again.
+func (c *Collector) carry(s *scan, u *update, alive []int, snap *model.Snapshot) {
 	if c.mnts == nil {
 		c.mnts = map[model.NSID]*mntState{}
 	}
@@ -231,13 +253,12 @@ func (c *Collector) rescanLocked(ctx context.Context, prev *model.Snapshot, pids
 	}
 	c.recheck = c.recheck[:0]
 	for _, pid := range alive {
-		if p := procs[pid]; p != nil && (p.Err != "" || slices.Contains(s.zombies, pid)) {
+		if p := snap.Processes[pid]; p != nil && (p.Err != "" || slices.Contains(s.zombies, pid)) {
 			c.recheck = append(c.recheck, pid)
 		}
 	}
 	c.zombies = len(s.zombies)
 	c.last = snap.Taken
-	return snap, true, nil
 }
 
 // update is a snapshot's namespace map being changed copy-on-write: the
@@ -400,28 +421,7 @@ func (u *update) derive() {
 func (u *update) finish(procs map[int]*model.Process) {
 	for id := range u.mod {
 		ns := u.ns[id]
-		slices.Sort(ns.Procs)
-		ns.Procs = slices.Compact(ns.Procs)
-		ns.Leader = 0
-		var best *model.Process
-		var conts []string
-		for _, pid := range ns.Procs {
-			p := procs[pid]
-			if p == nil {
-				continue
-			}
-			if best == nil || p.Start < best.Start {
-				best = p
-			}
-			if p.Container != "" {
-				conts = append(conts, p.Container)
-			}
-		}
-		if best != nil {
-			ns.Leader = best.PID
-		}
-		slices.Sort(conts)
-		ns.Containers = slices.Compact(conts)
+		settle(ns, procs)
 		sortHolders(ns.HeldBy)
 	}
 }
