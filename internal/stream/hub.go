@@ -645,6 +645,9 @@ func (sb *sub) advance(s *model.Snapshot, gen uint64) {
 		return
 	}
 	sb.seq++
+	// The cached snapshot is of the last seq: drop it now rather than keep
+	// it (16 MB at 60k nodes) until a client next asks for one.
+	sb.snapMsg = nil
 	p.Seq, p.Meta = sb.seq, meta
 	p.Born = wire.Born(prev, p.Add)
 	p.Ended = wire.Ended(s, p.Remove)

@@ -34,3 +34,32 @@ func TestResolveExpandLongestGroup(t *testing.T) {
 		})
 	}
 }
+
+// TestStaleSnapshotDropped: a view keeps its encoded snapshot only while
+// it is current; a patch drops it (at 60k nodes it is 16 MB), and the
+// next client gets a fresh one of the new seq.
+func TestStaleSnapshotDropped(t *testing.T) {
+	h, _ := newTestHub(t, Config{})
+	h.Publish(mkSnap(1, 3))
+	sb, err := h.acquire(resolved{key: Key{View: layout.Owner, Group: layout.DefaultGrouping}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.release(sb)
+	sb.mu.Lock()
+	sb.catchUp()
+	first := sb.snapshotMsg()
+	sb.mu.Unlock()
+	if sb.snapMsg == nil || !strings.Contains(string(first), `"ns:3"`) {
+		t.Fatalf("no cached snapshot after encoding one: %.80s", first)
+	}
+	h.Publish(mkSnap(2, 3, 5))
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	if sb.snapMsg != nil {
+		t.Error("the snapshot of the last seq is still kept after a patch")
+	}
+	if again := sb.snapshotMsg(); !strings.Contains(string(again), `"ns:5"`) {
+		t.Errorf("the next snapshot lacks the new node: %.200s", again)
+	}
+}
