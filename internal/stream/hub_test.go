@@ -45,7 +45,7 @@ func TestStaleSnapshotDropped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.release(sb)
+	defer h.release(sb, "")
 	sb.mu.Lock()
 	sb.catchUp()
 	first := sb.snapshotMsg()
