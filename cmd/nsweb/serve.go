@@ -19,6 +19,7 @@ import (
 	"github.com/nsweb/nsweb/internal/engine"
 	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/model"
+	"github.com/nsweb/nsweb/internal/netinfo"
 	"github.com/nsweb/nsweb/internal/server"
 	"github.com/nsweb/nsweb/internal/stream"
 	"github.com/nsweb/nsweb/internal/watch"
@@ -235,6 +236,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 			Version: version, Logger: log, Guard: guard, Unprivileged: unpriv,
 			Snapshot: server.SnapshotFunc(p.scan),
 			Stream:   p.hub,
+			Wiring:   netinfo.NewReader().Wiring,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,

@@ -50,6 +50,9 @@ type Config struct {
 	// Unprivileged says that nsweb cannot see the whole host, and why; the
 	// page shows it in a banner. Empty when nsweb runs as root.
 	Unprivileged string
+	// Wiring reads the links between network namespaces for
+	// /api/v1/wiring; nil leaves that endpoint out.
+	Wiring WiringFunc
 }
 
 // Server is nsweb's HTTP handler.
@@ -88,6 +91,10 @@ func New(cfg Config) *Server {
 		r.Get("/api/v1/ns/{id}", cfg.Stream.Namespace)
 		r.Get("/snapshot.svg", s.svg)
 		s.api = append([]string{"/api/v1/stream", "/api/v1/snapshot", "/api/v1/ns/{ref}"}, s.api...)
+		if cfg.Wiring != nil {
+			r.Get("/api/v1/wiring", s.wiring)
+			s.api = append(s.api, "/api/v1/wiring")
+		}
 	}
 	s.router = r
 	return s
