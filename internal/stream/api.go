@@ -148,7 +148,11 @@ func (h *Hub) Namespace(w http.ResponseWriter, r *http.Request) {
 		writeError(w, code, err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, Details(s, ns.ID))
+	d := Details(s, ns.ID)
+	if h.cfg.Inspect != nil {
+		d.Inside = h.cfg.Inspect(r.Context(), s, ns.ID, r)
+	}
+	writeJSON(w, http.StatusOK, d)
 }
 
 // RefForms lists, with examples, how /api/v1/ns/{ref} names a namespace.
