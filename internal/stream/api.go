@@ -316,3 +316,14 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 func writeError(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, code, map[string]string{"error": msg})
 }
+
+// Lookup finds the namespace raw names in s, in any of the forms
+// /api/v1/ns/{ref} takes (RefForms), for callers outside HTTP (nsweb
+// inspect).
+func Lookup(s *model.Snapshot, raw string) (*model.Namespace, error) {
+	ref, err := parseRef(raw)
+	if err != nil {
+		return nil, err
+	}
+	return lookupNamespace(s, ref)
+}
