@@ -254,6 +254,14 @@ func (r *Reader) match(s *model.Snapshot, nets map[model.NSID]*NetNS, a model.NS
 			continue
 		}
 		for _, b := range Candidates(nets, a, f) {
+			if isVeth(f.Kind) {
+				// A veth whose end in b is already matched to another
+				// namespace is not this one's peer.
+				p := nets[b].Iface(f.ParentIndex)
+				if other, ok := nets[b].NetnsIDs[p.LinkNetnsID]; ok && other != a {
+					continue
+				}
+			}
 			o := open[b]
 			if o == nil {
 				ns := s.Namespaces[b]
