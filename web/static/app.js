@@ -15,6 +15,7 @@ import { parseQuery, matches } from "./filterhl.js";
 import { fromNode, withFull, visibleText, nodeFromFull } from "./detailsdata.js";
 import { drawLegend } from "./legend.js";
 import { trail, refocus } from "./walk.js";
+import { insideSections, renderInside, insideQuery, wantMounts, namesFrom } from "./inside.js";
 
 /** @typedef {import("./store.js").WireNode} WireNode */
 
@@ -705,7 +706,7 @@ function fetchFull() {
   panel.last = t0;
   // By NSID (ns:N): a bare number names an inode too, and may answer
   // about another namespace (docs/protocol.md, GET /api/v1/ns/{ref}).
-  fetch(nsURL(n.ns), { headers: { Accept: "application/json" } })
+  fetch(nsURL(n.ns) + insideQuery(n.ns), { headers: { Accept: "application/json" } })
     .then(async (r) => {
       const body = await r.json().catch(() => ({}));
       if (r.status === 404) return null;
@@ -792,6 +793,10 @@ function renderDetails() {
   if (panel.state === "ended") d = { ...d, procs: [], procTotal: 0, containers: [], heldBy: [] };
   else if (panel.full) d = withFull(d, panel.full);
   showDetails(d);
+  const { nameOf, ctrNode } = namesFrom(store.nodes);
+  const secs = panel.state === "ended" ? [] : insideSections(panel.full, nameOf, ctrNode);
+  const open = (/** @type {string} */ id) => (store.nodes.has(id) ? select(id, true) : openAway(id));
+  renderInside($("inside"), secs, open, () => (wantMounts(n.ns), fetchFull()));
 }
 
 /** @param {import("./detailsdata.js").Details} d */
