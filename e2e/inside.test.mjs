@@ -147,3 +147,30 @@ test("a user namespace shows its map and its members' capabilities; a nested PID
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("the wiring overlay toggles, stays in the URL and draws the veth pair", { skip: !root && "needs root" }, async () => {
+  const a = await nsid("net", `/run/netns/${A}`);
+  const b = await nsid("net", `/run/netns/${B}`);
+  const { page, errors } = await open(`?q=${encodeURIComponent("type:net held:bindmount")}`);
+  const app = page.locator("#app");
+  assert.equal(await app.getAttribute("data-wiring"), "");
+  await page.locator("#wiring").check();
+  await page.waitForFunction(() => new URL(location.href).searchParams.get("wiring") === "1");
+  assert.match((await page.locator("#download").getAttribute("href")) || "", /wiring=1/);
+  // Drawn once the wiring came: both ends in view (unless a busy host folds them).
+  const both = await page.evaluate(([a, b]) => window.nsweb.has(`ns:${a}`) && window.nsweb.has(`ns:${b}`), [a, b]);
+  await page.waitForFunction((both) => {
+    const w = document.getElementById("app")?.dataset.wiring || "";
+    const [drawn] = w.split("/").map(Number);
+    return w !== "" && (!both || drawn >= 1);
+  }, both, { timeout: 20000 });
+  // The state survives a reload: the toggle comes back on.
+  await page.reload();
+  await page.waitForFunction(() => window.nsweb?.conn === "live");
+  assert.equal(await page.locator("#wiring").isChecked(), true);
+  await page.locator("#wiring").uncheck();
+  await page.waitForFunction(() => !new URL(location.href).searchParams.has("wiring"));
+  await page.waitForFunction(() => document.getElementById("app")?.dataset.wiring === "");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -196,7 +196,11 @@ func (s *Server) svg(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := render.SVG(&buf, v.Snapshot, v.Result, render.SVGOptions{Filter: canonicalFilter(r.URL.Query().Get("q"))}); err != nil {
+	opts := render.SVGOptions{Filter: canonicalFilter(r.URL.Query().Get("q"))}
+	if r.URL.Query().Get("wiring") == "1" {
+		opts.Links = s.links(ctx, v.Snapshot)
+	}
+	if err := render.SVG(&buf, v.Snapshot, v.Result, opts); err != nil {
 		s.log.Error("render svg", "err", err)
 		writeError(w, http.StatusInternalServerError, "render svg: "+err.Error())
 		return

@@ -16,6 +16,7 @@ import { fromNode, withFull, visibleText, nodeFromFull } from "./detailsdata.js"
 import { drawLegend } from "./legend.js";
 import { trail, refocus } from "./walk.js";
 import { insideSections, renderInside, insideQuery, wantMounts, namesFrom } from "./inside.js";
+import { WiringOverlay } from "./wiring.js";
 
 /** @typedef {import("./store.js").WireNode} WireNode */
 
@@ -49,6 +50,10 @@ const focusSay = $("focus-say");
 const appEl = $("app");
 
 const renderer = new Renderer(canvas);
+const wiring = new WiringOverlay(location.search, () => requestDraw());
+const wiringToggle = /** @type {HTMLInputElement} */ ($("wiring"));
+wiringToggle.checked = wiring.on;
+wiringToggle.addEventListener("change", () => (wiring.set(wiringToggle.checked), saveURL(), requestDraw()));
 const minimap = new Minimap(miniCanvas);
 const store = new Store();
 
@@ -181,6 +186,8 @@ function frame() {
     isMatch,
     now,
   });
+  const wired = wiring.draw(renderer.ctx, renderer.dpr, ui.camera, store.nodes);
+  appEl.dataset.wiring = wiring.on ? `${wired.drawn}/${wired.hidden}` : "";
   timing.frames++;
   if (store.seq >= 0 && !timing.firstRender) {
     timing.firstRender = performance.now();
@@ -1034,13 +1041,14 @@ function select(id, focusPanel = false) {
 
 function saveURL() {
   const picture = { view: ui.view, group: ui.group, q: ui.q, expand: ui.expand };
-  const s = formatState({ ...picture, expand: [...ui.expand], sel: ui.sel, expandNamed: ui.expandNamed });
+  const s = wiring.withParam(formatState({ ...picture, expand: [...ui.expand], sel: ui.sel, expandNamed: ui.expandNamed }));
   if (s !== location.search && !(s === "" && location.search === "")) {
     history.replaceState(null, "", `${location.pathname}${s}`);
   }
   // The download names the view always, so the saved file says which.
   const p = new URLSearchParams({ view: ui.view });
   for (const [k, v] of pictureParams(picture)) if (k !== "view") p.append(k, v);
+  if (wiring.on) p.set("wiring", "1");
   download.href = `/snapshot.svg?${p}`;
   download.download = `nsweb-${ui.view}.svg`;
 }

@@ -27,7 +27,7 @@ type PageData struct {
 // modules are the ES modules app.js imports, directly or not, preloaded so
 // that the browser fetches them at once instead of one import level at a
 // time. A missing entry only costs that speed-up.
-var modules = []string{"store.js", "spatial.js", "camera.js", "render.js", "lod.js", "shapes.js", "filterhl.js", "conn.js", "backoff.js", "urlstate.js", "detailsdata.js", "legend.js", "walk.js", "inside.js"}
+var modules = []string{"store.js", "spatial.js", "camera.js", "render.js", "lod.js", "shapes.js", "filterhl.js", "conn.js", "backoff.js", "urlstate.js", "detailsdata.js", "legend.js", "walk.js", "inside.js", "wiring.js"}
 
 // Page is the dashboard: a toolbar, the tree canvas, a details panel and a
 // change log. The script fills them from the stream. The markup holds no
@@ -98,7 +98,7 @@ func Page(p PageData) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</span></h1><form id=\"search\" class=\"search\" role=\"search\" action=\"#\"><label for=\"q\" class=\"sr-only\">Filter namespaces</label> <input id=\"q\" name=\"q\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"Filter: type:net container:web pid:123 cmd:nginx -type:user\" aria-describedby=\"q-error q-hint\"> <kbd id=\"q-hint\" class=\"hint\" title=\"Press / to search\">/</kbd> <span id=\"q-error\" class=\"q-error\" role=\"alert\"></span></form><label class=\"view-pick\"><span>View</span> <select id=\"view\" name=\"view\"><option value=\"owner\">Owner: user → namespaces</option> <option value=\"pid\">PID tree</option></select></label> <label class=\"view-pick\" title=\"Gather the owner view's namespaces under the containers and pods that use them\"><span>Group</span> <select id=\"group\" name=\"group\"><option value=\"none\">None</option> <option value=\"container\" selected>Containers</option> <option value=\"pod\">Pods</option></select></label> <a id=\"download\" class=\"btn\" href=\"/snapshot.svg\" download=\"nsweb.svg\">Download SVG</a> <span id=\"status\" class=\"status\" role=\"status\" aria-live=\"polite\" data-state=\"connecting\"><span class=\"dot\" aria-hidden=\"true\"></span><span id=\"status-text\">connecting…</span></span></header>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</span></h1><form id=\"search\" class=\"search\" role=\"search\" action=\"#\"><label for=\"q\" class=\"sr-only\">Filter namespaces</label> <input id=\"q\" name=\"q\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"Filter: type:net container:web pid:123 cmd:nginx -type:user\" aria-describedby=\"q-error q-hint\"> <kbd id=\"q-hint\" class=\"hint\" title=\"Press / to search\">/</kbd> <span id=\"q-error\" class=\"q-error\" role=\"alert\"></span></form><label class=\"view-pick\"><span>View</span> <select id=\"view\" name=\"view\"><option value=\"owner\">Owner: user → namespaces</option> <option value=\"pid\">PID tree</option></select></label> <label class=\"view-pick\" title=\"Gather the owner view's namespaces under the containers and pods that use them\"><span>Group</span> <select id=\"group\" name=\"group\"><option value=\"none\">None</option> <option value=\"container\" selected>Containers</option> <option value=\"pod\">Pods</option></select></label> <label class=\"view-pick\" title=\"Draw the links between network namespaces: veth pairs, macvlan and ipvlan parents\"><input id=\"wiring\" type=\"checkbox\"> <span>Wiring</span></label> <a id=\"download\" class=\"btn\" href=\"/snapshot.svg\" download=\"nsweb.svg\">Download SVG</a> <span id=\"status\" class=\"status\" role=\"status\" aria-live=\"polite\" data-state=\"connecting\"><span class=\"dot\" aria-hidden=\"true\"></span><span id=\"status-text\">connecting…</span></span></header>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -110,7 +110,7 @@ func Page(p PageData) templ.Component {
 			var templ_7745c5c3_Var5 string
 			templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(p.Reason)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 71, Col: 73}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 75, Col: 73}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 			if templ_7745c5c3_Err != nil {
@@ -128,7 +128,7 @@ func Page(p PageData) templ.Component {
 		var templ_7745c5c3_Var6 string
 		templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(p.Version)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 124, Col: 39}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 128, Col: 39}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 		if templ_7745c5c3_Err != nil {
