@@ -8,7 +8,7 @@
 // of GET /api/v1/ns/{ref} and nsweb inspect.
 //
 // The parsers of /proc files and everything computed from a snapshot are
-// pure (parse.go, pids.go) and tested anywhere; the reads, some of which
-// enter a namespace on a locked OS thread that is then thrown away, are in
+// pure (parse.go, pids.go, text.go) and tested anywhere; the reads, some
+// of which enter a namespace on a locked OS thread (uts, cgroup), are in
 // *_linux.go.
 package inspect

@@ -124,9 +124,13 @@ func (in *Inspector) read(pid int, name string) (string, error) {
 	return string(b), nil
 }
 
-// enter runs f on a new OS thread that joined namespace ns (setns with
-// nstype), found through the snapshot's paths and checked by ID. The
-// thread stays locked and ends with f: no goroutine ever runs on it again.
+// enter runs f on a locked OS thread that joined namespace ns (setns
+// with nstype), found through the snapshot's paths and checked by ID.
+// Afterwards the thread goes back to its own namespace; only when that
+// worked is it unlocked, else it stays locked and ends with the goroutine,
+// so no other goroutine ever runs in the wrong namespace. (Always ending
+// the thread would be simpler, but a thread's end sends PR_SET_PDEATHSIG
+// to the children it started, and Go starts children from any thread.)
 func (in *Inspector) enter(s *model.Snapshot, ns *model.Namespace, nstype int, f func() error) error {
 	fd, err := netinfo.Open(ns, netinfo.Paths(s, ns, in.selfMnt))
 	if err != nil {
@@ -135,12 +139,24 @@ func (in *Inspector) enter(s *model.Snapshot, ns *model.Namespace, nstype int, f
 	defer fd.Close()
 	ch := make(chan error, 1)
 	go func() {
-		runtime.LockOSThread() // never unlocked: the thread exits with us
+		runtime.LockOSThread()
+		home, err := unix.Open("/proc/thread-self/ns/"+string(ns.Type), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			runtime.UnlockOSThread()
+			ch <- fmt.Errorf("open own %s namespace: %w", ns.Type, err)
+			return
+		}
+		defer unix.Close(home)
 		if err := unix.Setns(int(fd), nstype); err != nil {
+			runtime.UnlockOSThread()
 			ch <- fmt.Errorf("setns: %w", err)
 			return
 		}
-		ch <- f()
+		err = f()
+		if unix.Setns(home, nstype) == nil {
+			runtime.UnlockOSThread()
+		} // else: never unlocked, the thread exits with this goroutine
+		ch <- err
 	}()
 	return <-ch
 }

@@ -17,6 +17,12 @@ import (
 	"github.com/nsweb/nsweb/internal/model"
 )
 
+// DefaultDetailsMaxAge is how old the state of one namespace may be when
+// its details are asked for: the panel asks about once a second, so each
+// answer is fresh, while a burst of requests (or a namespace of a thousand
+// interfaces, which takes ~100 ms to read) is served from the cache.
+const DefaultDetailsMaxAge = 250 * time.Millisecond
+
 // DefaultMaxAge is how long a namespace's state is served from the cache
 // before the next request reads it again.
 const DefaultMaxAge = 2 * time.Second
@@ -32,6 +38,10 @@ type Reader struct {
 	MaxAge time.Duration
 	// Workers is how many namespaces are read at once; 0 means 2.
 	Workers int
+	// DetailsMaxAge bounds the age of what Namespace serves: older, the
+	// namespace is read again. 0 means DefaultDetailsMaxAge; negative
+	// reads it on every call.
+	DetailsMaxAge time.Duration
 
 	mu      sync.Mutex
 	entries map[model.NSID]*entry
@@ -85,8 +95,9 @@ func (r *Reader) Wiring(ctx context.Context, s *model.Snapshot) (*Wiring, error)
 	return w, nil
 }
 
-// Namespace reads network namespace id afresh and returns it with its
-// peers resolved: a copy the caller owns.
+// Namespace reads network namespace id (unless it was read less than
+// DetailsMaxAge ago) and returns it with its peers resolved: a copy the
+// caller owns.
 func (r *Reader) Namespace(ctx context.Context, s *model.Snapshot, id model.NSID) (*NetNS, error) {
 	ns := s.Namespaces[id]
 	if ns == nil || ns.Type != model.Net {
@@ -94,7 +105,15 @@ func (r *Reader) Namespace(ctx context.Context, s *model.Snapshot, id model.NSID
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	nets, err := r.refresh(ctx, s, id)
+	force := id
+	age := r.DetailsMaxAge
+	if age == 0 {
+		age = DefaultDetailsMaxAge
+	}
+	if e := r.entries[id]; e != nil && age > 0 && r.now().Sub(e.read) < age {
+		force = 0
+	}
+	nets, err := r.refresh(ctx, s, force)
 	if err != nil {
 		return nil, err
 	}
