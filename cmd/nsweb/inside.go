@@ -6,6 +6,7 @@ import (
 
 	"github.com/nsweb/nsweb/internal/inspect"
 	"github.com/nsweb/nsweb/internal/model"
+	"github.com/nsweb/nsweb/internal/netinfo"
 	"github.com/nsweb/nsweb/internal/stream"
 )
 
@@ -17,4 +18,10 @@ func withInspector(ins *inspect.Inspector) func(*stream.Config) {
 			return ins.Details(ctx, s, id, inspect.Options{Mounts: r.URL.Query().Get("mounts") == "1"})
 		}
 	}
+}
+
+// briefs summarises what each namespace of snap holds, for the text tree.
+func briefs(ctx context.Context, snap *model.Snapshot) func(model.NSID) string {
+	ins := inspect.New(netinfo.NewReader())
+	return func(id model.NSID) string { return ins.Brief(ctx, snap, id) }
 }

@@ -146,6 +146,17 @@ func TestInsideAPIAndCLI(t *testing.T) {
 			}
 		}
 	}
+	// The text snapshot says in a few words what each namespace holds.
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"snapshot", "--format", "text", "--fold", "0", "-q", "type:net,uts,pid"}, &out, &errb); code != 0 {
+		t.Fatalf("snapshot: exit %d: %s", code, errb.String())
+	}
+	for _, w := range []string{"— lo, va 10.77.0.1/24 ↔ vb, ", "mv → pm", "— hostname " + in.Hostname, "— level 2"} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("snapshot --format text: no %q", w)
+		}
+	}
+
 	var j struct {
 		Inside inspect.Details `json:"inside"`
 	}

@@ -346,3 +346,36 @@ func (in *Inspector) mnt(s *model.Snapshot, ns *model.Namespace, o Options) (*Mn
 	m.Peers = Peers(ns.ID, all)
 	return m, nil
 }
+
+// Brief reads the cheap part of what namespace id holds and says it in a
+// few words (see Brief): no capabilities, no peer groups.
+func (in *Inspector) Brief(ctx context.Context, s *model.Snapshot, id model.NSID) string {
+	ns := s.Namespaces[id]
+	if ns == nil {
+		return ""
+	}
+	switch ns.Type {
+	case model.User:
+		d := &Details{User: &User{}}
+		if ns.Leader == 0 {
+			return ""
+		}
+		data, err := in.read(ns.Leader, "uid_map")
+		if err != nil {
+			return ""
+		}
+		if d.User.UIDMap, err = ParseIDMap(data); err != nil {
+			return ""
+		}
+		return Brief(d)
+	case model.Mnt:
+		ms, err := in.mountsOf(ns, false)
+		if err != nil {
+			return ""
+		}
+		return Brief(&Details{Mnt: &Mnt{Count: len(ms)}})
+	case model.IPC:
+		return ""
+	}
+	return Brief(in.Details(ctx, s, id, Options{}))
+}

@@ -79,7 +79,7 @@ type opened struct {
 func (r *Reader) Wiring(ctx context.Context, s *model.Snapshot) (*Wiring, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	nets, err := r.refresh(ctx, s, 0)
+	nets, err := r.refresh(ctx, s, 0, false)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +113,7 @@ func (r *Reader) Namespace(ctx context.Context, s *model.Snapshot, id model.NSID
 	if e := r.entries[id]; e != nil && age > 0 && r.now().Sub(e.read) < age {
 		force = 0
 	}
-	nets, err := r.refresh(ctx, s, force)
+	nets, err := r.refresh(ctx, s, force, true)
 	if err != nil {
 		return nil, err
 	}
@@ -135,10 +135,11 @@ func (r *Reader) Namespace(ctx context.Context, s *model.Snapshot, id model.NSID
 }
 
 // refresh brings the cache up to date with s: namespaces new or older
-// than MaxAge (and force) are read, gone ones dropped, unresolved
+// than MaxAge (only new ones with keep: details need their peers' names,
+// not their freshness) and force are read, gone ones dropped, unresolved
 // netnsids of the namespaces read are matched. It returns every network
 // namespace of s. r.mu is held.
-func (r *Reader) refresh(ctx context.Context, s *model.Snapshot, force model.NSID) (map[model.NSID]*NetNS, error) {
+func (r *Reader) refresh(ctx context.Context, s *model.Snapshot, force model.NSID, keep bool) (map[model.NSID]*NetNS, error) {
 	maxAge := r.MaxAge
 	if maxAge <= 0 {
 		maxAge = DefaultMaxAge
@@ -151,7 +152,7 @@ func (r *Reader) refresh(ctx context.Context, s *model.Snapshot, force model.NSI
 			continue
 		}
 		live[id] = true
-		if e := r.entries[id]; e == nil || id == force || now.Sub(e.read) >= maxAge {
+		if e := r.entries[id]; e == nil || id == force || !keep && now.Sub(e.read) >= maxAge {
 			stale = append(stale, ns)
 		}
 	}
