@@ -95,6 +95,8 @@ func New(cfg Config) *Server {
 			r.Get("/api/v1/wiring", s.wiring)
 			s.api = append(s.api, "/api/v1/wiring")
 		}
+		r.Get("/api/v1/container/{id}", s.container)
+		r.Get("/api/v1/pod/{ns}/{name}", s.pod)
 	}
 	s.router = r
 	return s

@@ -15,7 +15,7 @@ import { parseQuery, matches } from "./filterhl.js";
 import { fromNode, withFull, visibleText, nodeFromFull } from "./detailsdata.js";
 import { drawLegend } from "./legend.js";
 import { trail, refocus } from "./walk.js";
-import { insideSections, renderInside, insideQuery, wantMounts, namesFrom } from "./inside.js";
+import { insideSections, renderInside, insideQuery, wantMounts, namesFrom, boxFor } from "./inside.js";
 import { WiringOverlay } from "./wiring.js";
 
 /** @typedef {import("./store.js").WireNode} WireNode */
@@ -801,7 +801,8 @@ function renderDetails() {
   else if (panel.full) d = withFull(d, panel.full);
   showDetails(d);
   const { nameOf, ctrNode } = namesFrom(store.nodes);
-  const secs = panel.state === "ended" ? [] : insideSections(panel.full, nameOf, ctrNode);
+  const box = n.kind === "container" || n.kind === "pod";
+  const secs = panel.state === "ended" ? [] : box ? boxFor(n, nameOf, ctrNode, renderDetails) : insideSections(panel.full, nameOf, ctrNode);
   const open = (/** @type {string} */ id) => (store.nodes.has(id) ? select(id, true) : openAway(id));
   renderInside($("inside"), secs, open, () => (wantMounts(n.ns), fetchFull()));
 }

@@ -270,3 +270,94 @@ export function namesFrom(nodes) {
     },
   };
 }
+
+/** How long a container's or pod's answer is shown before it is asked again. */
+const BOX_MAX_AGE_MS = 3000;
+
+/** @type {Map<string, {at: number, body: any, error: string}>} answers by node ID */
+const boxes = new Map();
+
+/**
+ * The URL of a container or pod node's details, "" for other nodes.
+ * @param {import("./store.js").WireNode} n
+ */
+export function boxURL(n) {
+  const c = n.container;
+  if (!c) return "";
+  if (n.kind === "container" && c.id) return `/api/v1/container/${encodeURIComponent(c.id)}`;
+  if (n.kind === "pod" && c.pod) return `/api/v1/pod/${encodeURIComponent(c.podNamespace || "")}/${encodeURIComponent(c.pod)}`;
+  return "";
+}
+
+/**
+ * The sections of a container's or pod's answer: its processes with their
+ * PIDs inside, every namespace it uses and who shares it, a pod's
+ * containers.
+ * @param {any} b inspect.Box
+ * @param {(nsid: number) => string} nameOf
+ * @param {(containerID: string) => string | undefined} ctrNode
+ * @returns {Section[]}
+ */
+export function boxSections(b, nameOf, ctrNode) {
+  /** @type {Section[]} */
+  const out = [];
+  if (!b) return out;
+  if (b.kind === "pod") {
+    out.push({
+      key: "pod",
+      title: "Containers",
+      items: (b.containers || []).map((/** @type {any} */ c) => {
+        const link = ctrNode(c.id);
+        return { label: s(c.runtime), value: s(c.name || String(c.id).slice(0, 12)), ...(link ? { link } : {}) };
+      }),
+    });
+  }
+  const procs = b.processes || [];
+  out.push({
+    key: "box-procs",
+    title: "Processes (host PID → … → inside)",
+    items: procs.slice(0, MAX_ROWS).map((/** @type {any} */ p) => ({ label: s(p.comm) || "?", value: chain(p.chain) })),
+    ...(procs.length > MAX_ROWS || b.more ? { note: `… and ${procs.length - Math.min(procs.length, MAX_ROWS) + (b.more || 0)} more` } : {}),
+  });
+  out.push({
+    key: "box-ns",
+    title: "Namespaces",
+    items: (b.namespaces || []).map((/** @type {any} */ n) => {
+      const shared = [];
+      if (n.sharedWith && n.sharedWith.length) shared.push(`shared with ${n.sharedWith.map(s).join(", ")}`);
+      if (n.host) shared.push("shared with host processes");
+      return { label: s(n.type), value: `${nameOf(n.ns)}${shared.length ? ` · ${shared.join("; ")}` : " · its own"}`, link: `ns:${n.ns}` };
+    }),
+  });
+  return out;
+}
+
+/**
+ * The sections for a container or pod node, from the last answer; asks the
+ * server when there is none or it is old, and calls again() when the
+ * answer is in.
+ * @param {import("./store.js").WireNode} n
+ * @param {(nsid: number) => string} nameOf
+ * @param {(containerID: string) => string | undefined} ctrNode
+ * @param {() => void} again
+ * @returns {Section[]}
+ */
+export function boxFor(n, nameOf, ctrNode, again) {
+  const url = boxURL(n);
+  if (!url) return [];
+  const have = boxes.get(n.id);
+  if (!have || performance.now() - have.at > BOX_MAX_AGE_MS) {
+    boxes.set(n.id, { at: performance.now(), body: have?.body, error: have?.error || "" });
+    fetch(url, { headers: { Accept: "application/json" } })
+      .then(async (r) => {
+        const body = await r.json().catch(() => ({}));
+        if (!r.ok) throw new Error(body.error || `HTTP ${r.status}`);
+        boxes.set(n.id, { at: performance.now(), body, error: "" });
+      })
+      .catch((err) => boxes.set(n.id, { at: performance.now(), body: null, error: String(err.message || err) }))
+      .finally(again);
+  }
+  const got = boxes.get(n.id);
+  if (got?.error) return [{ key: "missing", title: "Not shown", items: [{ label: "Error", value: s(got.error) }] }];
+  return boxSections(got?.body, nameOf, ctrNode);
+}

@@ -74,3 +74,26 @@ test("no answer, or one without inside, gives only what the snapshot says", () =
   assert.deepEqual(insideSections(null, nameOf), []);
   assert.deepEqual(insideSections({ namespace: { id: 1 }, containers: [] }, nameOf), []);
 });
+
+test("a container's processes, its namespaces with who shares them, a pod's containers", async () => {
+  const { boxSections, boxURL } = await import("./inside.js");
+  const b = {
+    kind: "pod",
+    containers: [{ id: "aaa", name: "web", runtime: "docker" }, { id: "bbb", runtime: "podman" }],
+    processes: [{ pid: 4242, comm: "nginx", chain: [4242, 1] }],
+    namespaces: [
+      { ns: 1, type: "user", host: true, sharedWith: ["db"] },
+      { ns: 2, type: "net" },
+    ],
+  };
+  const secs = boxSections(b, nameOf, (id) => (id === "aaa" ? "ctr:x:aaa" : undefined));
+  assert.deepEqual(secs.map((x) => x.key), ["pod", "box-procs", "box-ns"]);
+  assert.deepEqual(secs[0].items, [{ label: "docker", value: "web", link: "ctr:x:aaa" }, { label: "podman", value: "bbb" }]);
+  assert.deepEqual(secs[1].items, [{ label: "nginx", value: "4242 → 1" }]);
+  assert.deepEqual(secs[2].items[0], { label: "user", value: "net ns #1 · shared with db; shared with host processes", link: "ns:1" });
+  assert.equal(secs[2].items[1].value, "net ns #2 · its own");
+  const node = (/** @type {any} */ x) => ({ id: "n", type: "", label: "", x: 0, y: 0, w: 0, h: 0, ...x });
+  assert.equal(boxURL(node({ kind: "container", container: { id: "a b" } })), "/api/v1/container/a%20b");
+  assert.equal(boxURL(node({ kind: "pod", container: { pod: "shop", podNamespace: "default" } })), "/api/v1/pod/default/shop");
+  assert.equal(boxURL(node({ kind: "file" })), "");
+});
