@@ -38,12 +38,11 @@ func writeLinks(bw *svgWriter, r *layout.Result, links []Link) int {
 		if a == nil || b == nil {
 			continue
 		}
-		x1, y1 := a.X+a.W/2, a.Y+a.H/2
-		x2, y2 := b.X+b.W/2, b.Y+b.H/2
-		dx, dy := x2-x1, y2-y1
-		length := math.Max(math.Hypot(dx, dy), 1)
-		k := math.Min(80, length*0.25)
-		cx, cy := (x1+x2)/2-dy/length*k, (y1+y2)/2+dx/length*k
+		// From the bottom of each node, hanging below both (as the
+		// browser draws it): the tree grows downwards.
+		x1, y1 := a.X+a.W/2, a.Y+a.H
+		x2, y2 := b.X+b.W/2, b.Y+b.H
+		cx, cy := (x1+x2)/2, math.Max(y1, y2)+math.Min(80, 12+math.Hypot(x2-x1, y2-y1)*0.25)
 		col, ok := linkColors[l.Kind]
 		if !ok {
 			col = "#1098ad"

@@ -32,7 +32,7 @@ func TestSVGLinks(t *testing.T) {
 	if n := strings.Count(out, `class="wire"`); n != 1 {
 		t.Fatalf("%d wires drawn, want 1:\n%s", n, out)
 	}
-	if !strings.Contains(out, `d="M50 20 Q150 70 250 20"`) || !strings.Contains(out, "<title>veth: va ↔ &lt;vb&gt;</title>") {
+	if !strings.Contains(out, `d="M50 40 Q150 102 250 40"`) || !strings.Contains(out, "<title>veth: va ↔ &lt;vb&gt;</title>") {
 		t.Errorf("wire path or tooltip:\n%s", out)
 	}
 	if strings.Contains(plain.String(), "wire") {

@@ -2,7 +2,7 @@
 /**
  * The wiring overlay: the links between network namespaces that GET
  * /api/v1/wiring reports (veth pairs, macvlan/ipvlan parents), drawn over
- * the tree as dashed curves from one namespace's node to the other's,
+ * the tree as dashed curves hanging from one namespace's node to the other's,
  * labelled with the interface names. On or off with a toggle that the URL
  * keeps (wiring=1). segments is pure and tested; the overlay asks the
  * server again every few seconds while it is on.
@@ -59,22 +59,20 @@ export function segments(edges, nodes) {
       continue;
     }
     const label = `${e.a.iface}${e.a.bridge ? ` (${e.a.bridge})` : ""} ↔ ${e.b.iface}${e.b.bridge ? ` (${e.b.bridge})` : ""}`;
-    out.push({ x1: a.x + a.w / 2, y1: a.y + a.h / 2, x2: b.x + b.w / 2, y2: b.y + b.h / 2, kind: e.kind, label });
+    out.push({ x1: a.x + a.w / 2, y1: a.y + a.h, x2: b.x + b.w / 2, y2: b.y + b.h, kind: e.kind, label });
   }
   return { segments: out, hidden };
 }
 
 /**
- * The control point of an edge's curve: off the middle, to one side, so
- * that links between siblings do not lie on the tree's own lines.
+ * The control point of an edge's curve: below both ends (the tree grows
+ * downwards, and an edge leaves each node at its bottom), so that links
+ * between siblings hang under them instead of crossing their labels.
  * @param {Segment} s
  */
 export function bend(s) {
-  const mx = (s.x1 + s.x2) / 2, my = (s.y1 + s.y2) / 2;
-  const dx = s.x2 - s.x1, dy = s.y2 - s.y1;
-  const len = Math.hypot(dx, dy) || 1;
-  const k = Math.min(80, len * 0.25);
-  return { x: mx - (dy / len) * k, y: my + (dx / len) * k };
+  const len = Math.hypot(s.x2 - s.x1, s.y2 - s.y1);
+  return { x: (s.x1 + s.x2) / 2, y: Math.max(s.y1, s.y2) + Math.min(80, 12 + len * 0.25) };
 }
 
 export class WiringOverlay {
