@@ -6,6 +6,7 @@
 //	nsweb [serve] [--listen 127.0.0.1:8080]
 //	nsweb snapshot [--format text|svg] [--view owner|pid] [--group container|pod|none] [-q FILTER] [--expand ID,…|all] [--fold N] [-o FILE]
 //	nsweb snapshot --format json [-o FILE]
+//	nsweb inspect REF [--format text|json] [--mounts]
 //	nsweb --version
 package main
 
@@ -35,6 +36,7 @@ const usage = `nsweb maps the Linux namespaces of this host and serves a live da
 Usage:
   nsweb [serve] [flags]        serve the dashboard (default: http://127.0.0.1:8080/)
   nsweb snapshot [flags]       print one snapshot of the host and exit
+  nsweb inspect REF [flags]    print what one namespace holds (interfaces, maps, mounts…)
   nsweb version                print the version
 
 Run "nsweb COMMAND --help" for the flags of a command.
@@ -43,14 +45,14 @@ shows what that user can see and says what is missing.
 `
 
 // commands are the subcommands run knows, in the order usage lists them.
-var commands = []string{"serve", "snapshot", "version", "help"}
+var commands = []string{"serve", "snapshot", "inspect", "version", "help"}
 
 // run is main without the process exit, so that tests can drive the CLI.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd := "serve"
 	if len(args) > 0 {
 		switch args[0] {
-		case "serve", "snapshot", "version", "help":
+		case "serve", "snapshot", "inspect", "version", "help":
 			cmd, args = args[0], args[1:]
 		case "-h", "--help", "-help":
 			fmt.Fprint(stdout, usage)
@@ -76,6 +78,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "snapshot":
 		return snapshotCmd(ctx, args, stdout, stderr)
+	case "inspect":
+		return inspectCmd(ctx, args, stdout, stderr)
 	default:
 		return serveCmd(ctx, args, stdout, stderr)
 	}

@@ -19,8 +19,10 @@ import (
 
 	"github.com/nsweb/nsweb/internal/collect"
 	"github.com/nsweb/nsweb/internal/engine"
+	"github.com/nsweb/nsweb/internal/inspect"
 	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/model"
+	"github.com/nsweb/nsweb/internal/netinfo"
 	"github.com/nsweb/nsweb/internal/server"
 	"github.com/nsweb/nsweb/internal/stream"
 	"github.com/nsweb/nsweb/internal/watch"
@@ -131,20 +133,26 @@ type pipeline struct {
 	// scan is one full scan of the host with container names, as the
 	// runner does it.
 	scan stream.ScanFunc
-	done chan struct{} // closed when the runner and the catalog stopped
+	// inspector reads what namespaces hold (details, wiring).
+	inspector *inspect.Inspector
+	done      chan struct{} // closed when the runner and the catalog stopped
 }
 
 // newHub makes the stream hub with serve's layout: Layouters keep their
 // working memory between scans (a third faster at 60k nodes); the pool
 // hands each concurrent layout its own.
-func newHub(log *slog.Logger) (*stream.Hub, error) {
+func newHub(log *slog.Logger, with ...func(*stream.Config)) (*stream.Hub, error) {
 	layouters := sync.Pool{New: func() any { return new(layout.Layouter) }}
 	layoutFn := func(s *model.Snapshot, o layout.Options) *layout.Result {
 		l := layouters.Get().(*layout.Layouter)
 		defer layouters.Put(l)
 		return l.Compute(s, o)
 	}
-	hub, err := stream.NewHub(stream.Config{Layout: layoutFn, Logger: log, Compression: true})
+	cfg := stream.Config{Layout: layoutFn, Logger: log, Compression: true}
+	for _, f := range with {
+		f(&cfg)
+	}
+	hub, err := stream.NewHub(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("stream hub: %w", err)
 	}
@@ -165,7 +173,8 @@ func enrichedScan(col *collect.Collector, engines *engine.Catalog) stream.ScanFu
 // startPipeline starts the watcher, the engine catalog and the runner that
 // publishes to a new hub, until ctx ends; wait for p.done after that.
 func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log *slog.Logger) (*pipeline, error) {
-	hub, err := newHub(log)
+	ins := inspect.New(netinfo.NewReader())
+	hub, err := newHub(log, withInspector(ins))
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +208,7 @@ func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log 
 		engines.Enrich(&next)
 		return &next
 	}
-	p := &pipeline{hub: hub, engines: engines, watcher: watcher, scan: enrichedScan(col, engines), done: make(chan struct{})}
+	p := &pipeline{hub: hub, engines: engines, watcher: watcher, scan: enrichedScan(col, engines), inspector: ins, done: make(chan struct{})}
 	p.runner = &stream.Runner{Scan: p.scan, Rescan: rescan, Relabel: relabel, Unsettled: col.Unsettled, Hub: hub, Logger: log}
 	enginesDone := make(chan struct{})
 	go func() { _ = engines.Run(ctx); close(enginesDone) }()
@@ -255,6 +264,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 			FullCmdline: func(pid int, start uint64) (string, error) {
 				return collect.FullCmdline("", pid, start)
 			},
+			Wiring:   p.inspector.Net.Wiring,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,

@@ -33,6 +33,9 @@ type snapshotOptions struct {
 	// FoldThreshold (-1 after --expand all or --fold 0).
 	expand []string
 	fold   int
+	// brief summarises what a namespace holds on its text line; nil for
+	// none (inside.go).
+	brief func(model.NSID) string
 }
 
 // maxExpand and maxGroupLen bound --expand as the server bounds its
@@ -184,15 +187,7 @@ type snapshotFormat func(w io.Writer, s *model.Snapshot, r *layout.Result, q str
 var formats = map[string]snapshotFormat{
 	"json": writeJSONSnapshot,
 	"text": func(w io.Writer, s *model.Snapshot, r *layout.Result, q string) error {
-		if err := render.Text(w, s, r); err != nil {
-			return err
-		}
-		if len(r.Nodes) == 0 && q != "" {
-			// As the SVG does: an empty tree says why.
-			_, err := fmt.Fprintf(w, "# No namespace matches -q %s\n", shellWord(q))
-			return err
-		}
-		return writeExpandHint(w, r)
+		return textFormat(w, s, r, q, nil)
 	},
 	"svg": func(w io.Writer, s *model.Snapshot, r *layout.Result, q string) error {
 		return render.SVG(w, s, r, render.SVGOptions{Filter: q})
@@ -381,6 +376,9 @@ func snapshotCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if snap.Partial {
 		fmt.Fprintf(stderr, "nsweb snapshot: partial view: %s\n", snap.Reason)
 	}
+	if o.format == "text" {
+		o.brief = briefs(ctx, snap)
+	}
 	return writeSnapshot(snap, o, stdout, stderr)
 }
 
@@ -415,7 +413,11 @@ func writeSnapshot(snap *model.Snapshot, o snapshotOptions, stdout, stderr io.Wr
 		out = file
 	}
 	bw := bufio.NewWriter(out)
-	err = formats[o.format](bw, snap, r, q)
+	if o.format == "text" && o.brief != nil {
+		err = textFormat(bw, snap, r, q, o.brief)
+	} else {
+		err = formats[o.format](bw, snap, r, q)
+	}
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -429,4 +431,18 @@ func writeSnapshot(snap *model.Snapshot, o snapshotOptions, stdout, stderr io.Wr
 		return 1
 	}
 	return 0
+}
+
+// textFormat writes the text tree, with brief's summaries when not nil,
+// and says why an empty tree is empty.
+func textFormat(w io.Writer, s *model.Snapshot, r *layout.Result, q string, brief func(model.NSID) string) error {
+	if err := render.TextWith(w, s, r, brief); err != nil {
+		return err
+	}
+	if len(r.Nodes) == 0 && q != "" {
+		// As the SVG does: an empty tree says why.
+		_, err := fmt.Fprintf(w, "# No namespace matches -q %s\n", shellWord(q))
+		return err
+	}
+	return writeExpandHint(w, r)
 }

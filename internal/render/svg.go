@@ -25,6 +25,9 @@ type SVGOptions struct {
 	// written into the description so a shared picture says what it
 	// leaves out. Empty means unfiltered.
 	Filter string
+	// Links are drawn over the tree (?wiring=1): the wiring between
+	// network namespaces. Nil draws none.
+	Links []Link
 }
 
 // Geometry of the frame around the tree, in SVG user units (pixels).
@@ -319,6 +322,7 @@ func SVG(w io.Writer, s *model.Snapshot, r *layout.Result, o SVGOptions) error {
 	for i := range r.Nodes {
 		writeNode(bw, s, &r.Nodes[i])
 	}
+	writeLinks(bw, r, o.Links)
 	bw.WriteString("</g>\n</svg>\n")
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("render svg: %w", err)

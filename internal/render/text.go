@@ -25,6 +25,13 @@ const maxCmd = 80
 // terminal or reorder the line. Nodes are printed in the layout's order;
 // nodes whose parent is missing start a tree of their own, so none is lost.
 func Text(w io.Writer, s *model.Snapshot, r *layout.Result) error {
+	return TextWith(w, s, r, nil)
+}
+
+// TextWith is Text with a short summary of what each namespace holds
+// appended to its line (" — 3 interfaces: lo, eth0 ↔ veth1@…"); brief
+// returns "" for nothing to add. Nil adds none.
+func TextWith(w io.Writer, s *model.Snapshot, r *layout.Result, brief func(model.NSID) string) error {
 	if s == nil || r == nil {
 		return errors.New("render text: nil snapshot or layout")
 	}
@@ -56,7 +63,7 @@ func Text(w io.Writer, s *model.Snapshot, r *layout.Result) error {
 		}
 		children[p] = append(children[p], i)
 	}
-	t := &textTree{w: bw, s: s, r: r, children: children, done: make([]bool, len(r.Nodes))}
+	t := &textTree{w: bw, s: s, r: r, children: children, done: make([]bool, len(r.Nodes)), brief: brief}
 	for _, i := range roots {
 		t.node(i, "", "", "")
 	}
@@ -79,6 +86,7 @@ type textTree struct {
 	r        *layout.Result
 	children [][]int
 	done     []bool
+	brief    func(model.NSID) string
 }
 
 // node writes node i after branch (its own connector) and its children with
@@ -161,6 +169,11 @@ func (t *textTree) line(n *layout.Node) string {
 			ms[i] = terminal(ms[i], 200)
 		}
 		b.WriteString(" [" + strings.Join(ms, "; ") + "]")
+	}
+	if t.brief != nil {
+		if x := t.brief(ns.ID); x != "" {
+			b.WriteString(" — " + terminal(x, 300))
+		}
 	}
 	return b.String()
 }

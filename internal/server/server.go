@@ -54,6 +54,9 @@ type Config struct {
 	// snapshots keep only the start of (collect.FullCmdline); with Stream
 	// it serves /api/v1/proc/{pid}/cmdline.
 	FullCmdline func(pid int, start uint64) (string, error)
+	// Wiring reads the links between network namespaces for
+	// /api/v1/wiring; nil leaves that endpoint out.
+	Wiring WiringFunc
 }
 
 // Server is nsweb's HTTP handler.
@@ -96,6 +99,12 @@ func New(cfg Config) *Server {
 			r.Get("/api/v1/proc/{pid}/cmdline", s.cmdline)
 			s.api = append(s.api, "/api/v1/proc/{pid}/cmdline")
 		}
+		if cfg.Wiring != nil {
+			r.Get("/api/v1/wiring", s.wiring)
+			s.api = append(s.api, "/api/v1/wiring")
+		}
+		r.Get("/api/v1/container/{id}", s.container)
+		r.Get("/api/v1/pod/{ns}/{name}", s.pod)
 	}
 	s.router = r
 	return s
@@ -211,7 +220,11 @@ func (s *Server) svg(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := render.SVG(&buf, v.Snapshot, v.Result, render.SVGOptions{Filter: canonicalFilter(r.URL.Query().Get("q"))}); err != nil {
+	opts := render.SVGOptions{Filter: canonicalFilter(r.URL.Query().Get("q"))}
+	if r.URL.Query().Get("wiring") == "1" {
+		opts.Links = s.links(ctx, v.Snapshot)
+	}
+	if err := render.SVG(&buf, v.Snapshot, v.Result, opts); err != nil {
 		s.log.Error("render svg", "err", err)
 		writeError(w, http.StatusInternalServerError, "render svg: "+err.Error())
 		return

@@ -175,7 +175,11 @@ func (h *Hub) Namespace(w http.ResponseWriter, r *http.Request) {
 		writeError(w, code, err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, Details(s, ns.ID))
+	d := Details(s, ns.ID)
+	if h.cfg.Inspect != nil {
+		d.Inside = h.cfg.Inspect(r.Context(), s, ns.ID, r)
+	}
+	writeJSON(w, http.StatusOK, d)
 }
 
 // RefForms lists, with examples, how /api/v1/ns/{ref} names a namespace.
@@ -338,4 +342,15 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 func writeError(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, code, map[string]string{"error": msg})
+}
+
+// Lookup finds the namespace raw names in s, in any of the forms
+// /api/v1/ns/{ref} takes (RefForms), for callers outside HTTP (nsweb
+// inspect).
+func Lookup(s *model.Snapshot, raw string) (*model.Namespace, error) {
+	ref, err := parseRef(raw)
+	if err != nil {
+		return nil, err
+	}
+	return lookupNamespace(s, ref)
 }

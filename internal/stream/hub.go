@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -44,6 +45,10 @@ type ParseFilterFunc func(q string) (match func(*model.Snapshot, *model.Namespac
 // Config tunes a Hub. Layout is required; zero values give the defaults.
 type Config struct {
 	Layout LayoutFunc
+	// Inspect reads what a namespace holds, for the "inside" of
+	// /api/v1/ns/{ref} (internal/inspect); r carries the query's options.
+	// Nil leaves "inside" out.
+	Inspect func(ctx context.Context, s *model.Snapshot, id model.NSID, r *http.Request) any
 	// ParseFilter parses q; nil means ParseFilter (internal/filter).
 	ParseFilter ParseFilterFunc
 	// Base holds the layout options every subscription shares

@@ -566,4 +566,8 @@ type NamespaceDetails struct {
 	Namespace  *model.Namespace   `json:"namespace"`
 	Processes  []*model.Process   `json:"processes"`
 	Containers []*model.Container `json:"containers"`
+	// Inside is what the namespace holds, by type (internal/inspect's
+	// Details): interfaces, ID maps and capabilities, PID chains, host
+	// name, mounts…; absent where the server has no inspector.
+	Inside any `json:"inside,omitempty"`
 }

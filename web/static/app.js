@@ -20,6 +20,8 @@ import { fromNode, withFull, visibleText, nodeFromFull } from "./detailsdata.js"
 import { askable, groupURL } from "./groupdetails.js";
 import { drawLegend } from "./legend.js";
 import { trail, refocus } from "./walk.js";
+import { insideSections, renderInside, insideQuery, wantMounts, namesFrom, boxFor } from "./inside.js";
+import { WiringOverlay } from "./wiring.js";
 
 /** @typedef {import("./store.js").WireNode} WireNode */
 
@@ -57,6 +59,10 @@ const hintEl = $("lod-hint");
 let marks = [];
 
 const renderer = new Renderer(canvas);
+const wiring = new WiringOverlay(location.search, () => requestDraw());
+const wiringToggle = /** @type {HTMLInputElement} */ ($("wiring"));
+wiringToggle.checked = wiring.on;
+wiringToggle.addEventListener("change", () => (wiring.set(wiringToggle.checked), saveURL(), requestDraw()));
 const minimap = new Minimap(miniCanvas);
 const store = new Store();
 
@@ -189,6 +195,8 @@ function frame() {
     isMatch,
     now,
   });
+  const wired = wiring.draw(renderer.ctx, renderer.dpr, ui.camera, store.nodes);
+  appEl.dataset.wiring = wiring.on ? `${wired.drawn}/${wired.hidden}` : "";
   timing.frames++;
   if (store.seq >= 0 && !timing.firstRender) {
     timing.firstRender = performance.now();
@@ -710,7 +718,7 @@ function fetchFull() {
   panel.last = t0;
   // By NSID (ns:N): a bare number names an inode too, and may answer
   // about another namespace (docs/protocol.md, GET /api/v1/ns/{ref}).
-  fetch(n.kind === "group" ? groupURL(n.id, location.search) : nsURL(n.ns), { headers: { Accept: "application/json" } })
+  fetch(n.kind === "group" ? groupURL(n.id, location.search) : nsURL(n.ns) + insideQuery(n.ns), { headers: { Accept: "application/json" } })
     .then(async (r) => {
       const body = await r.json().catch(() => ({}));
       if (r.status === 404) return null;
@@ -799,6 +807,11 @@ function renderDetails() {
   if (panel.state === "ended") d = { ...d, procs: [], procTotal: 0, containers: [], heldBy: [] };
   else if (panel.full) d = withFull(d, panel.full);
   showDetails(d);
+  const { nameOf, ctrNode } = namesFrom(store.nodes);
+  const box = n.kind === "container" || n.kind === "pod";
+  const secs = panel.state === "ended" ? [] : box ? boxFor(n, nameOf, ctrNode, renderDetails) : insideSections(panel.full, nameOf, ctrNode);
+  const open = (/** @type {string} */ id) => (store.nodes.has(id) ? select(id, true) : openAway(id));
+  renderInside($("inside"), secs, open, () => (wantMounts(n.ns), fetchFull()));
 }
 
 /** @param {import("./detailsdata.js").Details} d */
@@ -983,13 +996,14 @@ function select(id, focusPanel = false) {
 
 function saveURL() {
   const picture = { view: ui.view, group: ui.group, q: ui.q, expand: ui.expand };
-  const s = formatState({ ...picture, expand: [...ui.expand], sel: ui.sel, expandNamed: ui.expandNamed });
+  const s = wiring.withParam(formatState({ ...picture, expand: [...ui.expand], sel: ui.sel, expandNamed: ui.expandNamed }));
   if (s !== location.search && !(s === "" && location.search === "")) {
     history.replaceState(null, "", `${location.pathname}${s}`);
   }
   // The download names the view always, so the saved file says which.
   const p = new URLSearchParams({ view: ui.view });
   for (const [k, v] of pictureParams(picture)) if (k !== "view") p.append(k, v);
+  if (wiring.on) p.set("wiring", "1");
   download.href = `/snapshot.svg?${p}`;
   download.download = `nsweb-${ui.view}.svg`;
 }
