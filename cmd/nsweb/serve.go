@@ -18,6 +18,7 @@ import (
 	"github.com/nsweb/nsweb/internal/collect"
 	"github.com/nsweb/nsweb/internal/engine"
 	"github.com/nsweb/nsweb/internal/layout"
+	"github.com/nsweb/nsweb/internal/metrics"
 	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/server"
 	"github.com/nsweb/nsweb/internal/stream"
@@ -117,6 +118,7 @@ type pipeline struct {
 	runner  *stream.Runner
 	engines *engine.Catalog
 	watcher *watch.Watcher
+	metrics *metrics.Metrics
 	// scan is one full scan of the host with container names, as the
 	// runner does it.
 	scan stream.ScanFunc
@@ -189,11 +191,15 @@ func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log 
 		return &next
 	}
 	p := &pipeline{hub: hub, engines: engines, watcher: watcher, scan: enrichedScan(col, engines), done: make(chan struct{})}
-	p.runner = &stream.Runner{Scan: p.scan, Rescan: rescan, Relabel: relabel, Unsettled: col.Unsettled, Hub: hub, Logger: log}
+	p.metrics = metrics.New(metrics.Sources{Hub: hub})
+	p.runner = &stream.Runner{Scan: p.metrics.Scan(p.scan), Rescan: p.metrics.Rescan(rescan), Relabel: p.metrics.Relabel(relabel), Unsettled: col.Unsettled, Hub: hub, Logger: log}
 	enginesDone := make(chan struct{})
 	go func() { _ = engines.Run(ctx); close(enginesDone) }()
 	runDone := make(chan struct{})
-	go func() { p.runner.Run(ctx, watch.Merge(ctx, watcher.C(), engines.Changes())); close(runDone) }()
+	go func() {
+		p.runner.Run(ctx, p.metrics.Tap(ctx, watch.Merge(ctx, watcher.C(), engines.Changes())))
+		close(runDone)
+	}()
 	go func() {
 		<-runDone
 		<-enginesDone
@@ -235,6 +241,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 			Version: version, Logger: log, Guard: guard, Unprivileged: unpriv,
 			Snapshot: server.SnapshotFunc(p.scan),
 			Stream:   p.hub,
+			Metrics:  p.metrics.Handler(),
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,

@@ -50,6 +50,9 @@ type Config struct {
 	// Unprivileged says that nsweb cannot see the whole host, and why; the
 	// page shows it in a banner. Empty when nsweb runs as root.
 	Unprivileged string
+	// Metrics, if set, serves GET /metrics (Prometheus) behind the same
+	// guard; the page does not link it.
+	Metrics http.Handler
 }
 
 // Server is nsweb's HTTP handler.
@@ -82,6 +85,9 @@ func New(cfg Config) *Server {
 	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServerFS(s.static)))
 	r.Get("/api/v1/model", s.model)
 	s.api = []string{"/api/v1/model"}
+	if cfg.Metrics != nil {
+		r.Get("/metrics", cfg.Metrics.ServeHTTP)
+	}
 	if cfg.Stream != nil {
 		r.Get("/api/v1/stream", cfg.Stream.Stream)
 		r.Get("/api/v1/snapshot", cfg.Stream.Snapshot)
