@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nsweb/nsweb/internal/collect"
+	"github.com/nsweb/nsweb/internal/cri"
 	"github.com/nsweb/nsweb/internal/engine"
 	"github.com/nsweb/nsweb/internal/model"
 )
@@ -27,7 +28,8 @@ func namedScan(ctx context.Context, o snapshotOptions, stderr io.Writer) (*model
 	lookup := max(o.engineWait/4, time.Millisecond)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cat := engine.New(engine.Config{Sockets: o.engineSockets, Logger: log, LookupTimeout: lookup,
-		Timeout: o.engineWait, MaxBackoff: o.engineWait})
+		Timeout: o.engineWait, MaxBackoff: o.engineWait,
+		Sources: []engine.Source{cri.New(cri.Config{Sockets: o.criSockets, Logger: log, Timeout: o.engineWait})}})
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { _ = cat.Run(runCtx); close(done) }()

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/nsweb/nsweb/internal/collect"
+	"github.com/nsweb/nsweb/internal/cri"
 	"github.com/nsweb/nsweb/internal/engine"
 	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/metrics"
@@ -33,6 +34,8 @@ type serveOptions struct {
 	hosts       stringList
 	// engineSockets replaces the default container engine sockets.
 	engineSockets stringList
+	// criSockets replaces the default CRI runtime sockets.
+	criSockets stringList
 }
 
 // stringList is a repeatable string flag.
@@ -49,6 +52,7 @@ func parseServe(args []string, stdout, stderr io.Writer) (serveOptions, int, boo
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback --listen address (requires a token)")
 	fs.StringVar(&o.tokenFile, "token-file", "", "file holding the access token (else $NSWEB_TOKEN); required with --allow-remote")
 	fs.Var(&o.engineSockets, "engine-socket", "Docker Engine API socket to ask for container names (repeatable; replaces the defaults)")
+	fs.Var(&o.criSockets, "cri-socket", "CRI runtime socket (containerd, CRI-O) to ask for pod and container names (repeatable; replaces the defaults)")
 	fs.Var(&o.hosts, "host", "extra host name clients may use to reach nsweb (repeatable), e.g. nsweb.example:8080")
 	code, ok := parseFlags(fs, args, "Serve the live namespace dashboard.", stderr)
 	return o, code, ok
@@ -166,7 +170,8 @@ func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log 
 		return nil, fmt.Errorf("watch: %w", err)
 	}
 	col := collect.New(collect.Options{})
-	engines := engine.New(engine.Config{Sockets: o.engineSockets, Logger: log})
+	engines := engine.New(engine.Config{Sockets: o.engineSockets, Logger: log,
+		Sources: []engine.Source{cri.New(cri.Config{Sockets: o.criSockets, Logger: log})}})
 	// After process events, only the processes they name are read again:
 	// a container start costs milliseconds however big the host is.
 	rescan := func(ctx context.Context, prev *model.Snapshot, pids []int) (*model.Snapshot, error) {

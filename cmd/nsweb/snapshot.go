@@ -36,6 +36,7 @@ type snapshotOptions struct {
 	// engineSockets replaces the default engine sockets; engineWait
 	// bounds the time spent asking engines for names (0: do not ask).
 	engineSockets stringList
+	criSockets    stringList
 	engineWait    time.Duration
 }
 
@@ -91,6 +92,7 @@ func parseSnapshot(args []string, stdout, stderr io.Writer) (snapshotOptions, in
 	var expand idList
 	fs.Var(&expand, "expand", "open the folded group with this `ID` (text, svg), as the text tree shows it (id:grp:…); repeat it for more groups; \"all\" opens every group")
 	fs.Var(&o.engineSockets, "engine-socket", "Docker Engine API socket to ask for container names (repeatable; replaces the defaults)")
+	fs.Var(&o.criSockets, "cri-socket", "CRI runtime socket (containerd, CRI-O) to ask for pod and container names (repeatable; replaces the defaults)")
 	fs.DurationVar(&o.engineWait, "engine-wait", 2*time.Second, "how long to wait for the container engines' names at most; 0 does not ask them")
 	fold := fs.Int("fold", layout.DefaultFoldThreshold, "fold more than `N` sibling namespaces of one type, containers or pods into a group (text, svg); 0 never folds")
 	if code, ok := parseFlags(fs, args, snapshotHelp, stderr); !ok {

@@ -16,6 +16,11 @@ func (c *Catalog) Settled() bool {
 			return false
 		}
 	}
+	for _, s := range c.cfg.Sources {
+		if !s.Settled() {
+			return false
+		}
+	}
 	return true
 }
 
