@@ -21,7 +21,7 @@ func TestConvert(t *testing.T) {
 			{Id: strings.ToUpper(web), PodSandboxId: sb, Metadata: &runtime.ContainerMetadata{Name: "web\x1b[31m"},
 				Image: &runtime.ImageSpec{Image: "sha256:1111"}, ImageRef: "sha256:1111", Labels: map[string]string{"role": "web"}},
 			{Id: orphan, PodSandboxId: strings.Repeat("ee", 32), Metadata: &runtime.ContainerMetadata{Name: "late"},
-				Image: &runtime.ImageSpec{Image: "sha256:2222"},
+				Image:  &runtime.ImageSpec{Image: "sha256:2222"},
 				Labels: map[string]string{podNameLabel: "gone", podNSLabel: "old"}},
 			{Id: "short", Metadata: &runtime.ContainerMetadata{Name: "x"}},
 		},
