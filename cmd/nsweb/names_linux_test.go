@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nsweb/nsweb/internal/cri/critest"
 	"github.com/nsweb/nsweb/internal/engine/enginetest"
 	"github.com/nsweb/nsweb/internal/model"
 )
@@ -88,5 +89,27 @@ func TestSnapshotNamesContainers(t *testing.T) {
 	}
 	if d := time.Since(start); d > 20*time.Second {
 		t.Errorf("a snapshot with an absent engine took %v", d)
+	}
+}
+
+// TestSnapshotNamesPods: nsweb snapshot asks the CRI too, so a pod of two
+// containers on a real containerd shows, grouped by pod, under its pod node
+// with its containers' names.
+func TestSnapshotNamesPods(t *testing.T) {
+	sock, rs := critest.Runtime(t)
+	p := critest.RunPod(t, rs, "web", "sidecar")
+	var out, errOut bytes.Buffer
+	args := []string{"snapshot", "--cri-socket", sock, "--group", "pod", "--fold", "0", "-q", "container:" + p.Name}
+	if code := run(context.Background(), args, &out, &errOut); code != 0 {
+		t.Fatalf("nsweb %s: exit %d: %s", strings.Join(args, " "), code, errOut.String())
+	}
+	text := out.String()
+	for _, want := range []string{"─pod " + p.Namespace + "/" + p.Name + " [3 containers]",
+		"─container web [kubernetes, image docker.io/library/nsweb-busybox:test;",
+		"─container sidecar [kubernetes, image docker.io/library/nsweb-busybox:test;",
+		"─container POD [kubernetes;"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the text tree does not show %q:\n%s", want, text)
+		}
 	}
 }

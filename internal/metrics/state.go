@@ -65,17 +65,14 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	if s == nil {
 		return // no scan yet: say nothing rather than zero namespaces
 	}
-	byType := make(map[model.NSType]int, len(model.Types))
-	for _, t := range model.Types {
-		byType[t] = 0 // every type present, even at 0
-	}
+	// Every type is reported, even at 0; an invalid one (Rank past the
+	// end) is not.
+	byType := make([]int, len(model.Types)+1)
 	for _, ns := range s.Namespaces {
-		if ns.Type.Valid() {
-			byType[ns.Type]++
-		}
+		byType[ns.Type.Rank()]++
 	}
-	for _, t := range model.Types {
-		gauge(c.namespaces, float64(byType[t]), string(t))
+	for i, t := range model.Types {
+		gauge(c.namespaces, float64(byType[i]), string(t))
 	}
 	gauge(c.processes, float64(len(s.Processes)))
 	for _, rc := range containersByRuntime(s) {
