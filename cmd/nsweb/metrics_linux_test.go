@@ -135,6 +135,9 @@ func TestMetricsMove(t *testing.T) {
 		return c != nil && c.Name == name
 	})
 	withCtr := scrapeMetrics(t, base)
+	if v := metricValue(withCtr, "nsweb_engine_up", "socket", docker.Sock); v != 1 {
+		t.Errorf("nsweb_engine_up{socket=%s} = %v, want 1", docker.Sock, v)
+	}
 	if v := metricValue(withCtr, "nsweb_containers", "runtime", "docker"); v < 1 {
 		t.Errorf("nsweb_containers{runtime=docker} = %v with %s running", v, name)
 	}

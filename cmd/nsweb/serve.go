@@ -196,7 +196,7 @@ func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log 
 		return &next
 	}
 	p := &pipeline{hub: hub, engines: engines, watcher: watcher, scan: enrichedScan(col, engines), done: make(chan struct{})}
-	p.metrics = metrics.New(metrics.Sources{Hub: hub})
+	p.metrics = metrics.New(metrics.Sources{Hub: hub, Engines: engines.Engines})
 	p.runner = &stream.Runner{Scan: p.metrics.Scan(p.scan), Rescan: p.metrics.Rescan(rescan), Relabel: p.metrics.Relabel(relabel), Unsettled: col.Unsettled, Hub: hub, Logger: log}
 	enginesDone := make(chan struct{})
 	go func() { _ = engines.Run(ctx); close(enginesDone) }()

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/nsweb/nsweb/internal/engine"
 	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/stream"
 )
@@ -47,6 +48,9 @@ type Sources struct {
 	// SafetyRescanFinds, if set, replaces the metrics' own count of
 	// changes found only by the safety rescan.
 	SafetyRescanFinds SafetyRescanFinds
+	// Engines, if set, reports the container engines' connections
+	// (engine.Catalog.Engines).
+	Engines func() []engine.EngineStatus
 }
 
 // Metrics is nsweb's registry and the instruments fed while it runs.
@@ -115,6 +119,9 @@ func New(src Sources) *Metrics {
 		}, func() float64 { return float64(src.SafetyRescanFinds.SafetyRescanFinds()) }))
 	} else {
 		m.reg.MustRegister(m.found)
+	}
+	if src.Engines != nil {
+		m.reg.MustRegister(newEngineCollector(src.Engines))
 	}
 	if src.Hub != nil {
 		m.reg.MustRegister(newStateCollector(src.Hub))

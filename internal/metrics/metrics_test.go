@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	pmodel "github.com/prometheus/common/model"
 
+	"github.com/nsweb/nsweb/internal/engine"
 	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/stream"
 	"github.com/nsweb/nsweb/internal/watch"
@@ -150,6 +151,28 @@ func TestStateAtScrape(t *testing.T) {
 	}
 	if n := len(fams["nsweb_namespaces"].Metric); n != len(model.Types) {
 		t.Errorf("nsweb_namespaces has %d series, want one per type (%d): an invalid type must not add one", n, len(model.Types))
+	}
+}
+
+func TestEngines(t *testing.T) {
+	m := New(Sources{Engines: func() []engine.EngineStatus {
+		return []engine.EngineStatus{
+			{Socket: "/run/docker.sock", Runtime: "docker", Connected: true, Containers: 12},
+			{Socket: "/run/podman/podman.sock", Err: "no such file"},
+		}
+	}})
+	fams := scrape(t, m)
+	for _, c := range []struct {
+		name, socket string
+		want         float64
+	}{
+		{"nsweb_engine_up", "/run/docker.sock", 1},
+		{"nsweb_engine_containers", "/run/docker.sock", 12},
+		{"nsweb_engine_up", "/run/podman/podman.sock", 0},
+	} {
+		if got := value(fams, c.name, "socket", c.socket); got != c.want {
+			t.Errorf("%s{socket=%s} = %v, want %v", c.name, c.socket, got, c.want)
+		}
 	}
 }
 
