@@ -75,6 +75,13 @@ func RunPod(t *testing.T, rs runtime.RuntimeServiceClient, names ...string) Pod 
 			},
 		},
 	}
+	// The pod's cgroups, which kubelet would remove; registered first, so
+	// they go last, also when the sandbox fails to start.
+	t.Cleanup(func() {
+		for _, h := range append([]string{"/sys/fs/cgroup"}, globDirs("/sys/fs/cgroup/*")...) {
+			_ = os.Remove(filepath.Join(h, parent))
+		}
+	})
 	sb, err := rs.RunPodSandbox(ctx, &runtime.RunPodSandboxRequest{Config: sbConfig})
 	if err != nil {
 		t.Fatalf("RunPodSandbox: %v", err)
@@ -88,10 +95,6 @@ func RunPod(t *testing.T, rs runtime.RuntimeServiceClient, names ...string) Pod 
 		}
 		if _, err := rs.RemovePodSandbox(ctx, &runtime.RemovePodSandboxRequest{PodSandboxId: p.Sandbox}); err != nil {
 			t.Errorf("RemovePodSandbox: %v", err)
-		}
-		// The pod's cgroups, which kubelet would remove.
-		for _, h := range append([]string{"/sys/fs/cgroup"}, globDirs("/sys/fs/cgroup/*")...) {
-			_ = os.Remove(filepath.Join(h, parent))
 		}
 	})
 	for _, name := range names {
