@@ -232,29 +232,41 @@ func TestTapAndScans(t *testing.T) {
 		}
 	}
 	h.snap.Store(base)
-	step(watch.Mount, next, scan)             // a mount change: events saw it
-	step(watch.Rescan, base, scan)            // the safety rescan finds 3 changes
-	step(watch.Rescan, base, scan)            // nothing changed: 0
+	step(watch.Mount, next, scan)  // a mount change: events saw it
+	step(watch.Rescan, base, scan) // the safety rescan finds 3 changes
+	step(watch.Rescan, base, scan) // nothing changed: 0
+	// A follow-up rescan of the runner's own (no PID) runs between the
+	// tap and the scan: the scan still takes the signal's reasons, and
+	// counts its 3 changes.
+	in <- watch.Signal{Reasons: watch.Rescan}
+	<-out
+	if _, err := rescan(ctx, h.snap.Load(), []int{}); err != nil {
+		t.Fatal(err)
+	}
+	result.Store(next)
+	if s, err := scan(ctx); err == nil {
+		h.snap.Store(s)
+	}
 	step(watch.Rescan|watch.Proc, next, scan) // an event came with it: not counted
 	step(watch.Rescan, base, failing)         // a failed scan counts nothing
 	step(watch.Proc, next, func(ctx context.Context) (*model.Snapshot, error) {
 		return rescan(ctx, h.snap.Load(), []int{1})
 	})
 	fams := scrape(t, m)
-	if got := value(fams, "nsweb_safety_rescan_changes_total"); got != 3 {
-		t.Errorf("safety rescan changes = %v, want 3", got)
+	if got := value(fams, "nsweb_safety_rescan_changes_total"); got != 6 {
+		t.Errorf("safety rescan changes = %v, want 6", got)
 	}
-	if got := value(fams, "nsweb_scan_duration_seconds", "kind", "full"); got != 4 {
-		t.Errorf("full scans observed = %v, want 4", got)
+	if got := value(fams, "nsweb_scan_duration_seconds", "kind", "full"); got != 5 {
+		t.Errorf("full scans observed = %v, want 5", got)
 	}
 	if got := value(fams, "nsweb_scan_errors_total", "kind", "full"); got != 1 {
 		t.Errorf("full scan errors = %v, want 1", got)
 	}
-	if got := value(fams, "nsweb_scan_duration_seconds", "kind", "partial"); got != 1 {
-		t.Errorf("partial scans observed = %v, want 1", got)
+	if got := value(fams, "nsweb_scan_duration_seconds", "kind", "partial"); got != 2 {
+		t.Errorf("partial scans observed = %v, want 2", got)
 	}
-	if got := value(fams, "nsweb_watch_signals_total", "source", "safety_rescan"); got != 4 {
-		t.Errorf("safety rescan signals = %v, want 4", got)
+	if got := value(fams, "nsweb_watch_signals_total", "source", "safety_rescan"); got != 5 {
+		t.Errorf("safety rescan signals = %v, want 5", got)
 	}
 	close(in)
 	if _, ok := <-out; ok {

@@ -25,10 +25,10 @@ var sources = []struct {
 // observer remembers why the runner works, so that a full scan knows
 // whether the safety rescan alone asked for it. The tap adds each signal's
 // reasons before handing it on; every scan the runner makes (full, partial
-// or relabel) takes what was added so far. A full scan that takes exactly
-// Rescan served a signal no event came with. When the runner's follow-up
-// rescans or a burst of signals interleave, a scan may take nothing or the
-// reasons of two signals: such a scan is not counted. The count can
+// or relabel; not the runner's follow-ups, which name no PID) takes what
+// was added so far. A full scan that takes exactly Rescan served a signal
+// no event came with. When a burst of signals interleaves, a scan may take
+// nothing or the reasons of two signals: such a scan is not counted. The count can
 // therefore miss a find, and a runner that counts by itself is exact (see
 // SafetyRescanFinds).
 type observer struct {
@@ -126,7 +126,11 @@ func (m *Metrics) Scan(scan stream.ScanFunc) stream.ScanFunc {
 // Rescan times the runner's partial rescans.
 func (m *Metrics) Rescan(rescan stream.RescanFunc) stream.RescanFunc {
 	return func(ctx context.Context, prev *model.Snapshot, pids []int) (*model.Snapshot, error) {
-		m.obs.take()
+		// The runner's own follow-ups (zombies not yet reaped) name no
+		// PID and serve no signal: they leave its reasons to its scan.
+		if len(pids) > 0 {
+			m.obs.take()
+		}
 		start := time.Now()
 		s, err := rescan(ctx, prev, pids)
 		m.ObserveScan(KindPartial, time.Since(start), err)
