@@ -18,9 +18,11 @@ import (
 	"time"
 
 	"github.com/nsweb/nsweb/internal/collect"
+	"github.com/nsweb/nsweb/internal/cri"
 	"github.com/nsweb/nsweb/internal/engine"
 	"github.com/nsweb/nsweb/internal/inspect"
 	"github.com/nsweb/nsweb/internal/layout"
+	"github.com/nsweb/nsweb/internal/metrics"
 	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/netinfo"
 	"github.com/nsweb/nsweb/internal/server"
@@ -38,6 +40,8 @@ type serveOptions struct {
 	hosts        stringList
 	// engineSockets replaces the default container engine sockets.
 	engineSockets stringList
+	// criSockets replaces the default CRI runtime sockets.
+	criSockets stringList
 }
 
 // stringList is a repeatable string flag.
@@ -55,6 +59,7 @@ func parseServe(args []string, stdout, stderr io.Writer) (serveOptions, int, boo
 	fs.StringVar(&o.tokenFile, "token-file", "", "file holding the access token (else $NSWEB_TOKEN); required with --allow-remote")
 	fs.BoolVar(&o.requireToken, "token", false, "require a token on loopback too, so that other local users cannot read the dashboard (from --token-file or $NSWEB_TOKEN, else a random one printed in the URL)")
 	fs.Var(&o.engineSockets, "engine-socket", "Docker Engine API socket to ask for container names (repeatable; replaces the defaults)")
+	fs.Var(&o.criSockets, "cri-socket", "CRI runtime socket (containerd, CRI-O) to ask for pod and container names (repeatable; replaces the defaults)")
 	fs.Var(&o.hosts, "host", "extra host name clients may use to reach nsweb (repeatable), e.g. nsweb.example:8080")
 	code, ok := parseFlags(fs, args, "Serve the live namespace dashboard.", stderr)
 	return o, code, ok
@@ -130,6 +135,7 @@ type pipeline struct {
 	runner  *stream.Runner
 	engines *engine.Catalog
 	watcher *watch.Watcher
+	metrics *metrics.Metrics
 	// scan is one full scan of the host with container names, as the
 	// runner does it.
 	scan stream.ScanFunc
@@ -184,7 +190,8 @@ func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log 
 		return nil, fmt.Errorf("watch: %w", err)
 	}
 	col := collect.New(collect.Options{})
-	engines := engine.New(engine.Config{Sockets: o.engineSockets, Logger: log})
+	engines := engine.New(engine.Config{Sockets: o.engineSockets, Logger: log,
+		Sources: []engine.Source{cri.New(cri.Config{Sockets: o.criSockets, Logger: log})}})
 	// After process events, only the processes they name are read again:
 	// a container start costs milliseconds however big the host is.
 	rescan := func(ctx context.Context, prev *model.Snapshot, pids []int) (*model.Snapshot, error) {
@@ -209,11 +216,15 @@ func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log 
 		return &next
 	}
 	p := &pipeline{hub: hub, engines: engines, watcher: watcher, scan: enrichedScan(col, engines), inspector: ins, done: make(chan struct{})}
-	p.runner = &stream.Runner{Scan: p.scan, Rescan: rescan, Relabel: relabel, Unsettled: col.Unsettled, Hub: hub, Logger: log}
+	p.metrics = metrics.New(metrics.Sources{Hub: hub, Engines: engines.Engines})
+	p.runner = &stream.Runner{Scan: p.metrics.Scan(p.scan), Rescan: p.metrics.Rescan(rescan), Relabel: p.metrics.Relabel(relabel), Unsettled: col.Unsettled, Hub: hub, Logger: log}
 	enginesDone := make(chan struct{})
 	go func() { _ = engines.Run(ctx); close(enginesDone) }()
 	runDone := make(chan struct{})
-	go func() { p.runner.Run(ctx, watch.Merge(ctx, watcher.C(), engines.Changes())); close(runDone) }()
+	go func() {
+		p.runner.Run(ctx, p.metrics.Tap(ctx, watch.Merge(ctx, watcher.C(), engines.Changes())))
+		close(runDone)
+	}()
 	go func() {
 		<-runDone
 		<-enginesDone
@@ -264,7 +275,8 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 			FullCmdline: func(pid int, start uint64) (string, error) {
 				return collect.FullCmdline("", pid, start)
 			},
-			Wiring:   p.inspector.Net.Wiring,
+			Wiring:  p.inspector.Net.Wiring,
+			Metrics: p.metrics.Handler(),
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,

@@ -12,10 +12,10 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/nsweb/nsweb/internal/collect"
 	"github.com/nsweb/nsweb/internal/filter"
 	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/model"
@@ -36,6 +36,11 @@ type snapshotOptions struct {
 	// brief summarises what a namespace holds on its text line; nil for
 	// none (inside.go).
 	brief func(model.NSID) string
+	// engineSockets replaces the default engine sockets; engineWait
+	// bounds the time spent asking engines for names (0: do not ask).
+	engineSockets stringList
+	criSockets    stringList
+	engineWait    time.Duration
 }
 
 // maxExpand and maxGroupLen bound --expand as the server bounds its
@@ -89,6 +94,9 @@ func parseSnapshot(args []string, stdout, stderr io.Writer) (snapshotOptions, in
 	fs.StringVar(&o.query, "q", "", "filter, in the dashboard's filter language (text, svg)")
 	var expand idList
 	fs.Var(&expand, "expand", "open the folded group with this `ID` (text, svg), as the text tree shows it (id:grp:…); repeat it for more groups; \"all\" opens every group")
+	fs.Var(&o.engineSockets, "engine-socket", "Docker Engine API socket to ask for container names (repeatable; replaces the defaults)")
+	fs.Var(&o.criSockets, "cri-socket", "CRI runtime socket (containerd, CRI-O) to ask for pod and container names (repeatable; replaces the defaults)")
+	fs.DurationVar(&o.engineWait, "engine-wait", 2*time.Second, "how long to wait for the container engines' names at most; 0 does not ask them")
 	fold := fs.Int("fold", layout.DefaultFoldThreshold, "fold more than `N` sibling namespaces of one type, containers or pods into a group (text, svg); 0 never folds")
 	if code, ok := parseFlags(fs, args, snapshotHelp, stderr); !ok {
 		return o, code, false
@@ -368,7 +376,7 @@ func snapshotCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if !ok {
 		return code
 	}
-	snap, err := collect.Scan(ctx, collect.Options{})
+	snap, err := namedScan(ctx, o, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "nsweb snapshot: %v\n", err)
 		return 1

@@ -56,6 +56,8 @@ type Config struct {
 	// MaxEventBytes caps one event (default 1 MiB).
 	MaxListBytes  int64
 	MaxEventBytes int
+	// Sources name the containers no engine knows (the CRI: see Source).
+	Sources []Source
 }
 
 // DefaultSockets lists where Docker and podman put their API sockets:
@@ -176,6 +178,7 @@ func New(cfg Config) *Catalog {
 // its goroutines have ended. Engines that are absent or fail are retried
 // with backoff; they never make Run fail.
 func (c *Catalog) Run(ctx context.Context) error {
+	defer c.runSources(ctx)()
 	var wg sync.WaitGroup
 	for _, e := range c.engines {
 		wg.Add(1)
@@ -284,6 +287,9 @@ func (c *Catalog) Enrich(s *model.Snapshot) {
 		x := c.lookupLocked(sc.Runtime, id)
 		if x == nil && len(id) >= 32 {
 			x = c.lookupLocked("", id)
+		}
+		if x == nil {
+			x = c.fromSources(id)
 		}
 		if x == nil {
 			continue

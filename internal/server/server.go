@@ -57,6 +57,9 @@ type Config struct {
 	// Wiring reads the links between network namespaces for
 	// /api/v1/wiring; nil leaves that endpoint out.
 	Wiring WiringFunc
+	// Metrics, if set, serves GET /metrics (Prometheus) behind the same
+	// guard; the page does not link it.
+	Metrics http.Handler
 }
 
 // Server is nsweb's HTTP handler.
@@ -89,6 +92,9 @@ func New(cfg Config) *Server {
 	r.Handle("/static/*", staticHandler(s.static))
 	r.Get("/api/v1/model", s.model)
 	s.api = []string{"/api/v1/model"}
+	if cfg.Metrics != nil {
+		r.Get("/metrics", cfg.Metrics.ServeHTTP)
+	}
 	if cfg.Stream != nil {
 		r.Get("/api/v1/stream", cfg.Stream.Stream)
 		r.Get("/api/v1/snapshot", cfg.Stream.Snapshot)
