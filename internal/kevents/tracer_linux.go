@@ -1,0 +1,185 @@
+package kevents
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
+	"golang.org/x/sys/unix"
+)
+
+// ringSize is the ring buffer's size in bytes (a power of two pages):
+// room for about 11,000 records, a burst far beyond what a container
+// start produces, while nsweb reads them within a millisecond.
+const ringSize = 256 << 10
+
+// tracepoints are the syscalls/… tracepoints attached, with what their
+// records report. Required ones must attach, or Open fails.
+var tracepoints = []struct {
+	name     string
+	kind     Kind
+	required bool
+}{
+	{"sys_exit_unshare", Unshare, true},
+	{"sys_exit_setns", Setns, true},
+	{"sys_exit_mount", Mount, true},
+	{"sys_exit_umount", Umount, true},
+	{"sys_exit_move_mount", MoveMount, false}, // Linux 5.2
+	{"sys_exit_clone", Clone, false},
+	{"sys_exit_clone3", Clone, false}, // Linux 5.3
+}
+
+// Tracer is the attached programs and the ring buffer they write to.
+type Tracer struct {
+	ring     *ebpf.Map
+	progs    []*ebpf.Program
+	links    []link.Link
+	rd       *ringbuf.Reader
+	attached []string
+	notes    []string
+	rec      ringbuf.Record
+}
+
+// Open loads and attaches the programs. It fails, saying why, when BPF
+// cannot be used here; nothing is left behind then.
+func Open() (t *Tracer, err error) {
+	if err := ensureTracefs(); err != nil {
+		return nil, err
+	}
+	t = &Tracer{}
+	defer func() {
+		if err != nil {
+			t.Close()
+			t = nil
+		}
+	}()
+	off, oerr := kernelOffsets()
+	if oerr != nil {
+		t.notes = append(t.notes, fmt.Sprintf("mount events name no mount namespace (%v)", oerr))
+	}
+	t.ring, err = ebpf.NewMap(&ebpf.MapSpec{Name: "nsweb_events", Type: ebpf.RingBuf, MaxEntries: ringSize})
+	if err != nil {
+		return nil, explain("create ring buffer", err)
+	}
+	for _, tp := range tracepoints {
+		prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+			Name:         "nsweb_" + strings.TrimPrefix(tp.name, "sys_exit_"),
+			Type:         ebpf.TracePoint,
+			License:      "Dual MIT/GPL",
+			Instructions: program(tp.kind, t.ring.FD(), off),
+		})
+		if err != nil {
+			return nil, explain("load program for "+tp.name, err)
+		}
+		t.progs = append(t.progs, prog)
+		l, err := link.Tracepoint("syscalls", tp.name, prog, nil)
+		if err != nil {
+			if tp.required {
+				return nil, explain("attach syscalls/"+tp.name, err)
+			}
+			t.notes = append(t.notes, fmt.Sprintf("no %s (%v)", tp.name, err))
+			continue
+		}
+		t.links = append(t.links, l)
+		t.attached = append(t.attached, tp.name)
+	}
+	t.rd, err = ringbuf.NewReader(t.ring)
+	if err != nil {
+		return nil, explain("ring buffer reader", err)
+	}
+	return t, nil
+}
+
+// Attached names the tracepoints in use.
+func (t *Tracer) Attached() []string { return append([]string(nil), t.attached...) }
+
+// Notes are the limits Open met but worked around (an optional tracepoint
+// missing, no BTF for mount namespaces), for the log.
+func (t *Tracer) Notes() []string { return append([]string(nil), t.notes...) }
+
+// Read blocks until at least one event arrived, then returns it with every
+// other event already waiting, appended to buf[:0], up to cap(buf) (at
+// least one). After Close it returns an error wrapping os.ErrClosed.
+func (t *Tracer) Read(buf []Event) ([]Event, error) {
+	buf = buf[:0]
+	for {
+		if err := t.rd.ReadInto(&t.rec); err != nil {
+			return buf, fmt.Errorf("kevents: read ring buffer: %w", err)
+		}
+		if e, err := decode(t.rec.RawSample); err == nil {
+			buf = append(buf, e)
+		}
+		if len(buf) > 0 && (len(buf) >= cap(buf) || t.rd.AvailableBytes() == 0) {
+			return buf, nil
+		}
+	}
+}
+
+// Close detaches the programs and frees the ring buffer; a Read in
+// progress returns.
+func (t *Tracer) Close() error {
+	var errs []error
+	if t.rd != nil {
+		errs = append(errs, t.rd.Close())
+	}
+	for _, l := range t.links {
+		errs = append(errs, l.Close())
+	}
+	for _, p := range t.progs {
+		errs = append(errs, p.Close())
+	}
+	if t.ring != nil {
+		errs = append(errs, t.ring.Close())
+	}
+	t.rd, t.links, t.progs, t.ring = nil, nil, nil, nil
+	return errors.Join(errs...)
+}
+
+// explain adds the likely cause to a failure to load or attach.
+func explain(what string, err error) error {
+	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+		if os.Geteuid() != 0 {
+			return fmt.Errorf("%s: %w (needs root, or CAP_BPF and CAP_PERFMON)", what, err)
+		}
+		if lockdown() {
+			return fmt.Errorf("%s: %w (kernel lockdown is on)", what, err)
+		}
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// lockdown reports whether the kernel is locked down against BPF that
+// reads kernel memory.
+func lockdown() bool {
+	b, err := os.ReadFile("/sys/kernel/security/lockdown")
+	return err == nil && !strings.Contains(string(b), "[none]")
+}
+
+// tracefsDirs are where tracefs is found (cilium/ebpf looks in both).
+var tracefsDirs = []string{"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}
+
+// ensureTracefs makes sure the syscall tracepoints can be found: when
+// tracefs is not mounted (some hosts and containers leave it out), root
+// mounts it at /sys/kernel/tracing, as perf and bpftrace users do.
+func ensureTracefs() error {
+	const probe = "/events/syscalls/sys_exit_unshare"
+	for _, d := range tracefsDirs {
+		if _, err := os.Stat(d + probe); err == nil {
+			return nil
+		}
+	}
+	if _, err := os.Stat(tracefsDirs[0] + "/events"); err == nil {
+		return errors.New("no syscall tracepoints (kernel built without CONFIG_FTRACE_SYSCALLS)")
+	}
+	if err := unix.Mount("tracefs", tracefsDirs[0], "tracefs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+		return fmt.Errorf("tracefs is not mounted and mounting it at %s failed: %w", tracefsDirs[0], err)
+	}
+	if _, err := os.Stat(tracefsDirs[0] + probe); err != nil {
+		return fmt.Errorf("no syscall tracepoints: %w", err)
+	}
+	return nil
+}
