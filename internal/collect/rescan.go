@@ -34,15 +34,24 @@ const maxRescanShare = 4 // a quarter
 // namespaces that are new or that were read through a changed process,
 // and its sockets. What no process event reports (a running process
 // calling setns() or unshare(), a bind mount outside the host's mount
-// namespace) waits for the next full Scan, as it does without Rescan.
+// namespace) waits for the next full Scan, as it does without Rescan,
+// unless RescanMounts names the mount namespace.
 func (c *Collector) Rescan(ctx context.Context, prev *model.Snapshot, pids []int) (*model.Snapshot, error) {
+	return c.RescanMounts(ctx, prev, pids, nil)
+}
+
+// RescanMounts is Rescan that also rereads the nsfs bind mounts of the
+// mount namespaces with the inodes mnts, in which something was mounted or
+// unmounted (kernel events name them). A mount namespace prev does not
+// know is read anyway if a changed process is in it, else skipped.
+func (c *Collector) RescanMounts(ctx context.Context, prev *model.Snapshot, pids []int, mnts []uint64) (*model.Snapshot, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if prev == nil || c.known == nil || !prev.Taken.Equal(c.last) ||
 		len(pids)*maxRescanShare > len(prev.Processes) {
 		return c.scanLocked(ctx)
 	}
-	snap, ok, err := c.rescanLocked(ctx, prev, pids)
+	snap, ok, err := c.rescanLocked(ctx, prev, pids, mnts)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +69,7 @@ func (c *Collector) Rescan(ctx context.Context, prev *model.Snapshot, pids []int
 // they change (copy on write): the cost is a few passes over the map
 // without allocation plus the work for what changed, about a millisecond
 // at 7,000 namespaces where rebuilding every namespace took ten.
-func (c *Collector) rescanLocked(ctx context.Context, prev *model.Snapshot, pids []int) (*model.Snapshot, bool, error) {
+func (c *Collector) rescanLocked(ctx context.Context, prev *model.Snapshot, pids []int, mnts []uint64) (*model.Snapshot, bool, error) {
 	s := c.newScan(ctx)
 	// Processes the last rescan could not read whole (most often zombies,
 	// whose reaping no event reports) are looked at again.
@@ -84,6 +93,13 @@ func (c *Collector) rescanLocked(ctx context.Context, prev *model.Snapshot, pids
 		}
 	}
 	reread := map[model.NSID]bool{}
+	if len(mnts) > 0 {
+		for id, ns := range prev.Namespaces {
+			if ns.Type == model.Mnt && slices.Contains(mnts, ns.Inode) {
+				reread[id] = true
+			}
+		}
+	}
 	for _, ns := range prev.Namespaces {
 		for _, h := range ns.HeldBy {
 			if h.Kind == model.HeldByBindMount && changed[h.PID] {
@@ -138,16 +154,16 @@ func (c *Collector) rescanLocked(ctx context.Context, prev *model.Snapshot, pids
 			s.mntPIDs[mnt.Inode] = append(slices.Clone(ns.Procs), s.mntPIDs[mnt.Inode]...)
 		}
 	}
-	var mnts []uint64
+	var toRead []uint64
 	for ino, pids := range s.mntPIDs {
 		ns := s.byIno[ino]
 		if _, known := prev.Namespaces[ns.ID]; len(pids) > 0 && (!known || reread[ns.ID]) {
-			mnts = append(mnts, ino)
+			toRead = append(toRead, ino)
 		} else {
 			delete(s.mntPIDs, ino)
 		}
 	}
-	s.parallel(len(mnts), func(w *worker, i int) { s.mounts(w, mnts[i]) })
+	s.parallel(len(toRead), func(w *worker, i int) { s.mounts(w, toRead[i]) })
 	if !c.opts.NoSockets && s.proc == "/proc" {
 		s.resolveSockets()
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
@@ -42,6 +43,8 @@ type Tracer struct {
 	attached []string
 	notes    []string
 	rec      ringbuf.Record
+	once     sync.Once
+	closeErr error
 }
 
 // Open loads and attaches the programs. It fails, saying why, when BPF
@@ -120,8 +123,14 @@ func (t *Tracer) Read(buf []Event) ([]Event, error) {
 }
 
 // Close detaches the programs and frees the ring buffer; a Read in
-// progress returns.
+// progress returns. It may be called more than once, and concurrently with
+// Read.
 func (t *Tracer) Close() error {
+	t.once.Do(func() { t.closeErr = t.release() })
+	return t.closeErr
+}
+
+func (t *Tracer) release() error {
 	var errs []error
 	if t.rd != nil {
 		errs = append(errs, t.rd.Close())
@@ -135,7 +144,6 @@ func (t *Tracer) Close() error {
 	if t.ring != nil {
 		errs = append(errs, t.ring.Close())
 	}
-	t.rd, t.links, t.progs, t.ring = nil, nil, nil, nil
 	return errors.Join(errs...)
 }
 
