@@ -1,6 +1,8 @@
 package stream
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
@@ -31,12 +33,15 @@ type RunnerStats struct {
 // rescan read the host.
 const auditGrace = time.Second
 
-// change is one difference a safety rescan found, with what an event
-// would have named for it.
-type change struct {
-	kind string   // "process", "bindmount", "namespace"
-	pids []int    // processes whose events announce it
-	mnts []uint64 // mount namespace inodes whose mount events announce it
+// SafetyChange is one difference a safety rescan found, with what an
+// event would have named for it.
+type SafetyChange struct {
+	Kind  string   // "process", "bindmount", "namespace"
+	PIDs  []int    // processes whose events announce it
+	MntNS []uint64 // mount namespace inodes whose mount events announce it
+	// What describes it for people: a process's command line, a bind
+	// mount's path.
+	What string
 }
 
 // audit counts what only the safety rescan found: it remembers what
@@ -48,7 +53,7 @@ type audit struct {
 	mnts      map[uint64]time.Time // mount namespaces named by a signal
 	mountsAll time.Time            // a signal that rereads every mount table
 	all       time.Time            // dropped events: anything may have changed
-	pending   []change
+	pending   []SafetyChange
 	since     time.Time // the pending changes may be claimed from then on
 	due       time.Time // judged then
 	rescans   int64
@@ -97,7 +102,7 @@ func (a *audit) safety(prev, next *model.Snapshot, start, now time.Time) {
 
 // judge counts the pending changes if their grace has passed, and returns
 // the ones it counted now (for the log).
-func (a *audit) judge(now time.Time) []change {
+func (a *audit) judge(now time.Time) []SafetyChange {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if len(a.pending) == 0 || now.Before(a.due) {
@@ -106,15 +111,15 @@ func (a *audit) judge(now time.Time) []change {
 	return a.judgeLocked()
 }
 
-func (a *audit) judgeLocked() []change {
-	var only []change
+func (a *audit) judgeLocked() []SafetyChange {
+	var only []SafetyChange
 	claimed := func(t time.Time) bool { return !t.IsZero() && !t.Before(a.since) }
 	for _, c := range a.pending {
 		ok := claimed(a.all)
-		for _, p := range c.pids {
+		for _, p := range c.PIDs {
 			ok = ok || claimed(a.pids[p])
 		}
-		for _, m := range c.mnts {
+		for _, m := range c.MntNS {
 			ok = ok || claimed(a.mnts[m]) || claimed(a.mountsAll)
 		}
 		if !ok {
@@ -143,32 +148,32 @@ func (a *audit) counts() (rescans, only int64) {
 }
 
 // logOnly says what only the safety rescan found.
-func logOnly(log *slog.Logger, only []change) {
+func logOnly(log *slog.Logger, only []SafetyChange) {
 	if len(only) == 0 {
 		return
 	}
 	by := map[string]int{}
-	var pids []int
+	var what []string
 	for _, c := range only {
-		by[c.kind]++
-		if len(pids) < 10 {
-			pids = append(pids, c.pids...)
+		by[c.Kind]++
+		if len(what) < 5 {
+			what = append(what, fmt.Sprintf("%s %v %q", c.Kind, c.PIDs, c.What))
 		}
 	}
 	log.Info("safety rescan found changes no event announced", "changes", len(only),
 		"processes", by["process"], "bindmounts", by["bindmount"], "namespaces", by["namespace"],
-		"pids", pids[:min(len(pids), 10)])
+		"first", what)
 }
 
 // diff lists the differences between two snapshots that events should
 // have announced. Processes that could not be read whole (zombies, races)
 // on either side are left out: their settling is followed up without
 // events.
-func diff(prev, next *model.Snapshot) []change {
+func diff(prev, next *model.Snapshot) []SafetyChange {
 	if prev == nil || next == nil {
 		return nil
 	}
-	var cs []change
+	var cs []SafetyChange
 	inode := func(id model.NSID) uint64 {
 		if ns := next.Namespaces[id]; ns != nil {
 			return ns.Inode
@@ -183,15 +188,15 @@ func diff(prev, next *model.Snapshot) []change {
 		switch {
 		case q == nil:
 			if p.Err == "" && len(p.NS) > 0 {
-				cs = append(cs, change{kind: "process", pids: []int{pid, p.PPID}})
+				cs = append(cs, SafetyChange{Kind: "process", PIDs: []int{pid, p.PPID}, What: p.Cmdline})
 			}
 		case q.Err == "" && p.Err == "" && len(q.NS) > 0 && len(p.NS) > 0 && !maps.Equal(p.NS, q.NS):
-			cs = append(cs, change{kind: "process", pids: []int{pid}})
+			cs = append(cs, SafetyChange{Kind: "process", PIDs: []int{pid}, What: p.Cmdline})
 		}
 	}
 	for pid, q := range prev.Processes {
 		if next.Processes[pid] == nil && q.Err == "" && len(q.NS) > 0 {
-			cs = append(cs, change{kind: "process", pids: []int{pid}})
+			cs = append(cs, SafetyChange{Kind: "process", PIDs: []int{pid}, What: q.Cmdline})
 		}
 	}
 	type bind struct {
@@ -213,7 +218,7 @@ func diff(prev, next *model.Snapshot) []change {
 	for _, pair := range [][2]map[bind]bool{{b0, b1}, {b1, b0}} {
 		for b := range pair[0] {
 			if !pair[1][b] {
-				cs = append(cs, change{kind: "bindmount", mnts: []uint64{inode(b.mnt)}})
+				cs = append(cs, SafetyChange{Kind: "bindmount", MntNS: []uint64{inode(b.mnt)}, What: b.path})
 			}
 		}
 	}
@@ -226,16 +231,29 @@ func diff(prev, next *model.Snapshot) []change {
 				slices.ContainsFunc(ns.HeldBy, func(h model.Holder) bool { return h.Kind == model.HeldByBindMount }) {
 				continue
 			}
-			c := change{kind: "namespace"}
+			c := SafetyChange{Kind: "namespace", What: fmt.Sprintf("%s:[%d]", ns.Type, ns.Inode)}
 			for _, h := range ns.HeldBy {
 				if h.PID > 0 {
-					c.pids = append(c.pids, h.PID)
+					c.PIDs = append(c.PIDs, h.PID)
 				}
 			}
-			if len(c.pids) > 0 {
+			if len(c.PIDs) > 0 {
 				cs = append(cs, c)
 			}
 		}
 	}
 	return cs
+}
+
+// Audit scans the host in full and returns how it differs from the last
+// published snapshot: what a safety rescan would find now that no event
+// announced. It publishes nothing and counts nothing (a test's check at
+// the end of a churn, where a rescan must not hide a stale node).
+func (r *Runner) Audit(ctx context.Context) ([]SafetyChange, error) {
+	prev := r.Hub.Latest()
+	next, err := r.Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("audit scan: %w", err)
+	}
+	return diff(prev, next), nil
 }

@@ -56,7 +56,7 @@ func TestDiff(t *testing.T) {
 			cs := diff(tc.prev, tc.next)
 			var kinds []string
 			for _, c := range cs {
-				kinds = append(kinds, c.kind)
+				kinds = append(kinds, c.Kind)
 			}
 			if len(kinds) != len(tc.want) {
 				t.Fatalf("changes %v, want %v", cs, tc.want)
@@ -66,8 +66,8 @@ func TestDiff(t *testing.T) {
 					t.Errorf("change %d: %s, want %s", i, kinds[i], tc.want[i])
 				}
 			}
-			if tc.name == "bind mount added and removed" && (len(cs[0].mnts) != 1 || cs[0].mnts[0] != 105) {
-				t.Errorf("bind mount change names %v, want mount namespace inode 105", cs[0].mnts)
+			if tc.name == "bind mount added and removed" && (len(cs[0].MntNS) != 1 || cs[0].MntNS[0] != 105) {
+				t.Errorf("bind mount change names %v, want mount namespace inode 105", cs[0].MntNS)
 			}
 		})
 	}
