@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
@@ -109,15 +110,26 @@ func (t *Tracer) Notes() []string { return append([]string(nil), t.notes...) }
 // least one). After Close it returns an error wrapping os.ErrClosed.
 func (t *Tracer) Read(buf []Event) ([]Event, error) {
 	buf = buf[:0]
+	// Block for the first record, then drain what is there: a deadline in
+	// the past makes the reader return os.ErrDeadlineExceeded once the ring
+	// is empty. (Reader.AvailableBytes would race with Close.)
+	t.rd.SetDeadline(time.Time{})
 	for {
-		if err := t.rd.ReadInto(&t.rec); err != nil {
+		err := t.rd.ReadInto(&t.rec)
+		if errors.Is(err, os.ErrDeadlineExceeded) && len(buf) > 0 {
+			return buf, nil
+		}
+		if err != nil {
 			return buf, fmt.Errorf("kevents: read ring buffer: %w", err)
 		}
 		if e, err := decode(t.rec.RawSample); err == nil {
 			buf = append(buf, e)
 		}
-		if len(buf) > 0 && (len(buf) >= cap(buf) || t.rd.AvailableBytes() == 0) {
-			return buf, nil
+		if len(buf) > 0 {
+			if len(buf) >= max(cap(buf), 1) {
+				return buf, nil
+			}
+			t.rd.SetDeadline(time.Now())
 		}
 	}
 }
