@@ -159,7 +159,7 @@ func (r *Runner) scan(ctx context.Context, log *slog.Logger, sig watch.Signal) {
 		return
 	}
 	scanned := time.Now()
-	if kind == "full" && sig.Reasons == watch.Rescan && prev != nil {
+	if kind == "full" && sig.Reasons&watch.Rescan != 0 && prev != nil {
 		r.audit.safety(prev, s, start, scanned)
 	}
 	r.Hub.Publish(s)

@@ -17,8 +17,8 @@ import (
 type RunnerStats struct {
 	// FullScans and PartialScans count the scans published.
 	FullScans, PartialScans int64
-	// SafetyRescans counts the safety rescans that ran on their own (not
-	// merged with events).
+	// SafetyRescans counts the safety rescans (alone or merged with
+	// events, whose hints then say what they announced).
 	SafetyRescans int64
 	// SafetyOnlyChanges counts the changes such rescans found that no
 	// event announced, before or shortly after: processes that changed
@@ -42,10 +42,13 @@ type SafetyChange struct {
 	// What describes it for people: a process's command line, a bind
 	// mount's path.
 	What string
+	// host: a bind mount in the mount namespace of PID 1, whose table
+	// nsweb polls (a Mount signal announces it).
+	host bool
 }
 
 // audit counts what only the safety rescan found: it remembers what
-// signals named, diffs each lone safety rescan against the snapshot before
+// signals named, diffs each safety rescan against the snapshot before
 // it, and, after auditGrace, counts the differences no signal named.
 type audit struct {
 	mu        sync.Mutex
@@ -85,7 +88,7 @@ func (a *audit) note(sig watch.Signal, now time.Time) {
 	maps.DeleteFunc(a.mnts, func(_ uint64, t time.Time) bool { return t.Before(old) })
 }
 
-// safety records the differences a lone safety rescan that started at
+// safety records the differences a safety rescan that started at
 // start found between prev and next, to be judged after auditGrace.
 func (a *audit) safety(prev, next *model.Snapshot, start, now time.Time) {
 	cs := diff(prev, next)
@@ -120,8 +123,9 @@ func (a *audit) judgeLocked() []SafetyChange {
 			ok = ok || claimed(a.pids[p])
 		}
 		for _, m := range c.MntNS {
-			ok = ok || claimed(a.mnts[m]) || claimed(a.mountsAll)
+			ok = ok || claimed(a.mnts[m])
 		}
+		ok = ok || (c.host && claimed(a.mountsAll))
 		if !ok {
 			only = append(only, c)
 		}
@@ -214,11 +218,15 @@ func diff(prev, next *model.Snapshot) []SafetyChange {
 		}
 		return m
 	}
+	var hostMnt model.NSID
+	if p := next.Processes[1]; p != nil {
+		hostMnt = p.NS[model.Mnt]
+	}
 	b0, b1 := binds(prev), binds(next)
 	for _, pair := range [][2]map[bind]bool{{b0, b1}, {b1, b0}} {
 		for b := range pair[0] {
 			if !pair[1][b] {
-				cs = append(cs, SafetyChange{Kind: "bindmount", MntNS: []uint64{inode(b.mnt)}, What: b.path})
+				cs = append(cs, SafetyChange{Kind: "bindmount", MntNS: []uint64{inode(b.mnt)}, What: b.path, host: hostMnt != 0 && b.mnt == hostMnt})
 			}
 		}
 	}

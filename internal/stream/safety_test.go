@@ -22,7 +22,10 @@ func auditSnap(procs []int, binds []string) *model.Snapshot {
 			4: {ID: 4, Type: model.UTS, Inode: 104},
 			5: {ID: 5, Type: model.Mnt, Inode: 105, Procs: []int{10}},
 		},
-		Processes: map[int]*model.Process{10: {PID: 10, NS: map[model.NSType]model.NSID{model.User: 1, model.Net: 2, model.Mnt: 5}}},
+		Processes: map[int]*model.Process{
+			1:  {PID: 1, NS: map[model.NSType]model.NSID{model.User: 1, model.Net: 2, model.Mnt: 5}},
+			10: {PID: 10, NS: map[model.NSType]model.NSID{model.User: 1, model.Net: 2, model.Mnt: 5}},
+		},
 	}
 	for _, p := range procs {
 		s.Processes[p] = &model.Process{PID: p, PPID: 10, NS: map[model.NSType]model.NSID{model.User: 1, model.Net: 3, model.Mnt: 5}}
@@ -83,15 +86,26 @@ func TestAuditClaims(t *testing.T) {
 		sig  *watch.Signal
 		at   time.Duration // when the signal is noted, from t0
 		want int64
+		// elsewhere: PID 1 is in another mount namespace than the bind
+		// mount's.
+		elsewhere bool
 	}{
-		{"nothing named them", nil, 0, 2},
-		{"process claimed after the scan", &watch.Signal{Reasons: watch.Proc, PIDs: []int{20}}, 500 * time.Millisecond, 1},
-		{"mount namespace claimed", &watch.Signal{Reasons: watch.MountNS, PIDs: []int{}, MntNS: []uint64{105}}, 200 * time.Millisecond, 1},
-		{"dropped events claim all", &watch.Signal{Reasons: watch.Overflow}, 100 * time.Millisecond, 0},
-		{"host mount table claims the bind mount", &watch.Signal{Reasons: watch.Mount}, 100 * time.Millisecond, 1},
-		{"named long before the scan", &watch.Signal{Reasons: watch.Proc, PIDs: []int{20}}, -5 * time.Second, 2},
+		{"nothing named them", nil, 0, 2, false},
+		{"process claimed after the scan", &watch.Signal{Reasons: watch.Proc, PIDs: []int{20}}, 500 * time.Millisecond, 1, false},
+		{"mount namespace claimed", &watch.Signal{Reasons: watch.MountNS, PIDs: []int{}, MntNS: []uint64{105}}, 200 * time.Millisecond, 1, false},
+		{"dropped events claim all", &watch.Signal{Reasons: watch.Overflow}, 100 * time.Millisecond, 0, false},
+		{"host mount table claims the bind mount", &watch.Signal{Reasons: watch.Mount}, 100 * time.Millisecond, 1, false},
+		{"host mount table claims no other mount namespace's", &watch.Signal{Reasons: watch.Mount}, 100 * time.Millisecond, 2, true},
+		{"named long before the scan", &watch.Signal{Reasons: watch.Proc, PIDs: []int{20}}, -5 * time.Second, 2, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			prev, next := prev, next
+			if tc.elsewhere {
+				prev, next = auditSnap(nil, []string{"/a"}), auditSnap([]int{20}, nil)
+				for _, s := range []*model.Snapshot{prev, next} {
+					s.Processes[1].NS = map[model.NSType]model.NSID{model.Mnt: 99}
+				}
+			}
 			var a audit
 			if tc.sig != nil && tc.at < 0 {
 				a.note(*tc.sig, t0.Add(tc.at))
@@ -112,8 +126,9 @@ func TestAuditClaims(t *testing.T) {
 	}
 }
 
-// TestRunnerStatsSafetyOnly: a lone safety rescan that finds a change no
-// signal named counts it in Stats; one merged with events does not audit.
+// TestRunnerStatsSafetyOnly: a safety rescan that finds a change no
+// signal named counts it in Stats; one merged with events that name the
+// change does not.
 func TestRunnerStatsSafetyOnly(t *testing.T) {
 	h, err := NewHub(Config{Layout: flatLayout})
 	if err != nil {
@@ -134,8 +149,8 @@ func TestRunnerStatsSafetyOnly(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { r.Run(ctx, sig); close(done) }()
-	sig <- watch.Signal{Reasons: watch.Rescan, First: time.Now()}              // finds 20: safety only
-	sig <- watch.Signal{Reasons: watch.Rescan | watch.Proc, First: time.Now()} // finds 21 with events: not audited
+	sig <- watch.Signal{Reasons: watch.Rescan, First: time.Now()}                               // finds 20: safety only
+	sig <- watch.Signal{Reasons: watch.Rescan | watch.Proc, PIDs: []int{21}, First: time.Now()} // finds 21, which events named
 	deadline := time.Now().Add(30 * time.Second)
 	for r.Stats().SafetyOnlyChanges == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
@@ -143,8 +158,8 @@ func TestRunnerStatsSafetyOnly(t *testing.T) {
 	cancel()
 	<-done
 	st := r.Stats()
-	if st.SafetyRescans != 1 || st.SafetyOnlyChanges != 1 || st.FullScans != 3 {
-		t.Errorf("stats %+v, want 1 safety rescan with 1 change only it found, 3 full scans", st)
+	if st.SafetyRescans != 2 || st.SafetyOnlyChanges != 1 || st.FullScans != 3 {
+		t.Errorf("stats %+v, want 2 safety rescans with 1 change only they found, 3 full scans", st)
 	}
 }
 

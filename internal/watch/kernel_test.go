@@ -21,6 +21,7 @@ func TestDebouncePartialReasons(t *testing.T) {
 		{"mount namespaces alone", []batch{{reasons: MountNS, mnts: []uint64{9, 9, 8}}}, MountNS, []int{}, []uint64{9, 8}, false},
 		{"mixed partial", []batch{{reasons: Proc, pids: []int{1}}, {reasons: MountNS, mnts: []uint64{4}}, {reasons: Switch, pids: []int{1, 2}}},
 			Proc | MountNS | Switch, []int{1, 2}, []uint64{4}, false},
+		{"safety rescan keeps the hints", []batch{{reasons: Rescan}, {reasons: Proc, pids: []int{3}}}, Rescan | Proc, []int{3}, nil, false},
 		{"host mount table", []batch{{reasons: Switch, pids: []int{1}}, {reasons: Mount}}, Switch | Mount, nil, nil, true},
 		{"overflow", []batch{{reasons: MountNS, mnts: []uint64{1}, overflow: true}}, MountNS, nil, nil, true},
 	} {

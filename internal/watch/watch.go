@@ -91,8 +91,10 @@ type Signal struct {
 	// PIDs are the processes (thread-group IDs) that forked into being,
 	// exec'd, exited or changed namespaces, without duplicates, in the
 	// order first seen. Nil when there were more than MaxPIDs or the
-	// reasons include anything outside Partial: then everything must be
-	// looked at. Never nil otherwise (empty for mount events alone).
+	// reasons include anything outside Partial and Rescan: then everything
+	// must be looked at. Never nil otherwise (empty for mount events
+	// alone). With Rescan, everything is looked at anyway; the hints then
+	// say what events announced.
 	PIDs []int
 	// MntNS are the inodes of the mount namespaces whose mount tables
 	// changed (MountNS), without duplicates; nil whenever PIDs is.
@@ -312,7 +314,10 @@ func debounce(ctx context.Context, in <-chan batch, out chan<- Signal, opt Optio
 		var send chan<- Signal
 		if ready {
 			send = out
-			if pending.Reasons&^Partial != 0 || overflow {
+			// A safety rescan merged with events keeps their hints: it
+			// scans everything, but the hints say which changes events
+			// announced (stream.Runner counts the others).
+			if pending.Reasons&^(Partial|Rescan) != 0 || overflow {
 				overflow, pending.PIDs, pending.MntNS = true, nil, nil
 			} else if pending.PIDs == nil {
 				pending.PIDs = []int{}
