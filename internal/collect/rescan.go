@@ -143,11 +143,12 @@ func (c *Collector) rescanLocked(ctx context.Context, prev *model.Snapshot, pids
 		return nil, false, nil
 	}
 
-	// 3. Mount namespaces to read: those above, and every new one (a new
-	// container's may hold copies of the host's netns bind mounts). Known
-	// mount namespaces a changed process merely joined or left keep their
-	// mounts: changes to the host's mount table come as mount events and a
-	// full scan.
+	// 3. Mount namespaces to read: those above (mnts among them), and
+	// every new one (a new container's may hold copies of the host's netns
+	// bind mounts). Known mount namespaces a changed process merely joined
+	// or left keep their mounts: changes to mount tables come as mount
+	// events (kernel events name the mount namespace; the host's table
+	// alone, without them, gets a full scan).
 	for id := range reread {
 		if ns, k := u.ns[id], c.known[id]; ns != nil && k != nil {
 			mnt := s.adopt(k)
