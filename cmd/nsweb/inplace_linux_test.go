@@ -18,13 +18,14 @@ type inPlaceStats struct {
 // inPlaceChurn starts, until end, processes that change their namespaces
 // in place after a short while (unshare(2) of a new network and UTS
 // namespace from a running single-threaded perl: no process event
-// reports it), and kills some, keeping at most four. The processes carry
+// reports it), and kills some, keeping at most three, lightly enough to
+// leave the zoo churn its pace on a loaded host. The processes carry
 // tag in their command line; the caller kills the live ones.
 func inPlaceChurn(t *testing.T, end time.Time, tag string) inPlaceStats {
 	t.Helper()
 	var s inPlaceStats
 	for time.Now().Before(end) {
-		if len(s.live) >= 4 || (len(s.live) > 1 && rand.IntN(3) == 0) {
+		if len(s.live) >= 3 || (len(s.live) > 1 && rand.IntN(3) == 0) {
 			i := rand.IntN(len(s.live))
 			kill(s.live[i])
 			s.live = slices.Delete(s.live, i, i+1)
@@ -40,7 +41,7 @@ func inPlaceChurn(t *testing.T, end time.Time, tag string) inPlaceStats {
 			s.live = append(s.live, cmd)
 			s.started++
 		}
-		time.Sleep(time.Duration(20+rand.IntN(60)) * time.Millisecond)
+		time.Sleep(time.Duration(50+rand.IntN(100)) * time.Millisecond)
 	}
 	return s
 }
