@@ -188,9 +188,16 @@ var tracefsDirs = []string{"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}
 func ensureTracefs() error {
 	const probe = "/events/syscalls/sys_exit_unshare"
 	for _, d := range tracefsDirs {
-		if _, err := os.Stat(d + probe); err == nil {
+		_, err := os.Stat(d + probe)
+		if err == nil {
 			return nil
 		}
+		if errors.Is(err, os.ErrPermission) {
+			return fmt.Errorf("tracefs: %w (needs root)", err)
+		}
+	}
+	if os.Geteuid() != 0 {
+		return errors.New("tracefs is not mounted and only root may mount it")
 	}
 	if _, err := os.Stat(tracefsDirs[0] + "/events"); err == nil {
 		return errors.New("no syscall tracepoints (kernel built without CONFIG_FTRACE_SYSCALLS)")
