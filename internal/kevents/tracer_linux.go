@@ -51,10 +51,14 @@ type Tracer struct {
 // Open loads and attaches the programs. It fails, saying why, when BPF
 // cannot be used here; nothing is left behind then.
 func Open() (t *Tracer, err error) {
-	if err := ensureTracefs(); err != nil {
+	mounted, err := ensureTracefs()
+	if err != nil {
 		return nil, err
 	}
 	t = &Tracer{}
+	if mounted {
+		t.notes = append(t.notes, "mounted tracefs at "+tracefsDirs[0])
+	}
 	defer func() {
 		if err != nil {
 			t.Close()
@@ -185,28 +189,28 @@ var tracefsDirs = []string{"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}
 // ensureTracefs makes sure the syscall tracepoints can be found: when
 // tracefs is not mounted (some hosts and containers leave it out), root
 // mounts it at /sys/kernel/tracing, as perf and bpftrace users do.
-func ensureTracefs() error {
+func ensureTracefs() (mounted bool, err error) {
 	const probe = "/events/syscalls/sys_exit_unshare"
 	for _, d := range tracefsDirs {
 		_, err := os.Stat(d + probe)
 		if err == nil {
-			return nil
+			return false, nil
 		}
 		if errors.Is(err, os.ErrPermission) {
-			return fmt.Errorf("tracefs: %w (needs root)", err)
+			return false, fmt.Errorf("tracefs: %w (needs root)", err)
 		}
 	}
 	if os.Geteuid() != 0 {
-		return errors.New("tracefs is not mounted and only root may mount it")
+		return false, errors.New("tracefs is not mounted and only root may mount it")
 	}
 	if _, err := os.Stat(tracefsDirs[0] + "/events"); err == nil {
-		return errors.New("no syscall tracepoints (kernel built without CONFIG_FTRACE_SYSCALLS)")
+		return false, errors.New("no syscall tracepoints (kernel built without CONFIG_FTRACE_SYSCALLS)")
 	}
 	if err := unix.Mount("tracefs", tracefsDirs[0], "tracefs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
-		return fmt.Errorf("tracefs is not mounted and mounting it at %s failed: %w", tracefsDirs[0], err)
+		return false, fmt.Errorf("tracefs is not mounted and mounting it at %s failed: %w", tracefsDirs[0], err)
 	}
 	if _, err := os.Stat(tracefsDirs[0] + probe); err != nil {
-		return fmt.Errorf("no syscall tracepoints: %w", err)
+		return true, fmt.Errorf("no syscall tracepoints: %w", err)
 	}
-	return nil
+	return true, nil
 }
