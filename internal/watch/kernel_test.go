@@ -63,3 +63,21 @@ func TestReasonStringNew(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// A kernel event makes the pending signal due at once, with the process
+// events merged so far, instead of waiting for the burst to go quiet.
+func TestDebounceKernelEventDue(t *testing.T) {
+	in, out := startDebounce(t, Options{Rescan: -1, Quiet: time.Hour, MaxDelay: time.Hour})
+	in <- batch{reasons: Proc, pids: []int{1}, events: 1}
+	recvSignal(t, out) // the leading edge
+	in <- batch{reasons: Proc, pids: []int{2}, events: 1}
+	select {
+	case s := <-out:
+		t.Fatalf("signal %+v before the burst went quiet", s)
+	case <-time.After(50 * time.Millisecond):
+	}
+	in <- batch{reasons: Switch, pids: []int{3}, events: 1}
+	if s := recvSignal(t, out); s.Reasons != Proc|Switch || !slices.Equal(s.PIDs, []int{2, 3}) {
+		t.Errorf("signal %+v, want proc|ns for 2 and 3", s)
+	}
+}

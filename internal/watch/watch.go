@@ -304,6 +304,13 @@ func debounce(ctx context.Context, in <-chan batch, out chan<- Signal, opt Optio
 		if overflow {
 			pending.PIDs, pending.MntNS = nil, nil
 		}
+		// Kernel events name a change exactly and come seldom (a process
+		// that unshares or joins a namespace, a mount): they are due at
+		// once, not after the burst of process events around them goes
+		// quiet, which on a busy host is MaxDelay.
+		if b.reasons&(Switch|MountNS) != 0 && !opt.NoLeadingEdge {
+			ready = true
+		}
 		if ready {
 			return // already due: it goes out as soon as the consumer takes it
 		}
