@@ -25,8 +25,10 @@ const (
 // program is the eBPF code for one tracepoint: skip failed calls (every
 // traced call returns 0 on success; a clone's child sees 0 and its parent
 // the child's PID, which the child reports), skip new threads, fill the
-// record and send it through the ring buffer ringFD.
-func program(kind Kind, ringFD int, off *offsets) asm.Instructions {
+// record and send it through the ring buffer ringFD. When the ring is full
+// the record is lost, and the count in the array lostFD goes up, so that
+// the reader knows to look at everything.
+func program(kind Kind, ringFD, lostFD int, off *offsets) asm.Instructions {
 	ins := asm.Instructions{
 		// r7 = ctx->ret; only successful calls (0) are reported.
 		asm.LoadMem(asm.R7, asm.R1, ctxRet, asm.DWord),
@@ -58,6 +60,16 @@ func program(kind Kind, ringFD int, off *offsets) asm.Instructions {
 		asm.Mov.Imm(asm.R3, recordSize),
 		asm.Mov.Imm(asm.R4, 0),
 		asm.FnRingbufOutput.Call(),
+		asm.JEq.Imm(asm.R0, 0, "exit"),
+		// Lost: lost[0] += 1.
+		asm.StoreImm(asm.R10, stTmp, 0, asm.Word),
+		asm.LoadMapPtr(asm.R1, lostFD),
+		asm.Mov.Reg(asm.R2, asm.R10),
+		asm.Add.Imm(asm.R2, stTmp),
+		asm.FnMapLookupElem.Call(),
+		asm.JEq.Imm(asm.R0, 0, "exit"),
+		asm.Mov.Imm(asm.R1, 1),
+		asm.AddAtomic.Mem(asm.R0, asm.R1, asm.DWord, 0),
 		asm.Mov.Imm(asm.R0, 0).WithSymbol("exit"),
 		asm.Return(),
 	)

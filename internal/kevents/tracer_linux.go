@@ -38,6 +38,7 @@ var tracepoints = []struct {
 // Tracer is the attached programs and the ring buffer they write to.
 type Tracer struct {
 	ring     *ebpf.Map
+	lost     *ebpf.Map // one counter: records the ring had no room for
 	progs    []*ebpf.Program
 	links    []link.Link
 	rd       *ringbuf.Reader
@@ -73,12 +74,16 @@ func Open() (t *Tracer, err error) {
 	if err != nil {
 		return nil, explain("create ring buffer", err)
 	}
+	t.lost, err = ebpf.NewMap(&ebpf.MapSpec{Name: "nsweb_lost", Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1})
+	if err != nil {
+		return nil, explain("create lost counter", err)
+	}
 	for _, tp := range tracepoints {
 		prog, err := ebpf.NewProgram(&ebpf.ProgramSpec{
 			Name:         "nsweb_" + strings.TrimPrefix(tp.name, "sys_exit_"),
 			Type:         ebpf.TracePoint,
 			License:      "Dual MIT/GPL",
-			Instructions: program(tp.kind, t.ring.FD(), off),
+			Instructions: program(tp.kind, t.ring.FD(), t.lost.FD(), off),
 		})
 		if err != nil {
 			return nil, explain("load program for "+tp.name, err)
@@ -138,6 +143,16 @@ func (t *Tracer) Read(buf []Event) ([]Event, error) {
 	}
 }
 
+// Lost is how many events the ring buffer had no room for since Open:
+// when it grows, changes went unreported and everything must be looked at.
+func (t *Tracer) Lost() (uint64, error) {
+	var n uint64
+	if err := t.lost.Lookup(uint32(0), &n); err != nil {
+		return 0, fmt.Errorf("kevents: read lost counter: %w", err)
+	}
+	return n, nil
+}
+
 // Close detaches the programs and frees the ring buffer; a Read in
 // progress returns. It may be called more than once, and concurrently with
 // Read.
@@ -159,6 +174,9 @@ func (t *Tracer) release() error {
 	}
 	if t.ring != nil {
 		errs = append(errs, t.ring.Close())
+	}
+	if t.lost != nil {
+		errs = append(errs, t.lost.Close())
 	}
 	return errors.Join(errs...)
 }

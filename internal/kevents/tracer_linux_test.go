@@ -75,6 +75,12 @@ func TestEvents(t *testing.T) {
 	if len(tr.Attached()) < 4 {
 		t.Fatalf("attached %v", tr.Attached())
 	}
+	t.Cleanup(func() {
+		// Read keeps up: nothing was lost.
+		if n, err := tr.Lost(); err != nil || n != 0 {
+			t.Errorf("lost %d, %v", n, err)
+		}
+	})
 
 	t.Run("unshare in place", func(t *testing.T) {
 		// perl is single-threaded: syscall 272 is unshare(2) on x86_64,
@@ -154,5 +160,24 @@ func TestCloseInterruptsRead(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Read still blocked 5 s after Close")
+	}
+}
+
+// TestLostCounted: when nobody reads, the ring fills up and the records it
+// has no room for are counted, so the reader knows it missed changes.
+func TestLostCounted(t *testing.T) {
+	tr := openOrSkip(t)
+	// A record takes 32 bytes with its header: 20,000 exceed 256 KiB.
+	for range 20000 {
+		if err := unshareNothing(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := tr.Lost()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Errorf("20,000 events into a ring for %d, none lost", ringSize/32)
 	}
 }

@@ -21,3 +21,6 @@ func (*Tracer) Read(buf []Event) ([]Event, error) { return buf[:0], errors.New("
 
 // Close does nothing.
 func (*Tracer) Close() error { return nil }
+
+// Lost is zero.
+func (*Tracer) Lost() (uint64, error) { return 0, nil }

@@ -54,6 +54,7 @@ func nsInode(path string) uint64 {
 // read's events to out as one batch.
 func (s *sources) runKernel(ctx context.Context, out chan<- batch, log *slog.Logger) {
 	buf := make([]kevents.Event, 0, 512)
+	var lost uint64
 	for {
 		evs, err := s.kern.tr.Read(buf)
 		if err != nil {
@@ -63,6 +64,13 @@ func (s *sources) runKernel(ctx context.Context, out chan<- batch, log *slog.Log
 			return
 		}
 		b := kernelBatch(evs)
+		// Records the full ring had no room for: anything may have
+		// changed, as when the proc connector drops events.
+		if n, err := s.kern.tr.Lost(); err == nil && n > lost {
+			log.Warn("watch: bpf events lost; scanning everything", "lost", n-lost)
+			lost = n
+			b.reasons |= Overflow
+		}
 		select {
 		case out <- b:
 		case <-ctx.Done():
