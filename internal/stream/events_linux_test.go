@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -244,6 +245,9 @@ func scenarioTimeout(t testing.TB) time.Duration {
 // client within 1 s through the BPF events, and without BPF within the
 // safety interval, the fallback said in Events.
 func TestLiveKernelEvents(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("the perl helpers use x86_64 syscall numbers")
+	}
 	if os.Geteuid() != 0 {
 		t.Skip("needs root")
 	}
@@ -302,6 +306,9 @@ func TestLiveKernelEvents(t *testing.T) {
 // events; p50 and p95 are reported. Each iteration leaves its processes
 // running until the end (cleanup), as a busy host would.
 func BenchmarkKernelEventLatency(b *testing.B) {
+	if runtime.GOARCH != "amd64" {
+		b.Skip("the perl helpers use x86_64 syscall numbers")
+	}
 	if os.Geteuid() != 0 {
 		b.Skip("needs root")
 	}
