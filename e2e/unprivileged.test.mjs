@@ -37,6 +37,11 @@ test("an unprivileged run shows a banner and logs what it cannot see", async (t)
   assert.ok(await banner.isVisible(), "the banner is shown");
   const text = (await banner.textContent()) ?? "";
   assert.match(text, /Partial view: .*cannot see other users' processes and namespaces.*run it as root/);
+  // Without root there are no kernel (BPF) events either: a second banner
+  // says what updates slower, and why.
+  const slow = page.locator("#events-banner");
+  assert.ok(await slow.isVisible(), "the events banner is shown");
+  assert.match((await slow.textContent()) ?? "", /Slower updates: .*safety rescan.*bpf unavailable: /);
   // What nobody can see is still drawn: at least its own namespaces.
   const snap = await (await fetch(new URL("api/v1/snapshot", server.url))).json();
   assert.ok(snap.nodes.length > 0, "the snapshot has nodes");

@@ -42,6 +42,8 @@ type serveOptions struct {
 	engineSockets stringList
 	// criSockets replaces the default CRI runtime sockets.
 	criSockets stringList
+	// noBPF turns off the kernel events (internal/kevents).
+	noBPF bool
 }
 
 // stringList is a repeatable string flag.
@@ -60,6 +62,7 @@ func parseServe(args []string, stdout, stderr io.Writer) (serveOptions, int, boo
 	fs.BoolVar(&o.requireToken, "token", false, "require a token on loopback too, so that other local users cannot read the dashboard (from --token-file or $NSWEB_TOKEN, else a random one printed in the URL)")
 	fs.Var(&o.engineSockets, "engine-socket", "Docker Engine API socket to ask for container names (repeatable; replaces the defaults)")
 	fs.Var(&o.criSockets, "cri-socket", "CRI runtime socket (containerd, CRI-O) to ask for pod and container names (repeatable; replaces the defaults)")
+	fs.BoolVar(&o.noBPF, "no-bpf", false, "do not attach eBPF programs for namespace and mount events; unshare, setns and mounts outside the host's mount namespace then show at the 10 s safety rescan")
 	fs.Var(&o.hosts, "host", "extra host name clients may use to reach nsweb (repeatable), e.g. nsweb.example:8080")
 	code, ok := parseFlags(fs, args, "Serve the live namespace dashboard.", stderr)
 	return o, code, ok
@@ -185,6 +188,7 @@ func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log 
 		return nil, err
 	}
 	wopt.Logger = log
+	wopt.NoBPF = wopt.NoBPF || o.noBPF
 	watcher, err := watch.Start(ctx, wopt)
 	if err != nil {
 		return nil, fmt.Errorf("watch: %w", err)
@@ -196,6 +200,14 @@ func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log 
 	// a container start costs milliseconds however big the host is.
 	rescan := func(ctx context.Context, prev *model.Snapshot, pids []int) (*model.Snapshot, error) {
 		snap, err := col.Rescan(ctx, prev, pids)
+		if err == nil {
+			engines.Enrich(snap)
+		}
+		return snap, err
+	}
+	// Kernel events also name the mount namespaces whose tables changed.
+	rescanMounts := func(ctx context.Context, prev *model.Snapshot, pids []int, mnts []uint64) (*model.Snapshot, error) {
+		snap, err := col.RescanMounts(ctx, prev, pids, mnts)
 		if err == nil {
 			engines.Enrich(snap)
 		}
@@ -216,8 +228,8 @@ func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log 
 		return &next
 	}
 	p := &pipeline{hub: hub, engines: engines, watcher: watcher, scan: enrichedScan(col, engines), inspector: ins, done: make(chan struct{})}
-	p.metrics = metrics.New(metrics.Sources{Hub: hub, Engines: engines.Engines})
-	p.runner = &stream.Runner{Scan: p.metrics.Scan(p.scan), Rescan: p.metrics.Rescan(rescan), Relabel: p.metrics.Relabel(relabel), Unsettled: col.Unsettled, Hub: hub, Logger: log}
+	p.metrics = metrics.New(metrics.Sources{Hub: hub, Engines: engines.Engines, SafetyRescanFinds: safetyFinds{p}})
+	p.runner = &stream.Runner{Scan: p.metrics.Scan(p.scan), Rescan: p.metrics.Rescan(rescan), RescanMounts: rescanMounts, Relabel: p.metrics.Relabel(relabel), Unsettled: col.Unsettled, Hub: hub, Logger: log}
 	enginesDone := make(chan struct{})
 	go func() { _ = engines.Run(ctx); close(enginesDone) }()
 	runDone := make(chan struct{})
@@ -232,6 +244,18 @@ func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log 
 		close(p.done)
 	}()
 	return p, nil
+}
+
+// health is what /healthz adds: where events come from and the runner's
+// counters, among them the changes only the safety rescan found.
+func (p *pipeline) health() map[string]any {
+	st := p.runner.Stats()
+	return map[string]any{
+		"events": p.watcher.Events(),
+		"scans":  map[string]int64{"full": st.FullScans, "partial": st.PartialScans, "safety": st.SafetyRescans},
+		// The goal is zero: everything else was announced by an event.
+		"safetyOnlyChanges": st.SafetyOnlyChanges,
+	}
 }
 
 // serve runs the dashboard on ln until ctx ends, then shuts down
@@ -267,9 +291,15 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	if cfg.started != nil {
 		cfg.started(p)
 	}
+	slow := ""
+	if !p.watcher.BPF() {
+		slow = "a process's unshare() or setns() and mounts outside nsweb's mount namespace show at the safety rescan; events: " + p.watcher.Events()
+		log.Warn("kernel events unavailable: slower updates", "events", p.watcher.Events())
+	}
 	srv := &http.Server{
 		Handler: server.New(server.Config{
 			Version: version, Logger: log, Guard: guard, Unprivileged: unpriv,
+			SlowEvents: slow, Health: p.health,
 			Snapshot: server.SnapshotFunc(p.scan),
 			Stream:   p.hub,
 			FullCmdline: func(pid int, start uint64) (string, error) {
@@ -284,7 +314,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(cfg.stdout, "nsweb %s: open %s\n", version, openURL(ln.Addr(), cfg.token))
-	log.Info("watching", "sources", strings.Join(p.watcher.Sources(), ", "))
+	log.Info("watching", "sources", strings.Join(p.watcher.Sources(), ", "), "events", p.watcher.Events())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var serveErr error
@@ -440,4 +470,17 @@ func helpOutput(args []string, stdout, stderr io.Writer) io.Writer {
 		}
 	}
 	return stderr
+}
+
+// safetyFinds gives /metrics the runner's exact count of changes only a
+// safety rescan found (stream.Runner audits each lone safety rescan). The
+// runner is made after the metrics that wrap its scans, so it is looked up
+// at scrape time.
+type safetyFinds struct{ p *pipeline }
+
+func (f safetyFinds) SafetyRescanFinds() uint64 {
+	if f.p.runner == nil {
+		return 0
+	}
+	return uint64(max(f.p.runner.Stats().SafetyOnlyChanges, 0))
 }

@@ -72,9 +72,11 @@ func soakDuration(t *testing.T) time.Duration {
 // back near where they were before.
 //
 // The safety rescan is off, as in the stream live tests: what keeps the
-// clients right is process events, partial rescans, mount events and engine
-// events, and a stale node is not hidden by a rescan that happened to run
-// just before the comparison.
+// clients right is process events, kernel (BPF) events of processes that
+// unshare in place, partial rescans, mount events and engine events, and a
+// stale node is not hidden by a rescan that happened to run just before
+// the comparison; at the end, what a safety rescan would find must hold
+// nothing of the churn.
 func TestChurnSoak(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the proc connector, new namespaces and a full scan")
@@ -153,8 +155,16 @@ func TestChurnSoak(t *testing.T) {
 	for i, e := range engines {
 		wg.Go(func() { engineStats[i] = e.churn(t, end, tag) })
 	}
+	var ips inPlaceStats
+	wg.Go(func() { ips = inPlaceChurn(t, end, tag) })
+	t.Cleanup(func() {
+		for _, c := range ips.live {
+			kill(c)
+		}
+	})
 	zs := zooChurn(t, end, tag)
 	wg.Wait()
+	t.Logf("in-place churn: %d processes unshared in place, %d killed", ips.started, ips.killed)
 	t.Logf("churn for %s: zoo %d started, %d killed, %d errors; %d left running", churnFor, zs.started, zs.killed, zs.errors, len(zs.live))
 	for i, s := range engineStats {
 		t.Logf("churn: %s %d started, %d removed, %d errors; %d left running", engines[i].Runtime, s.started, s.removed, len(s.errs), len(s.live))
@@ -199,6 +209,20 @@ func TestChurnSoak(t *testing.T) {
 	for diff, who := range diffs {
 		t.Errorf("clients %v differ from a fresh discovery, %s%s", who, diff, holderReport(diff, p.hub.Latest(), fresh.snap))
 	}
+	// With kernel events, nothing of the churn is left for a safety
+	// rescan to find: every change was announced by an event.
+	if !p.watcher.BPF() {
+		t.Errorf("kernel events not in use as root: %s", p.watcher.Events())
+	}
+	audit, err := p.runner.Audit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range audit {
+		if strings.Contains(c.What, tag) {
+			t.Errorf("a safety rescan would find a change no event announced: %s %v %q", c.Kind, c.PIDs, c.What)
+		}
+	}
 	var names []string
 	for _, s := range engineStats {
 		names = append(names, s.live...)
@@ -236,6 +260,10 @@ func TestChurnSoak(t *testing.T) {
 	for _, z := range zs.live {
 		z.Kill()
 	}
+	for _, c := range ips.live {
+		kill(c)
+	}
+	ips.live = nil
 	for i, s := range engineStats {
 		for _, name := range s.live {
 			if _, err := engines[i].Try(engines[i].RmArgs(name)...); err != nil {

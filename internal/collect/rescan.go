@@ -34,15 +34,24 @@ const maxRescanShare = 4 // a quarter
 // namespaces that are new or that were read through a changed process,
 // and its sockets. What no process event reports (a running process
 // calling setns() or unshare(), a bind mount outside the host's mount
-// namespace) waits for the next full Scan, as it does without Rescan.
+// namespace) waits for the next full Scan, as it does without Rescan,
+// unless RescanMounts names the mount namespace.
 func (c *Collector) Rescan(ctx context.Context, prev *model.Snapshot, pids []int) (*model.Snapshot, error) {
+	return c.RescanMounts(ctx, prev, pids, nil)
+}
+
+// RescanMounts is Rescan that also rereads the nsfs bind mounts of the
+// mount namespaces with the inodes mnts, in which something was mounted or
+// unmounted (kernel events name them). A mount namespace prev does not
+// know is read anyway if a changed process is in it, else skipped.
+func (c *Collector) RescanMounts(ctx context.Context, prev *model.Snapshot, pids []int, mnts []uint64) (*model.Snapshot, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if prev == nil || c.known == nil || !prev.Taken.Equal(c.last) ||
 		len(pids)*maxRescanShare > len(prev.Processes) {
 		return c.scanLocked(ctx)
 	}
-	snap, ok, err := c.rescanLocked(ctx, prev, pids)
+	snap, ok, err := c.rescanLocked(ctx, prev, pids, mnts)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +69,7 @@ func (c *Collector) Rescan(ctx context.Context, prev *model.Snapshot, pids []int
 // they change (copy on write): the cost is a few passes over the map
 // without allocation plus the work for what changed, about a millisecond
 // at 7,000 namespaces where rebuilding every namespace took ten.
-func (c *Collector) rescanLocked(ctx context.Context, prev *model.Snapshot, pids []int) (*model.Snapshot, bool, error) {
+func (c *Collector) rescanLocked(ctx context.Context, prev *model.Snapshot, pids []int, mnts []uint64) (*model.Snapshot, bool, error) {
 	s := c.newScan(ctx)
 	// Processes the last rescan could not read whole (most often zombies,
 	// whose reaping no event reports) are looked at again.
@@ -69,7 +78,7 @@ func (c *Collector) rescanLocked(ctx context.Context, prev *model.Snapshot, pids
 		changed[pid] = true
 	}
 	u := newUpdate(prev)
-	reread := u.forget(prev, changed)
+	reread := u.forget(prev, changed, mnts)
 	alive := s.readChanged(changed)
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
@@ -107,10 +116,11 @@ func (c *Collector) rescanLocked(ctx context.Context, prev *model.Snapshot, pids
 }
 
 // forget takes out of the update what the changed processes contributed:
-// memberships and holders. It returns the mount namespaces whose nsfs
-// mounts were read through a changed process: they are read again,
-// through a member still there.
-func (u *update) forget(prev *model.Snapshot, changed map[int]bool) map[model.NSID]bool {
+// memberships and holders. It returns the mount namespaces to read again,
+// through a member still there: those whose nsfs mounts were read through
+// a changed process, and those with the inodes mnts (something was
+// mounted or unmounted there).
+func (u *update) forget(prev *model.Snapshot, changed map[int]bool, mnts []uint64) map[model.NSID]bool {
 	for pid := range changed {
 		if p := prev.Processes[pid]; p != nil {
 			for _, id := range p.NS {
@@ -122,6 +132,13 @@ func (u *update) forget(prev *model.Snapshot, changed map[int]bool) map[model.NS
 		}
 	}
 	reread := map[model.NSID]bool{}
+	if len(mnts) > 0 {
+		for id, ns := range prev.Namespaces {
+			if ns.Type == model.Mnt && slices.Contains(mnts, ns.Inode) {
+				reread[id] = true
+			}
+		}
+	}
 	for _, ns := range prev.Namespaces {
 		for _, h := range ns.HeldBy {
 			if h.Kind == model.HeldByBindMount && changed[h.PID] {
@@ -167,8 +184,9 @@ func (s *scan) readChanged(changed map[int]bool) []int {
 // readMounts reads the nsfs mounts of the mount namespaces forget named
 // and of every new one (a new container's may hold copies of the host's
 // netns bind mounts). Known mount namespaces a changed process merely
-// joined or left keep their mounts: changes to the host's mount table
-// come as mount events and a full scan.
+// joined or left keep their mounts: changes to mount tables come as mount
+// events (kernel events name the mount namespace; the host's table alone,
+// without them, gets a full scan).
 func (s *scan) readMounts(u *update, prev *model.Snapshot, reread map[model.NSID]bool) {
 	for id := range reread {
 		if ns, k := u.ns[id], s.c.known[id]; ns != nil && k != nil {

@@ -60,6 +60,12 @@ type Config struct {
 	// Metrics, if set, serves GET /metrics (Prometheus) behind the same
 	// guard; the page does not link it.
 	Metrics http.Handler
+	// SlowEvents says that kernel events are unavailable and what the live
+	// view relies on instead; the page shows it in a banner. Empty when
+	// they are in use.
+	SlowEvents string
+	// Health, if set, adds fields to /healthz (event source, counters).
+	Health func() map[string]any
 }
 
 // Server is nsweb's HTTP handler.
@@ -160,6 +166,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 		data.Unprivileged = true
 		data.Reason = s.cfg.Unprivileged
 	}
+	data.Slow = s.cfg.SlowEvents
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
 	if err := templates.Page(data).Render(r.Context(), w); err != nil {
@@ -168,7 +175,15 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.cfg.Version})
+	h := map[string]any{"status": "ok", "version": s.cfg.Version}
+	if s.cfg.Health != nil {
+		for k, v := range s.cfg.Health() {
+			if _, taken := h[k]; !taken {
+				h[k] = v
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, h)
 }
 
 func (s *Server) model(w http.ResponseWriter, r *http.Request) {

@@ -34,6 +34,13 @@ func livePipeline(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *httptest
 // it scanned.
 func liveRunner(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *httptest.Server, *Runner) {
 	t.Helper()
+	h, srv, r, _ := liveRunnerWatch(t, cfg, wopt)
+	return h, srv, r
+}
+
+// liveRunnerWatch is liveRunner that also returns the watcher.
+func liveRunnerWatch(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *httptest.Server, *Runner, *watch.Watcher) {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the proc connector and a full scan")
 	}
@@ -55,7 +62,7 @@ func liveRunner(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *httptest.S
 		t.Fatal(err)
 	}
 	col := collect.New(collect.Options{})
-	r := &Runner{Scan: col.Scan, Rescan: col.Rescan, Unsettled: col.Unsettled, Hub: h}
+	r := &Runner{Scan: col.Scan, Rescan: col.Rescan, RescanMounts: col.RescanMounts, Unsettled: col.Unsettled, Hub: h}
 	done := make(chan struct{})
 	go func() { r.Run(ctx, w.C()); close(done) }()
 	t.Cleanup(func() {
@@ -63,7 +70,7 @@ func liveRunner(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *httptest.S
 		<-done
 		_ = w.Close()
 	})
-	return h, srv, r
+	return h, srv, r, w
 }
 
 // tokenFilter understands "token:T": namespaces with a member process

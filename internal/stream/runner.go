@@ -22,6 +22,10 @@ type Runner struct {
 	// other signal (mounts, the safety rescan, dropped events) gets a full
 	// Scan.
 	Rescan RescanFunc
+	// RescanMounts, if set, is Rescan that also rereads the mount tables
+	// of the mount namespaces (by inode) kernel events name; signals that
+	// name mount namespaces get a full Scan without it.
+	RescanMounts func(ctx context.Context, prev *model.Snapshot, pids []int, mnts []uint64) (*model.Snapshot, error)
 	// Relabel, if set, returns the previous snapshot with its containers
 	// named anew, for signals that say only that a container engine's
 	// names changed (watch.Names). It must not modify prev. Without it,
@@ -40,11 +44,19 @@ type Runner struct {
 	Logger *slog.Logger
 
 	full, partial atomic.Int64
+	audit         audit
 }
 
 // Scans reports how many full scans and partial rescans the runner has
 // published, for tests and metrics.
 func (r *Runner) Scans() (full, partial int64) { return r.full.Load(), r.partial.Load() }
+
+// Stats reports the runner's counters, among them the changes only the
+// safety rescan found (see RunnerStats.SafetyOnlyChanges).
+func (r *Runner) Stats() RunnerStats {
+	rescans, only := r.audit.counts()
+	return RunnerStats{FullScans: r.full.Load(), PartialScans: r.partial.Load(), SafetyRescans: rescans, SafetyOnlyChanges: only}
+}
 
 // RescanFunc updates prev for the processes pids (created, exec'd or
 // exited) and returns the new snapshot; prev must not be modified.
@@ -75,15 +87,29 @@ func (r *Runner) Run(ctx context.Context, signals <-chan watch.Signal) {
 		followUp.Reset(delay)
 	}
 	settle()
+	// The judgement of a safety rescan's audit, after its grace period.
+	judge := time.NewTimer(time.Hour)
+	judge.Stop()
+	defer judge.Stop()
+	armJudge := func() {
+		if due := r.audit.dueAt(); !due.IsZero() {
+			judge.Reset(time.Until(due))
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case now := <-judge.C:
+			logOnly(log, r.audit.judge(now))
+			armJudge()
 		case sig, ok := <-signals:
 			if !ok {
 				return
 			}
+			r.audit.note(sig, time.Now())
 			r.scan(ctx, log, sig)
+			armJudge()
 			if sig.Reasons&watch.Proc != 0 {
 				delay = 0 // new process events: start the backoff afresh
 			}
@@ -117,7 +143,10 @@ func (r *Runner) scan(ctx context.Context, log *slog.Logger, sig watch.Signal) {
 	case r.Relabel != nil && prev != nil && sig.Reasons == watch.Names:
 		kind = "relabel"
 		s = r.Relabel(prev)
-	case r.Rescan != nil && prev != nil && sig.Reasons == watch.Proc && sig.PIDs != nil:
+	case r.RescanMounts != nil && prev != nil && sig.Reasons&^watch.Partial == 0 && sig.PIDs != nil && len(sig.MntNS) > 0:
+		kind = "partial"
+		s, err = r.RescanMounts(sctx, prev, sig.PIDs, sig.MntNS)
+	case r.Rescan != nil && prev != nil && sig.Reasons&^watch.Partial == 0 && sig.PIDs != nil && len(sig.MntNS) == 0:
 		kind = "partial"
 		s, err = r.Rescan(sctx, prev, sig.PIDs)
 	default:
@@ -130,6 +159,9 @@ func (r *Runner) scan(ctx context.Context, log *slog.Logger, sig watch.Signal) {
 		return
 	}
 	scanned := time.Now()
+	if kind == "full" && sig.Reasons&watch.Rescan != 0 && prev != nil {
+		r.audit.safety(prev, s, start, scanned)
+	}
 	r.Hub.Publish(s)
 	switch kind {
 	case "partial":

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -38,6 +39,7 @@ type sources struct {
 	wakeW   int
 	buf     []byte
 	mntPath string
+	kern    kernel // BPF events, or why there are none
 }
 
 func openSources(opt Options) (*sources, []error) {
@@ -56,6 +58,7 @@ func openSources(opt Options) (*sources, []error) {
 			s.nl = fd
 		}
 	}
+	s.kern = openKernel(opt, opt.Logger)
 	if opt.MountInfo != "-" {
 		fd, err := unix.Open(opt.MountInfo, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
@@ -107,6 +110,9 @@ func openProcConnector() (int, error) {
 
 func (s *sources) names() []string {
 	var n []string
+	if s.kern.tr != nil {
+		n = append(n, "bpf ("+strings.Join(s.kern.tr.Attached(), ", ")+")")
+	}
 	if s.nl >= 0 {
 		n = append(n, "proc connector")
 	}
@@ -116,14 +122,22 @@ func (s *sources) names() []string {
 	return n
 }
 
+// wake makes the loops return: the poll loop through the pipe, the BPF
+// reader by closing the tracer.
 func (s *sources) wake() {
 	if s.wakeW >= 0 {
 		_, _ = unix.Write(s.wakeW, []byte{0})
+	}
+	if s.kern.tr != nil {
+		_ = s.kern.tr.Close()
 	}
 }
 
 func (s *sources) close() error {
 	var errs []error
+	if s.kern.tr != nil {
+		errs = append(errs, s.kern.tr.Close())
+	}
 	for _, fd := range []*int{&s.nl, &s.mnt, &s.wakeR, &s.wakeW} {
 		if *fd >= 0 {
 			errs = append(errs, unix.Close(*fd))
@@ -168,7 +182,15 @@ func (s *sources) run(ctx context.Context, out chan<- batch, log *slog.Logger) {
 		var b batch
 		if mntIdx >= 0 && fds[mntIdx].Revents&(unix.POLLPRI|unix.POLLERR) != 0 {
 			// The kernel re-arms the event on the next poll; nothing to read.
-			b.reasons |= Mount
+			// With BPF on, mount calls anywhere are reported with their
+			// mount namespace, and a change of this table (propagation
+			// from elsewhere included) rereads just this namespace.
+			if s.kern.tr != nil && s.kern.hostM != 0 {
+				b.reasons |= MountNS
+				b.mnts = append(b.mnts, s.kern.hostM)
+			} else {
+				b.reasons |= Mount
+			}
 			b.events++
 		}
 		if nlIdx >= 0 && fds[nlIdx].Revents&unix.POLLIN != 0 {

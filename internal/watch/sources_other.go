@@ -18,3 +18,6 @@ func (*sources) names() []string                                         { retur
 func (*sources) wake()                                                   {}
 func (*sources) close() error                                            { return nil }
 func (*sources) run(ctx context.Context, _ chan<- batch, _ *slog.Logger) { <-ctx.Done() }
+func (*sources) events() string                                          { return "safety rescan only (bpf unavailable: needs Linux)" }
+func (*sources) bpfOn() bool                                             { return false }
+func (*sources) runKernel(context.Context, chan<- batch, *slog.Logger)   {}

@@ -11,9 +11,16 @@
 // container exist from its first fork on; the rest of its burst follows in
 // one debounced signal.
 //
+// As root the watcher also attaches eBPF programs (internal/kevents) to the
+// system calls that change namespaces in place (unshare, setns) or mount
+// tables in any mount namespace (mount, umount, move_mount), so those
+// changes name their process or mount namespace within milliseconds
+// instead of waiting for the safety rescan.
+//
 // The watcher and internal/collect are the only packages that make Linux
-// calls. Without root the proc connector is unavailable; the watcher then
-// runs on mount changes and the rescan alone and says so in Sources.
+// calls. Without root the proc connector and BPF are unavailable; the
+// watcher then runs on mount changes and the rescan alone and says so in
+// Sources and Events.
 package watch
 
 import (
@@ -45,7 +52,17 @@ const (
 	// namespace changed, only what nsweb calls them: relabelling the last
 	// snapshot is enough.
 	Names
+	// Switch: a running process changed its namespaces in place (unshare,
+	// setns; BPF).
+	Switch
+	// MountNS: something was mounted or unmounted in the mount namespaces
+	// the signal names (BPF).
+	MountNS
 )
+
+// Partial are the reasons whose signals name everything that changed
+// (Signal.PIDs, Signal.MntNS), so a rescan of just that suffices.
+const Partial = Proc | Switch | MountNS
 
 // String names the reasons for logs, e.g. "proc|mount".
 func (r Reason) String() string {
@@ -53,7 +70,7 @@ func (r Reason) String() string {
 	for _, x := range []struct {
 		r Reason
 		s string
-	}{{Proc, "proc"}, {Mount, "mount"}, {Rescan, "rescan"}, {Overflow, "overflow"}, {Names, "names"}} {
+	}{{Proc, "proc"}, {Mount, "mount"}, {Rescan, "rescan"}, {Overflow, "overflow"}, {Names, "names"}, {Switch, "ns"}, {MountNS, "mntns"}} {
 		if r&x.r != 0 {
 			parts = append(parts, x.s)
 		}
@@ -72,10 +89,16 @@ const MaxPIDs = 256
 type Signal struct {
 	Reasons Reason
 	// PIDs are the processes (thread-group IDs) that forked into being,
-	// exec'd or exited, without duplicates, in the order first seen. Nil
-	// when there were more than MaxPIDs or the reasons include anything but
-	// Proc: then everything must be looked at.
+	// exec'd, exited or changed namespaces, without duplicates, in the
+	// order first seen. Nil when there were more than MaxPIDs or the
+	// reasons include anything outside Partial and Rescan: then everything
+	// must be looked at. Never nil otherwise (empty for mount events
+	// alone). With Rescan, everything is looked at anyway; the hints then
+	// say what events announced.
 	PIDs []int
+	// MntNS are the inodes of the mount namespaces whose mount tables
+	// changed (MountNS), without duplicates; nil whenever PIDs is.
+	MntNS []uint64
 	// Events is the number of kernel events coalesced into this signal.
 	Events int
 	// First is when the first coalesced event arrived, the start of the
@@ -107,6 +130,9 @@ type Options struct {
 	// NoProcConnector disables process events (for tests and for hosts
 	// where the connector is too chatty).
 	NoProcConnector bool
+	// NoBPF disables the kernel events of internal/kevents (nsweb serve
+	// --no-bpf, and tests of the fallback).
+	NoBPF bool
 	// Logger receives source failures; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -137,6 +163,7 @@ func (o *Options) defaults() {
 type batch struct {
 	reasons  Reason
 	pids     []int
+	mnts     []uint64 // mount namespace inodes
 	events   int
 	overflow bool // more PIDs than MaxPIDs
 }
@@ -171,6 +198,13 @@ func Start(ctx context.Context, opt Options) (*Watcher, error) {
 	}
 	ctx, w.cancel = context.WithCancel(ctx)
 	in := make(chan batch)
+	if src.bpfOn() {
+		w.wg.Add(1)
+		go func() {
+			defer w.wg.Done()
+			src.runKernel(ctx, in, opt.Logger)
+		}()
+	}
 	w.wg.Add(2)
 	go func() {
 		defer w.wg.Done()
@@ -192,6 +226,14 @@ func (w *Watcher) C() <-chan Signal { return w.c }
 // Sources names the event sources in use, for the log and the page.
 func (w *Watcher) Sources() []string { return append([]string(nil), w.sources...) }
 
+// Events says where the events about namespace changes come from, for the
+// log, the banner and /healthz: "bpf", or the fallback and why BPF is not
+// used, e.g. "proc connector (bpf unavailable: …)".
+func (w *Watcher) Events() string { return w.src.events() }
+
+// BPF reports whether the kernel events of internal/kevents are in use.
+func (w *Watcher) BPF() bool { return w.src.bpfOn() }
+
 // Close stops the watcher, releases its file descriptors and waits for its
 // goroutines.
 func (w *Watcher) Close() error {
@@ -211,6 +253,7 @@ func debounce(ctx context.Context, in <-chan batch, out chan<- Signal, opt Optio
 		ready    bool // pending may be sent
 		overflow bool
 		seen     = map[int]bool{}
+		seenMnt  = map[uint64]bool{}
 		deadline time.Time
 		last     time.Time // of the latest event
 		timer    = time.NewTimer(time.Hour)
@@ -230,6 +273,7 @@ func debounce(ctx context.Context, in <-chan batch, out chan<- Signal, opt Optio
 			pending = Signal{First: now}
 			has, ready, overflow = true, false, false
 			clear(seen)
+			clear(seenMnt)
 			deadline = now.Add(opt.MaxDelay)
 			// Leading edge: after a quiet spell, signal at once.
 			ready = idle && !opt.NoLeadingEdge
@@ -247,8 +291,25 @@ func debounce(ctx context.Context, in <-chan batch, out chan<- Signal, opt Optio
 			}
 			overflow = len(pending.PIDs) > MaxPIDs
 		}
+		for _, m := range b.mnts {
+			if overflow {
+				break
+			}
+			if !seenMnt[m] {
+				seenMnt[m] = true
+				pending.MntNS = append(pending.MntNS, m)
+			}
+			overflow = len(pending.MntNS) > MaxPIDs
+		}
 		if overflow {
-			pending.PIDs = nil
+			pending.PIDs, pending.MntNS = nil, nil
+		}
+		// Kernel events name a change exactly and come seldom (a process
+		// that unshares or joins a namespace, a mount): they are due at
+		// once, not after the burst of process events around them goes
+		// quiet, which on a busy host is MaxDelay.
+		if b.reasons&(Switch|MountNS) != 0 && !opt.NoLeadingEdge {
+			ready = true
 		}
 		if ready {
 			return // already due: it goes out as soon as the consumer takes it
@@ -260,8 +321,13 @@ func debounce(ctx context.Context, in <-chan batch, out chan<- Signal, opt Optio
 		var send chan<- Signal
 		if ready {
 			send = out
-			if pending.Reasons != Proc {
-				overflow, pending.PIDs = true, nil
+			// A safety rescan merged with events keeps their hints: it
+			// scans everything, but the hints say which changes events
+			// announced (stream.Runner counts the others).
+			if pending.Reasons&^(Partial|Rescan) != 0 || overflow {
+				overflow, pending.PIDs, pending.MntNS = true, nil, nil
+			} else if pending.PIDs == nil {
+				pending.PIDs = []int{}
 			}
 		}
 		select {

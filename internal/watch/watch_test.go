@@ -196,10 +196,10 @@ func TestReasonString(t *testing.T) {
 }
 
 func TestStartNoSource(t *testing.T) {
-	if _, err := Start(context.Background(), Options{Rescan: -1, NoProcConnector: true, MountInfo: "-"}); err == nil {
+	if _, err := Start(context.Background(), Options{Rescan: -1, NoProcConnector: true, NoBPF: true, MountInfo: "-"}); err == nil {
 		t.Error("a watcher without any source started")
 	}
-	w, err := Start(context.Background(), Options{Rescan: -1, NoProcConnector: true, MountInfo: "/nonexistent/mountinfo", Quiet: time.Millisecond})
+	w, err := Start(context.Background(), Options{Rescan: -1, NoProcConnector: true, NoBPF: true, MountInfo: "/nonexistent/mountinfo", Quiet: time.Millisecond})
 	if err == nil {
 		w.Close()
 		t.Error("a watcher whose only source failed started")
@@ -207,12 +207,13 @@ func TestStartNoSource(t *testing.T) {
 }
 
 // TestWatchReal runs the watcher against the kernel: a new process, its exit
-// and a new bind-mounted network namespace must each produce a signal.
+// and a new bind-mounted network namespace must each produce a signal
+// (without BPF; kernel_linux_test.go has the same with it).
 func TestWatchReal(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for the proc connector")
 	}
-	w, err := Start(context.Background(), Options{Rescan: -1})
+	w, err := Start(context.Background(), Options{Rescan: -1, NoBPF: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,6 +224,9 @@ func TestWatchReal(t *testing.T) {
 	})
 	if len(w.Sources()) != 2 {
 		t.Fatalf("sources %v, want proc connector and mounts", w.Sources())
+	}
+	if w.BPF() || w.Events() != "proc connector, mount changes (bpf off)" {
+		t.Errorf("events %q, bpf %v; want the fallback named", w.Events(), w.BPF())
 	}
 	// waitFor reads signals (other processes on the machine cause some)
 	// until one matches.

@@ -22,6 +22,9 @@ type PageData struct {
 	Unprivileged bool
 	// Reason says what cannot be seen and why, for the banner.
 	Reason string
+	// Slow, when set, says that kernel events are unavailable and why, so
+	// that some changes show only at the safety rescan (a banner).
+	Slow string
 }
 
 // modules are the ES modules app.js imports, directly or not, preloaded so
@@ -56,7 +59,7 @@ func Page(p PageData) templ.Component {
 		var templ_7745c5c3_Var2 string
 		templ_7745c5c3_Var2, templ_7745c5c3_Err = templ.JoinStringErrs(p.Host)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 33, Col: 28}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 36, Col: 28}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var2))
 		if templ_7745c5c3_Err != nil {
@@ -74,7 +77,7 @@ func Page(p PageData) templ.Component {
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templruntime.NewAttributeExpression("/static/" + m).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 39, Col: 51}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 42, Col: 51}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var3)
 			if templ_7745c5c3_Err != nil {
@@ -92,7 +95,7 @@ func Page(p PageData) templ.Component {
 		var templ_7745c5c3_Var4 string
 		templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(p.Host)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 45, Col: 55}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 48, Col: 55}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 		if templ_7745c5c3_Err != nil {
@@ -110,7 +113,7 @@ func Page(p PageData) templ.Component {
 			var templ_7745c5c3_Var5 string
 			templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(p.Reason)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 75, Col: 73}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 78, Col: 73}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 			if templ_7745c5c3_Err != nil {
@@ -121,20 +124,39 @@ func Page(p PageData) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<main id=\"app\" class=\"app\"><section class=\"stage\" aria-label=\"Namespace tree\"><canvas id=\"tree\" class=\"tree\" tabindex=\"0\" role=\"application\" aria-roledescription=\"namespace map\" aria-label=\"Namespace tree. Arrow keys pan, plus and minus zoom, 0 fits, F follows the tree, Tab and Shift+Tab move through every node, bringing it into view, Enter opens one.\" aria-describedby=\"summary\"></canvas><div class=\"controls\" role=\"toolbar\" aria-label=\"Zoom\"><button id=\"zoom-in\" type=\"button\" aria-label=\"Zoom in\" title=\"Zoom in (+)\">+</button> <button id=\"zoom-out\" type=\"button\" aria-label=\"Zoom out\" title=\"Zoom out (−)\">−</button> <button id=\"fit\" type=\"button\" aria-label=\"Fit the tree to the screen\" title=\"Fit to screen (0)\">Fit</button> <button id=\"follow\" type=\"button\" class=\"follow\" aria-pressed=\"true\">Following</button> <button id=\"fold\" type=\"button\" hidden>Fold groups</button></div><canvas id=\"minimap\" class=\"minimap\" role=\"img\" aria-label=\"Overview of the whole tree; click or drag to move the view\" hidden></canvas><div id=\"tip\" class=\"tip\" hidden></div><p id=\"empty\" class=\"empty\" hidden></p><p id=\"lod-hint\" class=\"lod-hint\" role=\"status\" hidden></p><p id=\"focus-say\" class=\"sr-only\" aria-live=\"polite\"></p></section><aside class=\"side\" aria-label=\"Details, legend and changes\"><section id=\"details\" class=\"details panel\" role=\"region\" aria-labelledby=\"details-title\" hidden><div class=\"details-head\"><h2 id=\"details-title\" tabindex=\"-1\">Details</h2><button id=\"details-close\" type=\"button\" class=\"icon\" aria-label=\"Close details\">×</button></div><p id=\"details-state\" class=\"details-state\" role=\"status\" hidden></p><dl id=\"details-rows\" class=\"rows\"></dl><div id=\"inside\" class=\"inside\"></div><div id=\"ns-parts\"><h3 id=\"procs-title\">Processes</h3><div class=\"procs-wrap\"><table id=\"procs\" class=\"procs\" aria-labelledby=\"procs-title\"><thead><tr><th scope=\"col\">PID</th><th scope=\"col\">Command</th><th scope=\"col\">User</th></tr></thead> <tbody></tbody></table></div><p id=\"procs-note\" class=\"note\"></p><h3>Containers</h3><ul id=\"containers\" class=\"plain\"></ul><h3>Kept alive by</h3><ul id=\"held\" class=\"plain\"></ul></div></section><section class=\"panel legend\" aria-labelledby=\"legend-title\"><h2 id=\"legend-title\">Legend</h2><ul id=\"legend\" class=\"legend-list\"></ul></section><section class=\"panel log\" aria-labelledby=\"log-title\"><h2 id=\"log-title\">Recent changes</h2><ol id=\"log\" class=\"log-list\"></ol></section></aside></main><footer class=\"foot\"><span id=\"summary\" class=\"summary\">Waiting for the first snapshot…</span> <span class=\"keys\">Keys: / search · + − 0 zoom · f follow · arrows pan · Tab nodes · Enter open · Esc close</span> <span class=\"ver\">nsweb ")
+		if p.Slow != "" {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<div id=\"events-banner\" class=\"banner\" role=\"status\">Slower updates: ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var6 string
+			templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(p.Slow)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 81, Col: 81}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "</div>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<main id=\"app\" class=\"app\"><section class=\"stage\" aria-label=\"Namespace tree\"><canvas id=\"tree\" class=\"tree\" tabindex=\"0\" role=\"application\" aria-roledescription=\"namespace map\" aria-label=\"Namespace tree. Arrow keys pan, plus and minus zoom, 0 fits, F follows the tree, Tab and Shift+Tab move through every node, bringing it into view, Enter opens one.\" aria-describedby=\"summary\"></canvas><div class=\"controls\" role=\"toolbar\" aria-label=\"Zoom\"><button id=\"zoom-in\" type=\"button\" aria-label=\"Zoom in\" title=\"Zoom in (+)\">+</button> <button id=\"zoom-out\" type=\"button\" aria-label=\"Zoom out\" title=\"Zoom out (−)\">−</button> <button id=\"fit\" type=\"button\" aria-label=\"Fit the tree to the screen\" title=\"Fit to screen (0)\">Fit</button> <button id=\"follow\" type=\"button\" class=\"follow\" aria-pressed=\"true\">Following</button> <button id=\"fold\" type=\"button\" hidden>Fold groups</button></div><canvas id=\"minimap\" class=\"minimap\" role=\"img\" aria-label=\"Overview of the whole tree; click or drag to move the view\" hidden></canvas><div id=\"tip\" class=\"tip\" hidden></div><p id=\"empty\" class=\"empty\" hidden></p><p id=\"lod-hint\" class=\"lod-hint\" role=\"status\" hidden></p><p id=\"focus-say\" class=\"sr-only\" aria-live=\"polite\"></p></section><aside class=\"side\" aria-label=\"Details, legend and changes\"><section id=\"details\" class=\"details panel\" role=\"region\" aria-labelledby=\"details-title\" hidden><div class=\"details-head\"><h2 id=\"details-title\" tabindex=\"-1\">Details</h2><button id=\"details-close\" type=\"button\" class=\"icon\" aria-label=\"Close details\">×</button></div><p id=\"details-state\" class=\"details-state\" role=\"status\" hidden></p><dl id=\"details-rows\" class=\"rows\"></dl><div id=\"inside\" class=\"inside\"></div><div id=\"ns-parts\"><h3 id=\"procs-title\">Processes</h3><div class=\"procs-wrap\"><table id=\"procs\" class=\"procs\" aria-labelledby=\"procs-title\"><thead><tr><th scope=\"col\">PID</th><th scope=\"col\">Command</th><th scope=\"col\">User</th></tr></thead> <tbody></tbody></table></div><p id=\"procs-note\" class=\"note\"></p><h3>Containers</h3><ul id=\"containers\" class=\"plain\"></ul><h3>Kept alive by</h3><ul id=\"held\" class=\"plain\"></ul></div></section><section class=\"panel legend\" aria-labelledby=\"legend-title\"><h2 id=\"legend-title\">Legend</h2><ul id=\"legend\" class=\"legend-list\"></ul></section><section class=\"panel log\" aria-labelledby=\"log-title\"><h2 id=\"log-title\">Recent changes</h2><ol id=\"log\" class=\"log-list\"></ol></section></aside></main><footer class=\"foot\"><span id=\"summary\" class=\"summary\">Waiting for the first snapshot…</span> <span class=\"keys\">Keys: / search · + − 0 zoom · f follow · arrows pan · Tab nodes · Enter open · Esc close</span> <span class=\"ver\">nsweb ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		var templ_7745c5c3_Var6 string
-		templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(p.Version)
+		var templ_7745c5c3_Var7 string
+		templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(p.Version)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 130, Col: 39}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 136, Col: 39}
 		}
-		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "</span></footer></body></html>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</span></footer></body></html>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
