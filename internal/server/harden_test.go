@@ -213,7 +213,7 @@ func TestModelStreams(t *testing.T) {
 		Gaps:       []model.Gap{{PID: 3, What: "x", Err: "y"}},
 	}
 	line := strings.Repeat("\x00a", model.MaxCmdline/2)
-	for pid := 1; pid <= 2000; pid++ {
+	for pid := 1; pid <= 300; pid++ {
 		snap.Processes[pid] = &model.Process{PID: pid, Comm: "sh", Cmdline: line, CmdlineLen: 1 << 20}
 		snap.Namespaces[1].Procs = append(snap.Namespaces[1].Procs, pid)
 	}
