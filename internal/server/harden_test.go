@@ -42,6 +42,9 @@ func TestTokenRedirectStaysLocal(t *testing.T) {
 		if rec.Code != http.StatusSeeOther {
 			t.Fatalf("%s: code %d, want 303", target, rec.Code)
 		}
+		if target == "//evil.example/?token=s3cret" && loc != "/evil.example/" {
+			t.Errorf("%s: Location %q, want the clean local path /evil.example/", target, loc)
+		}
 		if !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") || strings.Contains(loc, "\\") || strings.Contains(loc, "token") {
 			t.Errorf("%s: Location %q leaves the site or keeps the token", target, loc)
 		}
