@@ -99,7 +99,11 @@ func (g *Guard) Middleware(next http.Handler) http.Handler {
 // the path is cleaned and never starts with two slashes or a backslash.
 func localTarget(u *url.URL) string {
 	p := strings.ReplaceAll(u.Path, "\\", "/")
+	trailing := strings.HasSuffix(p, "/")
 	p = "/" + strings.TrimLeft(path.Clean("/"+p), "/")
+	if trailing && p != "/" {
+		p += "/"
+	}
 	v := u.Query()
 	v.Del("token")
 	loc := (&url.URL{Path: p}).EscapedPath()

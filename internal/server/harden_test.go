@@ -42,6 +42,9 @@ func TestTokenRedirectStaysLocal(t *testing.T) {
 		if rec.Code != http.StatusSeeOther {
 			t.Fatalf("%s: code %d, want 303", target, rec.Code)
 		}
+		if target == "//evil.example/?token=s3cret" && loc != "/evil.example/" {
+			t.Errorf("%s: Location %q, want the clean local path /evil.example/", target, loc)
+		}
 		if !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") || strings.Contains(loc, "\\") || strings.Contains(loc, "token") {
 			t.Errorf("%s: Location %q leaves the site or keeps the token", target, loc)
 		}
@@ -213,7 +216,7 @@ func TestModelStreams(t *testing.T) {
 		Gaps:       []model.Gap{{PID: 3, What: "x", Err: "y"}},
 	}
 	line := strings.Repeat("\x00a", model.MaxCmdline/2)
-	for pid := 1; pid <= 2000; pid++ {
+	for pid := 1; pid <= 300; pid++ {
 		snap.Processes[pid] = &model.Process{PID: pid, Comm: "sh", Cmdline: line, CmdlineLen: 1 << 20}
 		snap.Namespaces[1].Procs = append(snap.Namespaces[1].Procs, pid)
 	}

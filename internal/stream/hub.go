@@ -84,9 +84,9 @@ type Config struct {
 	// PingInterval is the keepalive period (default 20 s).
 	PingInterval time.Duration
 	// PongTimeout is how long a client may take to answer a ping (default
-	// 10 s): one that does not is closed with status 1008, 30 s after its
-	// last sign of life with the defaults. The ping waits on its own, never
-	// in the way of the connection's writes.
+	// 30 s, as docs/protocol.md promises): one that does not is closed
+	// with status 1008. The ping waits on its own, never in the way of the
+	// connection's writes (a busy client reads a backlog before the ping).
 	PongTimeout time.Duration
 	// WriteTimeout bounds one write or ping (default 30 s): a client that
 	// takes longer is disconnected. It never delays other clients, each
@@ -124,7 +124,7 @@ func (c *Config) defaults() {
 	}
 	setD(&c.KeyIdle, 30*time.Second)
 	setD(&c.PingInterval, 20*time.Second)
-	setD(&c.PongTimeout, 10*time.Second)
+	setD(&c.PongTimeout, 30*time.Second)
 	setD(&c.WriteTimeout, 30*time.Second)
 	setD(&c.HelloTimeout, 30*time.Second)
 	if c.ReadLimit <= 0 {

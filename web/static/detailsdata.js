@@ -292,11 +292,14 @@ function row(label, v, copy) {
  * @returns {ProcRow}
  */
 function procRow(p) {
-  const err = /** @type {{err?: string}} */ (p).err;
+  const { err, cmdlineLen } = /** @type {{err?: string, cmdlineLen?: number}} */ (p);
   const cmd = p.cmdline || p.comm || "";
+  // The server keeps the first 4 KiB of a command line; the whole one is
+  // at /api/v1/proc/{pid}/cmdline while the process lives.
+  const more = cmdlineLen && p.cmdline ? ` … (${cmdlineLen} bytes in all)` : "";
   return {
     pid: str(p.pid),
-    command: visibleText(cmd || (err ? `(unreadable: ${err})` : "")),
+    command: visibleText(cmd || (err ? `(unreadable: ${err})` : "")) + more,
     user: err && p.uid === undefined ? "" : userName(p.uid),
     ...(cmd ? { copy: copyText(cmd) } : {}),
   };

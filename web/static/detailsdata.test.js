@@ -297,3 +297,14 @@ test("copyText keeps printable text as it is and escapes the rest", () => {
   assert.equal(copyText("a\u001b[2Jb\r\n\tc\u0000d\u007f\u0085"), "a\\x1b[2Jb\\r\\n\\tc\\x00d\\x7f\\x85");
   assert.equal(copyText("x\u2066y\ufeff"), "x\\u2066y\\ufeff");
 });
+
+test("a command line the server cut says how long it is", () => {
+  const full = {
+    namespace: { id: 9, type: "net", inode: 9, procs: [5] },
+    processes: [{ pid: 5, comm: "sh", cmdline: "sh -c aaaa", cmdlineLen: 256023, uid: 0 }],
+    containers: [],
+  };
+  const f = withFull(fromNode({ ...n }), full);
+  assert.equal(f.procs[0].command, "sh -c aaaa … (256023 bytes in all)");
+  assert.equal(f.procs[0].copy, "sh -c aaaa");
+});
