@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,7 +57,7 @@ func Text(w io.Writer, s *model.Snapshot, r *layout.Result) error {
 		}
 		children[p] = append(children[p], i)
 	}
-	t := &textTree{w: bw, s: s, r: r, children: children, done: make([]bool, len(r.Nodes))}
+	t := &textTree{w: bw, s: s, r: r, children: children, done: make([]bool, len(r.Nodes)), initial: layout.Initial(s)}
 	for _, i := range roots {
 		t.node(i, "", "", "")
 	}
@@ -79,6 +80,7 @@ type textTree struct {
 	r        *layout.Result
 	children [][]int
 	done     []bool
+	initial  []model.NSID // the host's initial namespaces, said "host"
 }
 
 // node writes node i after branch (its own connector) and its children with
@@ -139,6 +141,9 @@ func (t *textTree) line(n *layout.Node) string {
 	}
 	b.WriteString(terminal(string(ns.Type), 20))
 	b.WriteString(" " + strconv.FormatUint(ns.Inode, 10))
+	if slices.Contains(t.initial, ns.ID) {
+		b.WriteString(" host")
+	}
 	b.WriteString(" id:" + strconv.FormatUint(uint64(ns.ID), 10))
 	b.WriteString(" procs:" + strconv.Itoa(len(ns.Procs)))
 	if pid, cmd := leader(t.s, ns); pid != 0 {
