@@ -83,7 +83,9 @@ func TestAspect(t *testing.T) {
 		f := c.f()
 		for _, o := range []Orientation{TopDown, LeftRight} {
 			for k, opt := range opts {
-				if c.big && k != 1 {
+				// Big forests: unfolded only, and left-right for one of
+				// them (each check of 60k nodes is costly under -race).
+				if c.big && (k != 1 || (o == LeftRight && c.name != "star-60k-dirs")) {
 					continue
 				}
 				opt.Orientation = o

@@ -87,3 +87,51 @@ func containers(n int) *forest {
 	}
 	return f
 }
+
+// BenchmarkPlace measures the placement alone, pack against the previous
+// tidy tree, on the same arena: everything else Compute does is the same
+// for both. Each iteration restores the arena (the tidy walks need it
+// fresh), in both.
+func BenchmarkPlace(b *testing.B) {
+	cases := []struct {
+		name string
+		f    func() *forest
+		opt  Options
+	}{
+		{"60k", func() *forest { return randomForest(2, 60_000, true) }, Options{FoldThreshold: -1}},
+		{"star-60k", func() *forest { return star(60_000, "net") }, Options{FoldThreshold: -1}},
+		{"userns-8000", func() *forest { return userNamespaced(8000) }, Options{FoldThreshold: -1, Group: GroupContainer}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			f := c.f()
+			bd := builder{sc: &scratch{}, snap: f.s, view: Owner, fold: -1, td: true, group: c.opt.Group}
+			bd.initial = Initial(f.s)
+			bd.collect()
+			bd.creationOrder()
+			bd.linkParents()
+			bd.breakCycles()
+			bd.filter(nil)
+			bd.sortChildren()
+			bd.buildTree()
+			fresh := append([]tnode(nil), bd.t.n...)
+			for _, tidy := range []bool{false, true} {
+				name := "pack"
+				if tidy {
+					name = "tidy"
+				}
+				b.Run(name, func(b *testing.B) {
+					for b.Loop() {
+						copy(bd.t.n, fresh)
+						if tidy {
+							bd.placeTidy()
+						} else {
+							bd.pack()
+							bd.preorder()
+						}
+					}
+				})
+			}
+		})
+	}
+}

@@ -263,3 +263,41 @@ func TestAddContainerBatchedIDs(t *testing.T) {
 		})
 	}
 }
+
+// TestEndContainerMoves: a container with a user namespace of its own, in
+// the middle of the initial user namespace's children, ends. Unfolded,
+// what follows it in the rows moves up to fill its place, as what is right
+// of it moved left in the tidy tree; the two are measured on the same
+// forests and logged, and pack must not move more on the whole.
+func TestEndContainerMoves(t *testing.T) {
+	var total [2]int
+	for seed := uint64(1); seed <= 10; seed++ {
+		for k, tidy := range []bool{false, true} {
+			f := randomForest(seed, 6000, false)
+			opt := Options{FoldThreshold: -1, tidyTree: tidy}
+			for i := range 40 {
+				f.container(f.s.Root, true, fmt.Sprintf("c%d", i))
+			}
+			before := Compute(f.s, opt)
+			// The 20th of the 40: its seven namespaces end.
+			ends := f.users[len(f.users)-20]
+			for id, ns := range f.s.Namespaces {
+				if id == ends || ns.Owner == ends {
+					delete(f.s.Namespaces, id)
+				}
+			}
+			after := Compute(f.s, opt)
+			if !tidy {
+				if err := checkResult(after); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m, _, _ := moved(before, after)
+			total[k] += m
+		}
+	}
+	t.Logf("a container ends: mean moved %.1f (pack), %.1f (tidy tree)", float64(total[0])/10, float64(total[1])/10)
+	if total[0] > total[1] {
+		t.Errorf("pack moved %d nodes in all, the tidy tree %d", total[0], total[1])
+	}
+}

@@ -144,3 +144,33 @@ func TestInitial(t *testing.T) {
 		t.Error("nil snapshot")
 	}
 }
+
+// TestFoldedDirsStable: on a host of 500 user-namespaced containers the
+// user namespaces fold, so a container that starts or ends among them
+// changes the group's count and moves no node at all.
+func TestFoldedDirsStable(t *testing.T) {
+	for _, g := range []Grouping{GroupNone, GroupContainer} {
+		f := userNamespaced(500)
+		before := Compute(f.s, Options{Group: g})
+		ids := f.container(f.s.Root, true, "late")
+		f.proc(ids[0], "sleep")
+		after := Compute(f.s, Options{Group: g})
+		if m, miss, moved := moved(before, after); m != 0 || miss != 0 {
+			t.Errorf("%s: start: %d moved (%v), %d vanished", g, m, moved[:min(len(moved), 5)], miss)
+		}
+		for _, id := range f.users[100:110] { // ten end
+			for nid, ns := range f.s.Namespaces {
+				if nid == id || ns.Owner == id {
+					delete(f.s.Namespaces, nid)
+				}
+			}
+		}
+		ended := Compute(f.s, Options{Group: g})
+		if m, miss, moved := moved(after, ended); m != 0 || miss != 0 {
+			t.Errorf("%s: end: %d moved (%v), %d vanished", g, m, moved[:min(len(moved), 5)], miss)
+		}
+		if err := checkResult(ended); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -449,7 +449,7 @@ func TestTextTreeKeepsEveryNode(t *testing.T) {
 	}}
 	out := string(renderText(t, s, r))
 	want := "# box, kernel 6.18.0, taken 2026-11-28T12:40:00Z, view : 6 namespaces, 2 processes, 1 container; 5 nodes shown\n" +
-		"user 4026531837 id:1 procs:2 pid:1 /sbin/init splash [owner of user ns 4026532500]\n" +
+		"user 4026531837 host id:1 procs:2 pid:1 /sbin/init splash [owner of user ns 4026532500]\n" +
 		"└─ipc ? id:99 [not in the snapshot]\n" +
 		"net 4026531840 id:2 procs:1 pid:1 /sbin/init splash\n" +
 		"net 4026532600 id:4 procs:1 pid:100 nginx -g daemon off; container:web [detached: parent cycle]\n" +

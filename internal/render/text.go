@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -63,7 +64,7 @@ func TextWith(w io.Writer, s *model.Snapshot, r *layout.Result, brief func(model
 		}
 		children[p] = append(children[p], i)
 	}
-	t := &textTree{w: bw, s: s, r: r, children: children, done: make([]bool, len(r.Nodes)), brief: brief}
+	t := &textTree{w: bw, s: s, r: r, children: children, done: make([]bool, len(r.Nodes)), brief: brief, initial: layout.Initial(s)}
 	for _, i := range roots {
 		t.node(i, "", "", "")
 	}
@@ -87,6 +88,7 @@ type textTree struct {
 	children [][]int
 	done     []bool
 	brief    func(model.NSID) string
+	initial  []model.NSID // the host's initial namespaces, said "host"
 }
 
 // node writes node i after branch (its own connector) and its children with
@@ -147,6 +149,9 @@ func (t *textTree) line(n *layout.Node) string {
 	}
 	b.WriteString(terminal(string(ns.Type), 20))
 	b.WriteString(" " + strconv.FormatUint(ns.Inode, 10))
+	if slices.Contains(t.initial, ns.ID) {
+		b.WriteString(" host")
+	}
 	b.WriteString(" id:" + strconv.FormatUint(uint64(ns.ID), 10))
 	b.WriteString(" procs:" + strconv.Itoa(len(ns.Procs)))
 	if pid, cmd := leader(t.s, ns); pid != 0 {
