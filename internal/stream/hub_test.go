@@ -22,8 +22,8 @@ func TestResolveExpandLongestGroup(t *testing.T) {
 		{name: "pods", expand: []string{layout.PodsGroupID("ns:18446744073709551615")}},
 		{name: "empty", expand: []string{""}, wantErr: true},
 		{name: "newline", expand: []string{"grp:a\nb"}, wantErr: true},
-		{name: "too long", expand: []string{strings.Repeat("g", maxGroupLen+1)}, wantErr: true},
-		{name: "too many", expand: make([]string, maxExpand+1), wantErr: true},
+		{name: "too long", expand: []string{strings.Repeat("g", layout.MaxGroupIDLen+1)}, wantErr: true},
+		{name: "too many", expand: make([]string, layout.MaxExpand+1), wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
