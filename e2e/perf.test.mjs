@@ -3,13 +3,16 @@
 /**
  * Browser performance with 10k nodes (fake stream, synthetic tree): time to
  * the first full render and frame times while panning at three zoom levels.
- * It records, it does not judge: the numbers go to artefacts/perf.json and
- * the output, and from there to docs/benchmarks.md. Speed targets are not
- * asserted here because a shared, busy machine would make them flaky.
+ * The numbers go to artefacts/perf.json and the output, and from there to
+ * docs/benchmarks.md. Speed targets are not asserted here because a shared,
+ * busy machine would make them flaky; what is asserted is that the numbers
+ * mean what they say: every node was rendered, each pan ran at its zoom
+ * level with nodes in view, every time is a finite measurement, the
+ * page's milestones come in order, and the file holds what was printed.
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { startBrowser, watchErrors, ARTEFACTS } from "./harness.mjs";
 import { startFake } from "./fixtures/fakeserver.mjs";
@@ -36,6 +39,14 @@ after(async () => {
 function pct(xs, p) {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+}
+
+/**
+ * Assert that every value is a finite number of milliseconds, not negative.
+ * @param {string} what @param {number[]} xs
+ */
+function assertTimes(what, xs) {
+  for (const [i, x] of xs.entries()) assert.ok(Number.isFinite(x) && x >= 0, `${what}[${i}] = ${x}, want a finite time >= 0`);
 }
 
 /**
@@ -131,7 +142,12 @@ test("10k nodes: first render and pan frame times", async () => {
       medianDrawMs: +pct(res.draw, 50).toFixed(1),
       p95DrawMs: +pct(res.draw, 95).toFixed(1),
     };
-    assert.ok(res.deltas.length >= 100);
+    assert.ok(res.deltas.length >= 100, `${name}: ${res.deltas.length} frames timed, want >= 100`);
+    assertTimes(`${name} frame intervals`, res.deltas);
+    assert.ok(res.deltas.every((d) => d > 0), `${name}: a frame interval of 0 ms, so two frames were one`);
+    assertTimes(`${name} draw times`, res.draw);
+    assert.ok(res.drawn > 0 && res.drawn <= N, `${name}: ${res.drawn} nodes drawn while panning, want 1..${N}`);
+    if (scale) assert.ok(res.scale >= scale, `${name}: panned at scale ${res.scale}, want >= ${scale}`);
   }
   const out = {
     nodes: N,
@@ -151,8 +167,22 @@ test("10k nodes: first render and pan frame times", async () => {
     pans,
   };
   console.log(JSON.stringify(out, null, 2));
+  // The page's milestones are performance.now() stamps taken one after the
+  // other: each is a measurement, and they come in this order.
+  /** @type {[string, number][]} */
+  const milestones = [["appStart", t.appStart], ["wsOpen", t.wsOpen], ["firstBytes", t.firstBytes], ["firstSnapshot", t.firstSnapshot], ["firstApplied", t.firstApplied], ["firstRender", t.firstRender]];
+  assertTimes("timing", milestones.map(([, v]) => v).concat(t.firstFrameMs, cold.firstRender));
+  for (let i = 1; i < milestones.length; i++) {
+    const [a, va] = milestones[i - 1], [b, vb] = milestones[i];
+    assert.ok(va <= vb, `timing.${a} ${va} after timing.${b} ${vb}`);
+  }
+  assert.ok(t.wsOpen > 0 && t.firstRender > 0, "the socket opened and the first frame was drawn");
+  assert.ok(t.firstFrameMs <= t.firstRender - t.firstApplied, `first frame took ${t.firstFrameMs} ms, more than from applied to drawn`);
+  for (const [name, p] of Object.entries(pans)) assertTimes(`pans[${name}]`, [p.medianFrameMs, p.p95FrameMs, p.medianDrawMs, p.p95DrawMs]);
   await mkdir(ARTEFACTS, { recursive: true });
-  await writeFile(path.join(ARTEFACTS, "perf.json"), JSON.stringify(out, null, 2));
+  const file = path.join(ARTEFACTS, "perf.json");
+  await writeFile(file, JSON.stringify(out, null, 2));
+  assert.deepEqual(JSON.parse(await readFile(file, "utf8")), out, "perf.json holds the numbers printed");
   assert.deepEqual(errors, []);
   await page.close();
 });

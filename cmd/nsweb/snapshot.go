@@ -43,13 +43,6 @@ type snapshotOptions struct {
 	engineWait    time.Duration
 }
 
-// maxExpand and maxGroupLen bound --expand as the server bounds its
-// expand parameter, so that an ID the CLI takes works in a URL too.
-const (
-	maxExpand   = 1024
-	maxGroupLen = 512
-)
-
 // idList is a repeatable flag of one ID each, taken as it is: a group ID
 // holds its container's ID when it is folded inside a container node, and
 // container IDs from cgroups (LXC, systemd-nspawn machine names) may hold
@@ -156,13 +149,13 @@ func parseSnapshot(args []string, stdout, stderr io.Writer) (snapshotOptions, in
 		o.fold = -1
 		expand = slices.DeleteFunc(expand, func(id string) bool { return id == "all" })
 	}
-	if len(expand) > maxExpand {
-		fmt.Fprintf(stderr, "nsweb snapshot: --expand: %d groups, at most %d (--expand all opens every one)\n", len(expand), maxExpand)
+	if len(expand) > layout.MaxExpand {
+		fmt.Fprintf(stderr, "nsweb snapshot: --expand: %d groups, at most %d (--expand all opens every one)\n", len(expand), layout.MaxExpand)
 		return o, 2, false
 	}
 	for _, id := range expand {
-		if len(id) > maxGroupLen {
-			fmt.Fprintf(stderr, "nsweb snapshot: --expand: group ID %.64q… is longer than %d bytes\n", id, maxGroupLen)
+		if len(id) > layout.MaxGroupIDLen {
+			fmt.Fprintf(stderr, "nsweb snapshot: --expand: group ID %.64q… is longer than %d bytes\n", id, layout.MaxGroupIDLen)
 			return o, 2, false
 		}
 	}

@@ -5,41 +5,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nsweb/nsweb/internal/model"
+	"github.com/nsweb/nsweb/internal/model/modeltest"
 )
-
-func u32(v uint32) *uint32 { return &v }
-
-// testSnapshot is a small host: an init user namespace with the host's net,
-// a rootless container's user namespace with its own net, and a process-less
-// net namespace kept by a bind mount.
-func testSnapshot() *model.Snapshot {
-	return &model.Snapshot{
-		Taken: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
-		Host:  "h", Kernel: "6.18",
-		Root: 1,
-		Namespaces: map[model.NSID]*model.Namespace{
-			1: {ID: 1, Type: model.User, Inode: 4026531837, OwnerUID: u32(0), Procs: []int{1, 100}, Leader: 1},
-			2: {ID: 2, Type: model.Net, Inode: 4026531840, Owner: 1, Procs: []int{1}, Leader: 1},
-			3: {ID: 3, Type: model.User, Inode: 4026532500, Parent: 1, Owner: 1, OwnerUID: u32(1000), Procs: []int{100}, Leader: 100,
-				Containers: []string{"abcdef0123456789"}},
-			4: {ID: 4, Type: model.Net, Inode: 4026532600, Owner: 3, Procs: []int{100}, Leader: 100,
-				Containers: []string{"abcdef0123456789"}},
-			5: {ID: 5, Type: model.Net, Inode: 4026532700, Owner: 1,
-				HeldBy: []model.Holder{{Kind: model.HeldByBindMount, Path: "/run/netns/x", MntNS: 9}}},
-			6: {ID: 6, Type: model.UTS, Inode: 4026531838, Owner: 1, Procs: []int{1}, Leader: 1},
-		},
-		Processes: map[int]*model.Process{
-			1:   {PID: 1, Comm: "systemd", Cmdline: "/sbin/init splash", UID: 0},
-			100: {PID: 100, Comm: "nginx", Cmdline: "nginx -g daemon off;", UID: 1000, Container: "abcdef0123456789"},
-		},
-		Containers: map[string]*model.Container{
-			"abcdef0123456789": {ID: "abcdef0123456789", Runtime: "podman", Name: "WebFront", Image: "docker.io/library/nginx:1.27", Pod: "shop"},
-		},
-	}
-}
 
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
@@ -116,18 +85,18 @@ func TestParseCanonical(t *testing.T) {
 }
 
 func TestMatch(t *testing.T) {
-	s := testSnapshot()
+	s := modeltest.Small()
 	tests := []struct {
 		q    string
 		want []model.NSID
 	}{
-		{"", []model.NSID{1, 2, 3, 4, 5, 6}},
+		{"", []model.NSID{1, 2, 3, 4, 5, 6, 7}},
 		{"type:net", []model.NSID{2, 4, 5}},
-		{"type:net,uts", []model.NSID{2, 4, 5, 6}},
-		{"-type:net", []model.NSID{1, 3, 6}},
+		{"type:net,uts", []model.NSID{2, 4, 5, 7}},
+		{"-type:net", []model.NSID{1, 3, 6, 7}},
 		{"type:net -held:bindmount", []model.NSID{2, 4}},
 		{"held:bindmount", []model.NSID{5}},
-		{"held:process", []model.NSID{1, 2, 3, 4, 6}},
+		{"held:process", []model.NSID{1, 2, 3, 4, 6, 7}},
 		{"container:ABCDEF", []model.NSID{3, 4}},
 		{"container:cdef", nil}, // ID matches by prefix only
 		{"container:webf", []model.NSID{3, 4}},
@@ -138,15 +107,15 @@ func TestMatch(t *testing.T) {
 		{"pid:2", nil},
 		{"cmd:NGINX", []model.NSID{1, 3, 4}},
 		{`cmd:"daemon off"`, []model.NSID{1, 3, 4}},
-		{"cmd:splash type:uts", []model.NSID{6}},
+		{"cmd:splash type:uts", []model.NSID{7}},
 		{"uid:1000", []model.NSID{1, 3, 4}},
-		{"uid:0", []model.NSID{1, 2, 6}},
+		{"uid:0", []model.NSID{1, 2, 6, 7}},
 		{"uid:1000 type:user", []model.NSID{1, 3}},
 		{"ns:4026531840", []model.NSID{2}},
 		{"ns:5", []model.NSID{5}},
 		{"4026532", []model.NSID{3, 4, 5}},
 		{"Net", []model.NSID{2, 4, 5}},
-		{"systemd", []model.NSID{1, 2, 6}},
+		{"systemd", []model.NSID{1, 2, 6, 7}},
 		{"webfront", []model.NSID{3, 4}},
 		{"-webfront -systemd", []model.NSID{5}},
 	}
@@ -219,7 +188,7 @@ func FuzzParse(f *testing.F) {
 	for _, seed := range []string{"", "type:net,uts -held:bindmount", `cmd:"nginx -g" uid:0`, `"a:b" --x`, "pid:1 ns:4026531840 container:web"} {
 		f.Add(seed)
 	}
-	s := testSnapshot()
+	s := modeltest.Small()
 	ids := s.SortedIDs()
 	f.Fuzz(func(t *testing.T, in string) {
 		q, err := Parse(in)

@@ -6,38 +6,14 @@ import (
 
 	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/model"
+	"github.com/nsweb/nsweb/internal/model/modeltest"
 )
 
-func u32(v uint32) *uint32 { return &v }
-
-// smallSnapshot is a host with a rootless container, a bind-mounted network
-// namespace without processes and a folded group, laid out by hand the way
-// layout.Compute would for the owner view.
+// smallSnapshot is modeltest.Small (a host with a rootless container and a
+// bind-mounted network namespace without processes) with a folded uts group,
+// laid out by hand the way layout.Compute would for the owner view.
 func smallSnapshot() (*model.Snapshot, *layout.Result) {
-	s := &model.Snapshot{
-		Taken: time.Date(2026, 11, 28, 13, 40, 0, 0, time.FixedZone("CET", 3600)),
-		Host:  "box", Kernel: "6.18.0",
-		Root: 1,
-		Namespaces: map[model.NSID]*model.Namespace{
-			1: {ID: 1, Type: model.User, Inode: 4026531837, OwnerUID: u32(0), Procs: []int{1, 100}, Leader: 1,
-				HeldBy: []model.Holder{{Kind: model.HeldByOwned, NS: 3}}},
-			2: {ID: 2, Type: model.Net, Inode: 4026531840, Owner: 1, Procs: []int{1}, Leader: 1},
-			3: {ID: 3, Type: model.User, Inode: 4026532500, Parent: 1, Owner: 1, OwnerUID: u32(1000), Procs: []int{100}, Leader: 100,
-				Containers: []string{"abcdef0123456789"}},
-			4: {ID: 4, Type: model.Net, Inode: 4026532600, Owner: 3, Procs: []int{100}, Leader: 100,
-				Containers: []string{"abcdef0123456789"}},
-			5: {ID: 5, Type: model.Net, Inode: 4026532700, Owner: 1,
-				HeldBy: []model.Holder{{Kind: model.HeldByBindMount, Path: "/run/netns/x", MntNS: 6}}},
-			6: {ID: 6, Type: model.Mnt, Inode: 4026531841, Owner: 1, Procs: []int{1}, Leader: 1},
-		},
-		Processes: map[int]*model.Process{
-			1:   {PID: 1, Comm: "systemd", Cmdline: "/sbin/init splash", UID: 0},
-			100: {PID: 100, Comm: "nginx", Cmdline: "nginx -g daemon off;", UID: 1000, Container: "abcdef0123456789"},
-		},
-		Containers: map[string]*model.Container{
-			"abcdef0123456789": {ID: "abcdef0123456789", Runtime: "podman", Name: "web"},
-		},
-	}
+	s := modeltest.Small()
 	r := &layout.Result{
 		View: layout.Owner, Orientation: layout.TopDown, Width: 770, Height: 200,
 		Nodes: []layout.Node{
@@ -47,7 +23,7 @@ func smallSnapshot() (*model.Snapshot, *layout.Result) {
 			{ID: "ns:6", Kind: layout.File, Type: model.Mnt, NS: 6, Label: "mnt 4026531841", Parent: "ns:1", X: 310, Y: 85, W: 140, H: 40},
 			{ID: "g:1:uts", Kind: layout.Group, Type: model.UTS, Label: "uts ×60", Parent: "ns:1", Count: 60, X: 465, Y: 85, W: 140, H: 40},
 			{ID: "ns:3", Kind: layout.Dir, Type: model.User, NS: 3, Label: "user 4026532500", Parent: "ns:1", X: 620, Y: 85, W: 150, H: 40},
-			{ID: "ns:4", Kind: layout.File, Type: model.Net, NS: 4, Label: "net 4026532600 web", Parent: "ns:3", X: 625, Y: 160, W: 140, H: 40},
+			{ID: "ns:4", Kind: layout.File, Type: model.Net, NS: 4, Label: "net 4026532600 WebFront", Parent: "ns:3", X: 625, Y: 160, W: 140, H: 40},
 		},
 		Edges: []layout.Edge{
 			{From: "ns:1", To: "ns:2"}, {From: "ns:1", To: "ns:5"}, {From: "ns:1", To: "ns:6"},

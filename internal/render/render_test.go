@@ -189,8 +189,8 @@ func TestSVGWellFormedAndComplete(t *testing.T) {
 			t.Errorf("legend %q lacks type %s", legend, typ)
 		}
 	}
-	for _, want := range []string{"directory", "folded group", "box", "6.18.0", "2026-11-28T12:40:00Z", "6 namespaces", "2 processes", "1 container", "view owner", "filter: type:net,user",
-		"no process: held by bind mount /run/netns/x in mnt ns 4026531841", "leader 100 nginx -g daemon off;", "containers: web", "60 uts namespaces, folded", "created by uid 1000"} {
+	for _, want := range []string{"directory", "folded group", "box", "6.18.0", "2026-11-28T12:40:00Z", "7 namespaces", "2 processes", "1 container", "view owner", "filter: type:net,user",
+		"no process: held by bind mount /run/netns/x in mnt ns 4026531841", "leader 100 nginx -g daemon off;", "containers: WebFront", "60 uts namespaces, folded", "created by uid 1000"} {
 		if !strings.Contains(f.text, want) {
 			t.Errorf("SVG text lacks %q", want)
 		}
@@ -448,11 +448,11 @@ func TestTextTreeKeepsEveryNode(t *testing.T) {
 		{ID: "ns:99", Kind: layout.File, Type: model.IPC, NS: 99, Parent: "ns:1"},
 	}}
 	out := string(renderText(t, s, r))
-	want := "# box, kernel 6.18.0, taken 2026-11-28T12:40:00Z, view : 6 namespaces, 2 processes, 1 container; 5 nodes shown\n" +
+	want := "# box, kernel 6.18.0, taken 2026-11-28T12:40:00Z, view : 7 namespaces, 2 processes, 1 container; 5 nodes shown\n" +
 		"user 4026531837 host id:1 procs:2 pid:1 /sbin/init splash [owner of user ns 4026532500]\n" +
 		"└─ipc ? id:99 [not in the snapshot]\n" +
 		"net 4026531840 id:2 procs:1 pid:1 /sbin/init splash\n" +
-		"net 4026532600 id:4 procs:1 pid:100 nginx -g daemon off; container:web [detached: parent cycle]\n" +
+		"net 4026532600 id:4 procs:1 pid:100 nginx -g daemon off; container:WebFront [detached: parent cycle]\n" +
 		"└─net 4026532700 id:5 procs:0 [no process: held by bind mount /run/netns/x in mnt ns 4026531841]\n"
 	if out != want {
 		t.Errorf("got:\n%s\nwant:\n%s", out, want)

@@ -163,7 +163,7 @@ func TestRevealCost(t *testing.T) {
 	}{
 		{"first reveal", true, false, wire.Hello{Reveal: target}, []string{grp}, 1},
 		{"the same connection again: ignored", false, false, wire.Hello{Reveal: target}, []string{}, 1},
-		{"an invalid reveal is still refused", false, false, wire.Hello{Reveal: strings.Repeat("x", maxGroupLen+1)}, nil, 1},
+		{"an invalid reveal is still refused", false, false, wire.Hello{Reveal: strings.Repeat("x", layout.MaxGroupIDLen+1)}, nil, 1},
 		{"another connection, same picture: shared", true, false, wire.Hello{Reveal: target}, []string{grp}, 1},
 		{"another picture", true, false, wire.Hello{Reveal: target, Q: "type:net"}, []string{grp}, 2},
 		{"a new snapshot", true, true, wire.Hello{Reveal: target}, []string{grp}, 3},

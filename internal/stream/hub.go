@@ -138,15 +138,6 @@ func (c *Config) defaults() {
 	}
 }
 
-// Limits on the expand list of a subscription. The longest group ID the
-// layout makes is the folded containers of a Kubernetes pod with the
-// longest names: "grp:pod:ns:<20 digits>:<63-byte namespace>/<253-byte
-// name>:ctr", 353 bytes; maxGroupLen leaves room above it.
-const (
-	maxExpand   = 1024
-	maxGroupLen = 512
-)
-
 // ErrClosed is returned once the hub has been shut down.
 var ErrClosed = errors.New("stream: hub is shut down")
 
@@ -338,8 +329,8 @@ func (h *Hub) resolve(r Request) (resolved, error) {
 		}
 		res.match, canon = match, c
 	}
-	if len(r.Expand) > maxExpand {
-		return bad("expand", "", fmt.Errorf("expand: %d groups, at most %d", len(r.Expand), maxExpand))
+	if len(r.Expand) > layout.MaxExpand {
+		return bad("expand", "", fmt.Errorf("expand: %d groups, at most %d", len(r.Expand), layout.MaxExpand))
 	}
 	exp := make([]string, 0, len(r.Expand))
 	for _, g := range r.Expand {
@@ -353,7 +344,7 @@ func (h *Hub) resolve(r Request) (resolved, error) {
 			return bad("reveal", r.Reveal, fmt.Errorf("reveal: invalid node ID %q", truncate(r.Reveal, 64)))
 		}
 		exp = append(exp, h.hiding(v, g, res.match, canon, exp, r.Reveal)...)
-		if len(exp) > maxExpand {
+		if len(exp) > layout.MaxExpand {
 			exp = exp[:len(r.Expand)] // revealing would open too many: show what was asked
 		}
 	}
@@ -366,10 +357,10 @@ func (h *Hub) resolve(r Request) (resolved, error) {
 }
 
 // validGroupID reports whether id may name a group in expand (or a node
-// to reveal): not empty, at most maxGroupLen bytes, no newline (the key
-// joins IDs with newlines).
+// to reveal): not empty, at most layout.MaxGroupIDLen bytes, no newline
+// (the key joins IDs with newlines).
 func validGroupID(id string) bool {
-	return id != "" && len(id) <= maxGroupLen && !strings.Contains(id, "\n")
+	return id != "" && len(id) <= layout.MaxGroupIDLen && !strings.Contains(id, "\n")
 }
 
 // hiding returns the folded groups that hide node id in the latest

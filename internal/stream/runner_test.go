@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/nsweb/nsweb/internal/model"
@@ -78,7 +79,9 @@ func TestRunner(t *testing.T) {
 
 // TestRunnerFollowsUpUnsettled: while the collector says its last scan
 // saw zombies, the runner rescans by itself (no PID named) with a growing
-// delay, and stops once it is settled.
+// delay, and stops once it is settled. It runs in a synctest bubble, so
+// the backoff is measured on the bubble's fake clock: exact, and as fast
+// on a busy machine as on an idle one.
 func TestRunnerFollowsUpUnsettled(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -90,57 +93,62 @@ func TestRunnerFollowsUpUnsettled(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, err := NewHub(Config{Layout: flatLayout})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var mu sync.Mutex
-			scans, followUps := 0, 0
-			var gaps []time.Duration
-			last := time.Now()
-			scan := func(ctx context.Context) (*model.Snapshot, error) {
-				mu.Lock()
-				defer mu.Unlock()
-				scans++
-				last = time.Now()
-				return mkSnap(scans, model.NSID(scans+2)), nil
-			}
-			rescan := func(ctx context.Context, prev *model.Snapshot, pids []int) (*model.Snapshot, error) {
-				mu.Lock()
-				defer mu.Unlock()
-				if pids == nil || len(pids) != 0 {
-					t.Errorf("follow-up rescan with pids %v, want none (non-nil)", pids)
+			synctest.Test(t, func(t *testing.T) {
+				h, err := NewHub(Config{Layout: flatLayout})
+				if err != nil {
+					t.Fatal(err)
 				}
-				scans++
-				followUps++
-				gaps = append(gaps, time.Since(last))
-				last = time.Now()
-				return mkSnap(scans, model.NSID(scans+2)), nil
-			}
-			unsettled := func() bool {
+				var mu sync.Mutex
+				scans, followUps := 0, 0
+				var gaps []time.Duration
+				last := time.Now()
+				scan := func(ctx context.Context) (*model.Snapshot, error) {
+					mu.Lock()
+					defer mu.Unlock()
+					scans++
+					last = time.Now()
+					return mkSnap(scans, model.NSID(scans+2)), nil
+				}
+				rescan := func(ctx context.Context, prev *model.Snapshot, pids []int) (*model.Snapshot, error) {
+					mu.Lock()
+					defer mu.Unlock()
+					if pids == nil || len(pids) != 0 {
+						t.Errorf("follow-up rescan with pids %v, want none (non-nil)", pids)
+					}
+					scans++
+					followUps++
+					gaps = append(gaps, time.Since(last))
+					last = time.Now()
+					return mkSnap(scans, model.NSID(scans+2)), nil
+				}
+				unsettled := func() bool {
+					mu.Lock()
+					defer mu.Unlock()
+					return scans <= tt.unsettled
+				}
+				r := &Runner{Scan: scan, Rescan: rescan, Unsettled: unsettled, Hub: h}
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan struct{})
+				go func() { r.Run(ctx, nil); close(done) }()
+				// The backoff sums to 50+100+200 ms for three rounds; wait
+				// (on the fake clock) for them and as long again for a
+				// follow-up too many.
+				time.Sleep(2 * (minFollowUp + 2*minFollowUp + 4*minFollowUp))
+				cancel()
+				<-done
 				mu.Lock()
 				defer mu.Unlock()
-				return scans <= tt.unsettled
-			}
-			r := &Runner{Scan: scan, Rescan: rescan, Unsettled: unsettled, Hub: h}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan struct{})
-			go func() { r.Run(ctx, nil); close(done) }()
-			// The backoff sums to 50+100+200 ms for three rounds; wait
-			// for them and as long again for a follow-up too many.
-			time.Sleep(2 * (minFollowUp + 2*minFollowUp + 4*minFollowUp))
-			cancel()
-			<-done
-			mu.Lock()
-			defer mu.Unlock()
-			if followUps != tt.want {
-				t.Fatalf("%d follow-up rescans, want %d", followUps, tt.want)
-			}
-			for i, g := range gaps {
-				if min := minFollowUp << i; g < min {
-					t.Errorf("follow-up %d came %v after the scan before, want ≥ %v", i+1, g, min)
+				if followUps != tt.want {
+					t.Fatalf("%d follow-up rescans, want %d", followUps, tt.want)
 				}
-			}
+				// Scans take no time on the fake clock, so each gap is the
+				// backoff's delay exactly.
+				for i, g := range gaps {
+					if want := minFollowUp << i; g != want {
+						t.Errorf("follow-up %d came %v after the scan before, want %v", i+1, g, want)
+					}
+				}
+			})
 		})
 	}
 }

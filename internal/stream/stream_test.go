@@ -156,7 +156,7 @@ func TestBadHello(t *testing.T) {
 	h, srv := newTestHub(t, Config{})
 	h.Publish(mkSnap(1, 3))
 	c := dial(t, srv, nil)
-	long := strings.Repeat("g", maxGroupLen+1)
+	long := strings.Repeat("g", layout.MaxGroupIDLen+1)
 	bad := []struct {
 		msg          string
 		want         string
