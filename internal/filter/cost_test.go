@@ -9,13 +9,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/nsweb/nsweb/internal/model"
+	"github.com/nsweb/nsweb/internal/model/modeltest"
 )
 
 // TestMatchAllocatesNothing: matching folds case as it goes, for ASCII and
 // other text alike; it allocated a lower-cased copy of every non-ASCII
 // command line per namespace and term before.
 func TestMatchAllocatesNothing(t *testing.T) {
-	s := testSnapshot()
+	s := modeltest.Small()
 	s.Processes[100].Cmdline = "nginx: wörker prozess " + strings.Repeat("Ä", 2000)
 	s.Processes[100].Comm = "nginx-Ö"
 	for _, qs := range []string{"cmd:zzz", "cmd:ÖÖÖ", "container:ÄÄ", "zzz", "cmd:a,b,wörker"} {
@@ -109,9 +110,9 @@ func TestQueryCostBound(t *testing.T) {
 // TestCommaMeansOr: container:web,db and the other fields take a list, as
 // type: and held: do (issue 20); a quoted comma is part of the value.
 func TestCommaMeansOr(t *testing.T) {
-	s := testSnapshot()
+	s := modeltest.Small()
 	s.Containers["0123"] = &model.Container{ID: "0123", Runtime: "docker", Name: "db"}
-	s.Namespaces[6].Containers = []string{"0123"}
+	s.Namespaces[6].Containers = []string{"0123"} // mnt 6: a second container; uts 7 has none
 	s.Processes[1].Cmdline = "/sbin/init a,b"
 	tests := []struct {
 		q     string
@@ -120,13 +121,13 @@ func TestCommaMeansOr(t *testing.T) {
 	}{
 		{"container:webfront,db", []model.NSID{3, 4, 6}, "container:db,webfront"},
 		{"container:nope,db", []model.NSID{6}, "container:db,nope"},
-		{"cmd:nginx,init", []model.NSID{1, 2, 3, 4, 6}, "cmd:init,nginx"},
-		{`cmd:"a,b"`, []model.NSID{1, 2, 6}, `cmd:"a,b"`},
+		{"cmd:nginx,init", []model.NSID{1, 2, 3, 4, 6, 7}, "cmd:init,nginx"},
+		{`cmd:"a,b"`, []model.NSID{1, 2, 6, 7}, `cmd:"a,b"`},
 		{`cmd:"x,y",nginx`, []model.NSID{1, 3, 4}, `cmd:nginx,"x,y"`},
-		{"pid:100,1", []model.NSID{1, 2, 3, 4, 6}, "pid:1,100"},
+		{"pid:100,1", []model.NSID{1, 2, 3, 4, 6, 7}, "pid:1,100"},
 		{"uid:1000,5", []model.NSID{1, 3, 4}, "uid:5,1000"},
 		{"ns:4026531840,4026532700", []model.NSID{2, 5}, "ns:4026531840,4026532700"},
-		{"-container:webfront,db", []model.NSID{1, 2, 5}, "-container:db,webfront"},
+		{"-container:webfront,db", []model.NSID{1, 2, 5, 7}, "-container:db,webfront"},
 	}
 	for _, tt := range tests {
 		q, err := Parse(tt.q)
