@@ -47,6 +47,10 @@ type Tracer struct {
 	rec      ringbuf.Record
 	once     sync.Once
 	closeErr error
+	// mu keeps Close from freeing the lost counter under a Lost call
+	// (the reader goroutine asks after every read, also while closing).
+	mu     sync.RWMutex
+	closed bool
 }
 
 // Open loads and attaches the programs. It fails, saying why, when BPF
@@ -146,6 +150,11 @@ func (t *Tracer) Read(buf []Event) ([]Event, error) {
 // Lost is how many events the ring buffer had no room for since Open:
 // when it grows, changes went unreported and everything must be looked at.
 func (t *Tracer) Lost() (uint64, error) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if t.closed {
+		return 0, fmt.Errorf("kevents: read lost counter: %w", os.ErrClosed)
+	}
 	var n uint64
 	if err := t.lost.Lookup(uint32(0), &n); err != nil {
 		return 0, fmt.Errorf("kevents: read lost counter: %w", err)
@@ -175,9 +184,12 @@ func (t *Tracer) release() error {
 	if t.ring != nil {
 		errs = append(errs, t.ring.Close())
 	}
+	t.mu.Lock()
+	t.closed = true
 	if t.lost != nil {
 		errs = append(errs, t.lost.Close())
 	}
+	t.mu.Unlock()
 	return errors.Join(errs...)
 }
 
