@@ -1,0 +1,278 @@
+package history
+
+import (
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/nsweb/nsweb/internal/model"
+)
+
+// change is one row of the changes table: what one published snapshot
+// changed against the previous one, and the events that says. Namespaces
+// are stored without their member list (Procs), which every fork of the
+// host's own namespaces would change: it is rebuilt from the processes'
+// namespaces.
+type change struct {
+	Meta   *snapMeta          `json:"m,omitempty"`
+	NS     []*model.Namespace `json:"n,omitempty"`
+	NSGone []model.NSID       `json:"ng,omitempty"`
+	P      []*model.Process   `json:"p,omitempty"`
+	PGone  []int              `json:"pg,omitempty"`
+	C      []*model.Container `json:"c,omitempty"`
+	CGone  []string           `json:"cg,omitempty"`
+	Ev     []Event            `json:"e,omitempty"`
+}
+
+func (c *change) empty() bool {
+	return c.Meta == nil && len(c.NS) == 0 && len(c.NSGone) == 0 && len(c.P) == 0 &&
+		len(c.PGone) == 0 && len(c.C) == 0 && len(c.CGone) == 0 && len(c.Ev) == 0
+}
+
+// snapMeta is what a snapshot says of itself besides its content.
+type snapMeta struct {
+	Host    string     `json:"host,omitempty"`
+	Kernel  string     `json:"kernel,omitempty"`
+	Root    model.NSID `json:"root,omitempty"`
+	Partial bool       `json:"partial,omitempty"`
+	Reason  string     `json:"reason,omitempty"`
+}
+
+func metaOf(s *model.Snapshot) snapMeta {
+	return snapMeta{Host: s.Host, Kernel: s.Kernel, Root: s.Root, Partial: s.Partial, Reason: s.Reason}
+}
+
+// checkpoint is a whole snapshot in the same form.
+type checkpoint struct {
+	Meta snapMeta           `json:"m"`
+	NS   []*model.Namespace `json:"n"`
+	P    []*model.Process   `json:"p"`
+	C    []*model.Container `json:"c,omitempty"`
+}
+
+// stripped is ns without its member list, sharing the rest.
+func stripped(ns *model.Namespace) *model.Namespace {
+	cp := *ns
+	cp.Procs = nil
+	return &cp
+}
+
+func newCheckpoint(s *model.Snapshot) *checkpoint {
+	cp := &checkpoint{Meta: metaOf(s), NS: make([]*model.Namespace, 0, len(s.Namespaces)),
+		P: make([]*model.Process, 0, len(s.Processes))}
+	for _, ns := range s.Namespaces {
+		cp.NS = append(cp.NS, stripped(ns))
+	}
+	for _, p := range s.Processes {
+		cp.P = append(cp.P, p)
+	}
+	for _, c := range s.Containers {
+		cp.C = append(cp.C, c)
+	}
+	return cp
+}
+
+// Kind says what an event is.
+type Kind string
+
+// The kinds of events.
+const (
+	Born    Kind = "born"    // a namespace was first seen
+	Ended   Kind = "ended"   // a namespace is gone
+	Started Kind = "started" // a container runs its first process
+	Stopped Kind = "stopped" // a container runs no process any more
+	Members Kind = "members" // processes started and exited, summarised per scan
+	Held    Kind = "held"    // what keeps a namespace alive changed
+)
+
+// Event is one thing that happened, as the history lists it.
+type Event struct {
+	T     time.Time    `json:"t"`
+	Kind  Kind         `json:"kind"`
+	NS    model.NSID   `json:"ns,omitempty"`
+	Type  model.NSType `json:"type,omitempty"`
+	Inode uint64       `json:"inode,omitempty"`
+	// PID and Comm are the namespace's leader (its first process seen for
+	// born, the last for ended).
+	PID  int    `json:"pid,omitempty"`
+	Comm string `json:"comm,omitempty"`
+	// Container is a container's ID (of the namespace's first container
+	// for born and ended); Name, Image, Runtime and Pod describe it.
+	Container string `json:"container,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Image     string `json:"image,omitempty"`
+	Runtime   string `json:"runtime,omitempty"`
+	Pod       string `json:"pod,omitempty"`
+	// Namespaces counts the namespaces a started container brought and a
+	// stopped one took along.
+	Namespaces int `json:"namespaces,omitempty"`
+	// ProcsStarted and ProcsExited count processes (Members).
+	ProcsStarted int `json:"procsStarted,omitempty"`
+	ProcsExited  int `json:"procsExited,omitempty"`
+	// Holders says what keeps the namespace alive now (Held).
+	Holders string `json:"holders,omitempty"`
+	// Cursor names the event for paging (GET /api/v1/history?cursor=).
+	Cursor string `json:"cursor,omitempty"`
+}
+
+// diff returns what turns prev into next; prev nil means nothing before.
+// It costs a pass over next's maps; collect's Rescan shares unchanged
+// records with prev, so most compare by pointer.
+func diff(prev, next *model.Snapshot) *change {
+	c := &change{}
+	if prev == nil {
+		prev = &model.Snapshot{}
+	}
+	if m := metaOf(next); m != metaOf(prev) {
+		c.Meta = &m
+	}
+	cname := func(s *model.Snapshot, ns *model.Namespace) (string, string) {
+		if len(ns.Containers) == 0 {
+			return "", ""
+		}
+		id := ns.Containers[0]
+		if ct := s.Containers[id]; ct != nil {
+			return id, ct.DisplayName()
+		}
+		return id, ""
+	}
+	nsEvent := func(k Kind, s *model.Snapshot, ns *model.Namespace) Event {
+		e := Event{Kind: k, NS: ns.ID, Type: ns.Type, Inode: ns.Inode, PID: ns.Leader}
+		if p := s.Processes[ns.Leader]; p != nil && ns.Leader != 0 {
+			e.Comm = p.Comm
+		}
+		e.Container, e.Name = cname(s, ns)
+		return e
+	}
+	var born, ended []Event
+	for _, id := range next.SortedIDs() {
+		ns := next.Namespaces[id]
+		p := prev.Namespaces[id]
+		switch {
+		case p == nil || p.Type != ns.Type || p.Inode != ns.Inode:
+			if p != nil { // an NSID seen again after a reboot
+				ended = append(ended, nsEvent(Ended, prev, p))
+			}
+			c.NS = append(c.NS, stripped(ns))
+			born = append(born, nsEvent(Born, next, ns))
+		case p != ns && !sameNS(p, ns):
+			c.NS = append(c.NS, stripped(ns))
+			if !slices.Equal(p.HeldBy, ns.HeldBy) {
+				e := nsEvent(Held, next, ns)
+				e.Holders = holders(ns.HeldBy)
+				c.Ev = append(c.Ev, e)
+			}
+		}
+	}
+	for _, id := range prev.SortedIDs() {
+		if _, ok := next.Namespaces[id]; !ok {
+			c.NSGone = append(c.NSGone, id)
+			ended = append(ended, nsEvent(Ended, prev, prev.Namespaces[id]))
+		}
+	}
+	started, exited := 0, 0
+	for pid, p := range next.Processes {
+		q := prev.Processes[pid]
+		if q == nil || q.Start != p.Start {
+			started++
+		}
+		if q == nil || (q != p && !sameProc(q, p)) {
+			c.P = append(c.P, p)
+		}
+		if q != nil && q.Start != p.Start {
+			exited++
+		}
+	}
+	for pid := range prev.Processes {
+		if _, ok := next.Processes[pid]; !ok {
+			c.PGone = append(c.PGone, pid)
+			exited++
+		}
+	}
+	slices.SortFunc(c.P, func(a, b *model.Process) int { return a.PID - b.PID })
+	slices.Sort(c.PGone)
+	count := func(evs []Event, id string) int {
+		n := 0
+		for _, e := range evs {
+			if e.Container == id {
+				n++
+			}
+		}
+		return n
+	}
+	var cev []Event
+	for _, id := range slices.Sorted(maps.Keys(next.Containers)) {
+		ct := next.Containers[id]
+		q := prev.Containers[id]
+		if q == nil {
+			cev = append(cev, ctrEvent(Started, ct, count(born, id)))
+		}
+		if q == nil || (q != ct && !sameCtr(q, ct)) {
+			c.C = append(c.C, ct)
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(prev.Containers)) {
+		if _, ok := next.Containers[id]; !ok {
+			c.CGone = append(c.CGone, id)
+			cev = append(cev, ctrEvent(Stopped, prev.Containers[id], count(ended, id)))
+		}
+	}
+	c.Ev = append(append(append(cev, born...), ended...), c.Ev...)
+	if len(prev.Processes) > 0 && started+exited > 0 {
+		c.Ev = append(c.Ev, Event{Kind: Members, ProcsStarted: started, ProcsExited: exited})
+	}
+	return c
+}
+
+func ctrEvent(k Kind, ct *model.Container, n int) Event {
+	return Event{Kind: k, Container: ct.ID, Name: ct.DisplayName(), Image: ct.Image, Runtime: ct.Runtime, Pod: ct.Pod, Namespaces: n}
+}
+
+func sameNS(a, b *model.Namespace) bool {
+	return a.Type == b.Type && a.Inode == b.Inode && a.Dev == b.Dev && a.Parent == b.Parent &&
+		a.Owner == b.Owner && sameUID(a.OwnerUID, b.OwnerUID) && a.Leader == b.Leader &&
+		slices.Equal(a.HeldBy, b.HeldBy) && slices.Equal(a.Containers, b.Containers)
+}
+
+func sameUID(a, b *uint32) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
+}
+
+func sameProc(a, b *model.Process) bool {
+	return a.PPID == b.PPID && a.Comm == b.Comm && a.Cmdline == b.Cmdline && a.UID == b.UID &&
+		a.Start == b.Start && a.Container == b.Container && a.Err == b.Err &&
+		maps.Equal(a.NS, b.NS) && slices.Equal(a.NSpid, b.NSpid)
+}
+
+func sameCtr(a, b *model.Container) bool {
+	return a.ID == b.ID && a.Runtime == b.Runtime && a.Name == b.Name && a.Image == b.Image &&
+		a.Pod == b.Pod && a.PodNamespace == b.PodNamespace && maps.Equal(a.Labels, b.Labels)
+}
+
+// holders summarises what keeps a namespace alive, for a person.
+func holders(hs []model.Holder) string {
+	if len(hs) == 0 {
+		return "only its processes"
+	}
+	out := ""
+	for i, h := range hs {
+		if i == 3 {
+			out += ", …"
+			break
+		}
+		if i > 0 {
+			out += ", "
+		}
+		out += string(h.Kind)
+		if h.Path != "" {
+			out += " " + h.Path
+		} else if h.PID != 0 {
+			out += " of pid " + itoa(h.PID)
+		}
+	}
+	return out
+}
+
+func itoa(n int) string {
+	return formatInt(int64(n))
+}
