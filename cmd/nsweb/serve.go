@@ -17,6 +17,7 @@ import (
 
 	"github.com/nsweb/nsweb/internal/collect"
 	"github.com/nsweb/nsweb/internal/engine"
+	"github.com/nsweb/nsweb/internal/history"
 	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/server"
@@ -32,6 +33,13 @@ type serveOptions struct {
 	hosts       stringList
 	// engineSockets replaces the default container engine sockets.
 	engineSockets stringList
+	// History: where it is kept ("" none), whether at all, its bounds;
+	// open is a saved model to show instead of the host.
+	stateDir     string
+	noHistory    bool
+	historyAge   time.Duration
+	historyBytes int64
+	open         string
 }
 
 // stringList is a repeatable string flag.
@@ -49,6 +57,11 @@ func parseServe(args []string, stdout, stderr io.Writer) (serveOptions, int, boo
 	fs.StringVar(&o.tokenFile, "token-file", "", "file holding the access token (else $NSWEB_TOKEN); required with --allow-remote")
 	fs.Var(&o.engineSockets, "engine-socket", "Docker Engine API socket to ask for container names (repeatable; replaces the defaults)")
 	fs.Var(&o.hosts, "host", "extra host name clients may use to reach nsweb (repeatable), e.g. nsweb.example:8080")
+	fs.StringVar(&o.stateDir, "state-dir", history.DefaultDir(), "directory of the history file ("+history.FileName+")")
+	fs.BoolVar(&o.noHistory, "no-history", false, "record no history")
+	fs.DurationVar(&o.historyAge, "history-age", history.DefaultMaxAge, "drop history older than this")
+	fs.Int64Var(&o.historyBytes, "history-bytes", history.DefaultMaxBytes, "bound the history file to about this many bytes")
+	fs.StringVar(&o.open, "open", "", "show this saved /api/v1/model JSON instead of the host (offline: nothing is collected)")
 	code, ok := parseFlags(fs, args, "Serve the live namespace dashboard.", stderr)
 	return o, code, ok
 }
@@ -153,7 +166,7 @@ func enrichedScan(col *collect.Collector, engines *engine.Catalog) stream.ScanFu
 
 // startPipeline starts the watcher, the engine catalog and the runner that
 // publishes to a new hub, until ctx ends; wait for p.done after that.
-func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log *slog.Logger) (*pipeline, error) {
+func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log *slog.Logger, published func(*model.Snapshot)) (*pipeline, error) {
 	hub, err := newHub(log)
 	if err != nil {
 		return nil, err
@@ -189,7 +202,7 @@ func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log 
 		return &next
 	}
 	p := &pipeline{hub: hub, engines: engines, watcher: watcher, scan: enrichedScan(col, engines), done: make(chan struct{})}
-	p.runner = &stream.Runner{Scan: p.scan, Rescan: rescan, Relabel: relabel, Unsettled: col.Unsettled, Hub: hub, Logger: log}
+	p.runner = &stream.Runner{Scan: p.scan, Rescan: rescan, Relabel: relabel, Unsettled: col.Unsettled, Hub: hub, Logger: log, Published: published}
 	enginesDone := make(chan struct{})
 	go func() { _ = engines.Run(ctx); close(enginesDone) }()
 	runDone := make(chan struct{})
@@ -221,7 +234,20 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	// and publishes, the hub computes each view's patch once for all.
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
-	p, err := startPipeline(runCtx, o, cfg.watch, log)
+	var rec *recording
+	var p *pipeline
+	var err error
+	offline := ""
+	if o.open != "" {
+		if p, err = startOffline(o.open, log); err == nil {
+			offline = offlineBanner(o.open, p.hub.Latest())
+			log.Warn("offline", "shows", offline)
+		}
+	} else {
+		rec = startRecording(runCtx, o, log)
+		defer func() { stopRun(); <-rec.done }()
+		p, err = startPipeline(runCtx, o, cfg.watch, log, rec.published())
+	}
 	if err != nil {
 		_ = ln.Close()
 		return err
@@ -230,19 +256,23 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	if cfg.started != nil {
 		cfg.started(p)
 	}
+	scfg := server.Config{
+		Version: version, Logger: log, Guard: guard, Unprivileged: unpriv,
+		Snapshot: server.SnapshotFunc(p.scan),
+		Stream:   p.hub,
+	}
+	serveHistory(&scfg, rec, offline)
 	srv := &http.Server{
-		Handler: server.New(server.Config{
-			Version: version, Logger: log, Guard: guard, Unprivileged: unpriv,
-			Snapshot: server.SnapshotFunc(p.scan),
-			Stream:   p.hub,
-		}),
+		Handler:           server.New(scfg),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(cfg.stdout, "nsweb %s: open %s\n", version, openURL(ln.Addr(), cfg.token))
-	log.Info("watching", "sources", strings.Join(p.watcher.Sources(), ", "))
+	if p.watcher != nil {
+		log.Info("watching", "sources", strings.Join(p.watcher.Sources(), ", "))
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var serveErr error

@@ -33,6 +33,8 @@ type snapshotOptions struct {
 	// FoldThreshold (-1 after --expand all or --fold 0).
 	expand []string
 	fold   int
+	// at is a past moment to draw from the history in stateDir.
+	at, stateDir string
 }
 
 // maxExpand and maxGroupLen bound --expand as the server bounds its
@@ -87,6 +89,8 @@ func parseSnapshot(args []string, stdout, stderr io.Writer) (snapshotOptions, in
 	var expand idList
 	fs.Var(&expand, "expand", "open the folded group with this `ID` (text, svg), as the text tree shows it (id:grp:…); repeat it for more groups; \"all\" opens every group")
 	fold := fs.Int("fold", layout.DefaultFoldThreshold, "fold more than `N` sibling namespaces of one type, containers or pods into a group (text, svg); 0 never folds")
+	fs.StringVar(&o.at, "at", "", "draw this past `moment` (RFC 3339, or a duration before now such as 10m) from nsweb serve's history instead of scanning")
+	fs.StringVar(&o.stateDir, "state-dir", "", "nsweb serve's --state-dir, for --at")
 	if code, ok := parseFlags(fs, args, snapshotHelp, stderr); !ok {
 		return o, code, false
 	}
@@ -372,6 +376,13 @@ func snapshotCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	o, code, ok := parseSnapshot(args, stdout, stderr)
 	if !ok {
 		return code
+	}
+	if o.at != "" {
+		snap, code := snapshotAt(ctx, o, stderr)
+		if snap == nil {
+			return code
+		}
+		return writeSnapshot(snap, o, stdout, stderr)
 	}
 	snap, err := collect.Scan(ctx, collect.Options{})
 	if err != nil {

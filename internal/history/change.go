@@ -142,6 +142,9 @@ func diff(prev, next *model.Snapshot) *change {
 			e.Comm = p.Comm
 		}
 		e.Container, e.Name = cname(s, ns)
+		if k != Held {
+			e.Holders = holders(ns.HeldBy)
+		}
 		return e
 	}
 	var born, ended []Event
@@ -157,7 +160,7 @@ func diff(prev, next *model.Snapshot) *change {
 			born = append(born, nsEvent(Born, next, ns))
 		case p != ns && !sameNS(p, ns):
 			c.NS = append(c.NS, stripped(ns))
-			if !slices.Equal(p.HeldBy, ns.HeldBy) {
+			if holders(p.HeldBy) != holders(ns.HeldBy) {
 				e := nsEvent(Held, next, ns)
 				e.Holders = holders(ns.HeldBy)
 				c.Ev = append(c.Ev, e)
@@ -249,26 +252,34 @@ func sameCtr(a, b *model.Container) bool {
 		a.Pod == b.Pod && a.PodNamespace == b.PodNamespace && maps.Equal(a.Labels, b.Labels)
 }
 
-// holders summarises what keeps a namespace alive, for a person.
+// holders summarises what keeps a namespace alive besides its processes
+// for a person: bind mounts (ip netns add), open file descriptors and
+// sockets, which a person made and looks for. Threads, children and owned
+// namespaces come and go with processes and are left out, so that a
+// thread's start does not make an event.
 func holders(hs []model.Holder) string {
-	if len(hs) == 0 {
-		return "only its processes"
-	}
-	out := ""
-	for i, h := range hs {
-		if i == 3 {
+	out, n := "", 0
+	for _, h := range hs {
+		var s string
+		switch h.Kind {
+		case model.HeldByBindMount:
+			s = "bind mount " + h.Path
+		case model.HeldByFD:
+			s = "fd " + itoa(h.FD) + " of pid " + itoa(h.PID)
+		case model.HeldBySocket:
+			s = "socket of pid " + itoa(h.PID)
+		default:
+			continue
+		}
+		if n == 3 {
 			out += ", …"
 			break
 		}
-		if i > 0 {
+		if n > 0 {
 			out += ", "
 		}
-		out += string(h.Kind)
-		if h.Path != "" {
-			out += " " + h.Path
-		} else if h.PID != 0 {
-			out += " of pid " + itoa(h.PID)
-		}
+		out += s
+		n++
 	}
 	return out
 }

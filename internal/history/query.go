@@ -262,7 +262,10 @@ func (e *Event) Text() string {
 		fmt.Fprintf(&b, "%d process%s started, %d exited", e.ProcsStarted, pluralEs(e.ProcsStarted), e.ProcsExited)
 	default:
 		fmt.Fprintf(&b, "%s namespace %d %s (ns:%d)", e.Type, e.Inode, e.Kind, e.NS)
-		if e.Kind == Held {
+		switch {
+		case e.Kind == Held && e.Holders == "":
+			b.WriteString(" · held by its processes only")
+		case e.Holders != "":
 			fmt.Fprintf(&b, " · held by %s", e.Holders)
 		}
 		if e.PID != 0 {

@@ -21,6 +21,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/nsweb/nsweb/internal/filter"
+	"github.com/nsweb/nsweb/internal/history"
 	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/render"
 	"github.com/nsweb/nsweb/internal/stream"
@@ -50,6 +51,12 @@ type Config struct {
 	// Unprivileged says that nsweb cannot see the whole host, and why; the
 	// page shows it in a banner. Empty when nsweb runs as root.
 	Unprivileged string
+	// History, if set, serves the past: /api/v1/history, at= on the
+	// snapshot and the SVG, lifetimes in the namespace details.
+	History *history.Store
+	// HistoryStatus, if set, says whether history is recorded and why not
+	// (/api/v1/history/status, /healthz).
+	HistoryStatus func() HistoryStatus
 }
 
 // Server is nsweb's HTTP handler.
@@ -84,10 +91,13 @@ func New(cfg Config) *Server {
 	s.api = []string{"/api/v1/model"}
 	if cfg.Stream != nil {
 		r.Get("/api/v1/stream", cfg.Stream.Stream)
-		r.Get("/api/v1/snapshot", cfg.Stream.Snapshot)
-		r.Get("/api/v1/ns/{id}", cfg.Stream.Namespace)
+		r.Get("/api/v1/snapshot", s.snapshot)
+		r.Get("/api/v1/ns/{id}", s.namespace)
 		r.Get("/snapshot.svg", s.svg)
 		s.api = append([]string{"/api/v1/stream", "/api/v1/snapshot", "/api/v1/ns/{ref}"}, s.api...)
+	}
+	if cfg.Stream != nil && (cfg.History != nil || cfg.HistoryStatus != nil) {
+		s.historyRoutes(r)
 	}
 	s.router = r
 	return s
@@ -145,6 +155,10 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.HistoryStatus != nil {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "version": s.cfg.Version, "history": s.status(r.Context())})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.cfg.Version})
 }
 
@@ -178,7 +192,7 @@ func (s *Server) model(w http.ResponseWriter, r *http.Request) {
 func (s *Server) svg(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
-	v, err := s.cfg.Stream.Current(ctx, stream.RequestFromQuery(r))
+	v, err := s.current(ctx, r)
 	if err != nil {
 		var bad *stream.BadRequestError
 		if errors.As(err, &bad) {
