@@ -259,6 +259,7 @@ func sameCtr(a, b *model.Container) bool {
 // thread's start does not make an event.
 func holders(hs []model.Holder) string {
 	out, n := "", 0
+	seen := map[string]bool{}
 	for _, h := range hs {
 		var s string
 		switch h.Kind {
@@ -271,6 +272,10 @@ func holders(hs []model.Holder) string {
 		default:
 			continue
 		}
+		if seen[s] { // a bind mount seen in several mount namespaces
+			continue
+		}
+		seen[s] = true
 		if n == 3 {
 			out += ", …"
 			break
