@@ -1,6 +1,7 @@
 package history
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"time"
@@ -147,9 +148,10 @@ func diff(prev, next *model.Snapshot) *change {
 		}
 		return e
 	}
+	// Maps are walked in any order (sorting 30,000 IDs per scan would cost
+	// more than the rest); what changed is sorted afterwards.
 	var born, ended []Event
-	for _, id := range next.SortedIDs() {
-		ns := next.Namespaces[id]
+	for id, ns := range next.Namespaces {
 		p := prev.Namespaces[id]
 		switch {
 		case p == nil || p.Type != ns.Type || p.Inode != ns.Inode:
@@ -167,12 +169,18 @@ func diff(prev, next *model.Snapshot) *change {
 			}
 		}
 	}
-	for _, id := range prev.SortedIDs() {
+	for id, ns := range prev.Namespaces {
 		if _, ok := next.Namespaces[id]; !ok {
 			c.NSGone = append(c.NSGone, id)
-			ended = append(ended, nsEvent(Ended, prev, prev.Namespaces[id]))
+			ended = append(ended, nsEvent(Ended, prev, ns))
 		}
 	}
+	byNS := func(a, b Event) int { return cmp.Compare(a.NS, b.NS) }
+	slices.SortFunc(born, byNS)
+	slices.SortFunc(ended, byNS)
+	slices.SortFunc(c.Ev, byNS)
+	slices.SortFunc(c.NS, func(a, b *model.Namespace) int { return cmp.Compare(a.ID, b.ID) })
+	slices.Sort(c.NSGone)
 	started, exited := 0, 0
 	for pid, p := range next.Processes {
 		q := prev.Processes[pid]
@@ -204,8 +212,7 @@ func diff(prev, next *model.Snapshot) *change {
 		return n
 	}
 	var cev []Event
-	for _, id := range slices.Sorted(maps.Keys(next.Containers)) {
-		ct := next.Containers[id]
+	for id, ct := range next.Containers {
 		q := prev.Containers[id]
 		if q == nil {
 			cev = append(cev, ctrEvent(Started, ct, count(born, id)))
@@ -214,12 +221,17 @@ func diff(prev, next *model.Snapshot) *change {
 			c.C = append(c.C, ct)
 		}
 	}
-	for _, id := range slices.Sorted(maps.Keys(prev.Containers)) {
+	for id, ct := range prev.Containers {
 		if _, ok := next.Containers[id]; !ok {
 			c.CGone = append(c.CGone, id)
-			cev = append(cev, ctrEvent(Stopped, prev.Containers[id], count(ended, id)))
+			cev = append(cev, ctrEvent(Stopped, ct, count(ended, id)))
 		}
 	}
+	slices.SortFunc(cev, func(a, b Event) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Container, b.Container))
+	})
+	slices.SortFunc(c.C, func(a, b *model.Container) int { return cmp.Compare(a.ID, b.ID) })
+	slices.Sort(c.CGone)
 	c.Ev = append(append(append(cev, born...), ended...), c.Ev...)
 	if len(prev.Processes) > 0 && started+exited > 0 {
 		c.Ev = append(c.Ev, Event{Kind: Members, ProcsStarted: started, ProcsExited: exited})

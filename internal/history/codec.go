@@ -3,6 +3,7 @@ package history
 import (
 	"bytes"
 	"compress/flate"
+	"encoding/gob"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -48,15 +49,49 @@ func encode(v any, withDict bool) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// encodeCheckpoint writes a checkpoint as gob, compressed: it decodes
+// about three times faster than JSON, and one stream of thousands of
+// records pays gob's type descriptions once.
+func encodeCheckpoint(cp *checkpoint) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := writers[0].Get().(*flate.Writer)
+	defer writers[0].Put(zw)
+	zw.Reset(&buf)
+	if err := gob.NewEncoder(zw).Encode(cp); err != nil {
+		return nil, fmt.Errorf("history: encode checkpoint: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("history: compress: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func decodeCheckpoint(data []byte, cp *checkpoint) error {
+	zr := flate.NewReader(bytes.NewReader(data))
+	defer zr.Close()
+	if err := gob.NewDecoder(zr).Decode(cp); err != nil {
+		return fmt.Errorf("history: decode a stored checkpoint: %w", err)
+	}
+	return nil
+}
+
+// readers are reused decompressors with the rows' dictionary.
+var readers = sync.Pool{New: func() any { return flate.NewReaderDict(bytes.NewReader(nil), dict) }}
+
 // decode reads what encode wrote.
 func decode(data []byte, v any, withDict bool) error {
 	var zr io.ReadCloser
 	if withDict {
-		zr = flate.NewReaderDict(bytes.NewReader(data), dict)
+		r := readers.Get().(io.ReadCloser)
+		defer readers.Put(r)
+		if err := r.(flate.Resetter).Reset(bytes.NewReader(data), dict); err != nil {
+			return fmt.Errorf("history: decompress: %w", err)
+		}
+		zr = r
 	} else {
 		zr = flate.NewReader(bytes.NewReader(data))
+		defer zr.Close()
 	}
-	defer zr.Close()
 	if err := json.NewDecoder(zr).Decode(v); err != nil {
 		return fmt.Errorf("history: decode a stored record: %w", err)
 	}

@@ -63,7 +63,7 @@ func (st *Store) At(ctx context.Context, t time.Time) (*model.Snapshot, error) {
 		return nil, fmt.Errorf("history: read checkpoint: %w", err)
 	}
 	var cp checkpoint
-	if err := decode(data, &cp, false); err != nil {
+	if err := decodeCheckpoint(data, &cp); err != nil {
 		return nil, err
 	}
 	s := fromCheckpoint(&cp)

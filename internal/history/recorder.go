@@ -190,6 +190,9 @@ func (r *Recorder) flush(ctx context.Context) {
 }
 
 func (r *Recorder) commit(ctx context.Context) error {
+	if len(r.pending) == 0 {
+		return nil
+	}
 	st := r.st
 	tx, err := st.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -222,7 +225,7 @@ func (r *Recorder) commit(ctx context.Context) error {
 	}
 	st.mu.Lock()
 	st.since += bytes
-	due := st.lastCP == 0 || st.since > st.cpBytes || fromKey(r.lastKey).Sub(fromKey(st.lastCP)) >= st.opt.CheckpointEvery ||
+	due := st.lastCP == 0 || st.since > st.cpBytes/2 || fromKey(r.lastKey).Sub(fromKey(st.lastCP)) >= st.opt.CheckpointEvery ||
 		st.since > st.opt.MaxBytes/8
 	st.mu.Unlock()
 	last := r.pending[len(r.pending)-1]
@@ -244,7 +247,7 @@ func (r *Recorder) commit(ctx context.Context) error {
 // snapshot recorded into an empty store, the lifetimes table learns its
 // namespaces as there before recording began.
 func (st *Store) writeCheckpoint(ctx context.Context, tx *sql.Tx, k int64, s *model.Snapshot, first bool) error {
-	data, err := encode(newCheckpoint(s), false)
+	data, err := encodeCheckpoint(newCheckpoint(s))
 	if err != nil {
 		return err
 	}

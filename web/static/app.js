@@ -15,6 +15,7 @@ import { parseQuery, matches } from "./filterhl.js";
 import { fromNode, withFull, visibleText, nodeFromFull } from "./detailsdata.js";
 import { drawLegend } from "./legend.js";
 import { trail, refocus } from "./walk.js";
+import { Timeline } from "./timeline.js";
 
 /** @typedef {import("./store.js").WireNode} WireNode */
 
@@ -229,7 +230,8 @@ const conn = new Conn(wsURL.href, {
     if (!timing.wsOpen) timing.wsOpen = performance.now();
     hello(true);
   },
-  onMessage,
+  // While the timeline shows a past moment, the live picture waits.
+  onMessage: (/** @type {any} */ m) => { if (!timeline.past) onMessage(m); },
   onBytes: () => {
     if (!timing.firstBytes) timing.firstBytes = performance.now();
   },
@@ -1417,6 +1419,11 @@ showGroupSwitch();
 saveURL();
 drawLegend($("legend"), renderer.theme);
 renderer.resize();
+const timeline = new Timeline({
+  show: onMessage, live: () => hello(false),
+  params: () => ({ view: ui.view, group: ui.group, q: ui.q, expand: [...ui.expand] }),
+});
+void timeline.start();
 conn.connect();
 
 /**
@@ -1439,6 +1446,8 @@ const debug = Object.freeze({
   get timing() { return { ...timing }; },
   get expanded() { return [...ui.expand]; },
   get focus() { return ui.focus; },
+  /** the past moment shown (ISO), null when live */
+  get at() { return timeline.at ? timeline.at.toISOString() : null; },
   get changes() { return logList.children.length; },
   get born() { return [...store.born.keys()]; },
   get ghosts() { return store.ghosts.map((g) => g.node.id); },
