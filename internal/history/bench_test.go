@@ -118,7 +118,7 @@ func BenchmarkAt(b *testing.B) {
 	ctx := context.Background()
 	// Container churn until just before the next checkpoint is due.
 	n := 0
-	for st.since < st.cpBytes*9/10 {
+	for st.since < st.cpBytes*95/100 {
 		r.take(h.churn(100 + n))
 		n++
 		if n%50 == 0 {

@@ -5,8 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nsweb/nsweb/internal/model"
@@ -62,29 +65,52 @@ func (st *Store) At(ctx context.Context, t time.Time) (*model.Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("history: read checkpoint: %w", err)
 	}
-	var cp checkpoint
-	if err := decodeCheckpoint(data, &cp); err != nil {
-		return nil, err
-	}
-	s := fromCheckpoint(&cp)
+	cpData := data
 	rows, err := st.db.QueryContext(ctx, "SELECT t, data FROM changes WHERE t > ? AND t <= ? ORDER BY t", cpKey, k)
 	if err != nil {
 		return nil, fmt.Errorf("history: read changes: %w", err)
 	}
-	defer rows.Close()
 	last := cpKey
+	var raw [][]byte
 	for rows.Next() {
-		var c change
-		if err := rows.Scan(&last, &data); err != nil {
+		var d []byte
+		if err := rows.Scan(&last, &d); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("history: read changes: %w", err)
 		}
-		if err := decode(data, &c, true); err != nil {
-			return nil, err
-		}
-		s.apply(&c)
+		raw = append(raw, d)
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("history: read changes: %w", err)
+	}
+	// The checkpoint and the rows decode in parallel (decoding is most of
+	// a rebuild); they are applied in order.
+	var cp checkpoint
+	changes := make([]change, len(raw))
+	errs := make([]error, len(raw)+1)
+	var wg sync.WaitGroup
+	wg.Go(func() { errs[len(raw)] = decodeCheckpoint(cpData, &cp) })
+	workers := max(1, runtime.GOMAXPROCS(0))
+	var next atomic.Int64
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(raw) {
+					return
+				}
+				errs[i] = decode(raw[i], &changes[i], true)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	s := fromCheckpoint(&cp)
+	for i := range changes {
+		s.apply(&changes[i])
 	}
 	return s.snapshot(fromKey(last)), nil
 }

@@ -225,7 +225,7 @@ func (r *Recorder) commit(ctx context.Context) error {
 	}
 	st.mu.Lock()
 	st.since += bytes
-	due := st.lastCP == 0 || st.since > st.cpBytes/2 || fromKey(r.lastKey).Sub(fromKey(st.lastCP)) >= st.opt.CheckpointEvery ||
+	due := st.lastCP == 0 || st.since > st.cpBytes || fromKey(r.lastKey).Sub(fromKey(st.lastCP)) >= st.opt.CheckpointEvery ||
 		st.since > st.opt.MaxBytes/8
 	st.mu.Unlock()
 	last := r.pending[len(r.pending)-1]

@@ -60,8 +60,8 @@ type Options struct {
 	MaxBytes int64
 	// CheckpointEvery is the longest time between two checkpoints while
 	// anything changes (default 30 min). A checkpoint is also written when
-	// the rows since the last one weigh half of it, so a rebuild reads at
-	// most a checkpoint and half its size in rows.
+	// the rows since the last one outweigh it, so a rebuild reads at most
+	// a checkpoint and as much again in rows.
 	CheckpointEvery time.Duration
 	// Now is the clock (default time.Now); tests inject their own.
 	Now func() time.Time
