@@ -89,6 +89,9 @@ test("scrub the timeline back to see a namespace that ended, then return to live
   await page.waitForSelector("#tl-scrub", { state: "visible" });
   assert.equal(await page.evaluate((id) => window.nsweb.has(id), id), false, "the live picture has no ended namespace");
   assert.match(await page.textContent("#tl-mode") || "", /Live/);
+  // The change log is filled from history (on a busy host, with others'
+  // changes too), so it survives the reload.
+  await page.waitForFunction(() => document.querySelectorAll("#log li.hist").length > 0, null, { timeout: 10000 });
 
   // The scrubber spans the last hour: put it where the namespace lived.
   await page.$eval("#tl-scrub", (el, mid) => {

@@ -198,7 +198,7 @@ func historyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 				return 0
 			}
 			n++
-			e.Cursor = ""
+			e.Cursor, e.Summary = "", ""
 			if o.format == "json" {
 				_ = enc.Encode(e)
 			} else {

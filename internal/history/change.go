@@ -114,6 +114,8 @@ type Event struct {
 	Holders string `json:"holders,omitempty"`
 	// Cursor names the event for paging (GET /api/v1/history?cursor=).
 	Cursor string `json:"cursor,omitempty"`
+	// Summary is Text, for clients (set when listed, not stored).
+	Summary string `json:"text,omitempty"`
 }
 
 // diff returns what turns prev into next; prev nil means nothing before.
@@ -232,6 +234,15 @@ func diff(prev, next *model.Snapshot) *change {
 	})
 	slices.SortFunc(c.C, func(a, b *model.Container) int { return cmp.Compare(a.ID, b.ID) })
 	slices.Sort(c.CGone)
+	// A namespace's container is known by its name in the events (the ID
+	// is in the container's own event and record).
+	for _, evs := range [][]Event{born, ended} {
+		for i := range evs {
+			if evs[i].Name != "" {
+				evs[i].Container = ""
+			}
+		}
+	}
 	c.Ev = append(append(append(cev, born...), ended...), c.Ev...)
 	if len(prev.Processes) > 0 && started+exited > 0 {
 		c.Ev = append(c.Ev, Event{Kind: Members, ProcsStarted: started, ProcsExited: exited})

@@ -213,7 +213,8 @@ func (st *Store) Events(ctx context.Context, q Query) (*Page, error) {
 			}
 			e.T = fromKey(k)
 			e.Cursor = formatInt(k) + "." + strconv.Itoa(i)
-			if !matches(e.Text(), words) {
+			e.Summary = e.Text()
+			if !matches(e.Summary, words) {
 				continue
 			}
 			page.Events = append(page.Events, e)

@@ -1423,7 +1423,7 @@ const timeline = new Timeline({
   show: onMessage, live: () => hello(false),
   params: () => ({ view: ui.view, group: ui.group, q: ui.q, expand: [...ui.expand] }),
 });
-void timeline.start();
+void timeline.start().then(() => { if (!timeline.el.hidden) void timeline.fillLog(logList); });
 conn.connect();
 
 /**

@@ -66,6 +66,27 @@ export function atOf(v, since, until) {
   return new Date(since.getTime() + (until.getTime() - since.getTime()) * Math.min(1, Math.max(0, v / 1000)));
 }
 
+/**
+ * Change-log lines of recorded events (GET /api/v1/history).
+ * @param {{t: string, kind: string, text?: string}[]} events
+ */
+export function logItems(events) {
+  return events.filter((e) => e.text).map((e) => {
+    const li = document.createElement("li");
+    li.className = "hist " + (e.kind === "ended" || e.kind === "stopped" ? "ended" : e.kind === "held" ? "held" : "appeared");
+    li.title = "recorded in the history";
+    const time = document.createElement("time");
+    const d = new Date(e.t);
+    time.dateTime = d.toISOString();
+    time.textContent = d.toLocaleTimeString();
+    const text = document.createElement("span");
+    text.className = "what";
+    text.textContent = String(e.text);
+    li.append(time, " ", text);
+    return li;
+  });
+}
+
 const COLORS = /** @type {Record<string, string>} */ ({
   user: "#8e6bbf", pid: "#d08c2e", net: "#2f8fbf", mnt: "#6a9e3f", uts: "#c4577a", ipc: "#7a7a7a", cgroup: "#3fa39a", time: "#b0a040",
 });
@@ -204,6 +225,24 @@ export class Timeline {
         y += bh;
       }
     });
+  }
+
+  /**
+   * Fills the change log with what history recorded in the last hour, so
+   * that it survives a reload: below what the live stream adds.
+   * @param {HTMLElement} list
+   */
+  async fillLog(list) {
+    let page;
+    try {
+      const since = new Date(Date.now() - this.span).toISOString();
+      const r = await this.fetch(`/api/v1/history?order=desc&limit=50&since=${since}`);
+      if (!r.ok) return;
+      page = await r.json();
+    } catch {
+      return;
+    }
+    for (const li of logItems(page.events || [])) list.append(li);
   }
 
   /** Shows the picture of a past moment. @param {Date} at */
