@@ -252,6 +252,9 @@ func snapshotAt(ctx context.Context, o snapshotOptions, stderr io.Writer) (*mode
 // serveHistory wires history into the server config: the store, its
 // status, and the offline banner.
 func serveHistory(cfg *server.Config, r *recording, offline string) {
+	if offline == "" && (r == nil || r.store == nil && r.err == "") {
+		return // --no-history: no timeline, no history API
+	}
 	if r != nil && r.store != nil {
 		cfg.History = r.store
 	}

@@ -142,7 +142,7 @@ func isAPI(r *http.Request) bool {
 }
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
-	data := templates.PageData{Host: s.host, Version: s.cfg.Version}
+	data := templates.PageData{Host: s.host, Version: s.cfg.Version, History: s.cfg.HistoryStatus != nil}
 	if s.cfg.Unprivileged != "" {
 		data.Unprivileged = true
 		data.Reason = s.cfg.Unprivileged

@@ -160,6 +160,8 @@ export class Timeline {
 
   /** Asks the server whether it keeps history, and starts the strip. */
   async start() {
+    // A server without the history API (an older nsweb) says nothing.
+    if (!document.querySelector('meta[name="nsweb-history"]')) return;
     /** @type {Status} */
     let st;
     try {
