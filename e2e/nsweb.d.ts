@@ -21,6 +21,8 @@ interface NswebDebug {
   readonly expanded: string[];
   readonly focus: string;
   readonly changes: number;
+  /** the past moment the timeline shows (ISO), null when live */
+  readonly at: string | null;
   readonly born: string[];
   readonly ghosts: string[];
   ids(): string[];

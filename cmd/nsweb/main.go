@@ -35,8 +35,9 @@ const usage = `nsweb maps the Linux namespaces of this host and serves a live da
 
 Usage:
   nsweb [serve] [flags]        serve the dashboard (default: http://127.0.0.1:8080/)
-  nsweb snapshot [flags]       print one snapshot of the host and exit
+  nsweb snapshot [flags]       print one snapshot of the host (or --at a past moment) and exit
   nsweb inspect REF [flags]    print what one namespace holds (interfaces, maps, mounts…)
+  nsweb history [flags]        list what nsweb serve recorded (--since 10m)
   nsweb version                print the version
 
 Run "nsweb COMMAND --help" for the flags of a command.
@@ -45,14 +46,14 @@ shows what that user can see and says what is missing.
 `
 
 // commands are the subcommands run knows, in the order usage lists them.
-var commands = []string{"serve", "snapshot", "inspect", "version", "help"}
+var commands = []string{"serve", "snapshot", "inspect", "history", "version", "help"}
 
 // run is main without the process exit, so that tests can drive the CLI.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd := "serve"
 	if len(args) > 0 {
 		switch args[0] {
-		case "serve", "snapshot", "inspect", "version", "help":
+		case "serve", "snapshot", "inspect", "history", "version", "help":
 			cmd, args = args[0], args[1:]
 		case "-h", "--help", "-help":
 			fmt.Fprint(stdout, usage)
@@ -80,6 +81,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return snapshotCmd(ctx, args, stdout, stderr)
 	case "inspect":
 		return inspectCmd(ctx, args, stdout, stderr)
+	case "history":
+		return historyCmd(ctx, args, stdout, stderr)
 	default:
 		return serveCmd(ctx, args, stdout, stderr)
 	}

@@ -38,7 +38,7 @@ func TestCLI(t *testing.T) {
 		{"stray argument", []string{"serve", "extra"}, 2, "", `unexpected argument "extra"`, ""},
 		{"public address refused", []string{"--listen", "0.0.0.0:8080"}, 2, "", "not a loopback address; nsweb shows every process of this host and listens on loopback only (add --allow-remote and a token to expose it)", ""},
 		{"address without port", []string{"serve", "--listen", "127.0.0.1"}, 2, "", `invalid --listen address "127.0.0.1": missing port in address; want HOST:PORT such as 127.0.0.1:8080`, "--allow-remote"},
-		{"unknown command", []string{"bogus"}, 2, "", `nsweb: unknown command "bogus" (commands: serve, snapshot, inspect, version, help; run "nsweb --help")`, "unexpected argument"},
+		{"unknown command", []string{"bogus"}, 2, "", `nsweb: unknown command "bogus" (commands: serve, snapshot, inspect, history, version, help; run "nsweb --help")`, "unexpected argument"},
 		{"unknown command before flags", []string{"snapshots", "--format", "json"}, 2, "", `unknown command "snapshots"`, ""},
 		{"remote needs a token", []string{"--listen", "0.0.0.0:0", "--allow-remote", "--token-file", ""}, 2, "", "--allow-remote needs a token", ""},
 		{"missing token file", []string{"--listen", "127.0.0.1:0", "--token-file", "/nonexistent/token"}, 2, "", "read token: open /nonexistent/token", ""},

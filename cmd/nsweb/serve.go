@@ -20,6 +20,7 @@ import (
 	"github.com/nsweb/nsweb/internal/collect"
 	"github.com/nsweb/nsweb/internal/cri"
 	"github.com/nsweb/nsweb/internal/engine"
+	"github.com/nsweb/nsweb/internal/history"
 	"github.com/nsweb/nsweb/internal/inspect"
 	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/metrics"
@@ -44,6 +45,13 @@ type serveOptions struct {
 	criSockets stringList
 	// noBPF turns off the kernel events (internal/kevents).
 	noBPF bool
+	// History: where it is kept ("" none), whether at all, its bounds;
+	// open is a saved model to show instead of the host.
+	stateDir     string
+	noHistory    bool
+	historyAge   time.Duration
+	historyBytes int64
+	open         string
 }
 
 // stringList is a repeatable string flag.
@@ -64,6 +72,11 @@ func parseServe(args []string, stdout, stderr io.Writer) (serveOptions, int, boo
 	fs.Var(&o.criSockets, "cri-socket", "CRI runtime socket (containerd, CRI-O) to ask for pod and container names (repeatable; replaces the defaults)")
 	fs.BoolVar(&o.noBPF, "no-bpf", false, "do not attach eBPF programs for namespace and mount events; unshare, setns and mounts outside the host's mount namespace then show at the 10 s safety rescan")
 	fs.Var(&o.hosts, "host", "extra host name clients may use to reach nsweb (repeatable), e.g. nsweb.example:8080")
+	fs.StringVar(&o.stateDir, "state-dir", history.DefaultDir(), "directory of the history file ("+history.FileName+")")
+	fs.BoolVar(&o.noHistory, "no-history", false, "record no history")
+	fs.DurationVar(&o.historyAge, "history-age", history.DefaultMaxAge, "drop history older than this")
+	fs.Int64Var(&o.historyBytes, "history-bytes", history.DefaultMaxBytes, "bound the history file to about this many bytes")
+	fs.StringVar(&o.open, "open", "", "show this saved /api/v1/model JSON instead of the host (offline: nothing is collected)")
 	code, ok := parseFlags(fs, args, "Serve the live namespace dashboard.", stderr)
 	return o, code, ok
 }
@@ -181,7 +194,7 @@ func enrichedScan(col *collect.Collector, engines *engine.Catalog) stream.ScanFu
 
 // startPipeline starts the watcher, the engine catalog and the runner that
 // publishes to a new hub, until ctx ends; wait for p.done after that.
-func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log *slog.Logger) (*pipeline, error) {
+func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log *slog.Logger, published func(*model.Snapshot)) (*pipeline, error) {
 	ins := inspect.New(netinfo.NewReader())
 	hub, err := newHub(log, withInspector(ins))
 	if err != nil {
@@ -229,7 +242,7 @@ func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log 
 	}
 	p := &pipeline{hub: hub, engines: engines, watcher: watcher, scan: enrichedScan(col, engines), inspector: ins, done: make(chan struct{})}
 	p.metrics = metrics.New(metrics.Sources{Hub: hub, Engines: engines.Engines, SafetyRescanFinds: safetyFinds{p}})
-	p.runner = &stream.Runner{Scan: p.metrics.Scan(p.scan), Rescan: p.metrics.Rescan(rescan), RescanMounts: rescanMounts, Relabel: p.metrics.Relabel(relabel), Unsettled: col.Unsettled, Hub: hub, Logger: log}
+	p.runner = &stream.Runner{Scan: p.metrics.Scan(p.scan), Rescan: p.metrics.Rescan(rescan), RescanMounts: rescanMounts, Relabel: p.metrics.Relabel(relabel), Unsettled: col.Unsettled, Hub: hub, Logger: log, Published: published}
 	enginesDone := make(chan struct{})
 	go func() { _ = engines.Run(ctx); close(enginesDone) }()
 	runDone := make(chan struct{})
@@ -276,7 +289,20 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	// and publishes, the hub computes each view's patch once for all.
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
-	p, err := startPipeline(runCtx, o, cfg.watch, log)
+	var rec *recording
+	var p *pipeline
+	var err error
+	offline := ""
+	if o.open != "" {
+		if p, err = startOffline(o.open, log); err == nil {
+			offline = offlineBanner(o.open, p.hub.Latest())
+			log.Warn("offline", "shows", offline)
+		}
+	} else {
+		rec = startRecording(runCtx, o, log)
+		defer func() { stopRun(); <-rec.done }()
+		p, err = startPipeline(runCtx, o, cfg.watch, log, rec.published())
+	}
 	if err != nil {
 		_ = ln.Close()
 		return err
@@ -291,30 +317,35 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 	if cfg.started != nil {
 		cfg.started(p)
 	}
-	slow := ""
-	if !p.watcher.BPF() {
-		slow = "a process's unshare() or setns() and mounts outside nsweb's mount namespace show at the safety rescan; events: " + p.watcher.Events()
-		log.Warn("kernel events unavailable: slower updates", "events", p.watcher.Events())
+	scfg := server.Config{
+		Version: version, Logger: log, Guard: guard, Unprivileged: unpriv,
+		Snapshot: server.SnapshotFunc(p.scan),
+		Stream:   p.hub,
 	}
+	if p.watcher != nil { // live, not a saved model (--open)
+		if !p.watcher.BPF() {
+			scfg.SlowEvents = "a process's unshare() or setns() and mounts outside nsweb's mount namespace show at the safety rescan; events: " + p.watcher.Events()
+			log.Warn("kernel events unavailable: slower updates", "events", p.watcher.Events())
+		}
+		scfg.Health = p.health
+		scfg.FullCmdline = func(pid int, start uint64) (string, error) {
+			return collect.FullCmdline("", pid, start)
+		}
+		scfg.Wiring = p.inspector.Net.Wiring
+		scfg.Metrics = p.metrics.Handler()
+	}
+	serveHistory(&scfg, rec, offline)
 	srv := &http.Server{
-		Handler: server.New(server.Config{
-			Version: version, Logger: log, Guard: guard, Unprivileged: unpriv,
-			SlowEvents: slow, Health: p.health,
-			Snapshot: server.SnapshotFunc(p.scan),
-			Stream:   p.hub,
-			FullCmdline: func(pid int, start uint64) (string, error) {
-				return collect.FullCmdline("", pid, start)
-			},
-			Wiring:  p.inspector.Net.Wiring,
-			Metrics: p.metrics.Handler(),
-		}),
+		Handler:           server.New(scfg),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	fmt.Fprintf(cfg.stdout, "nsweb %s: open %s\n", version, openURL(ln.Addr(), cfg.token))
-	log.Info("watching", "sources", strings.Join(p.watcher.Sources(), ", "), "events", p.watcher.Events())
+	if p.watcher != nil {
+		log.Info("watching", "sources", strings.Join(p.watcher.Sources(), ", "), "events", p.watcher.Events())
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var serveErr error

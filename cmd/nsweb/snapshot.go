@@ -41,6 +41,8 @@ type snapshotOptions struct {
 	engineSockets stringList
 	criSockets    stringList
 	engineWait    time.Duration
+	// at is a past moment to draw from the history in stateDir.
+	at, stateDir string
 }
 
 // idList is a repeatable flag of one ID each, taken as it is: a group ID
@@ -91,6 +93,8 @@ func parseSnapshot(args []string, stdout, stderr io.Writer) (snapshotOptions, in
 	fs.Var(&o.criSockets, "cri-socket", "CRI runtime socket (containerd, CRI-O) to ask for pod and container names (repeatable; replaces the defaults)")
 	fs.DurationVar(&o.engineWait, "engine-wait", 2*time.Second, "how long to wait for the container engines' names at most; 0 does not ask them")
 	fold := fs.Int("fold", layout.DefaultFoldThreshold, "fold more than `N` sibling namespaces of one type, containers or pods into a group (text, svg); 0 never folds")
+	fs.StringVar(&o.at, "at", "", "draw this past `moment` (RFC 3339, or a duration before now such as 10m) from nsweb serve's history instead of scanning")
+	fs.StringVar(&o.stateDir, "state-dir", "", "nsweb serve's --state-dir, for --at")
 	if code, ok := parseFlags(fs, args, snapshotHelp, stderr); !ok {
 		return o, code, false
 	}
@@ -368,6 +372,13 @@ func snapshotCmd(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	o, code, ok := parseSnapshot(args, stdout, stderr)
 	if !ok {
 		return code
+	}
+	if o.at != "" {
+		snap, code := snapshotAt(ctx, o, stderr)
+		if snap == nil {
+			return code
+		}
+		return writeSnapshot(snap, o, stdout, stderr)
 	}
 	snap, err := namedScan(ctx, o, stderr)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/nsweb/nsweb/internal/filter"
+	"github.com/nsweb/nsweb/internal/history"
 	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/render"
 	"github.com/nsweb/nsweb/internal/stream"
@@ -66,6 +67,12 @@ type Config struct {
 	SlowEvents string
 	// Health, if set, adds fields to /healthz (event source, counters).
 	Health func() map[string]any
+	// History, if set, serves the past: /api/v1/history, at= on the
+	// snapshot and the SVG, lifetimes in the namespace details.
+	History *history.Store
+	// HistoryStatus, if set, says whether history is recorded and why not
+	// (/api/v1/history/status, /healthz).
+	HistoryStatus func() HistoryStatus
 }
 
 // Server is nsweb's HTTP handler.
@@ -103,8 +110,8 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Stream != nil {
 		r.Get("/api/v1/stream", cfg.Stream.Stream)
-		r.Get("/api/v1/snapshot", cfg.Stream.Snapshot)
-		r.Get("/api/v1/ns/{id}", cfg.Stream.Namespace)
+		r.Get("/api/v1/snapshot", s.snapshot)
+		r.Get("/api/v1/ns/{id}", s.namespace)
 		r.Get("/snapshot.svg", s.svg)
 		s.api = append([]string{"/api/v1/stream", "/api/v1/snapshot", "/api/v1/ns/{ref}"}, s.api...)
 		if cfg.FullCmdline != nil {
@@ -117,6 +124,9 @@ func New(cfg Config) *Server {
 		}
 		r.Get("/api/v1/container/{id}", s.container)
 		r.Get("/api/v1/pod/{ns}/{name}", s.pod)
+	}
+	if cfg.Stream != nil && (cfg.History != nil || cfg.HistoryStatus != nil) {
+		s.historyRoutes(r)
 	}
 	s.router = r
 	return s
@@ -161,7 +171,7 @@ func isAPI(r *http.Request) bool {
 }
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
-	data := templates.PageData{Host: s.host, Version: s.cfg.Version}
+	data := templates.PageData{Host: s.host, Version: s.cfg.Version, History: s.cfg.HistoryStatus != nil}
 	if s.cfg.Unprivileged != "" {
 		data.Unprivileged = true
 		data.Reason = s.cfg.Unprivileged
@@ -182,6 +192,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 				h[k] = v
 			}
 		}
+	}
+	if s.cfg.HistoryStatus != nil {
+		h["history"] = s.status(r.Context())
 	}
 	writeJSON(w, http.StatusOK, h)
 }
@@ -225,7 +238,7 @@ func (s *Server) writeModel(w http.ResponseWriter, snap *model.Snapshot) {
 func (s *Server) svg(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
-	v, err := s.cfg.Stream.Current(ctx, stream.RequestFromQuery(r))
+	v, err := s.current(ctx, r)
 	if err != nil {
 		var bad *stream.BadRequestError
 		if errors.As(err, &bad) {

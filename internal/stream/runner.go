@@ -38,6 +38,9 @@ type Runner struct {
 	// that a dead container never lingers until the safety rescan.
 	Unsettled func() bool
 	Hub       *Hub
+	// Published, if set, is given every snapshot after the hub published
+	// it (the history recorder); it must not block.
+	Published func(*model.Snapshot)
 	// ScanTimeout bounds one scan (default 30 s).
 	ScanTimeout time.Duration
 	// Logger; nil means slog.Default().
@@ -163,6 +166,9 @@ func (r *Runner) scan(ctx context.Context, log *slog.Logger, sig watch.Signal) {
 		r.audit.safety(prev, s, start, scanned)
 	}
 	r.Hub.Publish(s)
+	if r.Published != nil {
+		r.Published(s)
+	}
 	switch kind {
 	case "partial":
 		r.partial.Add(1)

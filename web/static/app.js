@@ -26,6 +26,7 @@ import { createDetails } from "./details.js";
 import { ChangeLog } from "./changelog.js";
 import { wirePointer } from "./pointer.js";
 import { wireKeys } from "./keys.js";
+import { Timeline } from "./timeline.js";
 
 /** @typedef {import("./store.js").WireNode} WireNode */
 /** @typedef {import("./session.js").ServerMsg} ServerMsg */
@@ -184,7 +185,8 @@ const conn = new Conn(wsURL.href, {
     if (!timing.wsOpen) timing.wsOpen = performance.now();
     hello(true);
   },
-  onMessage,
+  // While the timeline shows a past moment, the live picture waits.
+  onMessage: (/** @type {any} */ m) => { if (!timeline.past) onMessage(m); },
   onBytes: () => {
     if (!timing.firstBytes) timing.firstBytes = performance.now();
   },
@@ -425,6 +427,11 @@ session.start();
 saveURL();
 drawLegend($("legend"), renderer.theme);
 renderer.resize();
+const timeline = new Timeline({
+  show: onMessage, live: () => hello(false),
+  params: () => ({ view: ui.view, group: ui.group, q: ui.q, expand: [...ui.expand] }),
+});
+void timeline.start().then(() => { if (!timeline.el.hidden) void timeline.fillLog(log.list); });
 conn.connect();
 
 /**
@@ -449,6 +456,8 @@ const debug = Object.freeze({
   get timing() { return { ...timing }; },
   get expanded() { return [...ui.expand]; },
   get focus() { return ui.focus; },
+  /** the past moment shown (ISO), null when live */
+  get at() { return timeline.at ? timeline.at.toISOString() : null; },
   get changes() { return log.size; },
   get born() { return [...store.born.keys()]; },
   get ghosts() { return store.ghosts.map((g) => g.node.id); },

@@ -1,0 +1,80 @@
+package history
+
+import (
+	"slices"
+	"time"
+
+	"github.com/nsweb/nsweb/internal/model"
+)
+
+// state is a snapshot being rebuilt: a checkpoint with changes applied.
+type state struct {
+	meta  snapMeta
+	ns    map[model.NSID]*model.Namespace
+	procs map[int]*model.Process
+	ctrs  map[string]*model.Container
+}
+
+func fromCheckpoint(cp *checkpoint) *state {
+	st := &state{meta: cp.Meta, ns: make(map[model.NSID]*model.Namespace, len(cp.NS)),
+		procs: make(map[int]*model.Process, len(cp.P)), ctrs: make(map[string]*model.Container, len(cp.C))}
+	for _, ns := range cp.NS {
+		st.ns[ns.ID] = ns
+	}
+	for _, p := range cp.P {
+		st.procs[p.PID] = p
+	}
+	for _, c := range cp.C {
+		st.ctrs[c.ID] = c
+	}
+	return st
+}
+
+func (st *state) apply(c *change) {
+	if c.Meta != nil {
+		st.meta = *c.Meta
+	}
+	for _, id := range c.NSGone {
+		delete(st.ns, id)
+	}
+	for _, ns := range c.NS {
+		st.ns[ns.ID] = ns
+	}
+	for _, pid := range c.PGone {
+		delete(st.procs, pid)
+	}
+	for _, p := range c.P {
+		st.procs[p.PID] = p
+	}
+	for _, id := range c.CGone {
+		delete(st.ctrs, id)
+	}
+	for _, ct := range c.C {
+		st.ctrs[ct.ID] = ct
+	}
+}
+
+// snapshot turns the state into a model snapshot taken at t, filling each
+// namespace's member list from the processes. The state must not be used
+// afterwards (its namespaces are the snapshot's).
+func (st *state) snapshot(t time.Time) *model.Snapshot {
+	for _, ns := range st.ns {
+		ns.Procs = nil
+	}
+	for pid, p := range st.procs {
+		for typ, id := range p.NS {
+			if ns := st.ns[id]; ns != nil && ns.Type == typ {
+				ns.Procs = append(ns.Procs, pid)
+			}
+		}
+	}
+	for _, ns := range st.ns {
+		slices.Sort(ns.Procs)
+	}
+	s := &model.Snapshot{Taken: t, Host: st.meta.Host, Kernel: st.meta.Kernel, Root: st.meta.Root,
+		Partial: st.meta.Partial, Reason: st.meta.Reason, Namespaces: st.ns, Processes: st.procs}
+	if len(st.ctrs) > 0 {
+		s.Containers = st.ctrs
+	}
+	return s
+}
