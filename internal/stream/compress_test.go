@@ -32,7 +32,9 @@ func (c countingConn) Read(p []byte) (int, error) {
 // snapshot compressed (a fraction of its JSON on the wire) and the same
 // message as a client that does not, which gets it plain.
 func TestStreamCompressed(t *testing.T) {
-	h, srv := newTestHub(t, Config{Layout: layout.Compute, Compression: true, ParseFilter: ParseFilter})
+	// Nothing folds, so that the snapshot is big enough to be worth
+	// compressing (the 300 user namespaces would fold into one group).
+	h, srv := newTestHub(t, Config{Layout: layout.Compute, Compression: true, ParseFilter: ParseFilter, Base: layout.Options{FoldThreshold: -1}})
 	h.Publish(synthHost(300))
 	read := func(mode websocket.CompressionMode) (msg []byte, onWire int64) {
 		var n atomic.Int64

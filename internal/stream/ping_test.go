@@ -9,6 +9,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/wire"
 )
 
@@ -26,7 +27,9 @@ func TestUnansweredPingCloses(t *testing.T) {
 	// while the ping waits must still be written: the server's writer is
 	// not the one waiting.
 	for gen := 2; h.Clients() > 0; gen++ {
-		h.Publish(mkSnap(gen, 3))
+		// Each scan differs (namespace 4 comes and goes), so each makes
+		// a patch to write.
+		h.Publish(mkSnap(gen, 3, model.NSID(4+gen%2)))
 		time.Sleep(5 * time.Millisecond)
 		if gen > 4000 {
 			t.Fatal("the client that answers no ping is still connected after 20 s")
