@@ -97,9 +97,14 @@ type Store struct {
 	since   int64 // bytes of change rows since it
 }
 
-// DefaultDir is where nsweb keeps its state: /var/lib/nsweb as root,
-// $XDG_STATE_HOME/nsweb (else ~/.local/state/nsweb) otherwise.
+// DefaultDir is where nsweb keeps its state: $NSWEB_STATE_DIR when set
+// (the test command points every nsweb it starts at a throw-away one),
+// else /var/lib/nsweb as root, $XDG_STATE_HOME/nsweb (else
+// ~/.local/state/nsweb) otherwise.
 func DefaultDir() string {
+	if d := os.Getenv("NSWEB_STATE_DIR"); d != "" {
+		return d
+	}
 	if os.Geteuid() == 0 {
 		return "/var/lib/nsweb"
 	}
