@@ -64,7 +64,9 @@ func containerFilter(q string) (func(*model.Snapshot, *model.Namespace) bool, st
 // with n clients that have their first snapshot.
 func enginePipeline(t *testing.T, n int, socks ...string) (*Hub, []*wsClient) {
 	t.Helper()
-	cfg := Config{ParseFilter: containerFilter}
+	// The real layout: names travel on container nodes, which only it
+	// makes (grouped by container, the default).
+	cfg := Config{ParseFilter: containerFilter, Layout: layout.Compute}
 	cfg.Base.FoldThreshold = -1 // every namespace a node of its own
 	h, srv := newTestHub(t, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
