@@ -78,3 +78,91 @@ func (b *builder) foldDirs(kids []int32, open func() bool) []model.NSID {
 	}
 	return ids
 }
+
+// addFiles adds run, a run of sibling files of one type under arena node
+// v (parent slot slot): as one group when there are more than b.fold of
+// them and the user did not expand it, with the pinned ones before the
+// group; one node each otherwise.
+func (t *treeBuilder) addFiles(v, slot int32, run []int32) {
+	if t.fold > 0 && len(run) > t.fold {
+		typ := t.ents[run[0]].ns.Type
+		idLo := len(t.text)
+		t.writeGroupID(v, slot, string(typ))
+		if !t.expanded[string(t.text[idLo:])] {
+			// The pinned ones stay out, before the group.
+			id := string(t.text[idLo:])
+			t.text = t.text[:idLo]
+			ns := make([]model.NSID, 0, len(run))
+			for _, i := range run {
+				if t.pinned(i) {
+					t.addNS(i, v)
+				} else {
+					ns = append(ns, t.ents[i].id)
+				}
+			}
+			idLo = len(t.text)
+			t.text = append(t.text, id...)
+			labelLo := len(t.text)
+			t.text = appendGroupLabel(t.text, len(ns), typ)
+			if len(ns) == 0 {
+				t.text = t.text[:idLo]
+				return
+			}
+			t.addText(srcGroup, v, idLo, labelLo, typ, len(ns))
+			t.folds = append(t.folds, Fold{What: File, NS: ns})
+			t.foldAt = append(t.foldAt, int32(len(t.info)-1))
+			return
+		}
+		t.text = t.text[:idLo]
+	}
+	for _, i := range run {
+		t.addNS(i, v)
+	}
+}
+
+// addFolds adds the groups of folded buckets under node v (parent slot
+// slot), the containers nfold[0] and the pods nfold[1], and the group of
+// folded Dirs dirNS. They go after the files and before the Dirs and the
+// other buckets, where the creation order of what they hold cannot move
+// them.
+func (t *treeBuilder) addFolds(v, slot int32, nfold [2][]string, dirNS []model.NSID) {
+	if len(dirNS) > 0 {
+		idLo := len(t.text)
+		t.writeGroupID(v, slot, foldedDirs)
+		labelLo := len(t.text)
+		typ := model.User
+		if t.view == PIDTree {
+			typ = model.PID
+		}
+		t.text = appendGroupLabel(t.text, len(dirNS), typ)
+		t.addText(srcGroup, v, idLo, labelLo, typ, len(dirNS))
+		t.folds = append(t.folds, Fold{What: Dir, NS: dirNS})
+		t.foldAt = append(t.foldAt, int32(len(t.info)-1))
+	}
+	for p, refs := range nfold {
+		if len(refs) == 0 {
+			continue
+		}
+		idLo := len(t.text)
+		t.writeGroupID(v, slot, bucketsWhat(p == 1))
+		labelLo := len(t.text)
+		t.text = appendBucketsLabel(t.text, len(refs), p == 1)
+		t.addText(srcFolded, v, idLo, labelLo, model.User, len(refs)) // typed "" in place
+		what := Container
+		if p == 1 {
+			what = Pod
+		}
+		t.folds = append(t.folds, Fold{What: what, Refs: refs})
+		t.foldAt = append(t.foldAt, int32(len(t.info)-1))
+	}
+}
+
+// open reports whether the user expanded the group that folds what under
+// arena node v (parent slot slot).
+func (t *treeBuilder) open(v, slot int32, what string) bool {
+	idLo := len(t.text)
+	t.writeGroupID(v, slot, what)
+	open := t.expanded[string(t.text[idLo:])]
+	t.text = t.text[:idLo]
+	return open
+}

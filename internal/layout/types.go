@@ -207,50 +207,6 @@ type Fold struct {
 	Refs []string     // Container or Pod: the Ref of each folded node
 }
 
-// NodeID is the ID of the node that shows namespace id: "ns:<decimal ID>".
-// It is built on the never-reused namespace ID, not the inode, so a client
-// can keep state per node across snapshots.
-func NodeID(id model.NSID) string {
-	return "ns:" + strconv.FormatUint(uint64(id), 10)
-}
-
-// GroupID is the ID of the group node that folds the files of type t under
-// the node with ID parent, e.g. "grp:ns:5:net". It depends only on parent and
-// type, so a client can name a group in Options.Expanded before and after
-// its count changes.
-func GroupID(parent string, t model.NSType) string {
-	return "grp:" + parent + ":" + string(t)
-}
-
-// Group ID suffixes of the group nodes that fold Container and Pod nodes,
-// in place of a namespace type: no namespace type has these names.
-const (
-	foldedContainers = "ctr"
-	foldedPods       = "pod"
-	foldedDirs       = "dirs"
-)
-
-// ContainersGroupID is the ID of the group node that folds the Container
-// nodes under the node with ID parent (a Dir, or a Pod node), e.g.
-// "grp:ns:5:ctr". Like GroupID it depends only on the parent, so a client
-// names it in Options.Expanded whatever the number of containers.
-func ContainersGroupID(parent string) string {
-	return "grp:" + parent + ":" + foldedContainers
-}
-
-// DirsGroupID is the ID of the group node that folds the Dirs (user
-// namespaces; PID namespaces in the PID view) under the node with ID
-// parent, e.g. "grp:ns:5:dirs".
-func DirsGroupID(parent string) string {
-	return "grp:" + parent + ":" + foldedDirs
-}
-
-// PodsGroupID is the ID of the group node that folds the Pod nodes of the
-// Dir with ID parent, e.g. "grp:ns:5:pod".
-func PodsGroupID(parent string) string {
-	return "grp:" + parent + ":" + foldedPods
-}
-
 // Folds says what a Group node folds: Container or Pod nodes (their group
 // has no namespace type and an ID from ContainersGroupID or PodsGroupID),
 // Dir for user or PID namespaces (DirsGroupID), or File for namespaces of
@@ -273,54 +229,3 @@ func (n *Node) Folds() NodeKind {
 	}
 	return File
 }
-
-// Ref names what a Container or Pod node stands for: the container ID, or
-// "<pod namespace>/<pod name>"; "" for other nodes. Consumers look up
-// names and images in the snapshot. It is read from the node's ID (see
-// ContainerID, PodID) rather than kept in a field: a view holds tens of
-// thousands of nodes, and a wider Node costs every layout.
-func (n *Node) Ref() string {
-	var rest string
-	var ok bool
-	switch n.Kind {
-	case Container:
-		rest, ok = strings.CutPrefix(n.ID, "ctr:")
-	case Pod:
-		rest, ok = strings.CutPrefix(n.ID, "pod:")
-	}
-	if !ok {
-		return ""
-	}
-	// The Dir's ID: "unowned" or "ns:<digits>", then ":".
-	if r, ok := strings.CutPrefix(rest, UnownedID+":"); ok {
-		return r
-	}
-	if r, ok := strings.CutPrefix(rest, "ns:"); ok {
-		i := 0
-		for i < len(r) && '0' <= r[i] && r[i] <= '9' {
-			i++
-		}
-		if i > 0 && i < len(r) && r[i] == ':' {
-			return r[i+1:]
-		}
-	}
-	return ""
-}
-
-// ContainerID is the ID of the Container node of container cid in the Dir
-// with node ID dir, e.g. "ctr:ns:4026531837:3f2a…". It depends on neither
-// the container's name nor its namespaces, so the node keeps its ID while
-// the engine renames it or its namespaces come and go.
-func ContainerID(dir, cid string) string {
-	return "ctr:" + dir + ":" + cid
-}
-
-// PodID is the ID of the Pod node of pod (the pod's namespace, "/", its
-// name) in the Dir with node ID dir, e.g. "pod:ns:4026531837:default/web".
-func PodID(dir, pod string) string {
-	return "pod:" + dir + ":" + pod
-}
-
-// UnownedID is the ID of the synthetic root Dir that holds the namespaces
-// whose owning user namespace is unknown.
-const UnownedID = "unowned"
