@@ -206,26 +206,3 @@ type Fold struct {
 	NS   []model.NSID // File, Dir: the folded namespaces (a Dir's subtree is hidden with it)
 	Refs []string     // Container or Pod: the Ref of each folded node
 }
-
-// Folds says what a Group node folds: Container or Pod nodes (their group
-// has no namespace type and an ID from ContainersGroupID or PodsGroupID),
-// Dir for user or PID namespaces (DirsGroupID), or File for namespaces of
-// the node's Type; "" for other kinds. Like Ref,
-// it is read from the node rather than kept in a field.
-func (n *Node) Folds() NodeKind {
-	if n.Kind != Group {
-		return ""
-	}
-	if n.Type == "" {
-		switch {
-		case strings.HasSuffix(n.ID, ":"+foldedContainers):
-			return Container
-		case strings.HasSuffix(n.ID, ":"+foldedPods):
-			return Pod
-		}
-	}
-	if strings.HasSuffix(n.ID, ":"+foldedDirs) {
-		return Dir
-	}
-	return File
-}
