@@ -238,6 +238,8 @@ type builder struct {
 	// arena node of each; their IDs are filled in once texts[0] is.
 	folds  []Fold
 	foldAt []int32
+
+	treeState
 }
 
 // nodeInfo is what an arena node shows, kept together so that writing the

@@ -83,40 +83,40 @@ func (b *builder) foldDirs(kids []int32, open func() bool) []model.NSID {
 // v (parent slot slot): as one group when there are more than b.fold of
 // them and the user did not expand it, with the pinned ones before the
 // group; one node each otherwise.
-func (t *treeBuilder) addFiles(v, slot int32, run []int32) {
-	if t.fold > 0 && len(run) > t.fold {
-		typ := t.ents[run[0]].ns.Type
-		idLo := len(t.text)
-		t.writeGroupID(v, slot, string(typ))
-		if !t.expanded[string(t.text[idLo:])] {
+func (b *builder) addFiles(v, slot int32, run []int32) {
+	if b.fold > 0 && len(run) > b.fold {
+		typ := b.ents[run[0]].ns.Type
+		idLo := len(b.text)
+		b.writeGroupID(v, slot, string(typ))
+		if !b.expanded[string(b.text[idLo:])] {
 			// The pinned ones stay out, before the group.
-			id := string(t.text[idLo:])
-			t.text = t.text[:idLo]
+			id := string(b.text[idLo:])
+			b.text = b.text[:idLo]
 			ns := make([]model.NSID, 0, len(run))
 			for _, i := range run {
-				if t.pinned(i) {
-					t.addNS(i, v)
+				if b.pinned(i) {
+					b.addNS(i, v)
 				} else {
-					ns = append(ns, t.ents[i].id)
+					ns = append(ns, b.ents[i].id)
 				}
 			}
-			idLo = len(t.text)
-			t.text = append(t.text, id...)
-			labelLo := len(t.text)
-			t.text = appendGroupLabel(t.text, len(ns), typ)
+			idLo = len(b.text)
+			b.text = append(b.text, id...)
+			labelLo := len(b.text)
+			b.text = appendGroupLabel(b.text, len(ns), typ)
 			if len(ns) == 0 {
-				t.text = t.text[:idLo]
+				b.text = b.text[:idLo]
 				return
 			}
-			t.addText(srcGroup, v, idLo, labelLo, typ, len(ns))
-			t.folds = append(t.folds, Fold{What: File, NS: ns})
-			t.foldAt = append(t.foldAt, int32(len(t.info)-1))
+			b.addText(srcGroup, v, idLo, labelLo, typ, len(ns))
+			b.folds = append(b.folds, Fold{What: File, NS: ns})
+			b.foldAt = append(b.foldAt, int32(len(b.info)-1))
 			return
 		}
-		t.text = t.text[:idLo]
+		b.text = b.text[:idLo]
 	}
 	for _, i := range run {
-		t.addNS(i, v)
+		b.addNS(i, v)
 	}
 }
 
@@ -125,44 +125,44 @@ func (t *treeBuilder) addFiles(v, slot int32, run []int32) {
 // folded Dirs dirNS. They go after the files and before the Dirs and the
 // other buckets, where the creation order of what they hold cannot move
 // them.
-func (t *treeBuilder) addFolds(v, slot int32, nfold [2][]string, dirNS []model.NSID) {
+func (b *builder) addFolds(v, slot int32, nfold [2][]string, dirNS []model.NSID) {
 	if len(dirNS) > 0 {
-		idLo := len(t.text)
-		t.writeGroupID(v, slot, foldedDirs)
-		labelLo := len(t.text)
+		idLo := len(b.text)
+		b.writeGroupID(v, slot, foldedDirs)
+		labelLo := len(b.text)
 		typ := model.User
-		if t.view == PIDTree {
+		if b.view == PIDTree {
 			typ = model.PID
 		}
-		t.text = appendGroupLabel(t.text, len(dirNS), typ)
-		t.addText(srcGroup, v, idLo, labelLo, typ, len(dirNS))
-		t.folds = append(t.folds, Fold{What: Dir, NS: dirNS})
-		t.foldAt = append(t.foldAt, int32(len(t.info)-1))
+		b.text = appendGroupLabel(b.text, len(dirNS), typ)
+		b.addText(srcGroup, v, idLo, labelLo, typ, len(dirNS))
+		b.folds = append(b.folds, Fold{What: Dir, NS: dirNS})
+		b.foldAt = append(b.foldAt, int32(len(b.info)-1))
 	}
 	for p, refs := range nfold {
 		if len(refs) == 0 {
 			continue
 		}
-		idLo := len(t.text)
-		t.writeGroupID(v, slot, bucketsWhat(p == 1))
-		labelLo := len(t.text)
-		t.text = appendBucketsLabel(t.text, len(refs), p == 1)
-		t.addText(srcFolded, v, idLo, labelLo, model.User, len(refs)) // typed "" in place
+		idLo := len(b.text)
+		b.writeGroupID(v, slot, bucketsWhat(p == 1))
+		labelLo := len(b.text)
+		b.text = appendBucketsLabel(b.text, len(refs), p == 1)
+		b.addText(srcFolded, v, idLo, labelLo, model.User, len(refs)) // typed "" in place
 		what := Container
 		if p == 1 {
 			what = Pod
 		}
-		t.folds = append(t.folds, Fold{What: what, Refs: refs})
-		t.foldAt = append(t.foldAt, int32(len(t.info)-1))
+		b.folds = append(b.folds, Fold{What: what, Refs: refs})
+		b.foldAt = append(b.foldAt, int32(len(b.info)-1))
 	}
 }
 
 // open reports whether the user expanded the group that folds what under
 // arena node v (parent slot slot).
-func (t *treeBuilder) open(v, slot int32, what string) bool {
-	idLo := len(t.text)
-	t.writeGroupID(v, slot, what)
-	open := t.expanded[string(t.text[idLo:])]
-	t.text = t.text[:idLo]
+func (b *builder) open(v, slot int32, what string) bool {
+	idLo := len(b.text)
+	b.writeGroupID(v, slot, what)
+	open := b.expanded[string(b.text[idLo:])]
+	b.text = b.text[:idLo]
 	return open
 }

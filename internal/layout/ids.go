@@ -134,45 +134,45 @@ func PodID(dir, pod string) string {
 // whose owning user namespace is unknown.
 const UnownedID = "unowned"
 
-// writeParentID appends to t.text the node ID of parent slot slot: the ID
+// writeParentID appends to b.text the node ID of parent slot slot: the ID
 // that the IDs of folded groups and buckets in it start from.
-func (t *treeBuilder) writeParentID(slot int32) {
+func (b *builder) writeParentID(slot int32) {
 	if slot == 0 {
-		t.text = append(t.text, UnownedID...)
+		b.text = append(b.text, UnownedID...)
 		return
 	}
-	t.text = append(t.text, "ns:"...)
-	t.text = appendUint(t.text, uint64(t.ents[slot-2].id))
+	b.text = append(b.text, "ns:"...)
+	b.text = appendUint(b.text, uint64(b.ents[slot-2].id))
 }
 
-// writeGroupID appends to t.text the ID of the group that folds what,
+// writeGroupID appends to b.text the ID of the group that folds what,
 // files of a type or "ctr" / "pod" / "dirs" (see GroupID,
 // ContainersGroupID), under arena node v, whose parent slot is slot (-1
 // for a bucket).
-func (t *treeBuilder) writeGroupID(v, slot int32, what string) {
-	t.text = append(t.text, "grp:"...)
+func (b *builder) writeGroupID(v, slot int32, what string) {
+	b.text = append(b.text, "grp:"...)
 	if slot >= 0 {
-		t.writeParentID(slot)
+		b.writeParentID(slot)
 	} else {
 		// A bucket's ID is in text already.
-		in := &t.info[v]
-		t.text = append(t.text, t.text[in.idLo:in.labelLo]...)
+		in := &b.info[v]
+		b.text = append(b.text, b.text[in.idLo:in.labelLo]...)
 	}
-	t.text = append(t.text, ':')
-	t.text = append(t.text, what...)
+	b.text = append(b.text, ':')
+	b.text = append(b.text, what...)
 }
 
-// writeBucketID appends to t.text the ID of the node of bucket bk
+// writeBucketID appends to b.text the ID of the node of bucket bk
 // (ContainerID, PodID).
-func (t *treeBuilder) writeBucketID(bk *bucket) {
+func (b *builder) writeBucketID(bk *bucket) {
 	if bk.pod {
-		t.text = append(t.text, "pod:"...)
+		b.text = append(b.text, "pod:"...)
 	} else {
-		t.text = append(t.text, "ctr:"...)
+		b.text = append(b.text, "ctr:"...)
 	}
-	t.writeParentID(bk.slot)
-	t.text = append(t.text, ':')
-	t.text = append(t.text, bk.ref...)
+	b.writeParentID(bk.slot)
+	b.text = append(b.text, ':')
+	b.text = append(b.text, bk.ref...)
 }
 
 // GroupRef is a group ID taken apart by ParseGroupID: the group node with

@@ -19,11 +19,12 @@ const (
 	srcBucket  = -5
 )
 
-// treeBuilder is one run of buildTree: the builder it fills, the text the
+// treeState is what buildTree keeps while it adds nodes: the text the
 // IDs and labels of groups, buckets and the unowned node are written to
-// (it becomes b.texts[0]), and the arena node of each namespace.
-type treeBuilder struct {
-	*builder
+// (it becomes builder.texts[0]), and the arena node of each namespace.
+// It is part of the builder, not a type holding a *builder, so that the
+// builder stays on the stack of compute.
+type treeState struct {
 	text   []byte
 	nodeOf []int32 // arena node of each namespace, 0 if none
 	files  []int32 // the files of the bucket at hand
@@ -43,21 +44,21 @@ func (b *builder) buildTree() {
 	}
 	b.info = room(&b.sc.info, est)
 	b.t.n = room(&b.sc.tn, est)
-	t := treeBuilder{builder: b, nodeOf: reuse(&b.sc.nodeOf, len(b.ents))}
+	b.nodeOf = reuse(&b.sc.nodeOf, len(b.ents))
 	b.add(nodeInfo{src: srcVirtual}, -1)
 	for v := int32(0); v < int32(len(b.info)); v++ {
-		t.addChildren(v)
+		b.addChildren(v)
 	}
-	if len(t.text) > 0 {
+	if len(b.text) > 0 {
 		// text is never written again: share its bytes instead of
 		// copying them (what strings.Builder does).
-		b.texts[0] = unsafe.String(&t.text[0], len(t.text))
+		b.texts[0] = unsafe.String(&b.text[0], len(b.text))
 	}
 	for j, v := range b.foldAt {
 		in := &b.info[v]
 		b.folds[j].ID = b.texts[0][in.idLo:in.labelLo]
 	}
-	t.nameNamespaces()
+	b.nameNamespaces()
 }
 
 // add appends an arena node under par (-1 for the virtual root) and
@@ -73,57 +74,57 @@ func (b *builder) add(in nodeInfo, par int32) int32 {
 }
 
 // addText adds a node whose ID starts at idLo and whose label runs from
-// labelLo to the end of t.text.
-func (t *treeBuilder) addText(src, par int32, idLo, labelLo int, typ model.NSType, count int) {
-	v := t.add(nodeInfo{src: src, idLo: int32(idLo), labelLo: int32(labelLo), labelHi: int32(len(t.text)),
-		count: int32(count), typ: t.typeCode(typ)}, par)
-	w := nodeWidth(t.text[labelLo:])
+// labelLo to the end of b.text.
+func (b *builder) addText(src, par int32, idLo, labelLo int, typ model.NSType, count int) {
+	v := b.add(nodeInfo{src: src, idLo: int32(idLo), labelLo: int32(labelLo), labelHi: int32(len(b.text)),
+		count: int32(count), typ: b.typeCode(typ)}, par)
+	w := nodeWidth(b.text[labelLo:])
 	if src == srcGroup || src == srcFolded {
 		// A group is as wide as its label would be at groupCountRunes
 		// digits, so that its count changing (every container start
 		// changes some) never moves its siblings.
-		w = max(w, widthFor(runeCount(t.text[labelLo:])-countRunes(count)+groupCountRunes))
+		w = max(w, widthFor(runeCount(b.text[labelLo:])-countRunes(count)+groupCountRunes))
 	}
 	if src == srcFolded {
 		// Drawn as a stack of the pills (pods) it folds.
 		w += pillExtra
 	}
-	t.setWidth(v, w)
+	b.setWidth(v, w)
 }
 
 // addNS adds the node of namespace i under par.
-func (t *treeBuilder) addNS(i, par int32) {
-	t.nodeOf[i] = t.add(nodeInfo{src: i}, par)
+func (b *builder) addNS(i, par int32) {
+	b.nodeOf[i] = b.add(nodeInfo{src: i}, par)
 }
 
 // addBucket adds the node of bucket k under par.
-func (t *treeBuilder) addBucket(k, par int32) {
-	bk := &t.buckets[k]
-	idLo := len(t.text)
-	t.writeBucketID(bk)
-	labelLo := len(t.text)
+func (b *builder) addBucket(k, par int32) {
+	bk := &b.buckets[k]
+	idLo := len(b.text)
+	b.writeBucketID(bk)
+	labelLo := len(b.text)
 	if bk.pod {
-		t.text = appendClean(t.text, bk.ref, 2*maxNameRunes)
-	} else if c := t.snap.Containers[bk.ref]; c != nil {
-		t.text = appendClean(t.text, c.DisplayName(), maxNameRunes)
+		b.text = appendClean(b.text, bk.ref, 2*maxNameRunes)
+	} else if c := b.snap.Containers[bk.ref]; c != nil {
+		b.text = appendClean(b.text, c.DisplayName(), maxNameRunes)
 	} else {
-		t.text = appendClean(t.text, (&model.Container{ID: bk.ref}).DisplayName(), maxNameRunes)
+		b.text = appendClean(b.text, (&model.Container{ID: bk.ref}).DisplayName(), maxNameRunes)
 	}
-	if labelLo == len(t.text) {
-		t.text = append(t.text, '?')
+	if labelLo == len(b.text) {
+		b.text = append(b.text, '?')
 	}
-	t.addText(srcBucket-k, par, idLo, labelLo, model.User, 0)
+	b.addText(srcBucket-k, par, idLo, labelLo, model.User, 0)
 	// Container nodes are drawn as pills: their round ends take
 	// NodeHeight/2 where other boxes pad by NodePadding.
-	t.setWidth(int32(len(t.info)-1), t.info[len(t.info)-1].width+pillExtra)
+	b.setWidth(int32(len(b.info)-1), b.info[len(b.info)-1].width+pillExtra)
 }
 
 // children returns the parent slot of arena node v (-1 for a bucket),
 // its children still to place (sorted, the files of a bucket or the
 // namespaces of a slot that grouping leaves), and its buckets; ok is
 // false when v has no children (a file or a group).
-func (t *treeBuilder) children(v int32) (slot int32, kids, bks []int32, ok bool) {
-	switch s := t.info[v].src; {
+func (b *builder) children(v int32) (slot int32, kids, bks []int32, ok bool) {
+	switch s := b.info[v].src; {
 	case s == srcVirtual:
 		slot = 1
 	case s == srcUnowned:
@@ -131,24 +132,24 @@ func (t *treeBuilder) children(v int32) (slot int32, kids, bks []int32, ok bool)
 	case s == srcGroup || s == srcFolded:
 		return 0, nil, nil, false
 	case s <= srcBucket:
-		bk := &t.buckets[srcBucket-s]
-		t.files = t.files[:0]
-		for i := bk.first; i >= 0; i = t.nextFile[i] {
-			t.files = append(t.files, i)
+		bk := &b.buckets[srcBucket-s]
+		b.files = b.files[:0]
+		for i := bk.first; i >= 0; i = b.nextFile[i] {
+			b.files = append(b.files, i)
 			if i == bk.last {
 				break
 			}
 		}
-		return -1, t.files, bk.kids, true
+		return -1, b.files, bk.kids, true
 	default:
-		if !t.isDir[s] {
+		if !b.isDir[s] {
 			return 0, nil, nil, false
 		}
 		slot = s + 2
 	}
-	kids = t.kids[t.kidStart[slot]:t.kidStart[slot+1]]
-	if t.group != "" && slot != 1 {
-		kids, bks = t.split(slot, kids)
+	kids = b.kids[b.kidStart[slot]:b.kidStart[slot+1]]
+	if b.group != "" && slot != 1 {
+		kids, bks = b.split(slot, kids)
 	}
 	return slot, kids, bks, true
 }
@@ -157,82 +158,81 @@ func (t *treeBuilder) children(v int32) (slot int32, kids, bks []int32, ok bool)
 // type folded when long), the groups of folded Dirs and buckets, then its
 // Dirs and buckets in creation order, and under the virtual root the
 // unowned node last.
-func (t *treeBuilder) addChildren(v int32) {
-	slot, kids, bks, ok := t.children(v)
+func (b *builder) addChildren(v int32) {
+	slot, kids, bks, ok := b.children(v)
 	if !ok {
 		return
 	}
 	// More than b.fold Container buckets, and apart from them more
 	// than b.fold Pod buckets, fold into one group each.
 	var nfold [2][]string // buckets folded: containers, pods
-	if t.fold > 0 && len(bks) > t.fold {
-		bks, nfold = t.foldBuckets(bks, func(pod bool) bool {
-			return t.open(v, slot, bucketsWhat(pod))
+	if b.fold > 0 && len(bks) > b.fold {
+		bks, nfold = b.foldBuckets(bks, func(pod bool) bool {
+			return b.open(v, slot, bucketsWhat(pod))
 		})
 	}
 	// More than b.fold sibling Dirs fold into one group too, all
 	// but the pinned ones.
 	var dirNS []model.NSID
-	if t.fold > 0 && v > 0 { // roots never fold
-		dirNS = t.foldDirs(kids, func() bool { return t.open(v, slot, foldedDirs) })
+	if b.fold > 0 && v > 0 { // roots never fold
+		dirNS = b.foldDirs(kids, func() bool { return b.open(v, slot, foldedDirs) })
 	}
 	folds := nfold[0] != nil || nfold[1] != nil || dirNS != nil // groups of them still to add
-	first := int32(len(t.info))
+	first := int32(len(b.info))
 	nb := 0 // buckets added
 	for k := 0; k < len(kids); {
 		i := kids[k]
-		if t.isDir[i] {
+		if b.isDir[i] {
 			if folds {
-				t.addFolds(v, slot, nfold, dirNS)
+				b.addFolds(v, slot, nfold, dirNS)
 				folds = false
 			}
-			if dirNS != nil && !t.pinned(i) {
+			if dirNS != nil && !b.pinned(i) {
 				k++
 				continue
 			}
 			// Dirs and buckets interleave by creation order.
-			for ; nb < len(bks) && t.buckets[bks[nb]].minRank < t.rank[i]; nb++ {
-				t.addBucket(bks[nb], v)
+			for ; nb < len(bks) && b.buckets[bks[nb]].minRank < b.rank[i]; nb++ {
+				b.addBucket(bks[nb], v)
 			}
-			t.addNS(i, v)
+			b.addNS(i, v)
 			k++
 			continue
 		}
 		// A run of files of one type: one sort key.
-		key := t.key[i]
+		key := b.key[i]
 		end := k + 1
-		for end < len(kids) && t.key[kids[end]] == key {
+		for end < len(kids) && b.key[kids[end]] == key {
 			end++
 		}
-		t.addFiles(v, slot, kids[k:end])
+		b.addFiles(v, slot, kids[k:end])
 		k = end
 	}
 	if folds {
-		t.addFolds(v, slot, nfold, dirNS)
+		b.addFolds(v, slot, nfold, dirNS)
 	}
 	for ; nb < len(bks); nb++ {
-		t.addBucket(bks[nb], v)
+		b.addBucket(bks[nb], v)
 	}
-	if v == 0 && t.unown {
-		idLo := len(t.text)
-		t.text = append(t.text, UnownedID...)
-		labelLo := len(t.text)
-		t.text = append(t.text, "unknown owner"...)
-		t.addText(srcUnowned, 0, idLo, labelLo, model.User, 0)
+	if v == 0 && b.unown {
+		idLo := len(b.text)
+		b.text = append(b.text, UnownedID...)
+		labelLo := len(b.text)
+		b.text = append(b.text, "unknown owner"...)
+		b.addText(srcUnowned, 0, idLo, labelLo, model.User, 0)
 	}
-	t.t.n[v].first = first
-	t.t.n[v].nkids = int32(len(t.info)) - first
+	b.t.n[v].first = first
+	b.t.n[v].nkids = int32(len(b.info)) - first
 }
 
 // nameNamespaces writes the IDs and labels of the namespaces that became
 // nodes, in ID order, into b.texts[1], and notes the pinned ones.
-func (t *treeBuilder) nameNamespaces() {
-	b := t.builder
+func (b *builder) nameNamespaces() {
 	var pinned []int32 // arena nodes of pinned namespaces
 	text := make([]byte, 0, len(b.info)*40)
 	nm := namer{s: b.snap}
 	for i, e := range b.ents {
-		v := t.nodeOf[i]
+		v := b.nodeOf[i]
 		if v == 0 {
 			continue
 		}
