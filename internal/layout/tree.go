@@ -27,7 +27,6 @@ const (
 type treeState struct {
 	text   []byte
 	nodeOf []int32 // arena node of each namespace, 0 if none
-	files  []int32 // the files of the bucket at hand
 }
 
 // buildTree creates the tidy arena in breadth-first order, folding long runs
@@ -46,8 +45,21 @@ func (b *builder) buildTree() {
 	b.t.n = room(&b.sc.tn, est)
 	b.nodeOf = reuse(&b.sc.nodeOf, len(b.ents))
 	b.add(nodeInfo{src: srcVirtual}, -1)
+	// The files of the bucket at hand, gathered here: a slice local to
+	// this function starts on the stack.
+	var files []int32
 	for v := int32(0); v < int32(len(b.info)); v++ {
-		b.addChildren(v)
+		files = files[:0]
+		if s := b.info[v].src; s <= srcBucket {
+			bk := &b.buckets[srcBucket-s]
+			for i := bk.first; i >= 0; i = b.nextFile[i] {
+				files = append(files, i)
+				if i == bk.last {
+					break
+				}
+			}
+		}
+		b.addChildren(v, files)
 	}
 	if len(b.text) > 0 {
 		// text is never written again: share its bytes instead of
@@ -122,8 +134,9 @@ func (b *builder) addBucket(k, par int32) {
 // children returns the parent slot of arena node v (-1 for a bucket),
 // its children still to place (sorted, the files of a bucket or the
 // namespaces of a slot that grouping leaves), and its buckets; ok is
-// false when v has no children (a file or a group).
-func (b *builder) children(v int32) (slot int32, kids, bks []int32, ok bool) {
+// false when v has no children (a file or a group). files are the files
+// of v when it is a bucket (gathered by buildTree).
+func (b *builder) children(v int32, files []int32) (slot int32, kids, bks []int32, ok bool) {
 	switch s := b.info[v].src; {
 	case s == srcVirtual:
 		slot = 1
@@ -132,15 +145,7 @@ func (b *builder) children(v int32) (slot int32, kids, bks []int32, ok bool) {
 	case s == srcGroup || s == srcFolded:
 		return 0, nil, nil, false
 	case s <= srcBucket:
-		bk := &b.buckets[srcBucket-s]
-		b.files = b.files[:0]
-		for i := bk.first; i >= 0; i = b.nextFile[i] {
-			b.files = append(b.files, i)
-			if i == bk.last {
-				break
-			}
-		}
-		return -1, b.files, bk.kids, true
+		return -1, files, b.buckets[srcBucket-s].kids, true
 	default:
 		if !b.isDir[s] {
 			return 0, nil, nil, false
@@ -157,9 +162,9 @@ func (b *builder) children(v int32) (slot int32, kids, bks []int32, ok bool) {
 // addChildren adds the children of arena node v: its files (runs of one
 // type folded when long), the groups of folded Dirs and buckets, then its
 // Dirs and buckets in creation order, and under the virtual root the
-// unowned node last.
-func (b *builder) addChildren(v int32) {
-	slot, kids, bks, ok := b.children(v)
+// unowned node last. files are the files of v when it is a bucket.
+func (b *builder) addChildren(v int32, files []int32) {
+	slot, kids, bks, ok := b.children(v, files)
 	if !ok {
 		return
 	}
