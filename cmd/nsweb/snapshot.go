@@ -322,7 +322,7 @@ func shellWord(s string) string {
 // ID names. A mistyped ID would otherwise change nothing, silently.
 func unknownExpands(r *layout.Result, ids []string) []string {
 	parents := make(map[string]bool, len(r.Nodes))
-	has := make(map[string]bool, len(r.Nodes)) // "<parent>:<type, ctr or pod>"
+	has := make(map[string]bool, len(r.Nodes)) // the IDs of the groups that would fold the nodes in r
 	for i := range r.Nodes {
 		n := &r.Nodes[i]
 		parents[n.ID] = true
@@ -331,18 +331,20 @@ func unknownExpands(r *layout.Result, ids []string) []string {
 		}
 		switch n.Kind {
 		case layout.Container:
-			has[n.Parent+":ctr"] = true
+			has[layout.ContainersGroupID(n.Parent)] = true
 		case layout.Pod:
-			has[n.Parent+":pod"] = true
-		case layout.File, layout.Dir:
-			has[n.Parent+":"+string(n.Type)] = true
+			has[layout.PodsGroupID(n.Parent)] = true
+		case layout.File:
+			has[layout.GroupID(n.Parent, n.Type)] = true
+		case layout.Dir:
+			has[layout.GroupID(n.Parent, n.Type)] = true
+			has[layout.DirsGroupID(n.Parent)] = true
 		}
 	}
 	var bad []string
 	for _, id := range ids {
-		rest, ok := strings.CutPrefix(id, "grp:")
-		i := strings.LastIndexByte(rest, ':')
-		if !ok || i <= 0 || !parents[rest[:i]] || !has[rest] {
+		g, err := layout.ParseGroupID(id)
+		if err != nil || !parents[g.Parent] || !has[id] {
 			bad = append(bad, id)
 		}
 	}

@@ -227,3 +227,102 @@ func (b *builder) preorder() {
 		}
 	}
 }
+
+// setWidth records the width of node v: in its info, as its breadth extent
+// (the height when the tree grows left-right) and in its layer's width.
+func (b *builder) setWidth(v int32, w float64) {
+	b.info[v].width = w
+	if b.td {
+		b.t.n[v].ext = w
+		return
+	}
+	b.t.n[v].ext = NodeHeight
+	d := int(b.info[v].depth)
+	if d >= len(b.layerWidth) {
+		b.layerWidth = append(b.layerWidth, make([]float64, d+1-len(b.layerWidth))...)
+	}
+	b.layerWidth[d] = max(b.layerWidth[d], w)
+}
+
+// place runs the placement (pack, or the tidy tree when the options ask
+// for the previous layout), and writes the result in depth-first
+// pre-order.
+func (b *builder) place(orient Orientation, res *Result) {
+	tn := b.t.n
+	n := len(tn)
+	td := orient == TopDown
+	var pb []pblock
+	var breadth, depth float64
+	if b.tidyTree {
+		pb, breadth, depth = b.placeTidy()
+	} else {
+		pb, breadth, depth = b.pack()
+	}
+	// Every real box's tidy pre-order position, which pack does not
+	// compute: the first child follows its parent, each further one the
+	// subtree of the one before.
+	if !b.tidyTree {
+		b.preorder()
+	}
+	breadthEnd, depthEnd := breadth+2*Margin, depth+2*Margin
+	if n == 1 {
+		depthEnd, breadthEnd = 2*Margin, 2*Margin
+	}
+	if td {
+		res.Width, res.Height = breadthEnd, depthEnd
+	} else {
+		res.Width, res.Height = depthEnd, breadthEnd
+	}
+
+	// Nodes are written at their pre-order position while the arena is
+	// read in index order; edges come in breadth-first order. The roots
+	// are nodes 1..roots and have no edge, so node v > roots has edge
+	// v-1-roots.
+	roots := int(tn[0].nkids)
+	res.Nodes = make([]Node, n-1)
+	res.Edges = make([]Edge, n-1-roots)
+	for v := 1; v < n; v++ {
+		in := &b.info[v]
+		x := &tn[v]
+		nd := &res.Nodes[x.thread]
+		txt := b.texts[in.text]
+		nd.ID = txt[in.idLo:in.labelLo]
+		nd.Label = txt[in.labelLo:in.labelHi]
+		nd.W, nd.H = in.width, NodeHeight
+		nd.Type = b.typeName(in.typ)
+		switch s := in.src; {
+		case s == srcUnowned:
+			nd.Kind = Dir
+		case s == srcGroup:
+			nd.Kind = Group
+			nd.Count = int(in.count)
+		case s == srcFolded:
+			nd.Kind = Group
+			nd.Type = ""
+			nd.Count = int(in.count)
+		case s <= srcBucket:
+			nd.Type = ""
+			nd.Kind = Container
+			if b.buckets[srcBucket-s].pod {
+				nd.Kind = Pod
+			}
+		default:
+			nd.NS = in.ns
+			nd.Kind = File
+			if in.dir {
+				nd.Kind = Dir
+			}
+		}
+		bo, do := pb[v].rx+pb[v].ob+Margin, pb[v].ry+Margin
+		if td {
+			nd.X, nd.Y = bo, do
+		} else {
+			nd.X, nd.Y = do, bo
+		}
+		if p := x.par; p > 0 {
+			pin := &b.info[p]
+			nd.Parent = b.texts[pin.text][pin.idLo:pin.labelLo]
+			res.Edges[v-1-roots] = Edge{From: nd.Parent, To: nd.ID}
+		}
+	}
+}

@@ -51,26 +51,3 @@ func (b *builder) pinned(i int32) bool {
 	ns := b.ents[i].ns
 	return len(ns.Containers) > 1 || b.isInitial(b.ents[i].id)
 }
-
-// foldDirs returns the IDs of the Dirs among kids (sorted children of
-// one parent) that fold into one group: all but the pinned ones, when
-// there are more than b.fold Dirs and open, which says whether the user
-// expanded their group, is false. It returns nil when none fold.
-func (b *builder) foldDirs(kids []int32, open func() bool) []model.NSID {
-	n := 0
-	for _, i := range kids {
-		if b.isDir[i] {
-			n++
-		}
-	}
-	if n <= b.fold || open() {
-		return nil
-	}
-	var ids []model.NSID
-	for _, i := range kids {
-		if b.isDir[i] && !b.pinned(i) {
-			ids = append(ids, b.ents[i].id)
-		}
-	}
-	return ids
-}
