@@ -117,10 +117,10 @@ func (h *Hub) Current(ctx context.Context, r Request) (*View, error) {
 	return &View{Seq: sb.seq, Snapshot: sb.snap, Result: sb.result, Message: sb.snapshotMsg()}, nil
 }
 
-// Snapshot serves GET /api/v1/snapshot?view=…&q=…&expand=…: the same
-// object as the stream's snapshot message, so a client may continue from
-// it on the stream with since=seq.
-func (h *Hub) Snapshot(w http.ResponseWriter, r *http.Request) {
+// currentFor is the picture the request's query names (view, group, q,
+// expand), or false after answering the error: 400 for a request refused,
+// 503 when there is no picture to give (not yet, or a view limit).
+func (h *Hub) currentFor(w http.ResponseWriter, r *http.Request) (*View, bool) {
 	v, err := h.Current(r.Context(), RequestFromQuery(r))
 	if err != nil {
 		code := http.StatusServiceUnavailable
@@ -128,6 +128,17 @@ func (h *Hub) Snapshot(w http.ResponseWriter, r *http.Request) {
 			code = http.StatusBadRequest
 		}
 		writeError(w, code, err.Error())
+		return nil, false
+	}
+	return v, true
+}
+
+// Snapshot serves GET /api/v1/snapshot?view=…&q=…&expand=…: the same
+// object as the stream's snapshot message, so a client may continue from
+// it on the stream with since=seq.
+func (h *Hub) Snapshot(w http.ResponseWriter, r *http.Request) {
+	v, ok := h.currentFor(w, r)
+	if !ok {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

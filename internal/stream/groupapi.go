@@ -2,7 +2,6 @@ package stream
 
 import (
 	"cmp"
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -128,13 +127,8 @@ func containerName(s *model.Snapshot, id string) string {
 // details of a folded group of that picture (a group's members depend on
 // the view, the filter and what is open).
 func (h *Hub) group(w http.ResponseWriter, r *http.Request, id string) {
-	v, err := h.Current(r.Context(), RequestFromQuery(r))
-	if err != nil {
-		code := http.StatusServiceUnavailable
-		if _, ok := errors.AsType[*BadRequestError](err); ok {
-			code = http.StatusBadRequest
-		}
-		writeError(w, code, err.Error())
+	v, ok := h.currentFor(w, r)
+	if !ok {
 		return
 	}
 	d, ok := Group(v.Snapshot, v.Result, id)
