@@ -18,6 +18,7 @@ import { Conn } from "./conn.js";
 import { matches } from "./filterhl.js";
 import { drawLegend } from "./legend.js";
 import { trail, refocus } from "./walk.js";
+import { foldedAway } from "./keepsel.js";
 import { WiringOverlay } from "./wiring.js";
 import { $ } from "./dom.js";
 import { pictureOf } from "./picture.js";
@@ -260,6 +261,7 @@ function onMessage(msg) {
     }
     case "patch": {
       const was = trail(store.nodes, ui.focus);
+      const selWas = trail(store.nodes, ui.sel);
       const { result, changes } = store.applyPatch(msg, now);
       if (result === "gap") {
         timing.gaps++;
@@ -277,6 +279,11 @@ function onMessage(msg) {
       // Followed, the view shows the whole tree as it changes (follow.js).
       if (follow.fitsAfterData(store.nodes.size)) fitView();
       afterData(was);
+      // The selection folded away: ask again with the groups that hide it open.
+      if (foldedAway(selWas, store.nodes) && !ui.revealPending) {
+        ui.revealPending = true;
+        hello(false);
+      }
       break;
     }
     case "error":
