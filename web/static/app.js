@@ -279,8 +279,12 @@ function onMessage(msg) {
       // Followed, the view shows the whole tree as it changes (follow.js).
       if (follow.fitsAfterData(store.nodes.size)) fitView();
       afterData(was);
-      // The selection folded away: ask again with the groups that hide it open.
-      if (foldedAway(selWas, store.nodes) && !ui.revealPending) {
+      // The selection folded away: ask again with the group that took it
+      // open, and reveal for any other that hides it (the server reveals
+      // once per connection: docs/protocol.md).
+      const hid = foldedAway(selWas, store.nodes);
+      if (hid && !ui.revealPending) {
+        ui.expand.add(hid);
         ui.revealPending = true;
         hello(false);
       }

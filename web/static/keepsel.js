@@ -3,8 +3,9 @@
  * The selection is never folded away (issue 14). A patch may fold the
  * selected namespace, or one of its ancestors, into a group when its
  * siblings pass the fold threshold; the page then asks the server again
- * with the hello's reveal (session.js), which opens the groups that hide
- * it, as for a link to a namespace. This module decides when: pure, so it
+ * with that group in the hello's expand and the selection as its reveal
+ * (session.js), which opens any other group that hides it, as for a link
+ * to a namespace. This module decides when: pure, so it
  * is tested under node --test.
  */
 import { foldsInto } from "./walk.js";
