@@ -18,6 +18,7 @@ import { Conn } from "./conn.js";
 import { matches } from "./filterhl.js";
 import { drawLegend } from "./legend.js";
 import { trail, refocus } from "./walk.js";
+import { foldedAway } from "./keepsel.js";
 import { WiringOverlay } from "./wiring.js";
 import { $ } from "./dom.js";
 import { pictureOf } from "./picture.js";
@@ -260,6 +261,7 @@ function onMessage(msg) {
     }
     case "patch": {
       const was = trail(store.nodes, ui.focus);
+      const selWas = trail(store.nodes, ui.sel);
       const { result, changes } = store.applyPatch(msg, now);
       if (result === "gap") {
         timing.gaps++;
@@ -277,6 +279,15 @@ function onMessage(msg) {
       // Followed, the view shows the whole tree as it changes (follow.js).
       if (follow.fitsAfterData(store.nodes.size)) fitView();
       afterData(was);
+      // The selection folded away: ask again with the group that took it
+      // open, and reveal for any other that hides it (the server reveals
+      // once per connection: docs/protocol.md).
+      const hid = foldedAway(selWas, store.nodes);
+      if (hid && !ui.revealPending) {
+        ui.expand.add(hid);
+        ui.revealPending = true;
+        hello(false);
+      }
       break;
     }
     case "error":

@@ -16,14 +16,16 @@ const MAX_DEPTH = 256;
 /**
  * The ID of the group node n folds into when its siblings of its kind fold
  * (docs/protocol.md, Grouping; internal/layout foldsInto): namespaces by
- * type, container and pod nodes apart. "" for a root, a directory or a
- * group, which do not fold.
+ * type, directories (user namespaces; PID namespaces in the PID view),
+ * container and pod nodes apart. "" for a root or a group, which do not
+ * fold.
  * @param {WireNode} n
  * @returns {string}
  */
 export function foldsInto(n) {
   if (!n.parent) return "";
   switch (n.kind) {
+    case "dir": return `grp:${n.parent}:dirs`;
     case "file": return `grp:${n.parent}:${n.type}`;
     case "container": return `grp:${n.parent}:ctr`;
     case "pod": return `grp:${n.parent}:pod`;
