@@ -84,7 +84,7 @@ func parseSnapshot(args []string, stdout, stderr io.Writer) (snapshotOptions, in
 	fs.SetOutput(helpOutput(args, stdout, stderr))
 	fs.StringVar(&o.format, "format", "text", "output format: "+formatNames())
 	fs.StringVar(&o.output, "o", "-", "write to this file instead of standard output")
-	fs.StringVar(&o.view, "view", "owner", "tree to draw (text, svg): owner or pid")
+	fs.StringVar(&o.view, "view", "owner", "tree to draw (text, svg): owner, pid or network (network namespaces and their wiring)")
 	group := fs.String("group", string(layout.DefaultGrouping), "gather namespaces under their containers (text, svg, owner view): none, container or pod")
 	fs.StringVar(&o.query, "q", "", "filter, in the dashboard's filter language (text, svg)")
 	var expand idList
@@ -124,7 +124,7 @@ func parseSnapshot(args []string, stdout, stderr io.Writer) (snapshotOptions, in
 		}
 	}
 	if !layout.View(o.view).Valid() {
-		fmt.Fprintf(stderr, "nsweb snapshot: unknown --view %q (want owner or pid)\n", o.view)
+		fmt.Fprintf(stderr, "nsweb snapshot: unknown --view %q (want owner, pid or network)\n", o.view)
 		return o, 2, false
 	}
 	g, err := layout.ParseGrouping(*group)
@@ -195,7 +195,7 @@ var formats = map[string]snapshotFormat{
 		return textFormat(w, s, r, q, nil)
 	},
 	"svg": func(w io.Writer, s *model.Snapshot, r *layout.Result, q string) error {
-		return render.SVG(w, s, r, render.SVGOptions{Filter: q})
+		return writeSVGSnapshot(w, s, r, q, os.Stderr)
 	},
 }
 

@@ -148,7 +148,7 @@ func compute(sc *scratch, s *model.Snapshot, opt Options, keep bool) *Result {
 		fold = DefaultFoldThreshold
 	}
 	b := builder{sc: sc, snap: s, view: view, fold: fold, expanded: opt.Expanded, td: orient == TopDown, tidyTree: opt.tidyTree}
-	if view == Owner && (opt.Group == GroupContainer || opt.Group == GroupPod) {
+	if (view == Owner || view == Network) && (opt.Group == GroupContainer || opt.Group == GroupPod) {
 		b.group = opt.Group
 	}
 	b.initial = Initial(s)
@@ -156,7 +156,13 @@ func compute(sc *scratch, s *model.Snapshot, opt Options, keep bool) *Result {
 	b.creationOrder()
 	b.linkParents()
 	b.breakCycles()
-	b.filter(opt.Keep)
+	show := opt.Keep
+	if view == Network {
+		// The user namespaces stay only as the frame of the network
+		// namespaces they own: ancestors of a kept namespace.
+		show = netOnly(opt.Keep)
+	}
+	b.filter(show)
 	b.sortChildren()
 	b.buildTree()
 	b.place(orient, res)
@@ -255,4 +261,11 @@ type nodeInfo struct {
 	typ            uint32 // namespace type, see builder.typeCode
 	ns             model.NSID
 	// No pointers: the garbage collector need not scan this array.
+}
+
+// netOnly keeps the network namespaces that keep (nil: all) keeps.
+func netOnly(keep func(*model.Namespace) bool) func(*model.Namespace) bool {
+	return func(ns *model.Namespace) bool {
+		return ns.Type == model.Net && (keep == nil || keep(ns))
+	}
 }

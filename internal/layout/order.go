@@ -89,6 +89,16 @@ func (b *builder) collect() {
 		}
 		ents = ents[:k]
 	}
+	if b.view == Network {
+		k := 0
+		for _, e := range ents {
+			if e.ns.Type == model.Net || e.ns.Type == model.User {
+				ents[k] = e
+				k++
+			}
+		}
+		ents = ents[:k]
+	}
 	b.ents = ents
 	b.sc.ents = ents
 }
@@ -152,7 +162,7 @@ func (b *builder) linkParents() {
 		if ns.Type == dirType {
 			b.isDir[i] = true
 			p := ns.Parent
-			if p == 0 && b.view == Owner {
+			if p == 0 && b.view != PIDTree {
 				p = ns.Owner
 			}
 			if p == e.id {

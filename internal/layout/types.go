@@ -22,11 +22,17 @@ const (
 	Owner View = "owner"
 	// PIDTree is the hierarchy of PID namespaces.
 	PIDTree View = "pid"
+	// Network shows the network namespaces alone, each under the user
+	// namespace that owns it (drawn only as that frame) and grouped by
+	// container and pod as in the owner view, so that a container keeps
+	// its place when the user switches views; the wiring between them is
+	// drawn over it (GET /api/v1/wiring).
+	Network View = "network"
 )
 
 // Valid reports whether v names a view nsweb knows, so that request input can
 // be checked with a clear error.
-func (v View) Valid() bool { return v == Owner || v == PIDTree }
+func (v View) Valid() bool { return v == Owner || v == PIDTree || v == Network }
 
 // Orientation is the direction in which the tree grows.
 type Orientation string
@@ -109,7 +115,7 @@ type Options struct {
 	// namespace are shown too, so that it stays in context.
 	Keep func(*model.Namespace) bool
 	// Group gathers namespaces under Container and Pod nodes in the owner
-	// view; "" means GroupNone. The PID view ignores it: its nodes are
+	// and network views; "" means GroupNone. The PID view ignores it: its nodes are
 	// PID namespaces, which nest, and a container's place in that tree is
 	// already one subtree.
 	Group Grouping

@@ -22,6 +22,7 @@ import (
 
 	"github.com/nsweb/nsweb/internal/filter"
 	"github.com/nsweb/nsweb/internal/history"
+	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/render"
 	"github.com/nsweb/nsweb/internal/stream"
@@ -255,7 +256,7 @@ func (s *Server) svg(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	opts := render.SVGOptions{Filter: canonicalFilter(r.URL.Query().Get("q"))}
-	if r.URL.Query().Get("wiring") == "1" {
+	if r.URL.Query().Get("wiring") == "1" || v.Result.View == layout.Network {
 		opts.Links = s.links(ctx, v.Snapshot)
 	}
 	if err := render.SVG(&buf, v.Snapshot, v.Result, opts); err != nil {

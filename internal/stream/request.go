@@ -61,7 +61,7 @@ func (h *Hub) resolve(r Request) (resolved, error) {
 		v = layout.Owner
 	}
 	if !v.Valid() {
-		return bad("view", r.View, fmt.Errorf("unknown view %q (want %q or %q)", r.View, layout.Owner, layout.PIDTree))
+		return bad("view", r.View, fmt.Errorf("unknown view %q (want %q, %q or %q)", r.View, layout.Owner, layout.PIDTree, layout.Network))
 	}
 	g, err := layout.ParseGrouping(r.Group)
 	if err != nil {

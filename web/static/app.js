@@ -138,8 +138,9 @@ function frame() {
     isMatch,
     now,
   });
+  wiring.force(ui.view === "network");
   const wired = wiring.draw(renderer.ctx, renderer.dpr, ui.camera, store.nodes);
-  appEl.dataset.wiring = wiring.on ? `${wired.drawn}/${wired.hidden}` : "";
+  appEl.dataset.wiring = wiring.active ? `${wired.drawn}/${wired.hidden}` : "";
   timing.frames++;
   if (store.seq >= 0 && !timing.firstRender) {
     timing.firstRender = performance.now();

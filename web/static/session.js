@@ -8,7 +8,7 @@
  */
 import { $ } from "./dom.js";
 import { snapshotKey } from "./store.js";
-import { parseState, formatState, pictureParams, GROUPS, DEFAULT_GROUP } from "./urlstate.js";
+import { parseState, formatState, pictureParams, GROUPS, DEFAULT_GROUP, VIEWS } from "./urlstate.js";
 import { parseQuery } from "./filterhl.js";
 import { pictureOf } from "./picture.js";
 
@@ -168,7 +168,7 @@ export function createSession(app) {
     // What the picture on screen was asked with.
     const shown = pictureOf(store.key);
     if (shown && ui.refusals === 1) {
-      ui.view = shown.view === "pid" ? "pid" : "owner";
+      ui.view = VIEWS.find((v) => v === shown.view) || "owner";
       ui.q = shown.q;
       ui.expand = new Set(shown.expand);
       ui.group = GROUPS.find((g) => g === shown.group) || DEFAULT_GROUP;
@@ -265,7 +265,7 @@ export function createSession(app) {
   }
 
   viewSel.addEventListener("change", () => {
-    ui.view = viewSel.value === "pid" ? "pid" : "owner";
+    ui.view = VIEWS.find((v) => v === viewSel.value) || "owner";
     showGroupSwitch();
     ui.expand.clear();
     follow.start();

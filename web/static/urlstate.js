@@ -5,7 +5,7 @@
  * filter, which groups are open, which node is selected.
  */
 
-/** @typedef {"owner" | "pid"} ViewName */
+/** @typedef {"owner" | "pid" | "network"} ViewName */
 
 /** @typedef {"none" | "container" | "pod"} GroupName */
 
@@ -24,7 +24,7 @@
  */
 
 /** @type {readonly ViewName[]} */
-export const VIEWS = ["owner", "pid"];
+export const VIEWS = ["owner", "pid", "network"];
 
 /** @type {readonly GroupName[]} */
 export const GROUPS = ["none", "container", "pod"];

@@ -8,6 +8,7 @@ test("parseState reads view, group, filter, open groups and selection", () => {
   const cases = [
     { in: "", want: { view: "owner", group: "container", q: "", ...none, sel: "" } },
     { in: "?view=pid", want: { view: "pid", group: "container", q: "", ...none, sel: "" } },
+    { in: "?view=network", want: { view: "network", group: "container", q: "", ...none, sel: "" } },
     { in: "?group=pod", want: { view: "owner", group: "pod", q: "", ...none, sel: "" } },
     { in: "?group=none&view=owner", want: { view: "owner", group: "none", q: "", ...none, sel: "" } },
     { in: "?group=boxes", want: { view: "owner", group: "container", q: "", ...none, sel: "" } },

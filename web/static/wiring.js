@@ -82,6 +82,8 @@ export class WiringOverlay {
    */
   constructor(search, changed) {
     this.on = new URLSearchParams(search).get("wiring") === "1";
+    /** Drawn whatever the toggle says: the network view (force). */
+    this.forced = false;
     /** @type {Edge[]} */
     this.edges = [];
     this.error = "";
@@ -91,12 +93,36 @@ export class WiringOverlay {
     if (this.on) this.poll();
   }
 
-  /** @param {boolean} on */
+  /** Whether the edges are drawn: the toggle is on or the view forces them. */
+  get active() {
+    return this.on || this.forced;
+  }
+
+  /** @param {boolean} on the toggle's state, which the URL keeps */
   set(on) {
+    const was = this.active;
     this.on = on;
+    this.update(was);
+  }
+
+  /**
+   * Draw the edges whatever the toggle says (the network view), or stop
+   * forcing them. Cheap when nothing changes, so it can run every frame.
+   * @param {boolean} forced
+   */
+  force(forced) {
+    if (forced === this.forced) return;
+    const was = this.active;
+    this.forced = forced;
+    this.update(was);
+  }
+
+  /** @param {boolean} was whether the edges were drawn before */
+  update(was) {
+    if (was === this.active) return;
     clearTimeout(this.timer);
     this.timer = 0;
-    if (on) this.poll();
+    if (this.active) this.poll();
     else {
       this.edges = [];
       this.changed();
@@ -112,7 +138,7 @@ export class WiringOverlay {
         return body;
       })
       .then((w) => {
-        if (!this.on) return;
+        if (!this.active) return;
         this.edges = Array.isArray(w.edges) ? w.edges : [];
         this.error = w.missing || "";
       })
@@ -120,7 +146,7 @@ export class WiringOverlay {
         this.error = String(err.message || err);
       })
       .finally(() => {
-        if (!this.on) return;
+        if (!this.active) return;
         this.changed();
         this.timer = window.setTimeout(() => this.poll(), POLL_MS);
       });
@@ -144,7 +170,7 @@ export class WiringOverlay {
    * @returns {{drawn: number, hidden: number}}
    */
   draw(ctx, dpr, cam, nodes) {
-    if (!this.on || !this.edges.length) return { drawn: 0, hidden: 0 };
+    if (!this.active || !this.edges.length) return { drawn: 0, hidden: 0 };
     const { segments: segs, hidden } = segments(this.edges, nodes);
     this.hidden = hidden;
     const k = dpr * cam.scale;

@@ -36,3 +36,35 @@ test("the overlay's state goes into the query string only when on", () => {
   assert.equal(off.withParam(""), "?wiring=1");
   assert.equal(off.withParam("?q=x"), "?q=x&wiring=1");
 });
+
+test("the network view forces the edges without touching the toggle or the URL", async () => {
+  let fetches = 0;
+  const edge = { kind: "veth", a: { ns: 1, iface: "a" }, b: { ns: 2, iface: "b" } };
+  const saved = { fetch: globalThis.fetch, window: globalThis.window };
+  globalThis.fetch = /** @type {any} */ (async () => (fetches++, { ok: true, json: async () => ({ edges: [edge] }) }));
+  globalThis.window = /** @type {any} */ ({ setTimeout: () => 0 });
+  try {
+    let changed = 0;
+    const w = new WiringOverlay("?view=network", () => changed++);
+    assert.equal(w.active, false);
+    w.force(true);
+    w.force(true); // every frame: no second fetch
+    await new Promise((r) => setTimeout(r, 0));
+    await new Promise((r) => setTimeout(r, 0));
+    assert.equal(fetches, 1);
+    assert.equal(w.active, true);
+    assert.equal(w.on, false);
+    assert.equal(w.edges.length, 1);
+    assert.ok(changed >= 1);
+    assert.equal(w.withParam("?view=network"), "?view=network");
+    w.set(true);
+    w.set(false); // still forced: the edges stay
+    assert.equal(w.edges.length, 1);
+    w.force(false);
+    assert.equal(w.active, false);
+    assert.equal(w.edges.length, 0);
+  } finally {
+    globalThis.fetch = saved.fetch;
+    globalThis.window = saved.window;
+  }
+});

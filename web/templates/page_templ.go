@@ -114,7 +114,7 @@ func Page(p PageData) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</span></h1><form id=\"search\" class=\"search\" role=\"search\" action=\"#\"><label for=\"q\" class=\"sr-only\">Filter namespaces</label> <input id=\"q\" name=\"q\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"Filter: type:net container:web pid:123 cmd:nginx -type:user\" aria-describedby=\"q-error q-hint\"> <kbd id=\"q-hint\" class=\"hint\" title=\"Press / to search\">/</kbd> <span id=\"q-error\" class=\"q-error\" role=\"alert\"></span></form><label class=\"view-pick\"><span>View</span> <select id=\"view\" name=\"view\"><option value=\"owner\">Owner: user → namespaces</option> <option value=\"pid\">PID tree</option></select></label> <label class=\"view-pick\" title=\"Gather the owner view's namespaces under the containers and pods that use them\"><span>Group</span> <select id=\"group\" name=\"group\"><option value=\"none\">None</option> <option value=\"container\" selected>Containers</option> <option value=\"pod\">Pods</option></select></label> <label class=\"view-pick\" title=\"Draw the links between network namespaces: veth pairs, macvlan and ipvlan parents\"><input id=\"wiring\" type=\"checkbox\"> <span>Wiring</span></label> <a id=\"download\" class=\"btn\" href=\"/snapshot.svg\" download=\"nsweb.svg\">Download SVG</a> <span id=\"status\" class=\"status\" role=\"status\" aria-live=\"polite\" data-state=\"connecting\"><span class=\"dot\" aria-hidden=\"true\"></span><span id=\"status-text\">connecting…</span></span></header>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</span></h1><form id=\"search\" class=\"search\" role=\"search\" action=\"#\"><label for=\"q\" class=\"sr-only\">Filter namespaces</label> <input id=\"q\" name=\"q\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"Filter: type:net container:web pid:123 cmd:nginx -type:user\" aria-describedby=\"q-error q-hint\"> <kbd id=\"q-hint\" class=\"hint\" title=\"Press / to search\">/</kbd> <span id=\"q-error\" class=\"q-error\" role=\"alert\"></span></form><label class=\"view-pick\"><span>View</span> <select id=\"view\" name=\"view\"><option value=\"owner\">Owner: user → namespaces</option> <option value=\"pid\">PID tree</option> <option value=\"network\">Network: net namespaces and wiring</option></select></label> <label class=\"view-pick\" title=\"Gather the owner view's namespaces under the containers and pods that use them\"><span>Group</span> <select id=\"group\" name=\"group\"><option value=\"none\">None</option> <option value=\"container\" selected>Containers</option> <option value=\"pod\">Pods</option></select></label> <label class=\"view-pick\" title=\"Draw the links between network namespaces: veth pairs, macvlan and ipvlan parents\"><input id=\"wiring\" type=\"checkbox\"> <span>Wiring</span></label> <a id=\"download\" class=\"btn\" href=\"/snapshot.svg\" download=\"nsweb.svg\">Download SVG</a> <span id=\"status\" class=\"status\" role=\"status\" aria-live=\"polite\" data-state=\"connecting\"><span class=\"dot\" aria-hidden=\"true\"></span><span id=\"status-text\">connecting…</span></span></header>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -126,7 +126,7 @@ func Page(p PageData) templ.Component {
 			var templ_7745c5c3_Var5 string
 			templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(p.Reason)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 84, Col: 73}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 85, Col: 73}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 			if templ_7745c5c3_Err != nil {
@@ -145,7 +145,7 @@ func Page(p PageData) templ.Component {
 			var templ_7745c5c3_Var6 string
 			templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(p.Slow)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 87, Col: 81}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 88, Col: 81}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 			if templ_7745c5c3_Err != nil {
@@ -163,7 +163,7 @@ func Page(p PageData) templ.Component {
 		var templ_7745c5c3_Var7 string
 		templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(p.Version)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 142, Col: 39}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 143, Col: 39}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 		if templ_7745c5c3_Err != nil {

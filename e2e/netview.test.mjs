@@ -1,0 +1,93 @@
+// @ts-check
+/// <reference path="./nsweb.d.ts" />
+/**
+ * The Network view in the browser, against the real binary as root: the
+ * view switch offers it, keeps it in the URL, shows only network namespaces
+ * and draws the wiring without the overlay toggle.
+ */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { statSync } from "node:fs";
+import { startServer, startBrowser, watchErrors } from "./harness.mjs";
+
+const P = `netview-e2e-${process.pid}`;
+const A = `${P}-a`;
+const B = `${P}-b`;
+const root = process.getuid?.() === 0;
+
+/** @type {import("./harness.mjs").Server} */
+let server;
+/** @type {import("./harness.mjs").Browser} */
+let chrome;
+
+/** @param {string[]} args */
+const ip = (args) => execFileSync("ip", args, { stdio: "pipe" });
+
+before(async () => {
+  if (!root) return;
+  ip(["netns", "add", A]);
+  ip(["netns", "add", B]);
+  ip(["-n", A, "link", "add", "nva", "type", "veth", "peer", "name", "nvb", "netns", B]);
+  server = await startServer();
+  chrome = await startBrowser();
+});
+
+after(async () => {
+  await chrome?.close();
+  await server?.stop();
+  for (const n of [A, B]) {
+    try {
+      ip(["netns", "del", n]);
+    } catch {
+      // not made
+    }
+  }
+});
+
+/** The NSID of the network namespace bind-mounted at file. @param {string} file */
+async function nsid(file) {
+  const ino = statSync(file).ino;
+  for (let i = 0; i < 100; i++) {
+    const r = await fetch(new URL(`api/v1/ns/net:${ino}`, server.url));
+    if (r.ok) return (await r.json()).namespace.id;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  throw new Error(`${file} never showed up`);
+}
+
+test("the view switch to Network shows net namespaces only, keeps view=network in the URL and draws the wiring", { skip: !root && "needs root" }, async () => {
+  const a = await nsid(`/run/netns/${A}`);
+  const b = await nsid(`/run/netns/${B}`);
+  const page = await chrome.browser.newPage();
+  await page.setViewportSize({ width: 1400, height: 900 });
+  const errors = watchErrors(page);
+  // No filter: the owner view shows every type, so the switch is seen.
+  await page.goto(server.url);
+  await page.waitForFunction(() => window.nsweb?.conn === "live" && window.nsweb.seq >= 0, null, { timeout: 20000 });
+  assert.equal(await page.locator("#wiring").isChecked(), false);
+  await page.locator("#view").selectOption("network");
+  await page.waitForFunction(() => new URL(location.href).searchParams.get("view") === "network");
+  // The picture on screen becomes network namespaces only, with the user
+  // namespaces that own them as their frame.
+  await page.waitForFunction(() => {
+    const types = new Set(window.nsweb.ids().map((id) => window.nsweb.node(id)).filter((n) => n && n.ns).map((n) => n?.type));
+    return types.has("net") && [...types].every((t) => t === "net" || t === "user");
+  }, null, { timeout: 20000 });
+  // The wiring is drawn with the toggle off (our veth pair, unless a busy
+  // host folds the namespaces).
+  const both = await page.evaluate(([a, b]) => window.nsweb.has(`ns:${a}`) && window.nsweb.has(`ns:${b}`), [a, b]);
+  await page.waitForFunction((both) => {
+    const w = document.getElementById("app")?.dataset.wiring || "";
+    const [drawn] = w.split("/").map(Number);
+    return w !== "" && (!both || drawn >= 1);
+  }, both, { timeout: 20000 });
+  assert.equal(await page.locator("#wiring").isChecked(), false);
+  assert.equal(new URL(page.url()).searchParams.has("wiring"), false);
+  assert.match((await page.locator("#download").getAttribute("href")) || "", /view=network/);
+  // Back to the owner view: no wires without the toggle.
+  await page.locator("#view").selectOption("owner");
+  await page.waitForFunction(() => document.getElementById("app")?.dataset.wiring === "", null, { timeout: 20000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
