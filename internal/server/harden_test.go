@@ -175,6 +175,9 @@ func TestNamespaceRefFromRoute(t *testing.T) {
 		{"/api/v1/ns/x%2F1", 400},
 		{"/api/v1/ns/ns:2%2F1", 400},
 		{"/api/v1/ns/%2F1", 400},
+		// Browsers escape ":" (encodeURIComponent): the ref is unescaped.
+		{"/api/v1/ns/ns%3A1", 200},
+		{"/api/v1/ns/user%3A%5B4026531837%5D", 200},
 	} {
 		resp, err := http.Get(srv.URL + tc.path)
 		if err != nil {

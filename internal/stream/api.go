@@ -15,8 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/wire"
@@ -146,6 +144,22 @@ func (h *Hub) Snapshot(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(v.Message) // the client may be gone; nothing left to tell it
 }
 
+// refParam reads the {ref} of /api/v1/ns/{ref}: the last segment of the
+// path as sent (escaped), unescaped once. Routers disagree on whether a
+// path value is escaped (net/http's mux decodes it, chi keeps what the
+// client sent when it holds escapes such as the %3A browsers send for
+// ":"), so the escaped path is read directly: an escaped slash (x%2F1) is
+// part of the ref, never a separator, and makes it invalid.
+func refParam(r *http.Request) (string, error) {
+	p := r.URL.EscapedPath()
+	seg := p[strings.LastIndexByte(p, '/')+1:]
+	ref, err := url.PathUnescape(seg)
+	if err != nil {
+		return "", fmt.Errorf("invalid namespace reference %q: %w", truncate(seg, 64), err)
+	}
+	return ref, nil
+}
+
 // Namespace serves GET /api/v1/ns/{ref}: everything the latest snapshot
 // knows of one namespace; for a folded group's ID ("grp:…", with the
 // picture's view, group, q and expand in the query), what the group holds
@@ -156,12 +170,10 @@ func (h *Hub) Snapshot(w http.ResponseWriter, r *http.Request) {
 // parameter, decoded: an escaped slash (x%2F1) is part of it and makes it
 // invalid, never a path separator.
 func (h *Hub) Namespace(w http.ResponseWriter, r *http.Request) {
-	raw := r.PathValue("id")
-	if raw == "" {
-		raw = chi.URLParam(r, "id")
-		if u, err := url.PathUnescape(raw); err == nil {
-			raw = u
-		}
+	raw, err := refParam(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
 	}
 	if strings.HasPrefix(raw, "grp:") {
 		h.group(w, r, raw)
