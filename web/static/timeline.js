@@ -79,10 +79,15 @@ export function logItems(events) {
     const d = new Date(e.t);
     time.dateTime = d.toISOString();
     time.textContent = d.toLocaleTimeString();
+    // Three cells, as the live log's lines: time, sign, words.
+    const sign = document.createElement("span");
+    sign.className = "sign";
+    sign.textContent = e.kind === "ended" || e.kind === "stopped" ? "−" : e.kind === "born" || e.kind === "started" ? "+" : "·";
+    sign.setAttribute("aria-hidden", "true");
     const text = document.createElement("span");
     text.className = "what";
     text.textContent = String(e.text);
-    li.append(time, " ", text);
+    li.append(time, sign, text);
     return li;
   });
 }
