@@ -285,7 +285,7 @@ func insertLifetime(ctx context.Context, tx *sql.Tx, k int64, before bool, s *mo
 		}
 		ctr = sql.NullString{String: name, Valid: true}
 	}
-	_, err := tx.ExecContext(ctx, "INSERT INTO lifetimes (ns, type, inode, born, before, pid, comm, ctr) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	_, err := tx.ExecContext(ctx, "INSERT INTO lifetimes (ns, type, inode, born, before, pid, comm, ctr) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(ns) DO UPDATE SET ended = NULL",
 		int64(ns.ID), string(ns.Type), int64(ns.Inode), k, before, ns.Leader, comm, ctr)
 	if err != nil {
 		return fmt.Errorf("history: write lifetime: %w", err)
@@ -298,7 +298,7 @@ func writeLifetimes(ctx context.Context, tx *sql.Tx, k int64, c *change) error {
 		var err error
 		switch e.Kind {
 		case Born:
-			_, err = tx.ExecContext(ctx, "INSERT INTO lifetimes (ns, type, inode, born, before, pid, comm, ctr) VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
+			_, err = tx.ExecContext(ctx, "INSERT INTO lifetimes (ns, type, inode, born, before, pid, comm, ctr) VALUES (?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT(ns) DO UPDATE SET ended = NULL", /* NSIDs are never reused: seen again, it is the same namespace, alive */
 				int64(e.NS), string(e.Type), int64(e.Inode), k, e.PID, nullable(e.Comm), nullable(firstNonEmpty(e.Name, e.Container)))
 		case Ended:
 			_, err = tx.ExecContext(ctx, "UPDATE lifetimes SET ended = ? WHERE ns = ? AND ended IS NULL", k, int64(e.NS))

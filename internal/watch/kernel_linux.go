@@ -67,7 +67,7 @@ func (s *sources) runKernel(ctx context.Context, out chan<- batch, log *slog.Log
 		// Records the full ring had no room for: anything may have
 		// changed, as when the proc connector drops events.
 		if n, err := s.kern.tr.Lost(); err == nil && n > lost {
-			log.Warn("watch: bpf events lost; scanning everything", "lost", n-lost)
+			log.Info("watch: bpf events lost; scanning everything", "lost", n-lost) // recovered by the full scan, counted as an overflow signal
 			lost = n
 			b.reasons |= Overflow
 		}
