@@ -128,6 +128,7 @@ func New(cfg Config) *Server {
 	}
 	if cfg.Stream != nil && (cfg.History != nil || cfg.HistoryStatus != nil) {
 		s.historyRoutes(r)
+		s.compareRoutes(r)
 	}
 	s.router = r
 	return s
