@@ -147,6 +147,7 @@ type historyOptions struct {
 	q            string
 	limit        int
 	members      bool
+	compare      string
 }
 
 func historyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -160,12 +161,16 @@ func historyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.StringVar(&o.q, "q", "", "only events whose text holds every word (-word: without it)")
 	fs.IntVar(&o.limit, "limit", 0, "at most this many events (default all)")
 	fs.BoolVar(&o.members, "members", false, "also list the per-scan counts of processes started and exited")
+	fs.StringVar(&o.compare, "compare", "", "compare this moment with --until (default now): namespaces appeared, ended, moved between containers")
 	if code, ok := parseFlags(fs, args, "List what nsweb serve recorded: namespaces born and ended, containers started and stopped.\nIt reads the history file, read-only; nsweb serve may keep recording meanwhile.", stderr); !ok {
 		return code
 	}
 	if o.format != "text" && o.format != "json" {
 		fmt.Fprintf(stderr, "nsweb history: unknown --format %q (want text or json)\n", o.format)
 		return 2
+	}
+	if o.compare != "" {
+		return historyCompare(ctx, o, stdout, stderr)
 	}
 	now := time.Now()
 	q := history.Query{Q: o.q, Members: o.members, Limit: 1000}

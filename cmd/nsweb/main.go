@@ -37,7 +37,7 @@ Usage:
   nsweb [serve] [flags]        serve the dashboard (default: http://127.0.0.1:8080/)
   nsweb snapshot [flags]       print one snapshot of the host (or --at a past moment) and exit
   nsweb inspect REF [flags]    print what one namespace holds (interfaces, maps, mounts…)
-  nsweb history [flags]        list what nsweb serve recorded (--since 10m)
+  nsweb history [flags]        list what nsweb serve recorded (--since 10m; --compare 10m: what changed since)
   nsweb version                print the version
 
 Run "nsweb COMMAND --help" for the flags of a command.

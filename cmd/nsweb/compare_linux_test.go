@@ -1,0 +1,161 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// compareDiff is what the test reads of GET /api/v1/compare and nsweb
+// history --compare --format json.
+type compareDiff struct {
+	Live     bool `json:"live"`
+	Appeared []struct {
+		ID   uint64 `json:"id"`
+		Type string `json:"type"`
+	} `json:"appeared"`
+	Ended []struct {
+		ID   uint64 `json:"id"`
+		Type string `json:"type"`
+	} `json:"ended"`
+	Totals struct{ Appeared, Ended int }
+}
+
+func (d *compareDiff) ids() (appeared, ended []uint64) {
+	for _, n := range d.Appeared {
+		appeared = append(appeared, n.ID)
+	}
+	for _, n := range d.Ended {
+		ended = append(ended, n.ID)
+	}
+	return appeared, ended
+}
+
+// TestCompareMoments is compare on the real kernel: a netns made before
+// T and deleted after it ended; a netns and an unshare'd UTS namespace
+// made after T appeared. The API (to a past moment and to the present)
+// and nsweb history --compare say so; the other namespaces of a busy host
+// may come and go too, so the test checks only its own.
+func TestCompareMoments(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: ip netns add")
+	}
+	for _, c := range []string{"ip", "unshare"} {
+		if _, err := exec.LookPath(c); err != nil {
+			t.Skipf("no %s command", c)
+		}
+	}
+	bin := buildNsweb(t)
+	dir := t.TempDir()
+	srv := startHistoryServer(t, bin, dir)
+	before, after := fmt.Sprintf("compare-before-%d", os.Getpid()), fmt.Sprintf("compare-after-%d", os.Getpid())
+	added := map[string]bool{}
+	t.Cleanup(func() {
+		for name := range added {
+			_ = exec.Command("ip", "netns", "delete", name).Run()
+		}
+	})
+	addNetns := func(name string) uint64 {
+		t.Helper()
+		if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+			t.Fatalf("ip netns add %s: %v: %s", name, err, out)
+		}
+		added[name] = true
+		named := srv.waitEvent(t, "/run/netns/"+name, "")
+		return srv.waitEvent(t, fmt.Sprintf("(ns:%d)", named.NS), "born").NS
+	}
+	old := addNetns(before)
+	time.Sleep(1500 * time.Millisecond) // committed
+	t1 := time.Now().UTC()
+	time.Sleep(100 * time.Millisecond)
+
+	fresh := addNetns(after)
+	sleeper := exec.Command("unshare", "--uts", "sleep", "300")
+	if err := sleeper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sleeper.Process.Kill(); _ = sleeper.Wait() })
+	uts := srv.waitEvent(t, fmt.Sprintf("pid %d sleep", sleeper.Process.Pid), "born")
+	if out, err := exec.Command("ip", "netns", "delete", before).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns delete: %v: %s", err, out)
+	}
+	delete(added, before)
+	srv.waitEvent(t, fmt.Sprintf("(ns:%d)", old), "ended")
+	time.Sleep(1500 * time.Millisecond) // committed
+	t2 := time.Now().UTC()
+
+	check := func(how string, d *compareDiff) {
+		t.Helper()
+		appeared, ended := d.ids()
+		if !slices.Contains(appeared, fresh) || !slices.Contains(appeared, uts.NS) || slices.Contains(appeared, old) {
+			t.Errorf("%s: appeared %v, want net %d and uts %d, not %d", how, appeared, fresh, uts.NS, old)
+		}
+		if !slices.Contains(ended, old) || slices.Contains(ended, fresh) || slices.Contains(ended, uts.NS) {
+			t.Errorf("%s: ended %v, want net %d only of ours", how, ended, old)
+		}
+		if d.Totals.Appeared < len(d.Appeared) || d.Totals.Ended < len(d.Ended) {
+			t.Errorf("%s: totals %+v below the lists", how, d.Totals)
+		}
+	}
+	q := func(t time.Time) string { return url.QueryEscape(t.Format(time.RFC3339Nano)) }
+	for _, tc := range []struct {
+		how, path string
+		live      bool
+	}{
+		{"T1 to T2", "/api/v1/compare?limit=1000&from=" + q(t1) + "&to=" + q(t2), false},
+		{"T1 to now", "/api/v1/compare?limit=1000&from=" + q(t1), true},
+	} {
+		var d compareDiff
+		if code, body := srv.get(t, tc.path, &d); code != http.StatusOK {
+			t.Fatalf("%s: %d %s", tc.how, code, body)
+		}
+		if d.Live != tc.live {
+			t.Errorf("%s: live %v", tc.how, d.Live)
+		}
+		check("API "+tc.how, &d)
+	}
+	if code, body := srv.get(t, "/api/v1/compare?from="+q(t2)+"&to="+q(t1), nil); code != http.StatusBadRequest || !strings.Contains(body, "is after to") {
+		t.Errorf("from after to: %d %s", code, body)
+	}
+	if code, body := srv.get(t, "/api/v1/compare?from=2001-01-01T00:00:00Z", nil); code != http.StatusBadRequest || !strings.Contains(body, "it holds") {
+		t.Errorf("before the recording: %d %s", code, body)
+	}
+
+	// The CLI reads the same file, read-only, while nsweb serve records.
+	out, err := exec.Command(bin, "history", "--state-dir", dir, "--compare", t1.Format(time.RFC3339Nano), "--until", t2.Format(time.RFC3339Nano), "--limit", "1000", "--format", "json").Output()
+	var d compareDiff
+	if err != nil || json.Unmarshal(out, &d) != nil {
+		t.Fatalf("nsweb history --compare --format json: %v\n%s", err, out)
+	}
+	check("CLI", &d)
+	out, err = exec.Command(bin, "history", "--state-dir", dir, "--compare", t1.Format(time.RFC3339Nano), "--until", t2.Format(time.RFC3339Nano), "--limit", "1000").Output()
+	text := string(out)
+	if err != nil || !strings.Contains(text, fmt.Sprintf("(ns:%d) · held by bind mount /run/netns/%s", fresh, after)) ||
+		!strings.Contains(text, "- net ") || !strings.Contains(text, fmt.Sprintf("(ns:%d)", old)) ||
+		!strings.Contains(text, "+ uts ") {
+		t.Errorf("nsweb history --compare (text): %v\n%s", err, text)
+	}
+	out, err = exec.Command(bin, "history", "--state-dir", dir, "--compare", t2.Format(time.RFC3339Nano), "--until", t1.Format(time.RFC3339Nano)).CombinedOutput()
+	if code := exitCode(err); code != 2 || !strings.Contains(string(out), "is after --until") {
+		t.Errorf("nsweb history --compare after --until: exit %d\n%s", code, out)
+	}
+	srv.kill(syscall.SIGTERM)
+}
+
+func exitCode(err error) int {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
