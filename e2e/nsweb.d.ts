@@ -23,6 +23,8 @@ interface NswebDebug {
   readonly changes: number;
   /** the past moment the timeline shows (ISO), null when live */
   readonly at: string | null;
+  /** the comparison of two moments (compare.js): its state and the node IDs outlined as appeared */
+  readonly compare: { state: "off" | "pick" | "on"; marked: string[] };
   readonly born: string[];
   readonly ghosts: string[];
   ids(): string[];

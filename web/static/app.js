@@ -28,6 +28,7 @@ import { ChangeLog } from "./changelog.js";
 import { wirePointer } from "./pointer.js";
 import { wireKeys } from "./keys.js";
 import { Timeline } from "./timeline.js";
+import { Compare } from "./compare.js";
 
 /** @typedef {import("./store.js").WireNode} WireNode */
 /** @typedef {import("./session.js").ServerMsg} ServerMsg */
@@ -140,6 +141,7 @@ function frame() {
   });
   wiring.force(ui.view === "network");
   const wired = wiring.draw(renderer.ctx, renderer.dpr, ui.camera, store.nodes);
+  comparer.draw(renderer.ctx, renderer.dpr, ui.camera, store.nodes);
   appEl.dataset.wiring = wiring.active ? `${wired.drawn}/${wired.hidden}` : "";
   timing.frames++;
   if (store.seq >= 0 && !timing.firstRender) {
@@ -443,6 +445,10 @@ const timeline = new Timeline({
   show: onMessage, live: () => hello(false),
   params: () => ({ view: ui.view, group: ui.group, q: ui.q, expand: [...ui.expand] }),
 });
+const comparer = new Compare({
+  timeline, has: (id) => store.nodes.has(id), requestDraw, color: renderer.theme.born,
+  select: (id) => { const n = store.nodes.get(id); if (n) (select(id), centerOn(n)); },
+});
 void timeline.start().then(() => { if (!timeline.el.hidden) void timeline.fillLog(log.list); });
 conn.connect();
 
@@ -470,6 +476,8 @@ const debug = Object.freeze({
   get focus() { return ui.focus; },
   /** the past moment shown (ISO), null when live */
   get at() { return timeline.at ? timeline.at.toISOString() : null; },
+  /** the comparison shown: its state, the namespaces outlined as appeared */
+  get compare() { return { state: comparer.state, marked: [...comparer.marked] }; },
   get changes() { return log.size; },
   get born() { return [...store.born.keys()]; },
   get ghosts() { return store.ghosts.map((g) => g.node.id); },

@@ -1,0 +1,149 @@
+// @ts-check
+/// <reference path="./nsweb.d.ts" />
+/**
+ * Compare two moments in the browser, against the real binary as root: a
+ * network namespace made between moment A and moment B is in the summary
+ * as appeared (and outlined in the picture of B) when the user marks A and
+ * B on the timeline strip, and when B is the present; its link selects it;
+ * Esc and "Leave compare" leave compare mode.
+ */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startServer, startBrowser, watchErrors } from "./harness.mjs";
+
+/** @type {import("./harness.mjs").Server} */
+let server;
+/** @type {import("./harness.mjs").Browser} */
+let chrome;
+/** @type {string} */
+let stateDir;
+const name = `compare-e2e-${process.pid}`;
+let added = false;
+
+const root = process.getuid?.() === 0;
+
+before(async () => {
+  if (!root) return;
+  stateDir = await mkdtemp(path.join(tmpdir(), "nsweb-compare-"));
+  server = await startServer(["--state-dir", stateDir]);
+  chrome = await startBrowser();
+});
+
+after(async () => {
+  if (added) execFileSync("ip", ["netns", "delete", name]);
+  await chrome?.close();
+  await server?.stop();
+  if (stateDir) await rm(stateDir, { recursive: true, force: true });
+});
+
+/** @param {string} p */
+async function get(p) {
+  const r = await fetch(new URL(p, server.url));
+  return r.json();
+}
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The first recorded event whose text holds q (and of kind, if given).
+ * @param {string} q
+ * @param {string} [kind]
+ */
+async function waitEvent(q, kind) {
+  for (let i = 0; i < 150; i++) {
+    const page = await get("api/v1/history?q=" + encodeURIComponent(q));
+    const e = page.events?.find((/** @type {any} */ e) => !kind || e.kind === kind);
+    if (e) return e;
+    await sleep(200);
+  }
+  throw new Error(`no ${kind || "event"} for ${q} in the history`);
+}
+
+/**
+ * Clicks the picking layer over the strip where moment t is (the strip
+ * spans the last hour up to now).
+ * @param {import("playwright-core").Page} page
+ * @param {number} t
+ */
+async function clickMoment(page, t) {
+  const box = await page.$eval("#cmp-pick", (el) => {
+    const r = el.getBoundingClientRect();
+    return { left: r.left, top: r.top, width: r.width, height: r.height };
+  });
+  const since = Date.now() - 3600_000;
+  const x = box.left + ((t - since) / 3600_000) * box.width;
+  await page.mouse.click(x, box.top + box.height / 2);
+}
+
+test("mark two moments on the strip, see what appeared between them, leave compare", { skip: !root && "needs root (ip netns)" }, async () => {
+  for (let i = 0; i < 100; i++) {
+    const h = await get("healthz");
+    if (h.history?.newest) break;
+    await sleep(100);
+  }
+  // A pixel of the strip is about 1.5 s of the hour it spans at this
+  // width: the moments lie well apart from the namespace's birth.
+  await sleep(6000);
+  const tA = Date.now();
+  await sleep(6000);
+  execFileSync("ip", ["netns", "add", name]);
+  added = true;
+  const named = await waitEvent(`/run/netns/${name}`);
+  const id = `ns:${named.ns}`;
+  await waitEvent(`(${id})`, "born");
+  await sleep(7000);
+  const tB = Date.now();
+  await sleep(10000); // B lies well left of the strip's right end, the present
+
+  const page = await chrome.browser.newPage();
+  await page.setViewportSize({ width: 2400, height: 900 });
+  const errors = watchErrors(page);
+  await page.goto(server.url + "?q=" + encodeURIComponent(id));
+  await page.waitForFunction(() => window.nsweb?.conn === "live" && window.nsweb.seq >= 0, null, { timeout: 20000 });
+  await page.waitForSelector("#cmp-start", { state: "visible" });
+  await page.waitForFunction((id) => window.nsweb.has(id), id, { timeout: 15000 });
+
+  // Two moments of the past, B marked first: the picture is B.
+  await page.click("#cmp-start");
+  assert.match(await page.textContent("#cmp-mode") || "", /click moment A/);
+  assert.equal(await page.evaluate(() => window.nsweb.compare.state), "pick");
+  await clickMoment(page, tB);
+  assert.match(await page.textContent("#cmp-mode") || "", /click moment B/);
+  await clickMoment(page, tA);
+  await page.waitForSelector("#compare .cmp-summary", { state: "visible", timeout: 15000 });
+  assert.match(await page.textContent("#cmp-mode") || "", /^Comparing \S.* → \S/);
+  assert.doesNotMatch(await page.textContent("#cmp-mode") || "", /live/);
+  await page.waitForFunction((id) => window.nsweb.at !== null && window.nsweb.has(id) && window.nsweb.compare.marked.includes(id), id, { timeout: 15000 }).catch(async (e) => {
+    console.log(await page.evaluate(() => JSON.stringify({ at: window.nsweb.at, ids: window.nsweb.ids(), c: window.nsweb.compare, mode: document.getElementById("cmp-mode")?.textContent, panel: document.getElementById("compare")?.textContent })));
+    throw e;
+  });
+  const listed = await page.$$eval("#compare .appeared li", (lis) => lis.map((li) => li.textContent || ""));
+  assert.ok(listed.some((s) => s.includes(`/run/netns/${name}`)), `appeared lists ${name}: ${listed.join(" | ")}`);
+  assert.match(await page.textContent("#compare .cmp-summary") || "", /\d+ appeared · \d+ ended · \d+ moved/);
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => window.nsweb.compare.state === "off" && window.nsweb.at === null && window.nsweb.conn === "live", null, { timeout: 15000 });
+  assert.equal(await page.isVisible("#compare"), false);
+  assert.equal(await page.isVisible("#cmp-mode"), false);
+
+  // A and the present: the link selects the namespace in the live picture.
+  await page.click("#cmp-start");
+  await clickMoment(page, tA);
+  await page.click("#cmp-live-b");
+  await page.waitForSelector(`#compare .appeared button[data-ns="${id}"]`, { state: "visible", timeout: 15000 });
+  assert.match(await page.textContent("#cmp-mode") || "", /^Comparing .* → live$/);
+  assert.deepEqual(await page.evaluate(() => [window.nsweb.at, window.nsweb.compare.state]), [null, "on"]);
+  assert.ok((await page.evaluate(() => window.nsweb.compare.marked)).includes(id));
+  await page.click(`#compare .appeared button[data-ns="${id}"]`);
+  await page.waitForFunction((id) => window.nsweb.selected === id, id, { timeout: 5000 });
+  await page.click("#cmp-leave");
+  await page.waitForFunction(() => window.nsweb.compare.state === "off" && window.nsweb.compare.marked.length === 0, null, { timeout: 5000 });
+  assert.equal(await page.isVisible("#compare"), false);
+  assert.equal(await page.isVisible("#cmp-start"), true);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
