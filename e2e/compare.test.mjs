@@ -10,10 +10,10 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startServer, startBrowser, watchErrors } from "./harness.mjs";
+import { startServer, startBrowser, watchErrors, ARTEFACTS } from "./harness.mjs";
 
 /** @type {import("./harness.mjs").Server} */
 let server;
@@ -125,6 +125,8 @@ test("mark two moments on the strip, see what appeared between them, leave compa
   const listed = await page.$$eval("#compare .appeared li", (lis) => lis.map((li) => li.textContent || ""));
   assert.ok(listed.some((s) => s.includes(`/run/netns/${name}`)), `appeared lists ${name}: ${listed.join(" | ")}`);
   assert.match(await page.textContent("#compare .cmp-summary") || "", /\d+ appeared · \d+ ended · \d+ moved/);
+  await mkdir(ARTEFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTEFACTS, "compare-past.png") });
   await page.keyboard.press("Escape");
   await page.waitForFunction(() => window.nsweb.compare.state === "off" && window.nsweb.at === null && window.nsweb.conn === "live", null, { timeout: 15000 });
   assert.equal(await page.isVisible("#compare"), false);
@@ -140,6 +142,7 @@ test("mark two moments on the strip, see what appeared between them, leave compa
   assert.ok((await page.evaluate(() => window.nsweb.compare.marked)).includes(id));
   await page.click(`#compare .appeared button[data-ns="${id}"]`);
   await page.waitForFunction((id) => window.nsweb.selected === id, id, { timeout: 5000 });
+  await page.screenshot({ path: path.join(ARTEFACTS, "compare-live.png") });
   await page.click("#cmp-leave");
   await page.waitForFunction(() => window.nsweb.compare.state === "off" && window.nsweb.compare.marked.length === 0, null, { timeout: 5000 });
   assert.equal(await page.isVisible("#compare"), false);

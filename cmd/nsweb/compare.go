@@ -9,12 +9,14 @@ import (
 	"time"
 
 	"github.com/nsweb/nsweb/internal/compare"
+	"github.com/nsweb/nsweb/internal/filter"
 	"github.com/nsweb/nsweb/internal/model"
 )
 
-// historyCompare is nsweb history --compare FROM [--until TO]: what
-// appeared, ended and moved between two recorded moments (TO defaults to
-// the newest recorded, which nsweb serve keeps within a second of now).
+// historyCompare is nsweb history --compare FROM [--until TO] [-q FILTER]:
+// what appeared, ended and moved between two recorded moments (TO defaults
+// to the newest recorded, which nsweb serve keeps within a second of now);
+// -q is here the dashboard's filter, not words of the events.
 func historyCompare(ctx context.Context, o historyOptions, stdout, stderr io.Writer) int {
 	now := time.Now()
 	from, err := parseWhen(o.compare, now)
@@ -53,7 +55,16 @@ func historyCompare(ctx context.Context, o historyOptions, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "nsweb history: --until: %v\n", err)
 		return 1
 	}
-	d := compare.Compare(a, b, compare.Options{Limit: o.limit})
+	opt := compare.Options{Limit: o.limit}
+	if o.q != "" {
+		f, err := filter.Parse(o.q)
+		if err != nil {
+			fmt.Fprintf(stderr, "nsweb history: -q: %v (with --compare, -q is the dashboard's filter, e.g. type:net container:web)\n", err)
+			return 2
+		}
+		opt.Keep = f.Match
+	}
+	d := compare.Compare(a, b, opt)
 	d.From, d.To = from.UTC(), to.UTC()
 	if o.format == "json" {
 		enc := json.NewEncoder(stdout)

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nsweb/nsweb/internal/model"
 )
 
 // compareDiff is what the test reads of GET /api/v1/compare and nsweb
@@ -26,7 +28,9 @@ type compareDiff struct {
 		ID   uint64 `json:"id"`
 		Type string `json:"type"`
 	} `json:"ended"`
-	Totals struct{ Appeared, Ended int }
+	Totals    struct{ Appeared, Ended int }
+	Truncated bool `json:"truncated"`
+	Next      int  `json:"next"`
 }
 
 func (d *compareDiff) ids() (appeared, ended []uint64) {
@@ -83,7 +87,7 @@ func TestCompareMoments(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sleeper.Process.Kill(); _ = sleeper.Wait() })
-	uts := srv.waitEvent(t, fmt.Sprintf("pid %d sleep", sleeper.Process.Pid), "born")
+	uts := waitBorn(t, srv, model.UTS, sleeper.Process.Pid)
 	if out, err := exec.Command("ip", "netns", "delete", before).CombinedOutput(); err != nil {
 		t.Fatalf("ip netns delete: %v: %s", err, out)
 	}
@@ -110,17 +114,26 @@ func TestCompareMoments(t *testing.T) {
 		how, path string
 		live      bool
 	}{
-		{"T1 to T2", "/api/v1/compare?limit=1000&from=" + q(t1) + "&to=" + q(t2), false},
-		{"T1 to now", "/api/v1/compare?limit=1000&from=" + q(t1), true},
+		{"T1 to T2", "/api/v1/compare?limit=200&from=" + q(t1) + "&to=" + q(t2), false},
+		{"T1 to now", "/api/v1/compare?limit=200&from=" + q(t1), true},
 	} {
-		var d compareDiff
-		if code, body := srv.get(t, tc.path, &d); code != http.StatusOK {
-			t.Fatalf("%s: %d %s", tc.how, code, body)
+		// Other engineers' namespaces come and go too: page through all.
+		var all compareDiff
+		for off := 0; ; {
+			var d compareDiff
+			if code, body := srv.get(t, tc.path+"&offset="+fmt.Sprint(off), &d); code != http.StatusOK {
+				t.Fatalf("%s: %d %s", tc.how, code, body)
+			}
+			if d.Live != tc.live {
+				t.Errorf("%s: live %v", tc.how, d.Live)
+			}
+			all.Appeared, all.Ended, all.Totals = append(all.Appeared, d.Appeared...), append(all.Ended, d.Ended...), d.Totals
+			if !d.Truncated {
+				break
+			}
+			off = d.Next
 		}
-		if d.Live != tc.live {
-			t.Errorf("%s: live %v", tc.how, d.Live)
-		}
-		check("API "+tc.how, &d)
+		check("API "+tc.how, &all)
 	}
 	if code, body := srv.get(t, "/api/v1/compare?from="+q(t2)+"&to="+q(t1), nil); code != http.StatusBadRequest || !strings.Contains(body, "is after to") {
 		t.Errorf("from after to: %d %s", code, body)
@@ -129,14 +142,19 @@ func TestCompareMoments(t *testing.T) {
 		t.Errorf("before the recording: %d %s", code, body)
 	}
 
-	// The CLI reads the same file, read-only, while nsweb serve records.
-	out, err := exec.Command(bin, "history", "--state-dir", dir, "--compare", t1.Format(time.RFC3339Nano), "--until", t2.Format(time.RFC3339Nano), "--limit", "1000", "--format", "json").Output()
+	// The CLI reads the same file, read-only, while nsweb serve records;
+	// -q keeps our namespaces (and one that never changed) out of a busy host's.
+	q1 := fmt.Sprintf("ns:%d,%d,%d,1", old, fresh, uts.NS)
+	out, err := exec.Command(bin, "history", "--state-dir", dir, "--compare", t1.Format(time.RFC3339Nano), "--until", t2.Format(time.RFC3339Nano), "-q", q1, "--format", "json").Output()
 	var d compareDiff
 	if err != nil || json.Unmarshal(out, &d) != nil {
 		t.Fatalf("nsweb history --compare --format json: %v\n%s", err, out)
 	}
 	check("CLI", &d)
-	out, err = exec.Command(bin, "history", "--state-dir", dir, "--compare", t1.Format(time.RFC3339Nano), "--until", t2.Format(time.RFC3339Nano), "--limit", "1000").Output()
+	if d.Totals.Appeared != 2 || d.Totals.Ended != 1 {
+		t.Errorf("CLI -q %s: totals %+v, want 2 appeared, 1 ended", q1, d.Totals)
+	}
+	out, err = exec.Command(bin, "history", "--state-dir", dir, "--compare", t1.Format(time.RFC3339Nano), "--until", t2.Format(time.RFC3339Nano), "-q", q1).Output()
 	text := string(out)
 	if err != nil || !strings.Contains(text, fmt.Sprintf("(ns:%d) · held by bind mount /run/netns/%s", fresh, after)) ||
 		!strings.Contains(text, "- net ") || !strings.Contains(text, fmt.Sprintf("(ns:%d)", old)) ||
@@ -148,6 +166,31 @@ func TestCompareMoments(t *testing.T) {
 		t.Errorf("nsweb history --compare after --until: exit %d\n%s", code, out)
 	}
 	srv.kill(syscall.SIGTERM)
+}
+
+// waitBorn waits for the birth of the namespace of type typ whose first
+// process is pid (seen as unshare or as what it execs).
+func waitBorn(t *testing.T, srv *historyServer, typ model.NSType, pid int) historyEvent {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		var page struct {
+			Events []struct {
+				historyEvent
+				Type string `json:"type"`
+				PID  int    `json:"pid"`
+			}
+		}
+		srv.get(t, "/api/v1/history?q="+url.QueryEscape(fmt.Sprintf("%s namespace born pid %d", typ, pid)), &page)
+		for _, e := range page.Events {
+			if e.Kind == "born" && e.Type == string(typ) && e.PID == pid {
+				return e.historyEvent
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("no %s namespace born with pid %d in the history within 30 s", typ, pid)
+	return historyEvent{}
 }
 
 func exitCode(err error) int {

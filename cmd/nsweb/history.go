@@ -158,7 +158,7 @@ func historyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.StringVar(&o.until, "until", "", "up to this moment (default now)")
 	fs.StringVar(&o.format, "format", "text", "text or json (one event per line)")
 	fs.StringVar(&o.stateDir, "state-dir", "", "nsweb serve's --state-dir (default "+history.DefaultDir()+")")
-	fs.StringVar(&o.q, "q", "", "only events whose text holds every word (-word: without it)")
+	fs.StringVar(&o.q, "q", "", "only events whose text holds every word (-word: without it); with --compare, the dashboard's filter (type:net container:web)")
 	fs.IntVar(&o.limit, "limit", 0, "at most this many events (default all)")
 	fs.BoolVar(&o.members, "members", false, "also list the per-scan counts of processes started and exited")
 	fs.StringVar(&o.compare, "compare", "", "compare this moment with --until (default now): namespaces appeared, ended, moved between containers")

@@ -32,6 +32,11 @@ type Options struct {
 	Limit int
 	// Offset skips that many items of each list (paging).
 	Offset int
+	// Keep, if set, limits the comparison to the namespaces it keeps (the
+	// dashboard's filter): a namespace that appeared or ended counts if
+	// kept in the snapshot that has it, one that moved if kept in either;
+	// a process or container counts if one of its namespaces does.
+	Keep func(*model.Snapshot, *model.Namespace) bool
 }
 
 // Namespace is a namespace that appeared or ended, as the snapshot that
@@ -147,6 +152,9 @@ func Compare(a, b *model.Snapshot, opt Options) *Diff {
 		Containers: Containers{Started: []Container{}, Stopped: []Container{}},
 		Totals:     Totals{AppearedByType: map[model.NSType]int{}, EndedByType: map[model.NSType]int{}}}
 
+	keep := func(s *model.Snapshot, ns *model.Namespace) bool {
+		return opt.Keep == nil || ns != nil && opt.Keep(s, ns)
+	}
 	var appeared, ended []model.NSID
 	var movedNS []model.NSID
 	for id, ns := range b.Namespaces {
@@ -155,16 +163,18 @@ func Compare(a, b *model.Snapshot, opt Options) *Diff {
 		}
 		old := a.Namespaces[id]
 		if old == nil {
-			appeared = append(appeared, id)
-			d.Totals.AppearedByType[ns.Type]++
+			if keep(b, ns) {
+				appeared = append(appeared, id)
+				d.Totals.AppearedByType[ns.Type]++
+			}
 			continue
 		}
-		if !sameOwners(owners(a, old), owners(b, ns)) {
+		if !sameOwners(owners(a, old), owners(b, ns)) && (keep(a, old) || keep(b, ns)) {
 			movedNS = append(movedNS, id)
 		}
 	}
 	for id, ns := range a.Namespaces {
-		if ns != nil && b.Namespaces[id] == nil {
+		if ns != nil && b.Namespaces[id] == nil && keep(a, ns) {
 			ended = append(ended, id)
 			d.Totals.EndedByType[ns.Type]++
 		}
@@ -174,7 +184,7 @@ func Compare(a, b *model.Snapshot, opt Options) *Diff {
 		if p == nil {
 			continue
 		}
-		if q := a.Processes[pid]; q != nil && q.Start == p.Start && q.Container != p.Container {
+		if q := a.Processes[pid]; q != nil && q.Start == p.Start && q.Container != p.Container && (opt.Keep == nil || keptProcess(b, p, keep)) {
 			movedP = append(movedP, pid)
 		}
 	}
@@ -182,8 +192,8 @@ func Compare(a, b *model.Snapshot, opt Options) *Diff {
 	slices.Sort(ended)
 	slices.Sort(movedNS)
 	slices.Sort(movedP)
-	started := containersOnlyIn(b, a)
-	stopped := containersOnlyIn(a, b)
+	started := containersOnlyIn(b, a, keptContainers(b, opt.Keep))
+	stopped := containersOnlyIn(a, b, keptContainers(a, opt.Keep))
 
 	d.Totals.Appeared, d.Totals.Ended = len(appeared), len(ended)
 	d.Totals.MovedNamespaces, d.Totals.MovedProcesses = len(movedNS), len(movedP)
@@ -331,12 +341,39 @@ func held(hs []model.Holder) string {
 	return string(h.Kind)
 }
 
-// containersOnlyIn lists the containers of a that b does not have, by
-// name then ID.
-func containersOnlyIn(a, b *model.Snapshot) []Container {
+// keptProcess says whether one of p's namespaces is kept.
+func keptProcess(s *model.Snapshot, p *model.Process, keep func(*model.Snapshot, *model.Namespace) bool) bool {
+	for _, id := range p.NS {
+		if ns := s.Namespaces[id]; ns != nil && keep(s, ns) {
+			return true
+		}
+	}
+	return false
+}
+
+// keptContainers are the containers of s with a namespace Keep keeps; nil
+// (every container) without Keep.
+func keptContainers(s *model.Snapshot, keep func(*model.Snapshot, *model.Namespace) bool) map[string]bool {
+	if keep == nil {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, ns := range s.Namespaces {
+		if ns != nil && len(ns.Containers) > 0 && keep(s, ns) {
+			for _, id := range ns.Containers {
+				out[id] = true
+			}
+		}
+	}
+	return out
+}
+
+// containersOnlyIn lists the containers of a that b does not have (and
+// that kept holds, unless it is nil), by name then ID.
+func containersOnlyIn(a, b *model.Snapshot, kept map[string]bool) []Container {
 	var out []Container
 	for id, c := range a.Containers {
-		if c == nil || b.Containers[id] != nil {
+		if c == nil || b.Containers[id] != nil || kept != nil && !kept[id] {
 			continue
 		}
 		out = append(out, Container{ID: id, Name: c.DisplayName(), Runtime: c.Runtime, Image: c.Image,

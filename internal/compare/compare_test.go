@@ -309,3 +309,36 @@ func TestCompareBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareKeep: with the dashboard's filter, only what it keeps counts.
+func TestCompareKeep(t *testing.T) {
+	a, b := modeltest.Small(), modeltest.Small()
+	b.Namespaces[9] = &model.Namespace{ID: 9, Type: model.Net, Inode: 4026532900}
+	delete(b.Namespaces, 3)
+	delete(b.Namespaces, 4)
+	delete(b.Processes, 100)
+	delete(b.Containers, webID)
+	b.Namespaces[1].Procs = []int{1}
+	ofType := func(typ model.NSType) func(*model.Snapshot, *model.Namespace) bool {
+		return func(_ *model.Snapshot, ns *model.Namespace) bool { return ns.Type == typ }
+	}
+	for _, tc := range []struct {
+		name            string
+		keep            func(*model.Snapshot, *model.Namespace) bool
+		appeared, ended []model.NSID
+		stopped         []string
+	}{
+		{"everything", nil, []model.NSID{9}, []model.NSID{3, 4}, []string{"WebFront"}},
+		{"keep all", func(*model.Snapshot, *model.Namespace) bool { return true }, []model.NSID{9}, []model.NSID{3, 4}, []string{"WebFront"}},
+		{"net only", ofType(model.Net), []model.NSID{9}, []model.NSID{4}, []string{"WebFront"}},
+		{"user only", ofType(model.User), nil, []model.NSID{3}, []string{"WebFront"}},
+		{"uts only: the container had none", ofType(model.UTS), nil, nil, nil},
+	} {
+		d := Compare(a, b, Options{Keep: tc.keep})
+		if !slices.Equal(ids(d.Appeared), orEmpty(tc.appeared)) || !slices.Equal(ids(d.Ended), orEmpty(tc.ended)) ||
+			!slices.Equal(names(d.Containers.Stopped), orEmpty(tc.stopped)) || d.Totals.Appeared != len(tc.appeared) || d.Totals.Ended != len(tc.ended) {
+			t.Errorf("%s: appeared %v ended %v stopped %v (totals %+v), want %v %v %v", tc.name, ids(d.Appeared), ids(d.Ended),
+				names(d.Containers.Stopped), d.Totals, tc.appeared, tc.ended, tc.stopped)
+		}
+	}
+}

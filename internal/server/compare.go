@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/nsweb/nsweb/internal/compare"
+	"github.com/nsweb/nsweb/internal/filter"
 	"github.com/nsweb/nsweb/internal/history"
 	"github.com/nsweb/nsweb/internal/model"
 )
@@ -26,9 +27,9 @@ type badCompare struct{ msg string }
 
 func (e *badCompare) Error() string { return e.msg }
 
-// compare serves GET /api/v1/compare?from=&to=&limit=&offset=: what
+// compare serves GET /api/v1/compare?from=&to=&q=&limit=&offset=: what
 // appeared, ended and moved between two moments, to being the present when
-// it is left out or "now".
+// it is left out or "now"; q is the dashboard's filter.
 func (s *Server) compare(w http.ResponseWriter, r *http.Request) {
 	if s.noHistory(w, r) {
 		return
@@ -91,6 +92,13 @@ func (s *Server) compareOf(ctx context.Context, r *http.Request) (*compare.Diff,
 			return nil, &badCompare{fmt.Sprintf("invalid %s %q: want %d to %d", p.name, truncate(x, 20), lo, p.max)}
 		}
 		*p.dst = n
+	}
+	if q := v.Get("q"); q != "" {
+		f, err := filter.Parse(q)
+		if err != nil {
+			return nil, &badCompare{"invalid q: " + err.Error()}
+		}
+		opt.Keep = f.Match
 	}
 	a, err := s.cfg.History.At(ctx, from)
 	if err != nil {

@@ -83,6 +83,8 @@ func TestCompareAPI(t *testing.T) {
 		{srv, "/api/v1/compare?from=" + at(0) + "&limit=5000", 400, "invalid limit"},
 		{srv, "/api/v1/compare?from=" + at(0) + "&offset=-1", 400, "invalid offset"},
 		{off, "/api/v1/compare?from=10m", 404, "history.db is corrupt"},
+		{srv, "/api/v1/compare?from=" + at(0) + "&q=bogus:1", 400, "invalid q"},
+		{srv, "/api/v1/compare?from=" + at(30*time.Second) + "&to=" + at(90*time.Second) + "&q=type:user", 200, `"appeared":[],"ended":[{"id":3,`},
 		{srv, "/api/v1/nope", 404, "/api/v1/compare"},
 	} {
 		if code, body := get(tc.s, tc.path); code != tc.code || !strings.Contains(body, tc.want) {

@@ -20,14 +20,17 @@ import { atOf, formatAt } from "./timeline.js";
  */
 
 /**
- * The URL of a comparison; to null compares with the present.
+ * The URL of a comparison; to null compares with the present. q is the
+ * picture's filter: the lists hold what the picture can show.
  * @param {Date} from
  * @param {Date | null} to
+ * @param {string} [q]
  */
-export function compareURL(from, to) {
+export function compareURL(from, to, q = "") {
   const u = new URLSearchParams();
   u.set("from", from.toISOString());
   if (to) u.set("to", to.toISOString());
+  if (q) u.set("q", q);
   return "/api/v1/compare?" + u.toString();
 }
 
@@ -252,7 +255,7 @@ export class Compare {
     /** @type {Diff} */
     let d;
     try {
-      const r = await this.fetch(compareURL(from, to));
+      const r = await this.fetch(compareURL(from, to, tl.opts.params().q));
       const body = await r.json();
       if (this.state !== "on") return;
       if (!r.ok) {
@@ -267,7 +270,8 @@ export class Compare {
     this.mode.textContent = label;
     this.diff = d;
     this.marked = appearedIDs(d);
-    this.fill(d, label);
+    const q = tl.opts.params().q;
+    this.fill(d, q ? `${label} · filter “${q}”` : label);
     this.opts.requestDraw();
   }
 

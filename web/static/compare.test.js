@@ -25,6 +25,7 @@ test("the URL asks for two moments, or one and the present", () => {
   const a = new Date("2026-12-07T01:02:03Z"), b = new Date("2026-12-07T01:05:00Z");
   assert.equal(compareURL(a, b), "/api/v1/compare?from=2026-12-07T01%3A02%3A03.000Z&to=2026-12-07T01%3A05%3A00.000Z");
   assert.equal(compareURL(a, null), "/api/v1/compare?from=2026-12-07T01%3A02%3A03.000Z");
+  assert.equal(compareURL(a, null, "type:net ns:7"), "/api/v1/compare?from=2026-12-07T01%3A02%3A03.000Z&q=type%3Anet+ns%3A7");
 });
 
 test("moments marked later-first are put in order; live is always last", () => {
