@@ -254,9 +254,21 @@ func owners(s *model.Snapshot, ns *model.Namespace) []string {
 			return nil
 		}
 	}
+	if sortedUnique(ns.Containers) { // as collect makes them: no copy
+		return ns.Containers
+	}
 	out := slices.Clone(ns.Containers)
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+func sortedUnique(s []string) bool {
+	for i := 1; i < len(s); i++ {
+		if s[i-1] >= s[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func sameOwners(a, b []string) bool { return slices.Equal(a, b) }

@@ -342,3 +342,33 @@ func TestCompareKeep(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCompare30k compares two 30k-namespace hosts a third of whose
+// namespaces differ, with 10k processes: the work of one /api/v1/compare
+// besides rebuilding the moments.
+func BenchmarkCompare30k(b *testing.B) {
+	host := func(first int) *model.Snapshot {
+		s := &model.Snapshot{Namespaces: map[model.NSID]*model.Namespace{}, Processes: map[int]*model.Process{},
+			Containers: map[string]*model.Container{}}
+		for pid := 1; pid <= 10000; pid++ {
+			ctr := fmt.Sprintf("c%05d", pid%500)
+			s.Containers[ctr] = &model.Container{ID: ctr, Name: "web-" + ctr}
+			s.Processes[pid] = &model.Process{PID: pid, Comm: "sleep", Container: ctr}
+		}
+		for i := first; i < first+30000; i++ {
+			id := model.NSID(i)
+			pid := 1 + i%10000
+			s.Namespaces[id] = &model.Namespace{ID: id, Type: model.Types[i%8], Procs: []int{pid}, Leader: pid,
+				Containers: []string{s.Processes[pid].Container}}
+		}
+		return s
+	}
+	a, c := host(1), host(10001)
+	b.ReportAllocs()
+	for b.Loop() {
+		d := Compare(a, c, Options{})
+		if d.Totals.Appeared != 10000 {
+			b.Fatal(d.Totals)
+		}
+	}
+}
