@@ -5,7 +5,8 @@
  * network namespace made between moment A and moment B is in the summary
  * as appeared (and outlined in the picture of B) when the user marks A and
  * B on the timeline strip, and when B is the present; its link selects it;
- * Esc and "Leave compare" leave compare mode.
+ * Esc and "Leave compare" leave compare mode. With the keyboard, a moment
+ * before the recording began is refused with the range history keeps.
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -148,5 +149,18 @@ test("mark two moments on the strip, see what appeared between them, leave compa
   assert.equal(await page.isVisible("#compare"), false);
   assert.equal(await page.isVisible("#cmp-start"), true);
   assert.deepEqual(errors, []);
+
+  // The keyboard: Compare… focuses the strip; Shift+← goes six minutes
+  // back, before nsweb started recording: the server says what it keeps.
+  await page.click("#cmp-start");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "cmp-pick");
+  await page.keyboard.press("Shift+ArrowLeft");
+  await page.keyboard.press("Enter");
+  assert.match(await page.textContent("#cmp-mode") || "", /click moment B/);
+  await page.keyboard.press("End");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => /no history at .*: it holds/.test(document.getElementById("cmp-mode")?.textContent || ""), null, { timeout: 15000 });
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => window.nsweb.compare.state === "off", null, { timeout: 5000 });
   await page.close();
 });

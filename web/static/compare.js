@@ -147,7 +147,28 @@ export class Compare {
     this.markA = document.createElement("div");
     this.markA.className = "cmp-mark";
     this.markA.hidden = true;
-    this.pick.append(this.markA);
+    // The keyboard's way: arrows move a cursor over the strip (Shift: ten
+    // times as far, End: the present), Enter marks it.
+    this.pick.tabIndex = 0;
+    this.pick.setAttribute("role", "slider");
+    this.pick.setAttribute("aria-label", "Moment to mark: arrows move, Enter marks, End is live");
+    this.pick.setAttribute("aria-valuemin", "0");
+    this.pick.setAttribute("aria-valuemax", "1000");
+    this.cursor = 1000;
+    this.markCur = document.createElement("div");
+    this.markCur.className = "cmp-mark cmp-cursor";
+    this.pick.append(this.markA, this.markCur);
+    this.pick.addEventListener("keydown", (ev) => {
+      const step = ev.shiftKey ? 100 : 10;
+      const to = { ArrowLeft: this.cursor - step, ArrowRight: this.cursor + step, Home: 0, End: 1000 }[ev.key];
+      if (to !== undefined) {
+        ev.preventDefault();
+        this.moveCursor(to);
+      } else if (ev.key === "Enter" || ev.key === " ") {
+        ev.preventDefault();
+        void this.mark(this.cursor >= 1000 ? null : atOf(this.cursor, ...tl.range()));
+      }
+    });
     this.track = /** @type {HTMLElement | null} */ (tl.el.querySelector(".tl-track"));
     this.track?.append(this.pick);
     tl.el.append(this.mode, this.startBtn, this.liveB, this.leaveBtn);
@@ -193,7 +214,17 @@ export class Compare {
     this.mode.hidden = false;
     tl.el.dataset.compare = "pick";
     if (this.a) this.showMarkA(this.a);
+    this.moveCursor(1000);
     this.prompt();
+    this.pick.focus();
+  }
+
+  /** Puts the keyboard's cursor at a strip position (0…1000). @param {number} v */
+  moveCursor(v) {
+    this.cursor = Math.min(1000, Math.max(0, v));
+    this.markCur.style.left = `${this.cursor / 10}%`;
+    this.pick.setAttribute("aria-valuenow", String(this.cursor));
+    this.pick.setAttribute("aria-valuetext", this.cursor >= 1000 ? "live" : formatAt(atOf(this.cursor, ...this.opts.timeline.range()), new Date()));
   }
 
   prompt() {
