@@ -123,6 +123,8 @@ test("mark two moments on the strip, see what appeared between them, leave compa
     console.log(await page.evaluate(() => JSON.stringify({ at: window.nsweb.at, ids: window.nsweb.ids(), c: window.nsweb.compare, mode: document.getElementById("cmp-mode")?.textContent, panel: document.getElementById("compare")?.textContent })));
     throw e;
   });
+  // The picture of B has it: its item is a link.
+  await page.waitForSelector(`#compare .appeared button[data-ns="${id}"]`, { state: "visible", timeout: 5000 });
   const listed = await page.$$eval("#compare .appeared li", (lis) => lis.map((li) => li.textContent || ""));
   assert.ok(listed.some((s) => s.includes(`/run/netns/${name}`)), `appeared lists ${name}: ${listed.join(" | ")}`);
   assert.match(await page.textContent("#compare .cmp-summary") || "", /\d+ appeared · \d+ ended · \d+ moved/);

@@ -128,6 +128,8 @@ export class Compare {
     this.marked = new Set();
     /** @type {Date | null | undefined} the moment shown before comparing (null: live) */
     this.was = undefined;
+    /** counts comparisons asked for: an answer to an older one is dropped */
+    this.gen = 0;
 
     this.startBtn = button("cmp-start", "Compare…", "Compare two moments: what appeared, ended and moved");
     this.liveB = button("cmp-live-b", "Live", "Compare moment A with the present");
@@ -277,18 +279,21 @@ export class Compare {
     tl.el.dataset.compare = "on";
     const label = modeLabel(from, to, new Date());
     this.mode.textContent = label + " …";
-    // The picture is moment B.
+    const gen = ++this.gen;
+    // The picture is moment B; the links are made once it is shown.
+    let shown = Promise.resolve();
     if (to) {
       const [since, until] = tl.range();
       tl.scrub.value = String(Math.round(((to.getTime() - since.getTime()) / (until.getTime() - since.getTime())) * 1000));
-      void tl.goTo(to);
+      shown = tl.goTo(to);
     } else if (tl.at) tl.goLive();
     /** @type {Diff} */
     let d;
     try {
       const r = await this.fetch(compareURL(from, to, tl.opts.params().q));
       const body = await r.json();
-      if (this.state !== "on") return;
+      await shown;
+      if (this.state !== "on" || gen !== this.gen) return;
       if (!r.ok) {
         this.mode.textContent = label + ": " + (body.error || r.statusText);
         return;
@@ -377,6 +382,7 @@ export class Compare {
     const tl = this.opts.timeline;
     const was = this.was, wasOn = this.state === "on";
     this.state = "off";
+    this.gen++;
     this.a = null;
     this.diff = null;
     this.marked = new Set();
