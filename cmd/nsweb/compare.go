@@ -40,6 +40,15 @@ func historyCompare(ctx context.Context, o historyOptions, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "nsweb history: --limit %d: with --compare, want 1 to %d items per list\n", o.limit, compare.MaxLimit)
 		return 2
 	}
+	opt := compare.Options{Limit: o.limit}
+	if o.q != "" {
+		f, err := filter.Parse(o.q)
+		if err != nil {
+			fmt.Fprintf(stderr, "nsweb history: -q: %v (with --compare, -q is the dashboard's filter, e.g. type:net container:web)\n", err)
+			return 2
+		}
+		opt.Keep = f.Match
+	}
 	st, code := openReadOnly(o.stateDir, "nsweb history", stderr)
 	if st == nil {
 		return code
@@ -54,15 +63,6 @@ func historyCompare(ctx context.Context, o historyOptions, stdout, stderr io.Wri
 	if err != nil {
 		fmt.Fprintf(stderr, "nsweb history: --until: %v\n", err)
 		return 1
-	}
-	opt := compare.Options{Limit: o.limit}
-	if o.q != "" {
-		f, err := filter.Parse(o.q)
-		if err != nil {
-			fmt.Fprintf(stderr, "nsweb history: -q: %v (with --compare, -q is the dashboard's filter, e.g. type:net container:web)\n", err)
-			return 2
-		}
-		opt.Keep = f.Match
 	}
 	d := compare.Compare(a, b, opt)
 	d.From, d.To = from.UTC(), to.UTC()

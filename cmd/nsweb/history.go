@@ -162,7 +162,7 @@ func historyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.IntVar(&o.limit, "limit", 0, "at most this many events (default all)")
 	fs.BoolVar(&o.members, "members", false, "also list the per-scan counts of processes started and exited")
 	fs.StringVar(&o.compare, "compare", "", "compare this moment with --until (default now): namespaces appeared, ended, moved between containers")
-	if code, ok := parseFlags(fs, args, "List what nsweb serve recorded: namespaces born and ended, containers started and stopped.\nIt reads the history file, read-only; nsweb serve may keep recording meanwhile.", stderr); !ok {
+	if code, ok := parseFlags(fs, args, "List what nsweb serve recorded: namespaces born and ended, containers started and stopped.\nWith --compare FROM: what changed from FROM to --until (default now): namespaces appeared,\nended and moved between containers, containers started and stopped.\nIt reads the history file, read-only; nsweb serve may keep recording meanwhile.", stderr); !ok {
 		return code
 	}
 	if o.format != "text" && o.format != "json" {
@@ -170,6 +170,16 @@ func historyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 2
 	}
 	if o.compare != "" {
+		bad := ""
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "since" || f.Name == "members" {
+				bad = f.Name
+			}
+		})
+		if bad != "" {
+			fmt.Fprintf(stderr, "nsweb history: --%s does not go with --compare: give the earlier moment to --compare, the later to --until\n", bad)
+			return 2
+		}
 		return historyCompare(ctx, o, stdout, stderr)
 	}
 	now := time.Now()
