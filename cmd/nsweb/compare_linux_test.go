@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -201,4 +202,108 @@ func exitCode(err error) int {
 		return -1
 	}
 	return 0
+}
+
+// cgroup2Mount is where the unified cgroup hierarchy is mounted, "" if
+// nowhere.
+func cgroup2Mount(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		for i, x := range f {
+			if x == "-" && i+1 < len(f) && f[i+1] == "cgroup2" && len(f) > 4 {
+				return f[4]
+			}
+		}
+	}
+	return ""
+}
+
+// TestCompareMovedBetweenContainers moves a process with a UTS namespace
+// of its own from one container's cgroup to another's (docker-<id>.scope
+// cgroups, which nsweb reads as containers without asking an engine):
+// compare says the process and its namespace moved, one container
+// stopped and the other started.
+func TestCompareMovedBetweenContainers(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: cgroups")
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("no unshare command")
+	}
+	mnt := cgroup2Mount(t)
+	if mnt == "" {
+		t.Skip("no cgroup2 hierarchy")
+	}
+	parent := filepath.Join(mnt, fmt.Sprintf("compare-%d", os.Getpid()))
+	ids := []string{strings.Repeat("c0", 31) + fmt.Sprintf("%04x", os.Getpid()%0x10000), strings.Repeat("d1", 31) + fmt.Sprintf("%04x", os.Getpid()%0x10000)}
+	scopes := []string{filepath.Join(parent, "docker-"+ids[0]+".scope"), filepath.Join(parent, "docker-"+ids[1]+".scope")}
+	for _, d := range scopes {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Skipf("cannot make a cgroup: %v", err)
+		}
+	}
+	bin := buildNsweb(t)
+	srv := startHistoryServer(t, bin, t.TempDir())
+	sleeper := exec.Command("unshare", "--uts", "sleep", "300")
+	if err := sleeper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := sleeper.Process.Pid
+	t.Cleanup(func() {
+		_ = sleeper.Process.Kill()
+		_ = sleeper.Wait()
+		for _, d := range scopes {
+			_ = os.Remove(d)
+		}
+		_ = os.Remove(parent)
+	})
+	into := func(scope string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(scope, "cgroup.procs"), []byte(fmt.Sprint(pid)), 0o644); err != nil {
+			t.Fatalf("move pid %d into %s: %v", pid, scope, err)
+		}
+	}
+	into(scopes[0])
+	uts := waitBorn(t, srv, model.UTS, pid)
+	srv.waitEvent(t, ids[0][:12]+" started", "started")
+	time.Sleep(1500 * time.Millisecond) // committed
+	t1 := time.Now().UTC()
+	into(scopes[1]) // no process event: the next full scan sees it
+	srv.waitEvent(t, ids[1][:12]+" started", "started")
+	time.Sleep(1500 * time.Millisecond)
+	t2 := time.Now().UTC()
+
+	q := url.QueryEscape(fmt.Sprintf("ns:%d", uts.NS))
+	var d struct {
+		Moved []struct {
+			Kind string
+			NS   uint64
+			PID  int
+			From []struct{ ID string }
+			To   []struct{ ID string }
+		}
+		Containers struct{ Started, Stopped []struct{ ID string } }
+	}
+	path := "/api/v1/compare?from=" + url.QueryEscape(t1.Format(time.RFC3339Nano)) + "&to=" + url.QueryEscape(t2.Format(time.RFC3339Nano)) + "&q=" + q
+	if code, body := srv.get(t, path, &d); code != http.StatusOK {
+		t.Fatalf("compare: %d %s", code, body)
+	}
+	var ns, proc bool
+	for _, m := range d.Moved {
+		ok := len(m.From) == 1 && m.From[0].ID == ids[0] && len(m.To) == 1 && m.To[0].ID == ids[1]
+		ns = ns || m.Kind == "namespace" && m.NS == uts.NS && ok
+		proc = proc || m.Kind == "process" && m.PID == pid && ok
+	}
+	started := len(d.Containers.Started) == 1 && d.Containers.Started[0].ID == ids[1]
+	stopped := len(d.Containers.Stopped) == 1 && d.Containers.Stopped[0].ID == ids[0]
+	if !ns || !proc || !started || !stopped {
+		_, body := srv.get(t, path, nil)
+		t.Errorf("moved namespace %v, process %v, started %v, stopped %v: %s", ns, proc, started, stopped, body)
+	}
+	srv.kill(syscall.SIGTERM)
 }
