@@ -5,7 +5,8 @@
  * network namespace made between moment A and moment B is in the summary
  * as appeared (and outlined in the picture of B) when the user marks A and
  * B on the timeline strip, and when B is the present; its link selects it;
- * Esc and "Leave compare" leave compare mode. With the keyboard, a moment
+ * Esc and "Leave compare" leave compare mode; a shift-click compares a
+ * moment with the present. With the keyboard, a moment
  * before the recording began is refused with the range history keeps.
  */
 import { test, before, after } from "node:test";
@@ -150,6 +151,21 @@ test("mark two moments on the strip, see what appeared between them, leave compa
   await page.waitForFunction(() => window.nsweb.compare.state === "off" && window.nsweb.compare.marked.length === 0, null, { timeout: 5000 });
   assert.equal(await page.isVisible("#compare"), false);
   assert.equal(await page.isVisible("#cmp-start"), true);
+  assert.deepEqual(errors, []);
+
+  // Shift-click on the strip: that moment against the one shown (live).
+  const box = await page.$eval(".tl-track", (el) => {
+    const r = el.getBoundingClientRect();
+    return { left: r.left, top: r.top, width: r.width, height: r.height };
+  });
+  await page.keyboard.down("Shift");
+  await page.mouse.click(box.left + ((tA - (Date.now() - 3600_000)) / 3600_000) * box.width, box.top + box.height / 2);
+  await page.keyboard.up("Shift");
+  await page.waitForSelector(`#compare .appeared button[data-ns="${id}"]`, { state: "visible", timeout: 15000 });
+  assert.match(await page.textContent("#cmp-mode") || "", /^Comparing .* → live$/);
+  assert.deepEqual(await page.evaluate(() => [window.nsweb.at, window.nsweb.compare.state]), [null, "on"]);
+  await page.click("#cmp-leave");
+  await page.waitForFunction(() => window.nsweb.compare.state === "off", null, { timeout: 5000 });
   assert.deepEqual(errors, []);
 
   // The keyboard: Compare… focuses the strip; Shift+← goes six minutes

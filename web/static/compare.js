@@ -1,7 +1,8 @@
 // @ts-check
 // Compare two moments on the timeline strip: the user presses "Compare…",
 // clicks moment A and moment B on the strip (or "Live" for B; a moment
-// already scrubbed to is A), and sees what appeared, ended and moved
+// already scrubbed to is A), or shift-clicks a moment to compare it with
+// the one shown, and sees what appeared, ended and moved
 // between containers (GET /api/v1/compare). The picture shows B with the
 // namespaces that appeared outlined; the ended ones are listed, since B no
 // longer has them. Esc or "Leave compare" returns to the picture shown
@@ -131,7 +132,7 @@ export class Compare {
     /** counts comparisons asked for: an answer to an older one is dropped */
     this.gen = 0;
 
-    this.startBtn = button("cmp-start", "Compare…", "Compare two moments: what appeared, ended and moved");
+    this.startBtn = button("cmp-start", "Compare…", "Compare two moments: what appeared, ended and moved (or shift-click the strip: that moment with the one shown)");
     this.liveB = button("cmp-live-b", "Live", "Compare moment A with the present");
     this.leaveBtn = button("cmp-leave", "Leave compare", "Leave compare mode (Esc)");
     this.liveB.hidden = this.leaveBtn.hidden = true;
@@ -191,6 +192,17 @@ export class Compare {
       const live = r.right - ev.clientX <= 3 || r.width <= 0;
       void this.mark(live ? null : atOf(((ev.clientX - r.left) / r.width) * 1000, ...tl.range()));
     });
+    // Shift-click on the strip: compare that moment with the one shown.
+    this.track?.addEventListener("mousedown", (ev) => {
+      if (!ev.shiftKey || this.state === "pick" || !this.track) return;
+      ev.preventDefault();
+      ev.stopPropagation();
+      const r = this.track.getBoundingClientRect();
+      const shown = tl.at;
+      this.leave(false);
+      this.was = shown;
+      void this.run(...ordered(atOf(((ev.clientX - r.left) / r.width) * 1000, ...tl.range()), shown));
+    }, true);
     document.addEventListener("keydown", (ev) => {
       if (ev.key === "Escape" && this.state !== "off") {
         ev.preventDefault();
