@@ -77,7 +77,7 @@ func TestRescanMountsKeepsHeldNetns(t *testing.T) {
 			}
 		}
 		if len(missing) > 0 {
-			t.Fatalf("rescan %d: %d namespaces held by their bind mounts are missing: %v", i, len(missing), missing)
+			t.Fatalf("scan %d: %d namespaces held by their bind mounts are missing: %v", i, len(missing), missing)
 		}
 	}
 	for i := 0; ; i++ {
