@@ -534,6 +534,7 @@ test("a folded group that unfolds as netns are deleted: the survivors entered th
   ipNetns("add", names);
   const { page, errors } = await open();
   await page.waitForFunction(({ grp, n }) => (window.nsweb.node(grp)?.count ?? 0) >= n, { grp, n: 56 }, { timeout: 30000 });
+  const doomed = await Promise.all(names.slice(0, 7).map(async (n) => (await stat(`/run/netns/${n}`)).ino));
   ipNetns("del", names.slice(0, 7));
   await page.waitForFunction((grp) => !window.nsweb.has(grp), grp, { timeout: 30000 });
   // Ours (the inodes of the 50 left, alive and so unique) and the host's
@@ -542,30 +543,43 @@ test("a folded group that unfolds as netns are deleted: the survivors entered th
   const inodes = [await nsInode(process.pid, "net")];
   for (const name of names.slice(7)) inodes.push((await stat(`/run/netns/${name}`)).ino);
   const state = await page.evaluate(({ root, inodes }) => {
-    const shown = window.nsweb.ids().map((id) => window.nsweb.node(id)).filter((n) => n && n.parent === root && n.type === "net" && n.kind === "file");
-    const survivors = shown.filter((n) => inodes.includes(n?.ino ?? 0));
+    const nets = window.nsweb.ids().map((id) => window.nsweb.node(id)).filter((n) => n && n.type === "net" && n.kind === "file");
+    const shown = nets.filter((n) => n?.parent === root);
+    // The host's own may sit in a container's node instead (a container
+    // of other work on a busy host with the host's network).
+    const survivors = nets.filter((n) => inodes.includes(n?.ino ?? 0));
     return { shown: shown.length, survivors: survivors.map((n) => ({ id: n?.id, label: n?.label })), born: window.nsweb.born };
   }, { root, inodes });
   assert.ok(state.shown >= 40, `the group unfolded: ${state.shown} net namespaces shown`);
   assert.equal(state.survivors.length, names.length - 7 + 1, `our 50 and the host's: ${JSON.stringify(state.survivors)}`);
   const ids = new Set(state.survivors.map((n) => n.id));
-  // Known open defect (seen 1 run in 3 since kernel events rescan mount
-  // namespaces): the unfold patch sometimes says every survivor was born.
-  // Reported, not failed, until it is found; the survivors must still
-  // have entered the view.
-  const wronglyBorn = state.born.filter((id) => ids.has(id));
+  // None of them is new: they only entered the view. (A scan that met a
+  // deleted netns between its unmount and its unlink used to give every
+  // namespace another ID for one snapshot, and so this patch said all
+  // were born, about one run in three.)
+  assert.deepEqual(state.born.filter((id) => ids.has(id)), [], "no survivor is marked new");
   const added = await page.locator("#log li.add").allTextContents();
-  const claimed = added.filter((l) => state.survivors.some((n) => n.label && l.includes(n.label)));
-  if (wronglyBorn.length || claimed.length) t.diagnostic(`KNOWN DEFECT: ${wronglyBorn.length} survivors marked new, ${claimed.length} logged as appeared`);
-  else assert.ok((await page.locator("#log li.entered").count()) > 0, "the survivors entered the view");
+  assert.deepEqual(added.filter((l) => state.survivors.some((n) => n.label && l.includes(n.label))), [], "no survivor appeared, the host's own net namespace neither");
+  assert.ok((await page.locator("#log li.entered").count()) > 0, "the survivors entered the view");
   // The 7 are counted in the group they were in, over one patch or more
   // (with any net namespace of another process that ended meanwhile).
-  const counts = await page.locator("#log li.del.in .what").allTextContents();
+  // Other groups' counts are other work on a busy host (a thousand user
+  // namespaces folded beside ours, ending); so are other net namespaces
+  // in our group, which then unfolds later, and those of the 7 deleted
+  // after it did end one by one, by name.
+  let counts = /** @type {string[]} */ ([]);
   let ended = 0;
-  for (const c of counts) {
-    const m = /^(\d+) net namespaces? ended \(in \+\d+ net\)$/.exec(c);
-    assert.ok(m, c);
-    ended += Number(m[1]);
+  for (const deadline = Date.now() + 10000; ended < 7 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    counts = (await page.locator("#log li.del.in .what").allTextContents()).filter((c) => c.endsWith(" net)"));
+    ended = 0;
+    for (const c of counts) {
+      const m = /^(\d+) net namespaces? ended \(in \+\d+ net\)$/.exec(c);
+      assert.ok(m, c);
+      ended += Number(m[1]);
+    }
+    const single = (await page.locator("#log li.del:not(.in) .what").allTextContents()).filter((c) => doomed.some((ino) => c.startsWith(`ended: net ${ino} `)));
+    ended += single.length;
+    counts.push(...single);
   }
   assert.ok(ended >= 7, `the 7 deleted ended: ${counts.join("; ")}`);
   assert.deepEqual(errors, []);

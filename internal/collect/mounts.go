@@ -73,23 +73,9 @@ func (s *scan) mounts(w *worker, mntIno uint64) {
 			ns := s.byIno[m.Inode]
 			s.mu.Unlock()
 			if ns == nil {
-				fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+				ns, err = s.resolveMount(path, m)
 				if err != nil {
 					s.gap(nil, path, err)
-					st = nil
-					continue
-				}
-				ns, err = s.resolve(fd, m.Type)
-				unix.Close(fd)
-				if err != nil {
-					s.gap(nil, path, err)
-					st = nil
-					continue
-				}
-				if ns.Inode != m.Inode {
-					// Something is mounted over the nsfs mount: the path
-					// leads elsewhere, and the namespace stays unopened.
-					s.gap(nil, path, fmt.Errorf("over-mounted: %s:[%d] not reachable", m.Type, m.Inode))
 					st = nil
 					continue
 				}
@@ -116,6 +102,23 @@ func (s *scan) mounts(w *worker, mntIno uint64) {
 		gone := !slices.ContainsFunc(pids, func(pid int) bool { return !exited(s.proc+"/"+strconv.Itoa(pid), unix.ENOENT) })
 		s.record(nil, model.Gap{What: fmt.Sprintf("mountinfo of mnt:[%d]", mntIno), Err: errText(lastErr), Vanished: gone})
 	}
+}
+
+// resolveMount opens the nsfs mount m at path and resolves its
+// namespace, after checking that the file there is that mount's: the path
+// may lead elsewhere, to a file mounted over it, or, when the mount went
+// since mountinfo was read (`ip netns del` unmounts, then unlinks), to the
+// plain file it was mounted on. Such a file is not resolved at all.
+func (s *scan) resolveMount(path string, m NSMount) (*model.Namespace, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	if _, ino, err := fstatIno(fd); err != nil || ino != m.Inode || !onNsfs(fd) {
+		return nil, fmt.Errorf("over-mounted or unmounted: %s:[%d] not reachable", m.Type, m.Inode)
+	}
+	return s.resolve(fd, m.Type)
 }
 
 // reuseMounts records the remembered nsfs mounts of an unchanged mount

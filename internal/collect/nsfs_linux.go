@@ -54,6 +54,18 @@ func fstatIno(fd int) (dev, ino uint64, err error) {
 	return st.Dev, st.Ino, nil
 }
 
+// onNsfs reports whether fd is a namespace file: on nsfs, or on procfs
+// for kernels from before nsfs (3.19). Anything else (a plain file found
+// where mountinfo said an nsfs mount was) answers the namespace ioctls
+// with ENOTTY too, which must not be taken for a kernel without them.
+func onNsfs(fd int) bool {
+	var st unix.Statfs_t
+	if err := unix.Fstatfs(fd, &st); err != nil {
+		return false
+	}
+	return st.Type == unix.NSFS_MAGIC || st.Type == unix.PROC_SUPER_MAGIC
+}
+
 // socketNetns duplicates socket fd `fd` of the process behind pidfd and
 // asks which network namespace the socket lives in (SIOCGSKNS). It returns
 // an fd for that namespace.

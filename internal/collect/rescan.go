@@ -93,6 +93,9 @@ func (c *Collector) rescanLocked(ctx context.Context, prev *model.Snapshot, pids
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
 	}
+	if s.noID.Load() {
+		return nil, false, nil
+	}
 	procs := u.merge(s, prev, changed)
 	snap := &model.Snapshot{Taken: time.Now(), Host: prev.Host, Kernel: prev.Kernel,
 		Partial: prev.Partial, Reason: prev.Reason, Root: prev.Root,

@@ -128,6 +128,11 @@ func (s *scan) resolve(fd int, typ model.NSType) (*model.Namespace, error) {
 			if k := s.c.known[ns.ID]; k != nil && k.Inode == ino && k.Type == typ {
 				return s.adopt(k), nil // met before: its owner and parent are known
 			}
+		case (errors.Is(err, unix.ENOTTY) || errors.Is(err, unix.EINVAL)) && !onNsfs(fd):
+			// No namespace at all: a file that is not the nsfs mount it was
+			// said to be. Taken for an old kernel, it would give every
+			// namespace of the scan another identity.
+			return nil, fmt.Errorf("%s:[%d] is not a namespace file", typ, ino)
 		case errors.Is(err, unix.ENOTTY) || errors.Is(err, unix.EINVAL):
 			s.noID.Store(true) // old kernel: fall back for the whole scan
 		default:

@@ -273,6 +273,25 @@ func (st *Store) writeCheckpoint(ctx context.Context, tx *sql.Tx, k int64, s *mo
 	return nil
 }
 
+// upsertLifetime records a namespace born (or there before recording
+// began) at a time key. Its NSID may have a row already, in two cases:
+//   - The same namespace (same type and inode), which a snapshot missed
+//     while it lived (a scan could not read what held it for a moment):
+//     an NSID is never reused within a boot, so it did not end, and its
+//     lifetime goes on from its birth.
+//   - Another namespace, of a boot before (a store kept across a reboot,
+//     NSIDs count again from the start): the new one replaces it.
+//
+// In an UPDATE, every right-hand side reads the row as it was.
+const upsertLifetime = `INSERT INTO lifetimes (ns, type, inode, born, before, pid, comm, ctr) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(ns) DO UPDATE SET
+	born = CASE WHEN type = excluded.type AND inode = excluded.inode THEN born ELSE excluded.born END,
+	before = CASE WHEN type = excluded.type AND inode = excluded.inode THEN before ELSE excluded.before END,
+	pid = CASE WHEN type = excluded.type AND inode = excluded.inode THEN pid ELSE excluded.pid END,
+	comm = CASE WHEN type = excluded.type AND inode = excluded.inode THEN comm ELSE excluded.comm END,
+	ctr = CASE WHEN type = excluded.type AND inode = excluded.inode THEN ctr ELSE excluded.ctr END,
+	type = excluded.type, inode = excluded.inode, ended = NULL`
+
 func insertLifetime(ctx context.Context, tx *sql.Tx, k int64, before bool, s *model.Snapshot, ns *model.Namespace) error {
 	var comm, ctr sql.NullString
 	if p := s.Processes[ns.Leader]; p != nil && ns.Leader != 0 {
@@ -285,8 +304,7 @@ func insertLifetime(ctx context.Context, tx *sql.Tx, k int64, before bool, s *mo
 		}
 		ctr = sql.NullString{String: name, Valid: true}
 	}
-	_, err := tx.ExecContext(ctx, "INSERT INTO lifetimes (ns, type, inode, born, before, pid, comm, ctr) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(ns) DO UPDATE SET ended = NULL",
-		int64(ns.ID), string(ns.Type), int64(ns.Inode), k, before, ns.Leader, comm, ctr)
+	_, err := tx.ExecContext(ctx, upsertLifetime, int64(ns.ID), string(ns.Type), int64(ns.Inode), k, before, ns.Leader, comm, ctr)
 	if err != nil {
 		return fmt.Errorf("history: write lifetime: %w", err)
 	}
@@ -298,10 +316,13 @@ func writeLifetimes(ctx context.Context, tx *sql.Tx, k int64, c *change) error {
 		var err error
 		switch e.Kind {
 		case Born:
-			_, err = tx.ExecContext(ctx, "INSERT INTO lifetimes (ns, type, inode, born, before, pid, comm, ctr) VALUES (?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT(ns) DO UPDATE SET ended = NULL", /* NSIDs are never reused: seen again, it is the same namespace, alive */
-				int64(e.NS), string(e.Type), int64(e.Inode), k, e.PID, nullable(e.Comm), nullable(firstNonEmpty(e.Name, e.Container)))
+			_, err = tx.ExecContext(ctx, upsertLifetime, int64(e.NS), string(e.Type), int64(e.Inode), k, false,
+				e.PID, nullable(e.Comm), nullable(firstNonEmpty(e.Name, e.Container)))
 		case Ended:
-			_, err = tx.ExecContext(ctx, "UPDATE lifetimes SET ended = ? WHERE ns = ? AND ended IS NULL", k, int64(e.NS))
+			// Only the namespace that ended: under its NSID, the row may
+			// be another's already (see upsertLifetime).
+			_, err = tx.ExecContext(ctx, "UPDATE lifetimes SET ended = ? WHERE ns = ? AND type = ? AND inode = ? AND ended IS NULL",
+				k, int64(e.NS), string(e.Type), int64(e.Inode))
 		}
 		if err != nil {
 			return fmt.Errorf("history: write lifetime: %w", err)

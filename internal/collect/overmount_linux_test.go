@@ -1,0 +1,133 @@
+//go:build linux
+
+package collect
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/nsweb/nsweb/internal/model"
+	"github.com/nsweb/nsweb/internal/zoo"
+)
+
+// TestMountOfNoNamespaceKeepsIDs: a path that mountinfo lists as an nsfs
+// mount but where a plain file is found when it is opened (a file mounted
+// over it, or, as `ip netns del` does, the bind mount unmounted between
+// the read of mountinfo and the open, the empty mount point left) is a
+// gap. It is no sign of a kernel without NS_GET_ID: the scan and rescans
+// keep identifying every namespace by NS_GET_ID. They used to switch the
+// whole scan to the fallback identity on the ENOTTY of that plain file,
+// giving every namespace of the host another ID for one snapshot: every
+// one ended and was born again, the history recorder met them "coming
+// back" under their NSIDs, and a browser was told that all it showed had
+// just appeared.
+func TestMountOfNoNamespaceKeepsIDs(t *testing.T) {
+	needRoot(t)
+	dir := t.TempDir()
+	point, plain := filepath.Join(dir, "uts"), filepath.Join(dir, "plain")
+	for _, f := range []string{point, plain} {
+		if err := os.WriteFile(f, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// In a private mount namespace: a new UTS namespace, which nothing
+	// else holds, bind-mounted at point; on a line on stdin, a plain file
+	// mounted over it.
+	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c",
+		`unshare --uts mount --bind /proc/self/ns/uts "$1" && echo ready && read -r x && mount --bind "$2" "$1" && echo ready && exec sleep 600`,
+		"sh", point, plain)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	pid := cmd.Process.Pid
+	lines := bufio.NewReader(out)
+	// mounted waits for the helper to say ready with n mounts at point.
+	mounted := func(n int) {
+		t.Helper()
+		if line, err := lines.ReadString('\n'); err != nil || line != "ready\n" {
+			t.Fatalf("helper: %q, %v", line, err)
+		}
+		mi, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", pid))
+		if err != nil || strings.Count(string(mi), point) != n {
+			t.Fatalf("the helper's mountinfo does not show %d mounts at %s (%v):\n%s", n, point, err, mi)
+		}
+	}
+	mounted(1)
+	mnt := zoo.NSOf(t, strconv.Itoa(pid), model.Mnt)
+	// What must keep its NS_GET_ID: namespaces of ours and of the helper.
+	want := []zoo.NS{
+		zoo.NSOf(t, strconv.Itoa(os.Getpid()), model.Net),
+		zoo.NSOf(t, strconv.Itoa(os.Getpid()), model.User),
+		zoo.NSOf(t, strconv.Itoa(os.Getpid()), model.UTS),
+		mnt,
+	}
+	check := func(what string, s *model.Snapshot) {
+		t.Helper()
+		for _, w := range want {
+			if ns := s.Namespaces[w.ID]; ns == nil || ns.Inode != w.Inode {
+				t.Errorf("%s: %s:[%d] is not under its NS_GET_ID %d (the scan fell back to another identity): %+v", what, w.Type, w.Inode, w.ID, ns)
+			}
+		}
+		if !hasGap(s, point) {
+			t.Errorf("%s: no gap for the nsfs mount at %s hidden by a plain file: %+v", what, point, s.Gaps)
+		}
+	}
+	ctx := context.Background()
+	var cs []*Collector
+	var prevs []*model.Snapshot
+	for _, opts := range []Options{{}, {NoFileHandles: true}} {
+		c := New(opts)
+		prev, err := c.Scan(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, prevs = append(cs, c), append(prevs, prev)
+	}
+	if _, err := in.Write([]byte("over\n")); err != nil {
+		t.Fatal(err)
+	}
+	mounted(2)
+	for i, c := range cs {
+		// The rescan of that mount namespace, as a kernel mount event
+		// asks for it, then a full scan.
+		snap, err := c.RescanMounts(ctx, prevs[i], []int{}, []uint64{mnt.Inode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(fmt.Sprintf("rescan %+v", c.opts), snap)
+		full, err := c.Scan(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(fmt.Sprintf("scan %+v", c.opts), full)
+	}
+}
+
+// hasGap reports whether s has a gap about path (under any /proc/PID/root).
+func hasGap(s *model.Snapshot, path string) bool {
+	for _, g := range s.Gaps {
+		if strings.HasSuffix(g.What, "/root"+path) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,155 @@
+//go:build linux
+
+package stream
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nsweb/nsweb/internal/layout"
+	"github.com/nsweb/nsweb/internal/watch"
+	"github.com/nsweb/nsweb/internal/wire"
+)
+
+// TestLiveUnfoldBornNone is the reviewer's case on the real host, through
+// the watcher, the runner and the collector: network namespaces held only
+// by their /run/netns bind mounts fold into one group; `ip netns del` of 7
+// unfolds the rest. Every patch on the way may count the 7 as ended, but
+// none may remove a survivor or say one was born: they only entered the
+// view.
+//
+// Scans used to take a plain file where mountinfo listed an nsfs mount
+// (`ip netns del` unmounts, then unlinks: a scan in between finds the
+// file) for a kernel without NS_GET_ID, and gave every namespace another
+// ID for one snapshot: all ended, then were born again, about one run in
+// three. That moment is made to last here: a helper mounts a plain file
+// over an nsfs mount in its own mount namespace, and full scans (a safety
+// rescan every 50 ms) and the mount event's rescan meet it all along.
+func TestLiveUnfoldBornNone(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
+	const fold, del = layout.DefaultFoldThreshold, 7
+	tok := fmt.Sprintf("defect-unfold-%d-", os.Getpid())
+	names := make([]string, fold+del)
+	for i := range names {
+		names[i] = fmt.Sprintf("%s%d", tok, i)
+	}
+	ipNetns := func(verb string, which ...string) error {
+		var b strings.Builder
+		for _, n := range which {
+			fmt.Fprintf(&b, "netns %s %s\n", verb, n)
+		}
+		cmd := exec.Command("ip", "-force", "-batch", "-")
+		cmd.Stdin = strings.NewReader(b.String())
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("ip netns %s: %w: %s", verb, err, out)
+		}
+		return nil
+	}
+	t.Cleanup(func() { _ = ipNetns("del", names...) }) // -force: those gone already are no error
+	if err := ipNetns("add", names...); err != nil {
+		t.Fatal(err)
+	}
+	survivors := map[string]bool{}
+	for _, n := range names[del:] {
+		survivors[node(nsIDOfPath(t, "/run/netns/"+n))] = true
+	}
+	_, srv := livePipeline(t, Config{ParseFilter: heldFilter, Base: layout.Options{FoldThreshold: fold}},
+		watch.Options{Rescan: 50 * time.Millisecond})
+	c := dial(t, srv, nil)
+	c.hello(wire.Hello{Q: "token:" + tok})
+	c.mustNext(wire.TypeSnapshot)
+	var grp string
+	folded := func(st *wire.State) bool {
+		for id, n := range st.Nodes {
+			if strings.HasPrefix(id, "grp:") && strings.HasSuffix(id, ":net") && n.Count >= fold+del {
+				grp = id
+				return true
+			}
+		}
+		return false
+	}
+	c.readUntil("the netns folded", 30*time.Second, folded)
+	hideNsfsMount(t)
+	// One at a time, each its own unmount and unlink.
+	go func() {
+		for _, n := range names[:del] {
+			if err := ipNetns("del", n); err != nil {
+				t.Error(err)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	unfolded := func(st *wire.State) bool {
+		if _, ok := st.Nodes[grp]; ok {
+			return false
+		}
+		for id := range survivors {
+			if _, ok := st.Nodes[id]; !ok {
+				return false
+			}
+		}
+		return true
+	}
+	ended := 0
+	deadline := time.Now().Add(30 * time.Second)
+	for !unfolded(&c.st) {
+		if _, err := c.next(time.Until(deadline)); err != nil {
+			t.Fatalf("the group %s did not unfold into the %d survivors: %v", grp, len(survivors), err)
+		}
+		if born := slices.DeleteFunc(slices.Clone(c.born), func(id string) bool { return !survivors[id] }); len(born) > 0 {
+			t.Fatalf("patch %d says %d survivors were born: %v", c.st.Seq, len(born), born)
+		}
+		if gone := slices.DeleteFunc(slices.Clone(c.removed), func(id string) bool { return !survivors[id] }); len(gone) > 0 {
+			t.Fatalf("patch %d removes %d survivors: %v", c.st.Seq, len(gone), gone)
+		}
+		for _, f := range c.folded {
+			if f.ID == grp {
+				ended += f.Ended
+			}
+		}
+		c.born, c.removed, c.folded = nil, nil, nil
+	}
+	if ended != del {
+		t.Errorf("%d ended in %s, want the %d deleted", ended, grp, del)
+	}
+}
+
+// hideNsfsMount starts a process in a mount namespace of its own where a
+// new UTS namespace is bind-mounted on a file and a plain file mounted
+// over it: mountinfo lists an nsfs mount whose path leads to a plain file.
+func hideNsfsMount(t *testing.T) {
+	t.Helper()
+	dir := t.TempDir()
+	point, plain := filepath.Join(dir, "uts"), filepath.Join(dir, "plain")
+	for _, f := range []string{point, plain} {
+		if err := os.WriteFile(f, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c",
+		`unshare --uts mount --bind /proc/self/ns/uts "$1" && mount --bind "$2" "$1" && echo ready && exec sleep 600`, "sh", point, plain)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
+		t.Fatalf("helper: %q, %v", line, err)
+	}
+}
