@@ -106,7 +106,7 @@ func TestUpgradeReadOnce(t *testing.T) {
 		for _, v := range h {
 			r.Header.Add("Upgrade", v)
 		}
-		if !stream.WantsWebsocket(r) {
+		if !wantsWebsocket(r) {
 			t.Errorf("Upgrade %q: not a websocket request", h)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -26,25 +25,25 @@ func TestSequenceAndPatches(t *testing.T) {
 	h, srv := newTestHub(t, Config{})
 	h.Publish(mkSnap(1, 3, 4))
 	c := dial(t, srv, nil)
-	c.hello(wire.Hello{})
-	c.mustNext(wire.TypeSnapshot)
-	base := c.st.Seq
-	if len(c.st.Nodes) != 3 {
-		t.Fatalf("snapshot has %d nodes, want 3", len(c.st.Nodes))
+	c.Hello(wire.Hello{})
+	c.MustNext(wire.TypeSnapshot)
+	base := c.St.Seq
+	if len(c.St.Nodes) != 3 {
+		t.Fatalf("snapshot has %d nodes, want 3", len(c.St.Nodes))
 	}
 	h.Publish(mkSnap(1, 3, 4)) // nothing changed but the time: no patch
 	h.Publish(mkSnap(2, 3, 4, 5))
-	c.mustNext(wire.TypePatch)
-	if c.st.Seq != base+1 {
-		t.Fatalf("first patch seq %d, want %d (an unchanged scan must not use a number)", c.st.Seq, base+1)
+	c.MustNext(wire.TypePatch)
+	if c.St.Seq != base+1 {
+		t.Fatalf("first patch seq %d, want %d (an unchanged scan must not use a number)", c.St.Seq, base+1)
 	}
 	h.Publish(mkSnap(3, 4, 5)) // ns 3 gone: remove + moves
-	c.mustNext(wire.TypePatch)
-	if c.st.Seq != base+2 {
-		t.Fatalf("seq %d, want %d", c.st.Seq, base+2)
+	c.MustNext(wire.TypePatch)
+	if c.St.Seq != base+2 {
+		t.Fatalf("seq %d, want %d", c.St.Seq, base+2)
 	}
 	assertState(t, c, current(t, h, Request{}))
-	if _, ok := c.st.Nodes["ns:3"]; ok {
+	if _, ok := c.St.Nodes["ns:3"]; ok {
 		t.Error("removed namespace still in client state")
 	}
 }
@@ -54,10 +53,10 @@ func TestSequenceAndPatches(t *testing.T) {
 func TestHelloBeforeFirstScan(t *testing.T) {
 	h, srv := newTestHub(t, Config{})
 	c := dial(t, srv, nil)
-	c.hello(wire.Hello{})
+	c.Hello(wire.Hello{})
 	time.Sleep(20 * time.Millisecond)
 	h.Publish(mkSnap(1, 3))
-	c.mustNext(wire.TypeSnapshot)
+	c.MustNext(wire.TypeSnapshot)
 	assertState(t, c, current(t, h, Request{}))
 }
 
@@ -65,48 +64,48 @@ func TestReconnectSince(t *testing.T) {
 	h, srv := newTestHub(t, Config{Ring: 3})
 	h.Publish(mkSnap(1, 3))
 	c := dial(t, srv, nil)
-	c.hello(wire.Hello{View: "owner"})
-	c.mustNext(wire.TypeSnapshot)
+	c.Hello(wire.Hello{View: "owner"})
+	c.MustNext(wire.TypeSnapshot)
 	h.Publish(mkSnap(2, 3, 5))
-	c.mustNext(wire.TypePatch)
-	last := c.st
-	_ = c.conn.Close(websocket.StatusNormalClosure, "")
+	c.MustNext(wire.TypePatch)
+	last := c.St
+	_ = c.Conn.Close(websocket.StatusNormalClosure, "")
 
 	h.Publish(mkSnap(3, 3, 5, 7))
 	h.Publish(mkSnap(4, 3, 5, 7, 9))
 
 	// Reconnect with since: the two missed patches, no snapshot.
 	c2 := dial(t, srv, nil)
-	c2.st = last
-	c2.hello(wire.Hello{Since: last.Seq, View: "owner"})
-	c2.mustNext(wire.TypePatch)
-	c2.mustNext(wire.TypePatch)
+	c2.St = last
+	c2.Hello(wire.Hello{Since: last.Seq, View: "owner"})
+	c2.MustNext(wire.TypePatch)
+	c2.MustNext(wire.TypePatch)
 	assertState(t, c2, current(t, h, Request{}))
-	if c2.snaps != 0 {
-		t.Errorf("got %d snapshots, want only patches", c2.snaps)
+	if c2.Snaps != 0 {
+		t.Errorf("got %d snapshots, want only patches", c2.Snaps)
 	}
 
 	// Up to date: nothing is sent until the next change.
 	c3 := dial(t, srv, nil)
-	c3.st = c2.st
-	c3.hello(wire.Hello{Since: c2.st.Seq})
+	c3.St = c2.St
+	c3.Hello(wire.Hello{Since: c2.St.Seq})
 	h.Publish(mkSnap(5, 3, 5, 7, 9, 11))
-	c3.mustNext(wire.TypePatch)
+	c3.MustNext(wire.TypePatch)
 	assertState(t, c3, current(t, h, Request{}))
 
 	// Too old for the ring of 3 (it holds last+3 … last+5): a fresh snapshot.
 	h.Publish(mkSnap(6, 3, 5, 7, 9, 11, 13))
 	c4 := dial(t, srv, nil)
-	c4.hello(wire.Hello{Since: last.Seq})
-	c4.mustNext(wire.TypeSnapshot)
+	c4.Hello(wire.Hello{Since: last.Seq})
+	c4.MustNext(wire.TypeSnapshot)
 	assertState(t, c4, current(t, h, Request{}))
 
 	// A since from another subscription (the pid view) or from the future:
 	// a fresh snapshot.
-	for _, since := range []uint64{c3.st.Seq, c3.st.Seq + 100} {
+	for _, since := range []uint64{c3.St.Seq, c3.St.Seq + 100} {
 		c5 := dial(t, srv, nil)
-		c5.hello(wire.Hello{Since: since, View: "pid"})
-		c5.mustNext(wire.TypeSnapshot)
+		c5.Hello(wire.Hello{Since: since, View: "pid"})
+		c5.MustNext(wire.TypeSnapshot)
 	}
 }
 
@@ -116,14 +115,14 @@ func TestRingBytes(t *testing.T) {
 	h, srv := newTestHub(t, Config{RingBytes: 1})
 	h.Publish(mkSnap(1, 3))
 	c := dial(t, srv, nil)
-	c.hello(wire.Hello{})
-	c.mustNext(wire.TypeSnapshot)
+	c.Hello(wire.Hello{})
+	c.MustNext(wire.TypeSnapshot)
 	h.Publish(mkSnap(2, 3, 5))
-	c.mustNext(wire.TypePatch)
+	c.MustNext(wire.TypePatch)
 	h.Publish(mkSnap(3, 3, 5, 7))
 	c2 := dial(t, srv, nil)
-	c2.hello(wire.Hello{Since: c.st.Seq})
-	c2.mustNext(wire.TypeSnapshot)
+	c2.Hello(wire.Hello{Since: c.St.Seq})
+	c2.MustNext(wire.TypeSnapshot)
 	assertState(t, c2, current(t, h, Request{}))
 }
 
@@ -131,17 +130,17 @@ func TestViewSwitchOnOneConnection(t *testing.T) {
 	h, srv := newTestHub(t, Config{})
 	h.Publish(mkSnap(1, 3, 4, 5))
 	c := dial(t, srv, nil)
-	c.hello(wire.Hello{})
-	c.mustNext(wire.TypeSnapshot)
-	c.hello(wire.Hello{Q: "type:net"})
-	c.mustNext(wire.TypeSnapshot)
+	c.Hello(wire.Hello{})
+	c.MustNext(wire.TypeSnapshot)
+	c.Hello(wire.Hello{Q: "type:net"})
+	c.MustNext(wire.TypeSnapshot)
 	want := current(t, h, Request{Q: "type:net"})
 	assertState(t, c, want)
-	if len(c.st.Nodes) != 2 || want.Q != "type:net" {
-		t.Errorf("filtered view has %d nodes, q %q", len(c.st.Nodes), want.Q)
+	if len(c.St.Nodes) != 2 || want.Q != "type:net" {
+		t.Errorf("filtered view has %d nodes, q %q", len(c.St.Nodes), want.Q)
 	}
 	h.Publish(mkSnap(2, 3, 4, 5, 6, 7))
-	c.mustNext(wire.TypePatch)
+	c.MustNext(wire.TypePatch)
 	assertState(t, c, current(t, h, Request{Q: "type:net"}))
 	if h.Subscriptions() != 2 {
 		t.Errorf("%d subscriptions, want 2", h.Subscriptions())
@@ -174,22 +173,22 @@ func TestBadHello(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, b := range bad {
-		if err := c.conn.Write(ctx, websocket.MessageText, []byte(b.msg)); err != nil {
+		if err := c.Conn.Write(ctx, websocket.MessageText, []byte(b.msg)); err != nil {
 			t.Fatal(err)
 		}
-		c.mustNext(wire.TypeError)
-		if got := c.refused; !strings.Contains(got.Error, b.want) || got.Field != b.field || got.Value != b.value {
+		c.MustNext(wire.TypeError)
+		if got := c.Refused; !strings.Contains(got.Error, b.want) || got.Field != b.field || got.Value != b.value {
 			t.Errorf("%.60s: error %q field %q value %.20q; want it to contain %q, field %q value %.20q",
 				b.msg, got.Error, got.Field, got.Value, b.want, b.field, b.value)
 		}
 	}
-	if err := c.conn.Write(ctx, websocket.MessageBinary, []byte("x")); err != nil {
+	if err := c.Conn.Write(ctx, websocket.MessageBinary, []byte("x")); err != nil {
 		t.Fatal(err)
 	}
-	c.mustNext(wire.TypeError)
+	c.MustNext(wire.TypeError)
 	// The connection stays usable.
-	c.hello(wire.Hello{})
-	c.mustNext(wire.TypeSnapshot)
+	c.Hello(wire.Hello{})
+	c.MustNext(wire.TypeSnapshot)
 }
 
 // TestDecodeHelloErrors: a malformed hello is answered in the protocol's
@@ -240,24 +239,24 @@ func TestPatchSaysWhatEnded(t *testing.T) {
 	h, srv := newTestHub(t, Config{Layout: layout.Compute})
 	h.Publish(mkSnap(1, 3, 4, 5))
 	all, nets := dial(t, srv, nil), dial(t, srv, nil)
-	all.hello(wire.Hello{})
-	nets.hello(wire.Hello{Q: "type:net"})
-	all.mustNext(wire.TypeSnapshot)
-	nets.mustNext(wire.TypeSnapshot)
-	if _, ok := nets.st.Nodes["ns:1"]; !ok {
+	all.Hello(wire.Hello{})
+	nets.Hello(wire.Hello{Q: "type:net"})
+	all.MustNext(wire.TypeSnapshot)
+	nets.MustNext(wire.TypeSnapshot)
+	if _, ok := nets.St.Nodes["ns:1"]; !ok {
 		t.Fatal("the filtered view lacks the owner of its matches")
 	}
 	h.Publish(mkSnap(2, 4)) // the net namespaces 3 and 5 end
-	all.mustNext(wire.TypePatch)
-	nets.mustNext(wire.TypePatch)
+	all.MustNext(wire.TypePatch)
+	nets.MustNext(wire.TypePatch)
 	sorted := func(ids []string) []string { return slices.Sorted(slices.Values(ids)) }
-	if got := sorted(all.ended); !slices.Equal(got, []string{"ns:3", "ns:5"}) || !slices.Equal(sorted(all.removed), got) {
-		t.Errorf("unfiltered: removed %v, ended %v; want both ns:3 and ns:5", all.removed, all.ended)
+	if got := sorted(all.Ended); !slices.Equal(got, []string{"ns:3", "ns:5"}) || !slices.Equal(sorted(all.Removed), got) {
+		t.Errorf("unfiltered: removed %v, ended %v; want both ns:3 and ns:5", all.Removed, all.Ended)
 	}
-	if got := sorted(nets.removed); !slices.Equal(got, []string{"ns:1", "ns:3", "ns:5"}) {
+	if got := sorted(nets.Removed); !slices.Equal(got, []string{"ns:1", "ns:3", "ns:5"}) {
 		t.Errorf("filtered: removed %v, want ns:1, ns:3 and ns:5", got)
 	}
-	if got := sorted(nets.ended); !slices.Equal(got, []string{"ns:3", "ns:5"}) {
+	if got := sorted(nets.Ended); !slices.Equal(got, []string{"ns:3", "ns:5"}) {
 		t.Errorf("filtered: ended %v, want ns:3 and ns:5 (ns:1 lives, it only left the view)", got)
 	}
 }
@@ -270,16 +269,16 @@ func TestCorrectedHelloAfterRefusal(t *testing.T) {
 	h, srv := newTestHub(t, Config{HelloTimeout: 300 * time.Millisecond})
 	h.Publish(mkSnap(1, 3))
 	c := dial(t, srv, nil)
-	c.hello(wire.Hello{Q: "foo:bar"})
-	c.mustNext(wire.TypeError)
-	if c.refused.Field != "q" || c.refused.Value != "foo:bar" {
-		t.Fatalf("refusal %+v, want field q, value foo:bar", c.refused)
+	c.Hello(wire.Hello{Q: "foo:bar"})
+	c.MustNext(wire.TypeError)
+	if c.Refused.Field != "q" || c.Refused.Value != "foo:bar" {
+		t.Fatalf("refusal %+v, want field q, value foo:bar", c.Refused)
 	}
-	c.hello(wire.Hello{})
-	c.mustNext(wire.TypeSnapshot)
+	c.Hello(wire.Hello{})
+	c.MustNext(wire.TypeSnapshot)
 	time.Sleep(500 * time.Millisecond) // past the hello timeout
 	h.Publish(mkSnap(2, 3, 5))
-	c.mustNext(wire.TypePatch)
+	c.MustNext(wire.TypePatch)
 	assertState(t, c, current(t, h, Request{}))
 }
 
@@ -287,87 +286,28 @@ func TestOversizedMessageClosesOnlyThatClient(t *testing.T) {
 	h, srv := newTestHub(t, Config{ReadLimit: 4096})
 	h.Publish(mkSnap(1, 3))
 	good, bad := dial(t, srv, nil), dial(t, srv, nil)
-	good.hello(wire.Hello{})
-	good.mustNext(wire.TypeSnapshot)
-	bad.hello(wire.Hello{})
-	bad.mustNext(wire.TypeSnapshot)
-	if err := bad.conn.Write(context.Background(), websocket.MessageText, []byte(strings.Repeat("x", 5000))); err != nil {
+	good.Hello(wire.Hello{})
+	good.MustNext(wire.TypeSnapshot)
+	bad.Hello(wire.Hello{})
+	bad.MustNext(wire.TypeSnapshot)
+	if err := bad.Conn.Write(context.Background(), websocket.MessageText, []byte(strings.Repeat("x", 5000))); err != nil {
 		t.Fatal(err)
 	}
-	_, err := bad.next(10 * time.Second)
+	_, err := bad.Next(10 * time.Second)
 	if websocket.CloseStatus(err) != websocket.StatusMessageTooBig {
 		t.Fatalf("oversized message: %v, want close status 1009", err)
 	}
 	h.Publish(mkSnap(2, 3, 5))
-	good.mustNext(wire.TypePatch)
+	good.MustNext(wire.TypePatch)
 	assertState(t, good, current(t, h, Request{}))
 }
 
 func TestHelloTimeout(t *testing.T) {
 	_, srv := newTestHub(t, Config{HelloTimeout: 50 * time.Millisecond})
 	c := dial(t, srv, nil)
-	_, err := c.next(10 * time.Second)
+	_, err := c.Next(10 * time.Second)
 	if websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
 		t.Fatalf("silent client: %v, want close status 1008", err)
-	}
-}
-
-func TestMaxClients(t *testing.T) {
-	h, srv := newTestHub(t, Config{MaxClients: 2})
-	h.Publish(mkSnap(1, 3))
-	a, b := dial(t, srv, nil), dial(t, srv, nil)
-	a.hello(wire.Hello{})
-	a.mustNext(wire.TypeSnapshot)
-	b.hello(wire.Hello{})
-	b.mustNext(wire.TypeSnapshot)
-	_, resp, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http")+"/api/v1/stream", nil)
-	if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
-		t.Fatalf("third client: err %v, resp %v; want 503", err, resp)
-	}
-	var body map[string]string
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || !strings.Contains(body["error"], "too many live clients") {
-		t.Errorf("refusal body %v (%v)", body, err)
-	}
-	if h.Stats().Refused != 1 {
-		t.Errorf("refused counter %d", h.Stats().Refused)
-	}
-	// A freed slot can be used again.
-	_ = a.conn.Close(websocket.StatusNormalClosure, "")
-	deadline := time.Now().Add(10 * time.Second)
-	for h.Clients() > 1 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	c := dial(t, srv, nil)
-	c.hello(wire.Hello{})
-	c.mustNext(wire.TypeSnapshot)
-}
-
-func TestShutdownGoingAway(t *testing.T) {
-	h, srv := newTestHub(t, Config{})
-	h.Publish(mkSnap(1, 3))
-	c := dial(t, srv, nil)
-	c.hello(wire.Hello{})
-	c.mustNext(wire.TypeSnapshot)
-	done := make(chan error, 1)
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		done <- h.Shutdown(ctx)
-	}()
-	_, err := c.next(10 * time.Second)
-	if websocket.CloseStatus(err) != websocket.StatusGoingAway {
-		t.Fatalf("on shutdown: %v, want close status 1001", err)
-	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Get(srv.URL + "/api/v1/stream")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusServiceUnavailable {
-		t.Errorf("after shutdown: %d, want 503", resp.StatusCode)
 	}
 }
 
@@ -461,10 +401,11 @@ func TestSlowClientDoesNotDelayOthers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(h.Stream))
-	srv.Listener = smallBufferListener(t)
-	srv.Start()
-	t.Cleanup(func() { _ = h.Shutdown(context.Background()); srv.Close() })
+	ts := httptest.NewUnstartedServer(serveStream(h))
+	ts.Listener = smallBufferListener(t)
+	ts.Start()
+	t.Cleanup(func() { _ = h.Shutdown(context.Background()); ts.Close() })
+	srv := &testServer{URL: ts.URL}
 
 	var slowConn *net.TCPConn
 	smallRead := &websocket.DialOptions{HTTPClient: &http.Client{Transport: &http.Transport{
@@ -478,13 +419,13 @@ func TestSlowClientDoesNotDelayOthers(t *testing.T) {
 		}}}}
 	h.Publish(mkSnap(1, 3))
 	slow := dial(t, srv, smallRead)
-	slow.hello(wire.Hello{})
-	slow.mustNext(wire.TypeSnapshot)
+	slow.Hello(wire.Hello{})
+	slow.MustNext(wire.TypeSnapshot)
 	fast := make([]*wsClient, 5)
 	for i := range fast {
 		fast[i] = dial(t, srv, nil)
-		fast[i].hello(wire.Hello{})
-		fast[i].mustNext(wire.TypeSnapshot)
+		fast[i].Hello(wire.Hello{})
+		fast[i].MustNext(wire.TypeSnapshot)
 	}
 	// Churn: each scan changes every process name, so each patch updates
 	// every node, and the slow client's buffers fill within a few patches.
@@ -495,14 +436,14 @@ func TestSlowClientDoesNotDelayOthers(t *testing.T) {
 	for gen := 2; gen < 40; gen++ {
 		h.Publish(mkSnap(gen, ids[:20+gen]...))
 		for _, c := range fast {
-			c.mustNext(wire.TypePatch) // each fast client keeps up, patch by patch
+			c.MustNext(wire.TypePatch) // each fast client keeps up, patch by patch
 		}
 	}
 	want := current(t, h, Request{})
 	for _, c := range fast {
 		assertState(t, c, want)
-		if c.snaps != 1 {
-			t.Errorf("fast client got %d snapshots, want only the first", c.snaps)
+		if c.Snaps != 1 {
+			t.Errorf("fast client got %d snapshots, want only the first", c.Snaps)
 		}
 	}
 	if h.Stats().Resyncs == 0 {
@@ -512,11 +453,11 @@ func TestSlowClientDoesNotDelayOthers(t *testing.T) {
 	// this test slow.
 	_ = slowConn.SetReadBuffer(1 << 20)
 	t0 := time.Now()
-	slow.waitSeq(want.Seq)
-	t.Logf("stalled client caught up in %v after %d bytes, %d snapshots", time.Since(t0), slow.bytes, slow.snaps)
+	slow.WaitSeq(want.Seq)
+	t.Logf("stalled client caught up in %v after %d bytes, %d snapshots", time.Since(t0), slow.Bytes, slow.Snaps)
 	assertState(t, slow, want)
-	if slow.snaps < 2 {
-		t.Errorf("stalled client got %d snapshots, want a fresh one after its stall", slow.snaps)
+	if slow.Snaps < 2 {
+		t.Errorf("stalled client got %d snapshots, want a fresh one after its stall", slow.Snaps)
 	}
 }
 
@@ -530,7 +471,7 @@ func TestHundredClientsConverge(t *testing.T) {
 		if i%2 == 1 {
 			q = "type:net"
 		}
-		clients[i].hello(wire.Hello{Q: q})
+		clients[i].Hello(wire.Hello{Q: q})
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, len(clients))
@@ -543,7 +484,7 @@ func TestHundredClientsConverge(t *testing.T) {
 					return
 				default:
 				}
-				if _, err := c.next(30 * time.Second); err != nil {
+				if _, err := c.Next(30 * time.Second); err != nil {
 					select {
 					case <-stop:
 					default:
@@ -571,7 +512,7 @@ func TestHundredClientsConverge(t *testing.T) {
 		behind := 0
 		for i, c := range clients {
 			want := wants[map[bool]string{false: "", true: "type:net"}[i%2 == 1]]
-			if c.seq.Load() != want.Seq {
+			if c.Seq.Load() != want.Seq {
 				behind++
 			}
 		}
@@ -586,58 +527,12 @@ func TestHundredClientsConverge(t *testing.T) {
 	}
 	close(stop)
 	for _, c := range clients {
-		_ = c.conn.Close(websocket.StatusNormalClosure, "")
+		_ = c.Conn.Close(websocket.StatusNormalClosure, "")
 	}
 	wg.Wait()
 	for i, c := range clients {
 		want := wants[map[bool]string{false: "", true: "type:net"}[i%2 == 1]]
 		assertState(t, c, want)
-	}
-}
-
-func TestSnapshotEndpoint(t *testing.T) {
-	h, srv := newTestHub(t, Config{})
-	h.Publish(mkSnap(1, 3, 4))
-	get := func(path string) (int, []byte) {
-		resp, err := http.Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, b
-	}
-	code, body := get("/api/v1/snapshot?view=owner&q=type:net")
-	var s wire.Snapshot
-	if err := json.Unmarshal(body, &s); code != 200 || err != nil || s.Type != wire.TypeSnapshot || len(s.Nodes) != 1 || s.Q != "type:net" {
-		t.Fatalf("snapshot: %d %s", code, body)
-	}
-	// The HTTP snapshot's seq continues on the stream.
-	c := dial(t, srv, nil)
-	c.st.Reset(&s)
-	c.hello(wire.Hello{Since: s.Seq, Q: "type:net"})
-	h.Publish(mkSnap(2, 3, 4, 5))
-	c.mustNext(wire.TypePatch)
-	assertState(t, c, current(t, h, Request{Q: "type:net"}))
-
-	for _, bad := range []string{"?view=tree", "?q=nope", "?expand=" + strings.Repeat("g", 513)} {
-		code, body := get("/api/v1/snapshot" + bad)
-		if code != 400 || !strings.Contains(string(body), `"error"`) {
-			t.Errorf("%s: %d %s, want 400 JSON", bad, code, body)
-		}
-	}
-	code, body = get("/api/v1/ns/3")
-	var d wire.NamespaceDetails
-	if err := json.Unmarshal(body, &d); code != 200 || err != nil || d.Namespace.ID != 3 || len(d.Processes) != 1 {
-		t.Errorf("ns/3: %d %s", code, body)
-	}
-	if code, _ := get("/api/v1/ns/ns:1"); code != 200 {
-		t.Errorf("ns/ns:1: %d", code)
-	}
-	for path, want := range map[string]int{"/api/v1/ns/x": 400, "/api/v1/ns/0": 400, "/api/v1/ns/999": 404} {
-		if code, body := get(path); code != want || !strings.Contains(string(body), `"error"`) {
-			t.Errorf("%s: %d %s, want %d", path, code, body, want)
-		}
 	}
 }
 
@@ -743,7 +638,7 @@ func TestGroupSwitch(t *testing.T) {
 	s.Namespaces[4].Containers = []string{"c1"}
 	h.Publish(s)
 	ctr := layout.ContainerID("ns:1", "c1")
-	hasCtr := func(c *wsClient) bool { _, ok := c.st.Nodes[ctr]; return ok }
+	hasCtr := func(c *wsClient) bool { _, ok := c.St.Nodes[ctr]; return ok }
 
 	a, b := dial(t, srv, nil), dial(t, srv, nil)
 	cases := []struct {
@@ -757,32 +652,21 @@ func TestGroupSwitch(t *testing.T) {
 		{"container", layout.GroupContainer, true},
 	}
 	for _, c := range cases {
-		a.hello(wire.Hello{Group: c.group})
-		a.mustNext(wire.TypeSnapshot)
-		if a.group != c.wantGroup || hasCtr(a) != c.wantCtr {
-			t.Errorf("group %q: snapshot group %q, container node %v; want %q, %v", c.group, a.group, hasCtr(a), c.wantGroup, c.wantCtr)
+		a.Hello(wire.Hello{Group: c.group})
+		a.MustNext(wire.TypeSnapshot)
+		if a.Group != c.wantGroup || hasCtr(a) != c.wantCtr {
+			t.Errorf("group %q: snapshot group %q, container node %v; want %q, %v", c.group, a.Group, hasCtr(a), c.wantGroup, c.wantCtr)
 		}
 		assertState(t, a, current(t, h, Request{Group: c.group}))
 	}
-	b.hello(wire.Hello{Group: "container"})
-	b.mustNext(wire.TypeSnapshot)
+	b.Hello(wire.Hello{Group: "container"})
+	b.MustNext(wire.TypeSnapshot)
 	if n := h.Subscriptions(); n != 3 {
 		t.Errorf("%d subscriptions for groups container (twice, once by default), none and pod; want 3", n)
 	}
-	a.hello(wire.Hello{Group: "box"})
-	a.mustNext(wire.TypeError)
-	if got := a.errors[len(a.errors)-1]; !strings.Contains(got, `unknown group "box" (want "none", "container" or "pod")`) {
+	a.Hello(wire.Hello{Group: "box"})
+	a.MustNext(wire.TypeError)
+	if got := a.Errors[len(a.Errors)-1]; !strings.Contains(got, `unknown group "box" (want "none", "container" or "pod")`) {
 		t.Errorf("error %q", got)
-	}
-	for q, want := range map[string]int{"?group=none": 200, "?group=pod&view=pid": 200, "?group=Container": 400, "?group=x": 400} {
-		resp, err := http.Get(srv.URL + "/api/v1/snapshot" + q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != want || (want == 400 && !strings.Contains(string(body), "unknown group")) {
-			t.Errorf("%s: %d %s, want %d", q, resp.StatusCode, body, want)
-		}
 	}
 }
