@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
+	"testing/synctest"
 
 	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/model"
@@ -153,14 +153,16 @@ func TestRevealCost(t *testing.T) {
 // sends its reveal before there is a scan to find the node in; it is
 // answered once the first scan is in, with the hiding groups open.
 func TestRevealBeforeFirstScan(t *testing.T) {
-	h, srv := newTestHub(t, Config{Layout: layout.Compute})
-	const n = layout.DefaultFoldThreshold + 10
-	c := dial(t, srv, nil)
-	c.Hello(wire.Hello{Reveal: layout.NodeID(100 + n/2)})
-	time.Sleep(100 * time.Millisecond) // the hello is in before the scan
-	h.Publish(rootfulHost(1, n))
-	c.MustNext(wire.TypeSnapshot)
-	if want := []string{layout.ContainersGroupID("ns:1")}; !slices.Equal(c.Expand, want) {
-		t.Errorf("expand %v, want %v", c.Expand, want)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		h, srv := newBubbleHub(t, Config{Layout: layout.Compute})
+		const n = layout.DefaultFoldThreshold + 10
+		c := dial(t, srv, nil)
+		c.Hello(wire.Hello{Reveal: layout.NodeID(100 + n/2)})
+		synctest.Wait() // the hello is in before the scan
+		h.Publish(rootfulHost(1, n))
+		c.MustNext(wire.TypeSnapshot)
+		if want := []string{layout.ContainersGroupID("ns:1")}; !slices.Equal(c.Expand, want) {
+			t.Errorf("expand %v, want %v", c.Expand, want)
+		}
+	})
 }

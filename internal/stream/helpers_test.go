@@ -71,6 +71,16 @@ func testHub(t testing.TB, cfg Config) *Hub {
 	return h
 }
 
+// hubClient is a client of h without a connection: what it is sent
+// stays in its queue (take). cause tells why it was told to close, nil
+// while it was not.
+func hubClient(t testing.TB, h *Hub, remote string) (c *client, cause func() error) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	t.Cleanup(func() { cancel(nil) })
+	c = &client{h: h, cancel: cancel, notify: make(chan struct{}, 1), log: h.log, remote: remote}
+	return c, func() error { return context.Cause(ctx) }
+}
+
 // shutdown shuts h down, within 10 s.
 func shutdown(t testing.TB, h *Hub) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
