@@ -153,7 +153,8 @@ func TestRunnerStatsSafetyOnly(t *testing.T) {
 		go func() { r.Run(ctx, sig); close(done) }()
 		sig <- watch.Signal{Reasons: watch.Rescan, First: time.Now()}                               // finds 20: safety only
 		sig <- watch.Signal{Reasons: watch.Rescan | watch.Proc, PIDs: []int{21}, First: time.Now()} // finds 21, which events named
-		synctest.Wait()                                                                             // the runner has scanned and waits for the next signal
+		// The runner has scanned and waits for the next signal.
+		synctest.Wait()
 		cancel()
 		<-done
 		st := r.Stats()

@@ -34,8 +34,10 @@ func NewPipes() *Pipes {
 	return &Pipes{conns: make(chan net.Conn), done: make(chan struct{}), port: 40000}
 }
 
-// addr is the server's address: a loopback one, so that a server's guard
-// takes it as it takes a real listener's.
+// Addr is the server's address on every Pipes: a loopback one, so that a
+// server's guard takes it as it takes a real listener's.
+var Addr net.Addr = addr
+
 var addr = &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}
 
 // Accept waits for a client's DialContext.
