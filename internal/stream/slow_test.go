@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/coder/websocket"
@@ -163,77 +164,65 @@ func TestSlowClientDoesNotDelayOthers(t *testing.T) {
 	}
 }
 
+// TestHundredClientsConverge: a hundred clients of two views, reading
+// while the host churns, all end in their view's state. In a synctest
+// bubble, "all caught up" is when every goroutine waits (synctest.Wait),
+// not a poll against a deadline.
 func TestHundredClientsConverge(t *testing.T) {
-	h, srv := newTestHub(t, Config{MaxClients: 200})
-	h.Publish(mkSnap(1, 3))
-	clients := make([]*wsClient, 100)
-	for i := range clients {
-		clients[i] = dial(t, srv, nil)
-		q := ""
-		if i%2 == 1 {
-			q = "type:net"
+	synctest.Test(t, func(t *testing.T) {
+		h, srv := newBubbleHub(t, Config{MaxClients: 200})
+		h.Publish(mkSnap(1, 3))
+		clients := make([]*wsClient, 100)
+		for i := range clients {
+			clients[i] = dial(t, srv, nil)
+			q := ""
+			if i%2 == 1 {
+				q = "type:net"
+			}
+			clients[i].Hello(wire.Hello{Q: q})
 		}
-		clients[i].Hello(wire.Hello{Q: q})
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, len(clients))
-	stop := make(chan struct{})
-	for _, c := range clients {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if _, err := c.Next(30 * time.Second); err != nil {
-					select {
-					case <-stop:
-					default:
-						errs <- err
+		var wg sync.WaitGroup
+		errs := make(chan error, len(clients))
+		stop := make(chan struct{})
+		for _, c := range clients {
+			wg.Go(func() {
+				for {
+					if _, err := c.Next(time.Hour); err != nil {
+						select {
+						case <-stop:
+						default:
+							errs <- err
+						}
+						return
 					}
-					return
+				}
+			})
+		}
+		r := rand.New(rand.NewPCG(7, 7))
+		for gen := 2; gen < 40; gen++ {
+			var ids []model.NSID
+			for id := model.NSID(2); id < 80; id++ {
+				if r.IntN(2) == 0 {
+					ids = append(ids, id)
 				}
 			}
-		})
-	}
-	r := rand.New(rand.NewPCG(7, 7))
-	for gen := 2; gen < 40; gen++ {
-		var ids []model.NSID
-		for id := model.NSID(2); id < 80; id++ {
-			if r.IntN(2) == 0 {
-				ids = append(ids, id)
-			}
+			h.Publish(mkSnap(gen, ids...))
 		}
-		h.Publish(mkSnap(gen, ids...))
-	}
-	wants := map[string]*wire.Snapshot{"": current(t, h, Request{}), "type:net": current(t, h, Request{Q: "type:net"})}
-	deadline := time.Now().Add(60 * time.Second)
-	// Wait until every client reached its subscription's final seq.
-	for time.Now().Before(deadline) {
-		behind := 0
-		for i, c := range clients {
-			want := wants[map[bool]string{false: "", true: "type:net"}[i%2 == 1]]
-			if c.Seq.Load() != want.Seq {
-				behind++
-			}
-		}
-		if behind == 0 {
-			break
-		}
+		// Every client has read all it was sent and waits for more.
+		synctest.Wait()
+		close(stop)
 		select {
 		case err := <-errs:
 			t.Fatal(err)
-		case <-time.After(20 * time.Millisecond):
+		default:
 		}
-	}
-	close(stop)
-	for _, c := range clients {
-		_ = c.Conn.Close(websocket.StatusNormalClosure, "")
-	}
-	wg.Wait()
-	for i, c := range clients {
-		want := wants[map[bool]string{false: "", true: "type:net"}[i%2 == 1]]
-		assertState(t, c, want)
-	}
+		wants := map[string]*wire.Snapshot{"": current(t, h, Request{}), "type:net": current(t, h, Request{Q: "type:net"})}
+		for i, c := range clients {
+			assertState(t, c, wants[map[bool]string{false: "", true: "type:net"}[i%2 == 1]])
+		}
+		for _, c := range clients {
+			_ = c.Conn.Close(websocket.StatusNormalClosure, "")
+		}
+		wg.Wait()
+	})
 }
