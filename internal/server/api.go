@@ -70,6 +70,17 @@ func statusOf(err error) int {
 	return http.StatusServiceUnavailable
 }
 
+// latest is the hub's latest snapshot, or false after answering 503 when
+// there is none yet.
+func (s *Server) latest(w http.ResponseWriter) (*model.Snapshot, bool) {
+	snap := s.cfg.Stream.Latest()
+	if snap == nil {
+		writeError(w, http.StatusServiceUnavailable, stream.ErrNotReady.Error())
+		return nil, false
+	}
+	return snap, true
+}
+
 // stream is the websocket endpoint (GET /api/v1/stream). Before the
 // upgrade it refuses with a JSON error: 503 when the hub is shutting down
 // or MaxClients connections are open, 426 to a request that is not a

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -110,9 +109,5 @@ func current(t testing.TB, hub *stream.Hub, r stream.Request) *wire.Snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s wire.Snapshot
-	if err := json.Unmarshal(v.Message, &s); err != nil {
-		t.Fatal(err)
-	}
-	return &s
+	return streamtest.DecodeSnapshot(t, v.Message)
 }

@@ -230,6 +230,7 @@ func (s *Server) model(w http.ResponseWriter, r *http.Request) {
 // writeModel streams the snapshot as JSON (see writeModel in modeljson.go).
 func (s *Server) writeModel(w http.ResponseWriter, snap *model.Snapshot) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	if err := writeModel(w, snap); err != nil {
 		s.log.Debug("write model", "err", err) // the client may be gone

@@ -25,10 +25,8 @@ func TestMaxClients(t *testing.T) {
 		h, srv := bubbleServer(t, stream.Config{MaxClients: 2})
 		h.Publish(streamtest.Snap(1, 3))
 		a, b := dialSite(t, srv), dialSite(t, srv)
-		a.Hello(wire.Hello{})
-		a.MustNext(wire.TypeSnapshot)
-		b.Hello(wire.Hello{})
-		b.MustNext(wire.TypeSnapshot)
+		a.Subscribe(wire.Hello{})
+		b.Subscribe(wire.Hello{})
 		_, resp, err := websocket.Dial(context.Background(), "ws"+strings.TrimPrefix(srv.URL, "http")+"/api/v1/stream", &websocket.DialOptions{HTTPClient: srv.client})
 		if err == nil || resp == nil || resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "5" {
 			t.Fatalf("third client: err %v, resp %v; want 503 with Retry-After", err, resp)
@@ -47,8 +45,7 @@ func TestMaxClients(t *testing.T) {
 			t.Fatalf("%d clients after one of two closed", h.Clients())
 		}
 		c := dialSite(t, srv)
-		c.Hello(wire.Hello{})
-		c.MustNext(wire.TypeSnapshot)
+		c.Subscribe(wire.Hello{})
 	})
 }
 
@@ -59,8 +56,7 @@ func TestShutdownGoingAway(t *testing.T) {
 		h, srv := bubbleServer(t, stream.Config{})
 		h.Publish(streamtest.Snap(1, 3))
 		c := dialSite(t, srv)
-		c.Hello(wire.Hello{})
-		c.MustNext(wire.TypeSnapshot)
+		c.Subscribe(wire.Hello{})
 		done := make(chan error, 1)
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

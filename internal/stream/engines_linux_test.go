@@ -98,8 +98,7 @@ func enginePipeline(t *testing.T, n int, socks ...string) (*Hub, []*wsClient) {
 	cs := make([]*wsClient, n)
 	for i := range cs {
 		cs[i] = dial(t, srv, nil)
-		cs[i].Hello(wire.Hello{Q: "ctr:"})
-		cs[i].MustNext(wire.TypeSnapshot)
+		cs[i].Subscribe(wire.Hello{Q: "ctr:"})
 	}
 	return h, cs
 }

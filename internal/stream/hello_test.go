@@ -70,8 +70,7 @@ func TestBadHello(t *testing.T) {
 	}
 	c.MustNext(wire.TypeError)
 	// The connection stays usable.
-	c.Hello(wire.Hello{})
-	c.MustNext(wire.TypeSnapshot)
+	c.Subscribe(wire.Hello{})
 }
 
 // TestDecodeHelloErrors: a malformed hello is answered in the protocol's
@@ -130,8 +129,7 @@ func TestCorrectedHelloAfterRefusal(t *testing.T) {
 		if c.Refused.Field != "q" || c.Refused.Value != "foo:bar" {
 			t.Fatalf("refusal %+v, want field q, value foo:bar", c.Refused)
 		}
-		c.Hello(wire.Hello{})
-		c.MustNext(wire.TypeSnapshot)
+		c.Subscribe(wire.Hello{})
 		time.Sleep(time.Until(start.Add(h.cfg.HelloTimeout)) + time.Nanosecond) // past the hello timeout
 		synctest.Wait()
 		if f := srv.pipes.CloseFrames(); len(f) != 0 {
@@ -147,10 +145,8 @@ func TestOversizedMessageClosesOnlyThatClient(t *testing.T) {
 	h, srv := newTestHub(t, Config{ReadLimit: 4096})
 	h.Publish(mkSnap(1, 3))
 	good, bad := dial(t, srv, nil), dial(t, srv, nil)
-	good.Hello(wire.Hello{})
-	good.MustNext(wire.TypeSnapshot)
-	bad.Hello(wire.Hello{})
-	bad.MustNext(wire.TypeSnapshot)
+	good.Subscribe(wire.Hello{})
+	bad.Subscribe(wire.Hello{})
 	if err := bad.Conn.Write(context.Background(), websocket.MessageText, []byte(strings.Repeat("x", 5000))); err != nil {
 		t.Fatal(err)
 	}

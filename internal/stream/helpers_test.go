@@ -2,7 +2,6 @@ package stream
 
 import (
 	"context"
-	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -129,9 +128,5 @@ func current(t testing.TB, h *Hub, r Request) *wire.Snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s wire.Snapshot
-	if err := json.Unmarshal(v.Message, &s); err != nil {
-		t.Fatal(err)
-	}
-	return &s
+	return streamtest.DecodeSnapshot(t, v.Message)
 }

@@ -24,8 +24,7 @@ func TestNetworkViewHello(t *testing.T) {
 	h.Publish(s)
 
 	c := dial(t, srv, nil)
-	c.Hello(wire.Hello{View: "network"})
-	c.MustNext(wire.TypeSnapshot)
+	c.Subscribe(wire.Hello{View: "network"})
 	nets := 0
 	for _, n := range c.St.Nodes {
 		switch {

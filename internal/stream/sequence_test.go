@@ -14,8 +14,7 @@ func TestSequenceAndPatches(t *testing.T) {
 	h, srv := newTestHub(t, Config{})
 	h.Publish(mkSnap(1, 3, 4))
 	c := dial(t, srv, nil)
-	c.Hello(wire.Hello{})
-	c.MustNext(wire.TypeSnapshot)
+	c.Subscribe(wire.Hello{})
 	base := c.St.Seq
 	if len(c.St.Nodes) != 3 {
 		t.Fatalf("snapshot has %d nodes, want 3", len(c.St.Nodes))
@@ -41,8 +40,7 @@ func TestReconnectSince(t *testing.T) {
 	h, srv := newTestHub(t, Config{Ring: 3})
 	h.Publish(mkSnap(1, 3))
 	c := dial(t, srv, nil)
-	c.Hello(wire.Hello{View: "owner"})
-	c.MustNext(wire.TypeSnapshot)
+	c.Subscribe(wire.Hello{View: "owner"})
 	h.Publish(mkSnap(2, 3, 5))
 	c.MustNext(wire.TypePatch)
 	last := c.St
@@ -73,16 +71,14 @@ func TestReconnectSince(t *testing.T) {
 	// Too old for the ring of 3 (it holds last+3 … last+5): a fresh snapshot.
 	h.Publish(mkSnap(6, 3, 5, 7, 9, 11, 13))
 	c4 := dial(t, srv, nil)
-	c4.Hello(wire.Hello{Since: last.Seq})
-	c4.MustNext(wire.TypeSnapshot)
+	c4.Subscribe(wire.Hello{Since: last.Seq})
 	assertState(t, c4, current(t, h, Request{}))
 
 	// A since from another subscription (the pid view) or from the future:
 	// a fresh snapshot.
 	for _, since := range []uint64{c3.St.Seq, c3.St.Seq + 100} {
 		c5 := dial(t, srv, nil)
-		c5.Hello(wire.Hello{Since: since, View: "pid"})
-		c5.MustNext(wire.TypeSnapshot)
+		c5.Subscribe(wire.Hello{Since: since, View: "pid"})
 	}
 }
 
@@ -92,14 +88,12 @@ func TestRingBytes(t *testing.T) {
 	h, srv := newTestHub(t, Config{RingBytes: 1})
 	h.Publish(mkSnap(1, 3))
 	c := dial(t, srv, nil)
-	c.Hello(wire.Hello{})
-	c.MustNext(wire.TypeSnapshot)
+	c.Subscribe(wire.Hello{})
 	h.Publish(mkSnap(2, 3, 5))
 	c.MustNext(wire.TypePatch)
 	h.Publish(mkSnap(3, 3, 5, 7))
 	c2 := dial(t, srv, nil)
-	c2.Hello(wire.Hello{Since: c.St.Seq})
-	c2.MustNext(wire.TypeSnapshot)
+	c2.Subscribe(wire.Hello{Since: c.St.Seq})
 	assertState(t, c2, current(t, h, Request{}))
 }
 

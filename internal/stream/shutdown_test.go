@@ -32,8 +32,7 @@ func TestShutdownGoingAway(t *testing.T) {
 				h, srv := newBubbleHub(t, Config{})
 				h.Publish(mkSnap(1, 3))
 				c := dial(t, srv, nil)
-				c.Hello(wire.Hello{})
-				c.MustNext(wire.TypeSnapshot)
+				c.Subscribe(wire.Hello{})
 				if tc.silent {
 					dial(t, srv, nil).Hello(wire.Hello{})
 				}

@@ -122,13 +122,11 @@ func TestSlowClientDoesNotDelayOthers(t *testing.T) {
 		}}}}
 	h.Publish(mkSnap(1, 3))
 	slow := dial(t, srv, smallRead)
-	slow.Hello(wire.Hello{})
-	slow.MustNext(wire.TypeSnapshot)
+	slow.Subscribe(wire.Hello{})
 	fast := make([]*wsClient, 5)
 	for i := range fast {
 		fast[i] = dial(t, srv, nil)
-		fast[i].Hello(wire.Hello{})
-		fast[i].MustNext(wire.TypeSnapshot)
+		fast[i].Subscribe(wire.Hello{})
 	}
 	// Churn: each scan changes every process name, so each patch updates
 	// every node, and the slow client's buffers fill within a few patches.

@@ -17,10 +17,8 @@ func TestViewSwitchOnOneConnection(t *testing.T) {
 	h, srv := newTestHub(t, Config{})
 	h.Publish(mkSnap(1, 3, 4, 5))
 	c := dial(t, srv, nil)
-	c.Hello(wire.Hello{})
-	c.MustNext(wire.TypeSnapshot)
-	c.Hello(wire.Hello{Q: "type:net"})
-	c.MustNext(wire.TypeSnapshot)
+	c.Subscribe(wire.Hello{})
+	c.Subscribe(wire.Hello{Q: "type:net"})
 	want := current(t, h, Request{Q: "type:net"})
 	assertState(t, c, want)
 	if len(c.St.Nodes) != 2 || want.Q != "type:net" {
@@ -149,15 +147,13 @@ func TestGroupSwitch(t *testing.T) {
 		{"container", layout.GroupContainer, true},
 	}
 	for _, c := range cases {
-		a.Hello(wire.Hello{Group: c.group})
-		a.MustNext(wire.TypeSnapshot)
+		a.Subscribe(wire.Hello{Group: c.group})
 		if a.Group != c.wantGroup || hasCtr(a) != c.wantCtr {
 			t.Errorf("group %q: snapshot group %q, container node %v; want %q, %v", c.group, a.Group, hasCtr(a), c.wantGroup, c.wantCtr)
 		}
 		assertState(t, a, current(t, h, Request{Group: c.group}))
 	}
-	b.Hello(wire.Hello{Group: "container"})
-	b.MustNext(wire.TypeSnapshot)
+	b.Subscribe(wire.Hello{Group: "container"})
 	if n := h.Subscriptions(); n != 3 {
 		t.Errorf("%d subscriptions for groups container (twice, once by default), none and pod; want 3", n)
 	}

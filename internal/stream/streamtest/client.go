@@ -56,6 +56,13 @@ func (c *Client) Hello(h wire.Hello) {
 	c.SendJSON(h)
 }
 
+// Subscribe sends a hello and reads the snapshot that answers it.
+func (c *Client) Subscribe(h wire.Hello) {
+	c.t.Helper()
+	c.Hello(h)
+	c.MustNext(wire.TypeSnapshot)
+}
+
 // SendJSON sends v as a text message.
 func (c *Client) SendJSON(v any) {
 	c.t.Helper()
@@ -149,6 +156,16 @@ func (c *Client) ReadUntil(what any, timeout time.Duration, cond func(*wire.Stat
 			c.t.Fatalf("%v: %v (state: %v)", what, err, c.St.IDs())
 		}
 	}
+}
+
+// DecodeSnapshot decodes a snapshot message (a stream.View's Message).
+func DecodeSnapshot(t testing.TB, msg []byte) *wire.Snapshot {
+	t.Helper()
+	var s wire.Snapshot
+	if err := json.Unmarshal(msg, &s); err != nil {
+		t.Fatal(err)
+	}
+	return &s
 }
 
 // AssertState fails the test unless c's picture is want's.
