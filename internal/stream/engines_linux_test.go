@@ -196,6 +196,7 @@ func engineChurn(t *testing.T, e testEngine) {
 		readErr <- nil
 	}()
 	var wg sync.WaitGroup
+	var started sync.Map // names and IDs of the containers started
 	errs := make(chan error, total)
 	sem := make(chan struct{}, parallel)
 	for range total {
@@ -204,8 +205,10 @@ func engineChurn(t *testing.T, e testEngine) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			name, _, err := e.start(t)
+			name, id, err := e.start(t)
 			if err == nil {
+				started.Store(name, true)
+				started.Store(strings.TrimSpace(id), true)
 				_, err = e.Try(e.RmArgs(name)...)
 			}
 			if err != nil {
@@ -214,7 +217,26 @@ func engineChurn(t *testing.T, e testEngine) {
 		}()
 	}
 	wg.Wait()
-	time.Sleep(time.Second) // let the last removals' scans land
+	// The last removals' scans land: no container of the churn is left in
+	// the hub's latest scan.
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		left := ""
+		if s := h.Latest(); s != nil {
+			for _, ctr := range s.Containers {
+				_, named := started.Load(ctr.Name)
+				_, byID := started.Load(ctr.ID)
+				if named || byID {
+					left = ctr.DisplayName()
+				}
+			}
+		}
+		if left == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("container %s still in the hub's scan a minute after its removal", left)
+		}
+	}
 	want := current(t, h, Request{Q: "ctr:"})
 	target.Store(want.Seq)
 	if err := <-readErr; err != nil {
