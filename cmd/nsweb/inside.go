@@ -2,21 +2,19 @@ package main
 
 import (
 	"context"
-	"net/http"
+	"net/url"
 
 	"github.com/nsweb/nsweb/internal/inspect"
 	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/netinfo"
-	"github.com/nsweb/nsweb/internal/stream"
+	"github.com/nsweb/nsweb/internal/server"
 )
 
-// withInspector makes the hub answer /api/v1/ns/{ref} with what the
-// namespace holds; ?mounts=1 adds a mount namespace's mount table.
-func withInspector(ins *inspect.Inspector) func(*stream.Config) {
-	return func(c *stream.Config) {
-		c.Inspect = func(ctx context.Context, s *model.Snapshot, id model.NSID, r *http.Request) any {
-			return ins.Details(ctx, s, id, inspect.Options{Mounts: r.URL.Query().Get("mounts") == "1"})
-		}
+// inspectFunc makes /api/v1/ns/{ref} say what the namespace holds;
+// ?mounts=1 adds a mount namespace's mount table.
+func inspectFunc(ins *inspect.Inspector) server.InspectFunc {
+	return func(ctx context.Context, s *model.Snapshot, id model.NSID, q url.Values) any {
+		return ins.Details(ctx, s, id, inspect.Options{Mounts: q.Get("mounts") == "1"})
 	}
 }
 

@@ -196,7 +196,7 @@ func enrichedScan(col *collect.Collector, engines *engine.Catalog) stream.ScanFu
 // publishes to a new hub, until ctx ends; wait for p.done after that.
 func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log *slog.Logger, published func(*model.Snapshot)) (*pipeline, error) {
 	ins := inspect.New(netinfo.NewReader())
-	hub, err := newHub(log, withInspector(ins))
+	hub, err := newHub(log)
 	if err != nil {
 		return nil, err
 	}
@@ -332,6 +332,7 @@ func serve(ctx context.Context, cfg serveConfig, ln net.Listener) error {
 			return collect.FullCmdline("", pid, start)
 		}
 		scfg.Wiring = p.inspector.Net.Wiring
+		scfg.Inspect = inspectFunc(p.inspector)
 		scfg.Metrics = p.metrics.Handler()
 	}
 	serveHistory(&scfg, rec, offline)

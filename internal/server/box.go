@@ -24,9 +24,8 @@ func param(r *http.Request, name string) string {
 // container serves GET /api/v1/container/{id}: the container's processes
 // with their PIDs inside, and every namespace it uses with who else does.
 func (s *Server) container(w http.ResponseWriter, r *http.Request) {
-	snap := s.cfg.Stream.Latest()
-	if snap == nil {
-		writeError(w, http.StatusServiceUnavailable, "no scan of the host has finished yet; try again shortly")
+	snap, ok := s.latest(w)
+	if !ok {
 		return
 	}
 	id := param(r, "id")
@@ -35,16 +34,14 @@ func (s *Server) container(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no container "+quote(id)+" (it may have ended)")
 		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, b)
 }
 
 // pod serves GET /api/v1/pod/{namespace}/{name}: the same for the
 // containers of a Kubernetes pod.
 func (s *Server) pod(w http.ResponseWriter, r *http.Request) {
-	snap := s.cfg.Stream.Latest()
-	if snap == nil {
-		writeError(w, http.StatusServiceUnavailable, "no scan of the host has finished yet; try again shortly")
+	snap, ok := s.latest(w)
+	if !ok {
 		return
 	}
 	ns, name := param(r, "ns"), param(r, "name")
@@ -53,6 +50,5 @@ func (s *Server) pod(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no pod "+quote(ns+"/"+name)+" (it may have ended)")
 		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, b)
 }

@@ -23,9 +23,8 @@ func (s *Server) cmdline(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid PID "+quote(chi.URLParam(r, "pid"))+": want a positive decimal number")
 		return
 	}
-	snap := s.cfg.Stream.Latest()
-	if snap == nil {
-		writeError(w, http.StatusServiceUnavailable, "no scan of the host has finished yet; try again shortly")
+	snap, ok := s.latest(w)
+	if !ok {
 		return
 	}
 	p := snap.Processes[pid]
@@ -38,6 +37,5 @@ func (s *Server) cmdline(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusGone, err.Error())
 		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, cmdlineAnswer{PID: pid, Cmdline: line})
 }

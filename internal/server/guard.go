@@ -7,8 +7,6 @@ import (
 	"net/url"
 	"path"
 	"strings"
-
-	"github.com/nsweb/nsweb/internal/stream"
 )
 
 // Guard is the access policy of the HTTP surface. nsweb shows every process
@@ -66,7 +64,7 @@ func (g *Guard) Middleware(next http.Handler) http.Handler {
 			writeError(w, http.StatusMisdirectedRequest, "host "+quote(r.Host)+" is not served here; open nsweb by the address it printed")
 			return
 		}
-		upgrade := stream.WantsWebsocket(r)
+		upgrade := wantsWebsocket(r)
 		if upgrade {
 			if origin := r.Header.Get("Origin"); origin != "" && !sameOrigin(origin, r.Host) {
 				writeError(w, http.StatusForbidden, "websocket origin "+quote(origin)+" does not match host "+quote(r.Host))

@@ -106,15 +106,11 @@ func TestUpgradeReadOnce(t *testing.T) {
 		for _, v := range h {
 			r.Header.Add("Upgrade", v)
 		}
-		if !stream.WantsWebsocket(r) {
+		if !wantsWebsocket(r) {
 			t.Errorf("Upgrade %q: not a websocket request", h)
 		}
 	}
-	hub, err := stream.NewHub(stream.Config{Layout: layout.Compute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := New(Config{Stream: hub, Guard: Guard{Hosts: []string{"127.0.0.1:8080"}}})
+	h := New(Config{Stream: liveHub(t, stream.Config{}), Guard: Guard{Hosts: []string{"127.0.0.1:8080"}}})
 	req := httptest.NewRequest("GET", "http://127.0.0.1:8080/api/v1/stream", nil)
 	req.Header.Set("Connection", "Upgrade")
 	req.Header.Add("Upgrade", "h2c")
@@ -155,17 +151,10 @@ func truncateBody(s string) string {
 // TestNamespaceRefFromRoute: /api/v1/ns/x%2F1 names no namespace; it was
 // read as "1" from the last path element (review item 9).
 func TestNamespaceRefFromRoute(t *testing.T) {
-	hub, err := stream.NewHub(stream.Config{Layout: layout.Compute})
-	if err != nil {
-		t.Fatal(err)
-	}
+	hub, srv := liveServer(t, stream.Config{Layout: layout.Compute})
 	hub.Publish(&model.Snapshot{Root: 1, Namespaces: map[model.NSID]*model.Namespace{
 		1: {ID: 1, Type: model.User, Inode: 4026531837},
 	}})
-	srv := httptest.NewUnstartedServer(nil)
-	srv.Config.Handler = New(Config{Stream: hub, Guard: Guard{Hosts: LoopbackHosts(srv.Listener.Addr())}})
-	srv.Start()
-	defer srv.Close()
 	for _, tc := range []struct {
 		path string
 		code int
@@ -254,10 +243,7 @@ func TestModelStreams(t *testing.T) {
 // TestFullCmdlineEndpoint: the whole command line, which snapshots keep
 // only the start of, on demand for a process of the latest scan.
 func TestFullCmdlineEndpoint(t *testing.T) {
-	hub, err := stream.NewHub(stream.Config{Layout: layout.Compute})
-	if err != nil {
-		t.Fatal(err)
-	}
+	hub := liveHub(t, stream.Config{Layout: layout.Compute})
 	hub.Publish(&model.Snapshot{Root: 1, Namespaces: map[model.NSID]*model.Namespace{1: {ID: 1, Type: model.User}},
 		Processes: map[int]*model.Process{7: {PID: 7, Start: 99, Cmdline: "a", CmdlineLen: 5000}}})
 	full := func(pid int, start uint64) (string, error) {

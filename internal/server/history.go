@@ -1,13 +1,10 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +12,6 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/nsweb/nsweb/internal/history"
-	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/stream"
 )
 
@@ -136,7 +132,6 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 		writeError(w, code, err.Error())
 		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, page)
 }
 
@@ -179,7 +174,6 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]any{"since": since.UTC(), "until": until.UTC(), "buckets": b})
 }
 
@@ -188,7 +182,7 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 func (s *Server) current(ctx context.Context, r *http.Request) (*stream.View, error) {
 	at := r.URL.Query().Get("at")
 	if at == "" {
-		return s.cfg.Stream.Current(ctx, stream.RequestFromQuery(r))
+		return s.cfg.Stream.Current(ctx, requestFromQuery(r))
 	}
 	t, err := parseTime("at", at)
 	if err != nil {
@@ -207,80 +201,5 @@ func (s *Server) current(ctx context.Context, r *http.Request) (*stream.View, er
 		}
 		return nil, err
 	}
-	return s.cfg.Stream.ViewOf(snap, stream.RequestFromQuery(r), t)
+	return s.cfg.Stream.ViewOf(snap, requestFromQuery(r), t)
 }
-
-// snapshot serves GET /api/v1/snapshot, with at= from history.
-func (s *Server) snapshot(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Query().Get("at") == "" {
-		s.cfg.Stream.Snapshot(w, r)
-		return
-	}
-	v, err := s.current(r.Context(), r)
-	if err != nil {
-		code := http.StatusInternalServerError
-		if _, ok := errors.AsType[*stream.BadRequestError](err); ok {
-			code = http.StatusBadRequest
-		}
-		writeError(w, code, err.Error())
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(v.Message)
-}
-
-// namespace serves GET /api/v1/ns/{ref}: the hub's details, with the
-// namespace's lifetime from history (also when it ended and the hub no
-// longer knows it, if it is named by ID).
-func (s *Server) namespace(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.History == nil {
-		s.cfg.Stream.Namespace(w, r)
-		return
-	}
-	rec := &bufferedWriter{header: http.Header{}, code: http.StatusOK}
-	s.cfg.Stream.Namespace(rec, r)
-	var body map[string]json.RawMessage
-	var id model.NSID
-	if json.Unmarshal(rec.buf.Bytes(), &body) == nil {
-		var ns struct {
-			ID model.NSID `json:"id"`
-		}
-		if raw, ok := body["namespace"]; ok && json.Unmarshal(raw, &ns) == nil {
-			id = ns.ID
-		} else if rec.code == http.StatusNotFound {
-			ref := strings.TrimPrefix(path.Base(r.URL.Path), "ns:")
-			if n, err := strconv.ParseUint(ref, 10, 64); err == nil {
-				id = model.NSID(n)
-			}
-		}
-	}
-	if id != 0 {
-		if lt, err := s.cfg.History.Lifetime(r.Context(), id); err == nil && lt != nil {
-			if raw, err := json.Marshal(lt); err == nil {
-				body["lifetime"] = raw
-				if b, err := json.Marshal(body); err == nil {
-					rec.buf.Reset()
-					rec.buf.Write(append(b, '\n'))
-				}
-			}
-		}
-	}
-	for k, v := range rec.header {
-		w.Header()[k] = v
-	}
-	w.Header().Del("Content-Length")
-	w.WriteHeader(rec.code)
-	_, _ = w.Write(rec.buf.Bytes())
-}
-
-// bufferedWriter keeps an answer to add to it before it is sent.
-type bufferedWriter struct {
-	header http.Header
-	code   int
-	buf    bytes.Buffer
-}
-
-func (b *bufferedWriter) Header() http.Header         { return b.header }
-func (b *bufferedWriter) WriteHeader(code int)        { b.code = code }
-func (b *bufferedWriter) Write(p []byte) (int, error) { return b.buf.Write(p) }

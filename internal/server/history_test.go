@@ -18,10 +18,7 @@ func TestHistoryParameters(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	hub, err := stream.NewHub(stream.Config{Layout: layout.Compute})
-	if err != nil {
-		t.Fatal(err)
-	}
+	hub := liveHub(t, stream.Config{Layout: layout.Compute})
 	off := New(Config{Version: "test", Guard: Guard{Hosts: []string{"example.com"}}, Stream: hub,
 		HistoryStatus: func() HistoryStatus { return HistoryStatus{Error: "history.db is corrupt"} }})
 	on := New(Config{Version: "test", Guard: Guard{Hosts: []string{"example.com"}}, Stream: hub, History: st,

@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/nsweb/nsweb/internal/model"
 )
@@ -30,61 +32,12 @@ func writeModel(w io.Writer, s *model.Snapshot) error {
 		e.value(s.Root)
 	}
 	e.raw(`,"namespaces":`)
-	if s.Namespaces == nil {
-		e.raw("null")
-	} else {
-		ids := make([]model.NSID, 0, len(s.Namespaces))
-		for id := range s.Namespaces {
-			ids = append(ids, id)
-		}
-		slices.SortFunc(ids, func(a, b model.NSID) int { return cmpDecimal(uint64(a), uint64(b)) })
-		e.raw("{")
-		for i, id := range ids {
-			if i > 0 {
-				e.raw(",")
-			}
-			e.value(jsonKey(uint64(id)))
-			e.raw(":")
-			e.value(s.Namespaces[id])
-		}
-		e.raw("}")
-	}
+	writeMap(e, s.Namespaces, cmpDecimal[model.NSID], jsonKey[model.NSID])
 	e.raw(`,"processes":`)
-	if s.Processes == nil {
-		e.raw("null")
-	} else {
-		pids := make([]int, 0, len(s.Processes))
-		for pid := range s.Processes {
-			pids = append(pids, pid)
-		}
-		slices.SortFunc(pids, func(a, b int) int { return cmpDecimal(uint64(a), uint64(b)) })
-		e.raw("{")
-		for i, pid := range pids {
-			if i > 0 {
-				e.raw(",")
-			}
-			e.value(jsonKey(uint64(pid)))
-			e.raw(":")
-			e.value(s.Processes[pid])
-		}
-		e.raw("}")
-	}
+	writeMap(e, s.Processes, cmpDecimal[int], jsonKey[int])
 	if len(s.Containers) > 0 {
-		ids := make([]string, 0, len(s.Containers))
-		for id := range s.Containers {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		e.raw(`,"containers":{`)
-		for i, id := range ids {
-			if i > 0 {
-				e.raw(",")
-			}
-			e.value(id)
-			e.raw(":")
-			e.value(s.Containers[id])
-		}
-		e.raw("}")
+		e.raw(`,"containers":`)
+		writeMap(e, s.Containers, strings.Compare, func(id string) any { return id })
 	}
 	if len(s.Gaps) > 0 {
 		e.raw(`,"gaps":`)
@@ -104,17 +57,42 @@ func writeModel(w io.Writer, s *model.Snapshot) error {
 	return bw.Flush()
 }
 
+// writeMap writes m as encoding/json writes a map: null when nil, else
+// its keys, written by key, in the order of cmp (encoding/json sorts them
+// by their text).
+func writeMap[K comparable, V any](e *elemWriter, m map[K]V, cmp func(a, b K) int, key func(K) any) {
+	if m == nil {
+		e.raw("null")
+		return
+	}
+	e.raw("{")
+	for i, k := range slices.SortedFunc(maps.Keys(m), cmp) {
+		if i > 0 {
+			e.raw(",")
+		}
+		e.value(key(k))
+		e.raw(":")
+		e.value(m[k])
+	}
+	e.raw("}")
+}
+
+// number is a map key that encoding/json writes as decimal text.
+type number interface{ ~int | ~uint64 }
+
 // cmpDecimal orders numbers as encoding/json orders them as map keys: by
 // their decimal text.
-func cmpDecimal(a, b uint64) int {
+func cmpDecimal[N number](a, b N) int {
 	var x, y [20]byte
-	return bytes.Compare(strconv.AppendUint(x[:0], a, 10), strconv.AppendUint(y[:0], b, 10))
+	return bytes.Compare(strconv.AppendUint(x[:0], uint64(a), 10), strconv.AppendUint(y[:0], uint64(b), 10))
 }
 
 // jsonKey is a numeric map key as encoding/json writes it: a string.
-type jsonKey uint64
+func jsonKey[N number](k N) any { return decimalKey(uint64(k)) }
 
-func (k jsonKey) MarshalJSON() ([]byte, error) {
+type decimalKey uint64
+
+func (k decimalKey) MarshalJSON() ([]byte, error) {
 	b := strconv.AppendUint([]byte{'"'}, uint64(k), 10)
 	return append(b, '"'), nil
 }

@@ -45,10 +45,13 @@ type Config struct {
 	// Guard is the access policy applied to every request. Its zero value
 	// refuses every Host, so a caller must say where it listens.
 	Guard Guard
-	// Stream is the live hub: it serves the websocket, the laid-out
-	// snapshot and namespace details, and the state the SVG export draws.
-	// Without it only the page, the health check and the model answer.
+	// Stream is the live hub behind the websocket, the laid-out snapshot,
+	// namespace details and the state the SVG export draws. Without it
+	// only the page, the health check and the model answer.
 	Stream *stream.Hub
+	// Inspect, with Stream, adds what a namespace holds to its details;
+	// nil leaves "inside" out.
+	Inspect InspectFunc
 	// Unprivileged says that nsweb cannot see the whole host, and why; the
 	// page shows it in a banner. Empty when nsweb runs as root.
 	Unprivileged string
@@ -110,7 +113,7 @@ func New(cfg Config) *Server {
 		r.Get("/metrics", cfg.Metrics.ServeHTTP)
 	}
 	if cfg.Stream != nil {
-		r.Get("/api/v1/stream", cfg.Stream.Stream)
+		r.Get("/api/v1/stream", s.stream)
 		r.Get("/api/v1/snapshot", s.snapshot)
 		r.Get("/api/v1/ns/{id}", s.namespace)
 		r.Get("/snapshot.svg", s.svg)
@@ -228,6 +231,7 @@ func (s *Server) model(w http.ResponseWriter, r *http.Request) {
 // writeModel streams the snapshot as JSON (see writeModel in modeljson.go).
 func (s *Server) writeModel(w http.ResponseWriter, snap *model.Snapshot) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	if err := writeModel(w, snap); err != nil {
 		s.log.Debug("write model", "err", err) // the client may be gone
@@ -315,8 +319,11 @@ func safeName(s string) string {
 	return string(b)
 }
 
+// writeJSON answers v as JSON. API answers describe the host as it is
+// now: none is stored by a cache.
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	enc := json.NewEncoder(w)
 	_ = enc.Encode(v) // the client may be gone; nothing left to tell it

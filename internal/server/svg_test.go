@@ -32,15 +32,8 @@ func hostileSnapshot() *model.Snapshot {
 
 func svgServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	hub, err := stream.NewHub(stream.Config{Layout: layout.Compute})
-	if err != nil {
-		t.Fatal(err)
-	}
+	hub, srv := liveServer(t, stream.Config{Layout: layout.Compute, ParseFilter: stream.ParseFilter})
 	hub.Publish(hostileSnapshot())
-	srv := httptest.NewUnstartedServer(nil)
-	srv.Config.Handler = New(Config{Stream: hub, Guard: Guard{Hosts: LoopbackHosts(srv.Listener.Addr())}})
-	srv.Start()
-	t.Cleanup(srv.Close)
 	return srv
 }
 

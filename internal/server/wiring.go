@@ -17,9 +17,8 @@ type WiringFunc func(ctx context.Context, s *model.Snapshot) (*netinfo.Wiring, e
 // wiring serves GET /api/v1/wiring: the edges between the network
 // namespaces of the latest scan (veth pairs, macvlan/ipvlan parents).
 func (s *Server) wiring(w http.ResponseWriter, r *http.Request) {
-	snap := s.cfg.Stream.Latest()
-	if snap == nil {
-		writeError(w, http.StatusServiceUnavailable, "no scan of the host has finished yet; try again shortly")
+	snap, ok := s.latest(w)
+	if !ok {
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
@@ -29,7 +28,6 @@ func (s *Server) wiring(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "read network namespaces: "+err.Error())
 		return
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, wr)
 }
 

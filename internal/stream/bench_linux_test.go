@@ -43,7 +43,7 @@ func record(b *testing.B, c *wsClient) *recorder {
 	r := &recorder{seen: map[string]time.Time{}}
 	go func() {
 		for {
-			_, data, err := c.conn.Read(context.Background())
+			_, data, err := c.Conn.Read(context.Background())
 			now := time.Now()
 			if err != nil {
 				r.mu.Lock()
@@ -152,10 +152,10 @@ func benchSetup(b *testing.B, bg int) (*Hub, *recorder) {
 	}
 	h, srv := livePipeline(b, Config{Base: layout.Options{FoldThreshold: layout.DefaultFoldThreshold}}, watch.Options{})
 	c := dial(b, srv, nil)
-	c.hello(wire.Hello{})
+	c.Hello(wire.Hello{})
 	r := record(b, c)
 	r.waitFor(b, "first snapshot", func(r *recorder) bool { return r.snaps > 0 })
-	b.Cleanup(func() { _ = c.conn.Close(websocket.StatusNormalClosure, "") })
+	b.Cleanup(func() { _ = c.Conn.Close(websocket.StatusNormalClosure, "") })
 	return h, r
 }
 

@@ -74,15 +74,15 @@ func TestPatchSaysWhatWasBorn(t *testing.T) {
 	h, srv := newTestHub(t, Config{Layout: layout.Compute, ParseFilter: ParseFilter})
 	h.Publish(netHost(1, fold+7, nil))
 	all, filtered := dial(t, srv, nil), dial(t, srv, nil)
-	filtered.q = "cmd:wanted"
-	all.hello(wire.Hello{})
-	filtered.hello(wire.Hello{Q: filtered.q})
-	all.mustNext(wire.TypeSnapshot)
-	filtered.mustNext(wire.TypeSnapshot)
-	if n := all.st.Nodes[grp]; n.Count != fold+7 {
+	filtered.Q = "cmd:wanted"
+	all.Hello(wire.Hello{})
+	filtered.Hello(wire.Hello{Q: filtered.Q})
+	all.MustNext(wire.TypeSnapshot)
+	filtered.MustNext(wire.TypeSnapshot)
+	if n := all.St.Nodes[grp]; n.Count != fold+7 {
 		t.Fatalf("group %+v, want %d net namespaces folded", n, fold+7)
 	}
-	if _, ok := all.st.Nodes[layout.NodeID(last)]; ok {
+	if _, ok := all.St.Nodes[layout.NodeID(last)]; ok {
 		t.Fatal("the 57th net namespace has a node of its own")
 	}
 	sorted := func(ids []string) []string { return slices.Sorted(slices.Values(ids)) }
@@ -92,26 +92,26 @@ func TestPatchSaysWhatWasBorn(t *testing.T) {
 		if st.q != "" {
 			c, other = filtered, all
 		}
-		c.mustNext(wire.TypePatch)
-		other.waitSeq(current(t, h, Request{Q: other.q}).Seq) // its own patches, not looked at here
+		c.MustNext(wire.TypePatch)
+		other.WaitSeq(current(t, h, Request{Q: other.Q}).Seq) // its own patches, not looked at here
 		if st.q == "" && st.name == "7 of 57 deleted: the group unfolds" {
-			if _, ok := c.st.Nodes[grp]; ok || len(c.st.Nodes) != fold+1 {
-				t.Fatalf("%s: %d nodes, group still there: %v", st.name, len(c.st.Nodes), ok)
+			if _, ok := c.St.Nodes[grp]; ok || len(c.St.Nodes) != fold+1 {
+				t.Fatalf("%s: %d nodes, group still there: %v", st.name, len(c.St.Nodes), ok)
 			}
 		}
 		if st.q != "" {
-			if _, ok := c.st.Nodes["ns:7"]; !ok {
+			if _, ok := c.St.Nodes["ns:7"]; !ok {
 				t.Fatalf("%s: ns:7 did not enter the view", st.name)
 			}
 		}
-		if got := sorted(c.born); !slices.Equal(got, sorted(st.born)) {
-			t.Errorf("%s: born %v, want %v", st.name, c.born, st.born)
+		if got := sorted(c.Born); !slices.Equal(got, sorted(st.born)) {
+			t.Errorf("%s: born %v, want %v", st.name, c.Born, st.born)
 		}
-		if got := sorted(c.ended); !slices.Equal(got, sorted(st.ended)) {
-			t.Errorf("%s: ended %v, want %v", st.name, c.ended, st.ended)
+		if got := sorted(c.Ended); !slices.Equal(got, sorted(st.ended)) {
+			t.Errorf("%s: ended %v, want %v", st.name, c.Ended, st.ended)
 		}
-		if !slices.Equal(c.folded, st.folded) {
-			t.Errorf("%s: folded %+v, want %+v", st.name, c.folded, st.folded)
+		if !slices.Equal(c.Folded, st.folded) {
+			t.Errorf("%s: folded %+v, want %+v", st.name, c.Folded, st.folded)
 		}
 	}
 }

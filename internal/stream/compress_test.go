@@ -48,10 +48,10 @@ func TestStreamCompressed(t *testing.T) {
 		t.Cleanup(tr.CloseIdleConnections)
 		c := dial(t, srv, &websocket.DialOptions{HTTPClient: &http.Client{Transport: tr}, CompressionMode: mode})
 		before := n.Load()
-		c.hello(wire.Hello{})
+		c.Hello(wire.Hello{})
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		_, data, err := c.conn.Read(ctx)
+		_, data, err := c.Conn.Read(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

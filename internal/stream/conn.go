@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -189,41 +188,33 @@ func (c *client) unsubscribe() {
 	c.h.release(old, c.remote)
 }
 
-// Stream is the websocket endpoint (GET /api/v1/stream). Before the upgrade
-// it refuses with 503 and a JSON error when MaxClients connections are open
-// or the hub is shutting down.
-func (h *Hub) Stream(w http.ResponseWriter, r *http.Request) {
+// Admit counts one more websocket connection, or refuses it: ErrClosed
+// once the hub is shutting down, a *LimitError when MaxClients
+// connections are open. Every admission is ended by calling leave, after
+// Serve returned or when the connection could not be opened.
+func (h *Hub) Admit() (leave func(), err error) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	switch {
 	case h.closed:
-		h.mu.Unlock()
-		writeError(w, http.StatusServiceUnavailable, "nsweb is shutting down")
-		return
+		return nil, ErrClosed
 	case h.clients >= h.cfg.MaxClients:
-		h.mu.Unlock()
 		h.stats.refused.Add(1)
-		w.Header().Set("Retry-After", "5")
-		writeError(w, http.StatusServiceUnavailable,
-			"too many live clients (at most "+strconv.Itoa(h.cfg.MaxClients)+"); close another nsweb tab or try again later")
-		return
-	case !WantsWebsocket(r):
-		h.mu.Unlock()
-		// Accept would answer in plain text; every /api/ error is JSON.
-		w.Header().Set("Upgrade", "websocket")
-		writeError(w, http.StatusUpgradeRequired,
-			"this endpoint is a WebSocket: open it with a websocket client (docs/protocol.md); GET /api/v1/snapshot gives the same snapshot over plain HTTP")
-		return
+		return nil, &LimitError{"too many live clients (at most " + strconv.Itoa(h.cfg.MaxClients) + "); close another nsweb tab or try again later"}
 	}
 	h.clients++
 	h.conns.Add(1)
-	h.mu.Unlock()
-	defer func() {
+	return sync.OnceFunc(func() {
 		h.mu.Lock()
 		h.clients--
 		h.mu.Unlock()
 		h.conns.Done()
-	}()
+	}), nil
+}
 
+// AcceptOptions are the websocket options a connection for the hub is
+// accepted with.
+func (h *Hub) AcceptOptions() *websocket.AcceptOptions {
 	opts := &websocket.AcceptOptions{}
 	if h.cfg.Compression {
 		// No context takeover: each message is compressed by a flate
@@ -233,17 +224,20 @@ func (h *Hub) Stream(w http.ResponseWriter, r *http.Request) {
 		// under the library's 512-byte threshold anyway.
 		opts.CompressionMode = websocket.CompressionNoContextTakeover
 	}
-	conn, err := websocket.Accept(w, r, opts)
-	if err != nil {
-		h.log.Debug("stream: upgrade failed", "remote", r.RemoteAddr, "err", err)
-		return // Accept has answered the request
-	}
+	return opts
+}
+
+// Serve speaks the stream protocol (docs/protocol.md) on conn, a websocket
+// accepted for an admitted connection (Admit), until it ends or the hub
+// shuts down, and closes it. addr is the client's address for the log,
+// who its name for the per-client limit of views (Request.Client).
+func (h *Hub) Serve(conn *websocket.Conn, addr, who string) {
 	conn.SetReadLimit(h.cfg.ReadLimit)
 	ctx, cancel := context.WithCancelCause(h.ctx)
 	defer cancel(nil)
 	c := &client{
 		h: h, conn: conn, cancel: cancel, notify: make(chan struct{}, 1),
-		log: h.log.With("remote", r.RemoteAddr), remote: ClientOf(r),
+		log: h.log.With("remote", addr), remote: who,
 	}
 	c.log.Debug("stream: client connected")
 	readDone := make(chan struct{})
@@ -254,7 +248,7 @@ func (h *Hub) Stream(w http.ResponseWriter, r *http.Request) {
 		// close status. Closing the connection below ends the read.
 		c.readLoop(context.Background())
 	}()
-	err = c.writeLoop(ctx)
+	err := c.writeLoop(ctx)
 	cancel(err)
 	var ce *closeError
 	switch {

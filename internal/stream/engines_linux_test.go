@@ -98,8 +98,7 @@ func enginePipeline(t *testing.T, n int, socks ...string) (*Hub, []*wsClient) {
 	cs := make([]*wsClient, n)
 	for i := range cs {
 		cs[i] = dial(t, srv, nil)
-		cs[i].hello(wire.Hello{Q: "ctr:"})
-		cs[i].mustNext(wire.TypeSnapshot)
+		cs[i].Subscribe(wire.Hello{Q: "ctr:"})
 	}
 	return h, cs
 }
@@ -130,7 +129,7 @@ func TestEnginesStream(t *testing.T) {
 			// their name.
 			var appeared time.Time
 			msgs := 0
-			c.readUntil(name+" named", 60*time.Second, func(st *wire.State) bool {
+			c.ReadUntil(name+" named", 60*time.Second, func(st *wire.State) bool {
 				cs := containerNodes(st, id)
 				if len(cs) > 0 && appeared.IsZero() {
 					appeared = time.Now()
@@ -146,7 +145,7 @@ func TestEnginesStream(t *testing.T) {
 			if msgs > 1 {
 				t.Errorf("%s: name arrived %d patches after the namespaces, want ≤ 1", rt, msgs)
 			}
-			for _, x := range containerNodes(&c.st, id) {
+			for _, x := range containerNodes(&c.St, id) {
 				if x.Runtime != rt || x.Name != name || !strings.HasSuffix(x.Image, e.Image) {
 					t.Errorf("node container %+v, want runtime %s name %s image %s", x, rt, name, e.Image)
 				}
@@ -158,12 +157,12 @@ func TestEnginesStream(t *testing.T) {
 			// nothing yet, and every patch reaches every client in order.
 			for i, c := range cs {
 				if i > 0 {
-					c.readUntil(fmt.Sprintf("%s named at client %d", name, i), 60*time.Second, func(st *wire.State) bool {
+					c.ReadUntil(fmt.Sprintf("%s named at client %d", name, i), 60*time.Second, func(st *wire.State) bool {
 						cs := containerNodes(st, id)
 						return len(cs) > 0 && cs[0].Name == name
 					})
 				}
-				c.readUntil(fmt.Sprintf("%s removed from client %d", name, i), 60*time.Second,
+				c.ReadUntil(fmt.Sprintf("%s removed from client %d", name, i), 60*time.Second,
 					func(st *wire.State) bool { return len(containerNodes(st, id)) == 0 })
 			}
 		})
@@ -188,8 +187,8 @@ func engineChurn(t *testing.T, e testEngine) {
 	target.Store(^uint64(0))
 	readErr := make(chan error, 1)
 	go func() {
-		for c.seq.Load() < target.Load() {
-			if _, err := c.next(90 * time.Second); err != nil {
+		for c.Seq.Load() < target.Load() {
+			if _, err := c.Next(90 * time.Second); err != nil {
 				readErr <- err
 				return
 			}
@@ -197,6 +196,7 @@ func engineChurn(t *testing.T, e testEngine) {
 		readErr <- nil
 	}()
 	var wg sync.WaitGroup
+	var started sync.Map // names and IDs of the containers started
 	errs := make(chan error, total)
 	sem := make(chan struct{}, parallel)
 	for range total {
@@ -205,8 +205,10 @@ func engineChurn(t *testing.T, e testEngine) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			name, _, err := e.start(t)
+			name, id, err := e.start(t)
 			if err == nil {
+				started.Store(name, true)
+				started.Store(strings.TrimSpace(id), true)
 				_, err = e.Try(e.RmArgs(name)...)
 			}
 			if err != nil {
@@ -215,7 +217,26 @@ func engineChurn(t *testing.T, e testEngine) {
 		}()
 	}
 	wg.Wait()
-	time.Sleep(time.Second) // let the last removals' scans land
+	// The last removals' scans land: no container of the churn is left in
+	// the hub's latest scan.
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		left := ""
+		if s := h.Latest(); s != nil {
+			for _, ctr := range s.Containers {
+				_, named := started.Load(ctr.Name)
+				_, byID := started.Load(ctr.ID)
+				if named || byID {
+					left = ctr.DisplayName()
+				}
+			}
+		}
+		if left == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("container %s still in the hub's scan a minute after its removal", left)
+		}
+	}
 	want := current(t, h, Request{Q: "ctr:"})
 	target.Store(want.Seq)
 	if err := <-readErr; err != nil {
@@ -226,14 +247,14 @@ func engineChurn(t *testing.T, e testEngine) {
 		t.Error(err)
 	}
 	// The client ends equal to a fresh snapshot of the hub.
-	for c.st.Seq != want.Seq {
+	for c.St.Seq != want.Seq {
 		want = current(t, h, Request{Q: "ctr:"})
-		c.waitSeq(want.Seq)
+		c.WaitSeq(want.Seq)
 	}
-	if ok, why := c.st.EqualNodes(want.Nodes); !ok {
+	if ok, why := c.St.EqualNodes(want.Nodes); !ok {
 		t.Fatalf("client state differs from a fresh snapshot: %s", why)
 	}
-	if n := len(c.st.Nodes); n != 0 {
+	if n := len(c.St.Nodes); n != 0 {
 		t.Logf("%d container nodes remain (other work on the engine?)", n)
 	}
 }

@@ -92,7 +92,7 @@ func settled(t testing.TB, h *Hub, c *wsClient, pid int, typ model.NSType) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	c.waitSeq(h.latestSeq(t))
+	c.WaitSeq(h.latestSeq(t))
 }
 
 // latestSeq is the sequence number of the hub's latest state.
@@ -154,7 +154,7 @@ func kernelScenarios(prefix string) []kernelScenario {
 		{"unmount in another mount namespace", func(t testing.TB, h *Hub, c *wsClient) func(*wire.State) bool {
 			b := bindSetup(t, h, c)
 			b.mount(t)
-			c.readUntil("bind mount in another mount namespace", scenarioTimeout(t), b.mounted)
+			c.ReadUntil("bind mount in another mount namespace", scenarioTimeout(t), b.mounted)
 			b.unmount(t)
 			return func(st *wire.State) bool { return !b.mounted(st) }
 		}},
@@ -272,11 +272,11 @@ func TestLiveKernelEvents(t *testing.T) {
 			for _, sc := range kernelScenarios("bpf-live") {
 				t.Run(sc.name, func(t *testing.T) {
 					c := dial(t, srv, nil)
-					c.hello(tokenHello())
-					c.mustNext(wire.TypeSnapshot)
+					c.Hello(tokenHello())
+					c.MustNext(wire.TypeSnapshot)
 					cond := sc.run(t, h, c)
 					start := time.Now()
-					c.readUntil(sc.name, mode.timeout, cond)
+					c.ReadUntil(sc.name, mode.timeout, cond)
 					t.Logf("%s reached the client after %v", sc.name, time.Since(start))
 				})
 			}
@@ -317,8 +317,8 @@ func BenchmarkKernelEventLatency(b *testing.B) {
 		b.Fatalf("no BPF: %s", w.Events())
 	}
 	c := dial(b, srv, nil)
-	c.hello(tokenHello())
-	c.mustNext(wire.TypeSnapshot)
+	c.Hello(tokenHello())
+	c.MustNext(wire.TypeSnapshot)
 	for _, sc := range kernelScenarios("bpf-bench") {
 		b.Run(sc.name, func(b *testing.B) {
 			var lat []time.Duration
@@ -327,7 +327,7 @@ func BenchmarkKernelEventLatency(b *testing.B) {
 				cond := sc.run(b, h, c)
 				start := time.Now()
 				b.StartTimer()
-				c.readUntil(sc.name, 10*time.Second, cond)
+				c.ReadUntil(sc.name, 10*time.Second, cond)
 				lat = append(lat, time.Since(start))
 			}
 			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })

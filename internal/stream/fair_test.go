@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/coder/websocket"
@@ -29,9 +30,8 @@ func TestViewFairness(t *testing.T) {
 		cause func() error
 	}
 	connect := func(remote string) conn {
-		ctx, cancel := context.WithCancelCause(context.Background())
-		t.Cleanup(func() { cancel(nil) })
-		return conn{&client{h: h, cancel: cancel, notify: make(chan struct{}, 1), log: h.log, remote: remote}, func() error { return context.Cause(ctx) }}
+		c, cause := hubClient(t, h, remote)
+		return conn{c, cause}
 	}
 	a1, a2, a3 := connect("10.0.0.1"), connect("10.0.0.1"), connect("10.0.0.1")
 	if err := a1.c.subscribe(&wire.Hello{Q: "type:net"}); err != nil {
@@ -87,49 +87,47 @@ func TestViewFairness(t *testing.T) {
 // default view's clients get their patch while a costly filter is still
 // being laid out (review item 1: every other client waited behind it).
 func TestCheapViewsFirst(t *testing.T) {
-	slow := make(chan struct{})
-	layout := func(s *model.Snapshot, o layout.Options) *layout.Result {
-		if o.Keep != nil {
-			<-slow
+	synctest.Test(t, func(t *testing.T) {
+		slow := make(chan struct{})
+		layout := func(s *model.Snapshot, o layout.Options) *layout.Result {
+			if o.Keep != nil {
+				<-slow
+			}
+			return flatLayout(s, o)
 		}
-		return flatLayout(s, o)
-	}
-	h, err := NewHub(Config{Layout: layout, ParseFilter: fakeFilter})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mk := func(remote string) *client {
-		_, cancel := context.WithCancelCause(context.Background())
-		t.Cleanup(func() { cancel(nil) })
-		return &client{h: h, cancel: cancel, notify: make(chan struct{}, 1), log: h.log, remote: remote}
-	}
-	costly, plain := mk("a"), mk("b")
-	h.Publish(mkSnap(1, 3))
-	go func() { time.Sleep(20 * time.Millisecond); slow <- struct{}{} }() // the filter's first layout is costly
-	if err := costly.subscribe(&wire.Hello{Q: "type:net"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := plain.subscribe(&wire.Hello{}); err != nil {
-		t.Fatal(err)
-	}
-	plain.take()
-	<-plain.notify
-	done := make(chan struct{})
-	go func() { h.Publish(mkSnap(2, 3, 5)); close(done) }()
-	select {
-	case <-plain.notify: // the default view's patch, while the filter waits
-	case <-time.After(10 * time.Second):
-		go func() { slow <- struct{}{} }()
-		t.Fatal("no patch for the default view while a costly filter is laid out")
-	}
-	select {
-	case <-done:
-		t.Fatal("the scan finished before the costly view was laid out")
-	default:
-	}
-	if q := plain.take(); len(q) != 1 || !strings.Contains(string(q[0]), `"type":"patch"`) {
-		t.Errorf("default view's queue %q", q)
-	}
-	slow <- struct{}{}
-	<-done
+		h, err := NewHub(Config{Layout: layout, ParseFilter: fakeFilter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		costly, _ := hubClient(t, h, "a")
+		plain, _ := hubClient(t, h, "b")
+		h.Publish(mkSnap(1, 3))
+		go func() { time.Sleep(20 * time.Millisecond); slow <- struct{}{} }() // the filter's first layout is costly
+		if err := costly.subscribe(&wire.Hello{Q: "type:net"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := plain.subscribe(&wire.Hello{}); err != nil {
+			t.Fatal(err)
+		}
+		plain.take()
+		<-plain.notify
+		done := make(chan struct{})
+		go func() { h.Publish(mkSnap(2, 3, 5)); close(done) }()
+		select {
+		case <-plain.notify: // the default view's patch, while the filter waits
+		case <-time.After(10 * time.Second):
+			go func() { slow <- struct{}{} }()
+			t.Fatal("no patch for the default view while a costly filter is laid out")
+		}
+		select {
+		case <-done:
+			t.Fatal("the scan finished before the costly view was laid out")
+		default:
+		}
+		if q := plain.take(); len(q) != 1 || !strings.Contains(string(q[0]), `"type":"patch"`) {
+			t.Errorf("default view's queue %q", q)
+		}
+		slow <- struct{}{}
+		<-done
+	})
 }

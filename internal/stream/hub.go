@@ -5,8 +5,11 @@
 // its clients over websockets. Clients get their own bounded queue: one that
 // cannot keep up is sent a fresh snapshot instead of a backlog and never
 // slows the others. A Runner feeds the hub from the watcher's signals, and
-// the package serves the snapshot and namespace-detail JSON endpoints from
-// the same state. The message formats are in docs/protocol.md.
+// the hub answers the snapshot, namespace and group questions of the JSON
+// endpoints from the same state. It speaks no HTTP: internal/server
+// accepts the websockets and serves the endpoints, and maps the hub's
+// typed errors to status codes. The message formats are in
+// docs/protocol.md.
 package stream
 
 import (
@@ -14,7 +17,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -39,10 +41,6 @@ type ParseFilterFunc func(q string) (match func(*model.Snapshot, *model.Namespac
 // Config tunes a Hub. Layout is required; zero values give the defaults.
 type Config struct {
 	Layout LayoutFunc
-	// Inspect reads what a namespace holds, for the "inside" of
-	// /api/v1/ns/{ref} (internal/inspect); r carries the query's options.
-	// Nil leaves "inside" out.
-	Inspect func(ctx context.Context, s *model.Snapshot, id model.NSID, r *http.Request) any
 	// ParseFilter parses q; nil means ParseFilter (internal/filter).
 	ParseFilter ParseFilterFunc
 	// Base holds the layout options every subscription shares
@@ -93,7 +91,7 @@ type Config struct {
 	// one closes that connection with status 1009.
 	ReadLimit int64
 	// Compression negotiates permessage-deflate with clients that offer it
-	// (browsers do), without context takeover (see Hub.Stream).
+	// (browsers do), without context takeover (see Hub.AcceptOptions).
 	Compression bool
 	// Logger receives connection and scan events; nil means slog.Default().
 	Logger *slog.Logger

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"slices"
@@ -25,21 +24,21 @@ import (
 
 // livePipeline wires the real thing as cmd/nsweb does: watcher → runner
 // (collect) → hub (layout) → websocket handler.
-func livePipeline(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *httptest.Server) {
+func livePipeline(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *testServer) {
 	h, srv, _ := liveRunner(t, cfg, wopt)
 	return h, srv
 }
 
 // liveRunner is livePipeline that also returns the runner, to ask it how
 // it scanned.
-func liveRunner(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *httptest.Server, *Runner) {
+func liveRunner(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *testServer, *Runner) {
 	t.Helper()
 	h, srv, r, _ := liveRunnerWatch(t, cfg, wopt)
 	return h, srv, r
 }
 
 // liveRunnerWatch is liveRunner that also returns the watcher.
-func liveRunnerWatch(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *httptest.Server, *Runner, *watch.Watcher) {
+func liveRunnerWatch(t testing.TB, cfg Config, wopt watch.Options) (*Hub, *testServer, *Runner, *watch.Watcher) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("needs root: the proc connector and a full scan")
@@ -142,21 +141,6 @@ func trimSpace(b []byte) []byte {
 	return b
 }
 
-// readUntil reads messages until cond holds for the client's state.
-func (c *wsClient) readUntil(what any, timeout time.Duration, cond func(*wire.State) bool) {
-	c.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond(&c.st) {
-		left := time.Until(deadline)
-		if left <= 0 {
-			c.t.Fatalf("%v: not within %s (state at seq %d, %d nodes)", what, timeout, c.st.Seq, len(c.st.Nodes))
-		}
-		if _, err := c.next(left); err != nil {
-			c.t.Fatalf("%v: %v (state: %v)", what, err, c.st.IDs())
-		}
-	}
-}
-
 func hasAll(ids map[model.NSType]model.NSID) func(*wire.State) bool {
 	return func(st *wire.State) bool {
 		for _, id := range ids {
@@ -188,34 +172,34 @@ func TestLiveContainerAddAndRemove(t *testing.T) {
 	clients := make([]*wsClient, 10)
 	for i := range clients {
 		clients[i] = dial(t, srv, nil)
-		clients[i].hello(hello)
-		clients[i].mustNext(wire.TypeSnapshot)
+		clients[i].Hello(hello)
+		clients[i].MustNext(wire.TypeSnapshot)
 	}
 	c := clients[0]
 	pid, ids, kill := unshared(t)
-	startSeq := c.st.Seq
-	c.readUntil("patch adding the new namespaces", 60*time.Second, hasAll(ids))
-	if c.snaps != 1 || c.st.Seq == startSeq {
-		t.Fatalf("namespaces arrived by snapshot, not patch (%d snapshots)", c.snaps)
+	startSeq := c.St.Seq
+	c.ReadUntil("patch adding the new namespaces", 60*time.Second, hasAll(ids))
+	if c.Snaps != 1 || c.St.Seq == startSeq {
+		t.Fatalf("namespaces arrived by snapshot, not patch (%d snapshots)", c.Snaps)
 	}
 	// The first scan may catch unshare before its child: the child joins
 	// the net node's members by a later update at the latest.
 	netID := fmt.Sprintf("ns:%d", ids[model.Net])
 	// Nodes carry the member count; the details (GET /api/v1/ns) the members.
-	c.readUntil("net node counting the sleep", 60*time.Second, func(st *wire.State) bool {
+	c.ReadUntil("net node counting the sleep", 60*time.Second, func(st *wire.State) bool {
 		n := st.Nodes[netID]
 		d := Details(h.Latest(), ids[model.Net])
 		return n.Procs >= 1 && d != nil && slices.ContainsFunc(d.Processes, func(p *model.Process) bool { return p.PID == pid })
 	})
-	if n := c.st.Nodes[netID]; n.Type != model.Net || n.Procs < 1 || n.Inode == 0 {
+	if n := c.St.Nodes[netID]; n.Type != model.Net || n.Procs < 1 || n.Inode == 0 {
 		t.Errorf("net node %+v", n)
 	}
 	kill()
-	c.readUntil("patch removing them", 60*time.Second, hasNone(ids))
+	c.ReadUntil("patch removing them", 60*time.Second, hasNone(ids))
 	// Every client converges on the same state as a fresh snapshot.
 	want := current(t, h, Request{Q: hello.Q})
 	for _, cl := range clients {
-		cl.waitSeq(want.Seq)
+		cl.WaitSeq(want.Seq)
 		assertState(t, cl, want)
 	}
 	if full, partial := runner.Scans(); partial == 0 {
@@ -250,8 +234,8 @@ func TestLiveChurnInodeReuse(t *testing.T) {
 	h, srv, runner := liveRunner(t, Config{}, watch.Options{Rescan: -1})
 	hello := tokenHello()
 	c := dial(t, srv, nil)
-	c.hello(hello)
-	c.mustNext(wire.TypeSnapshot)
+	c.Hello(hello)
+	c.MustNext(wire.TypeSnapshot)
 	var dead []map[model.NSType]model.NSID
 	inodes := map[uint64]int{}
 	for i := range 15 {
@@ -259,7 +243,7 @@ func TestLiveChurnInodeReuse(t *testing.T) {
 		_, ino := nsOf(t, pid, model.Net)
 		inodes[ino]++
 		if i%3 == 0 {
-			c.readUntil(lazy(func() string {
+			c.ReadUntil(lazy(func() string {
 				return fmt.Sprintf("churn %d: namespaces %v of pid %d seen (the latest scan says %s)", i, ids, pid, scanSays(h, pid))
 			}), 60*time.Second, hasAll(ids))
 		}
@@ -272,7 +256,7 @@ func TestLiveChurnInodeReuse(t *testing.T) {
 		t.Logf("%d net namespaces shared %d inodes", len(dead), len(inodes))
 	}
 	for _, ids := range dead {
-		c.readUntil("dead namespaces gone", 60*time.Second, hasNone(ids))
+		c.ReadUntil("dead namespaces gone", 60*time.Second, hasNone(ids))
 	}
 	// The client ends up showing exactly what a fresh scan shows for the
 	// test's filter: the same nodes, with the same details, each naming the
@@ -283,14 +267,14 @@ func TestLiveChurnInodeReuse(t *testing.T) {
 	var why string
 	for deadline := time.Now().Add(30 * time.Second); ; {
 		want := current(t, h, Request{Q: hello.Q})
-		c.waitSeq(want.Seq)
+		c.WaitSeq(want.Seq)
 		assertState(t, c, want)
 		s, err := collect.New(collect.Options{}).Scan(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
 		why = ""
-		for id, n := range c.st.Nodes {
+		for id, n := range c.St.Nodes {
 			if n.NS == 0 || n.Inode == 0 {
 				continue
 			}
@@ -301,7 +285,7 @@ func TestLiveChurnInodeReuse(t *testing.T) {
 		if why == "" {
 			fresh, _ := newTestHub(t, Config{Layout: layout.Compute, ParseFilter: tokenFilter, Base: layout.Options{FoldThreshold: -1}})
 			fresh.Publish(s)
-			if ok, w := c.st.EqualNodes(current(t, fresh, Request{Q: hello.Q}).Nodes); !ok {
+			if ok, w := c.St.EqualNodes(current(t, fresh, Request{Q: hello.Q}).Nodes); !ok {
 				why = "client state differs from a fresh scan's view: " + w
 			}
 		}

@@ -24,10 +24,9 @@ func TestNetworkViewHello(t *testing.T) {
 	h.Publish(s)
 
 	c := dial(t, srv, nil)
-	c.hello(wire.Hello{View: "network"})
-	c.mustNext(wire.TypeSnapshot)
+	c.Subscribe(wire.Hello{View: "network"})
 	nets := 0
-	for _, n := range c.st.Nodes {
+	for _, n := range c.St.Nodes {
 		switch {
 		case n.Type == model.Net:
 			nets++
@@ -36,15 +35,15 @@ func TestNetworkViewHello(t *testing.T) {
 		}
 	}
 	if nets != 2 {
-		t.Errorf("%d network namespaces in the network view, want 2: %+v", nets, c.st.Nodes)
+		t.Errorf("%d network namespaces in the network view, want 2: %+v", nets, c.St.Nodes)
 	}
 
-	if err := c.conn.Write(context.Background(), websocket.MessageText, []byte(`{"type":"hello","view":"netwrk"}`)); err != nil {
+	if err := c.Conn.Write(context.Background(), websocket.MessageText, []byte(`{"type":"hello","view":"netwrk"}`)); err != nil {
 		t.Fatal(err)
 	}
-	c.mustNext(wire.TypeError)
+	c.MustNext(wire.TypeError)
 	want := `unknown view "netwrk" (want "owner", "pid" or "network")`
-	if got := c.refused; !strings.Contains(got.Error, want) || got.Field != "view" || got.Value != "netwrk" {
+	if got := c.Refused; !strings.Contains(got.Error, want) || got.Field != "view" || got.Value != "netwrk" {
 		t.Errorf("error %q field %q value %q; want %q on field view", got.Error, got.Field, got.Value, want)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/nsweb/nsweb/internal/model"
@@ -130,37 +131,37 @@ func TestAuditClaims(t *testing.T) {
 // signal named counts it in Stats; one merged with events that name the
 // change does not.
 func TestRunnerStatsSafetyOnly(t *testing.T) {
-	h, err := NewHub(Config{Layout: flatLayout})
-	if err != nil {
-		t.Fatal(err)
-	}
-	snaps := []*model.Snapshot{auditSnap(nil, nil), auditSnap([]int{20}, nil), auditSnap([]int{20, 21}, nil)}
-	for i, s := range snaps {
-		s.Taken = time.Unix(int64(i+1), 0)
-	}
-	n := 0
-	scan := func(context.Context) (*model.Snapshot, error) {
-		s := snaps[min(n, len(snaps)-1)]
-		n++
-		return s, nil
-	}
-	r := &Runner{Scan: scan, Hub: h, Logger: slog.New(slog.DiscardHandler)}
-	sig := make(chan watch.Signal)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { r.Run(ctx, sig); close(done) }()
-	sig <- watch.Signal{Reasons: watch.Rescan, First: time.Now()}                               // finds 20: safety only
-	sig <- watch.Signal{Reasons: watch.Rescan | watch.Proc, PIDs: []int{21}, First: time.Now()} // finds 21, which events named
-	deadline := time.Now().Add(30 * time.Second)
-	for r.Stats().SafetyOnlyChanges == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	cancel()
-	<-done
-	st := r.Stats()
-	if st.SafetyRescans != 2 || st.SafetyOnlyChanges != 1 || st.FullScans != 3 {
-		t.Errorf("stats %+v, want 2 safety rescans with 1 change only they found, 3 full scans", st)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		h, err := NewHub(Config{Layout: flatLayout})
+		if err != nil {
+			t.Fatal(err)
+		}
+		snaps := []*model.Snapshot{auditSnap(nil, nil), auditSnap([]int{20}, nil), auditSnap([]int{20, 21}, nil)}
+		for i, s := range snaps {
+			s.Taken = time.Unix(int64(i+1), 0)
+		}
+		n := 0
+		scan := func(context.Context) (*model.Snapshot, error) {
+			s := snaps[min(n, len(snaps)-1)]
+			n++
+			return s, nil
+		}
+		r := &Runner{Scan: scan, Hub: h, Logger: slog.New(slog.DiscardHandler)}
+		sig := make(chan watch.Signal)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { r.Run(ctx, sig); close(done) }()
+		sig <- watch.Signal{Reasons: watch.Rescan, First: time.Now()}                               // finds 20: safety only
+		sig <- watch.Signal{Reasons: watch.Rescan | watch.Proc, PIDs: []int{21}, First: time.Now()} // finds 21, which events named
+		// The runner has scanned and waits for the next signal.
+		synctest.Wait()
+		cancel()
+		<-done
+		st := r.Stats()
+		if st.SafetyRescans != 2 || st.SafetyOnlyChanges != 1 || st.FullScans != 3 {
+			t.Errorf("stats %+v, want 2 safety rescans with 1 change only they found, 3 full scans", st)
+		}
+	})
 }
 
 // TestRunnerKernelSignals: namespace switches take the partial rescan,

@@ -27,8 +27,8 @@ import (
 func TestLiveLateReap(t *testing.T) {
 	_, srv := livePipeline(t, Config{}, watch.Options{Rescan: -1})
 	c := dial(t, srv, nil)
-	c.hello(tokenHello())
-	c.mustNext(wire.TypeSnapshot)
+	c.Hello(tokenHello())
+	c.MustNext(wire.TypeSnapshot)
 	for i := range 5 {
 		cmd := exec.Command("sleep", sleepArg)
 		cmd.SysProcAttr = &syscall.SysProcAttr{
@@ -45,7 +45,7 @@ func TestLiveLateReap(t *testing.T) {
 		for _, typ := range []model.NSType{model.User, model.PID, model.UTS} {
 			ids[typ], _ = nsOf(t, cmd.Process.Pid, typ)
 		}
-		c.readUntil(fmt.Sprintf("round %d: namespaces of %d", i, cmd.Process.Pid), 30*time.Second, hasAll(ids))
+		c.ReadUntil(fmt.Sprintf("round %d: namespaces of %d", i, cmd.Process.Pid), 30*time.Second, hasAll(ids))
 		_ = cmd.Process.Kill()
 		time.Sleep(30 * time.Millisecond) // a zombie for a moment
 		_ = cmd.Wait()
@@ -59,13 +59,13 @@ func TestLiveLateReap(t *testing.T) {
 // whether it held.
 func waitFor(c *wsClient, timeout time.Duration, cond func(*wire.State) bool) bool {
 	deadline := time.Now().Add(timeout)
-	for !cond(&c.st) {
+	for !cond(&c.St) {
 		left := time.Until(deadline)
 		if left <= 0 {
 			return false
 		}
-		if _, err := c.next(left); err != nil {
-			return cond(&c.st)
+		if _, err := c.Next(left); err != nil {
+			return cond(&c.St)
 		}
 	}
 	return true

@@ -106,9 +106,9 @@ func benchViews(b *testing.B, namespaces int, deflate bool) {
 		c := dial(b, srv, opts)
 		before := wireBytes.Load()
 		t0 := time.Now()
-		c.hello(v)
+		c.Hello(v)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		_, data, err := c.conn.Read(ctx)
+		_, data, err := c.Conn.Read(ctx)
 		cancel()
 		if err != nil {
 			b.Fatalf("client %d: %v", i, err)
@@ -129,7 +129,7 @@ func benchViews(b *testing.B, namespaces int, deflate bool) {
 		// Drain the rest in the background, as a browser would.
 		go func() {
 			for {
-				if _, _, err := c.conn.Read(context.Background()); err != nil {
+				if _, _, err := c.Conn.Read(context.Background()); err != nil {
 					return
 				}
 			}

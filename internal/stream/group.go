@@ -1,8 +1,10 @@
+// Folded groups: what a group of the picture holds, so that its details
+// say more than a count.
+
 package stream
 
 import (
 	"cmp"
-	"net/http"
 	"slices"
 	"strings"
 
@@ -121,20 +123,4 @@ func containerName(s *model.Snapshot, id string) string {
 		return c.DisplayName()
 	}
 	return (&model.Container{ID: id}).DisplayName()
-}
-
-// group serves GET /api/v1/ns/{group ID}?view=…&group=…&q=…&expand=…: the
-// details of a folded group of that picture (a group's members depend on
-// the view, the filter and what is open).
-func (h *Hub) group(w http.ResponseWriter, r *http.Request, id string) {
-	v, ok := h.currentFor(w, r)
-	if !ok {
-		return
-	}
-	d, ok := Group(v.Snapshot, v.Result, id)
-	if !ok {
-		writeError(w, http.StatusNotFound, "no folded group "+truncate(id, 80)+" in this view (it opened, or the view has no such group)")
-		return
-	}
-	writeJSON(w, http.StatusOK, d)
 }

@@ -1,15 +1,14 @@
-package stream
+package server
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"net/url"
 	"testing"
 	"time"
 
 	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/model"
+	"github.com/nsweb/nsweb/internal/stream"
 )
 
 // TestGroupDetails: GET /api/v1/ns/{group ID} with the picture's query
@@ -17,7 +16,7 @@ import (
 // ten members with the most processes, most first; a group the picture
 // does not fold (opened, or unknown) is a 404.
 func TestGroupDetails(t *testing.T) {
-	h, srv := newTestHub(t, Config{Layout: layout.Compute})
+	h, srv := liveServer(t, stream.Config{Layout: layout.Compute})
 	s := &model.Snapshot{Taken: time.Unix(1, 0), Host: "test", Root: 1,
 		Namespaces: map[model.NSID]*model.Namespace{1: {ID: 1, Type: model.User, Inode: 4026531837, Procs: []int{1}, Leader: 1}},
 		Processes:  map[int]*model.Process{1: {PID: 1, Comm: "init"}},
@@ -39,25 +38,20 @@ func TestGroupDetails(t *testing.T) {
 		s.Namespaces[id] = ns
 	}
 	h.Publish(s)
-	get := func(ref, query string) (int, GroupDetails) {
+	details := func(ref, query string) (int, stream.GroupDetails) {
 		t.Helper()
-		resp, err := http.Get(srv.URL + "/api/v1/ns/" + url.PathEscape(ref) + "?" + query)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		var d GroupDetails
-		if resp.StatusCode == 200 {
+		code, _, body := get(t, srv.URL+"/api/v1/ns/"+url.PathEscape(ref)+"?"+query)
+		var d stream.GroupDetails
+		if code == 200 {
 			if err := json.Unmarshal(body, &d); err != nil {
 				t.Fatalf("%s: %v", body, err)
 			}
 		}
-		return resp.StatusCode, d
+		return code, d
 	}
 	gid := layout.DirsGroupID("ns:1")
-	code, d := get(gid, "view=owner&group=none")
-	if code != 200 || !d.Group || d.Folds != "dir" || d.Type != model.User || d.Count != 60 || d.Processes != total || len(d.Top) != topMembers {
+	code, d := details(gid, "view=owner&group=none")
+	if code != 200 || !d.Group || d.Folds != "dir" || d.Type != model.User || d.Count != 60 || d.Processes != total || len(d.Top) != 10 {
 		t.Fatalf("%d %+v", code, d)
 	}
 	// Eight members have 6 processes (i%7 == 6), then 5: 105, 112.
@@ -76,13 +70,13 @@ func TestGroupDetails(t *testing.T) {
 	if d.Top[8].NS != 105 || d.Top[9].NS != 112 {
 		t.Errorf("top 8, 9: %s, %s; want ns:105, ns:112", d.Top[8].Ref, d.Top[9].Ref)
 	}
-	if code, _ := get(gid, "view=owner&group=none&expand="+url.QueryEscape(gid)); code != 404 {
+	if code, _ := details(gid, "view=owner&group=none&expand="+url.QueryEscape(gid)); code != 404 {
 		t.Errorf("opened group: %d, want 404", code)
 	}
-	if code, _ := get("grp:ns:1:net", "view=owner"); code != 404 {
+	if code, _ := details("grp:ns:1:net", "view=owner"); code != 404 {
 		t.Errorf("no such group: %d, want 404", code)
 	}
-	if code, _ := get(gid, "view=nope"); code != 400 {
+	if code, _ := details(gid, "view=nope"); code != 400 {
 		t.Errorf("bad view: %d, want 400", code)
 	}
 }

@@ -1,15 +1,14 @@
-package stream
+package server
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nsweb/nsweb/internal/model"
+	"github.com/nsweb/nsweb/internal/stream"
 	"github.com/nsweb/nsweb/internal/wire"
 )
 
@@ -18,7 +17,7 @@ import (
 // number that is the ID of one namespace and the inode of another is
 // answered 409 with the IDs to ask for, never a guess.
 func TestNamespaceByRef(t *testing.T) {
-	h, srv := newTestHub(t, Config{})
+	h, srv := liveServer(t, stream.Config{})
 	h.Publish(&model.Snapshot{
 		Taken: time.Unix(1, 0), Host: "test", Kernel: "6.18", Root: 4098,
 		Namespaces: map[model.NSID]*model.Namespace{
@@ -49,7 +48,7 @@ func TestNamespaceByRef(t *testing.T) {
 		{"net:4026531837", 404, 0, "no net namespace with inode 4026531837 (it may have ended)"},
 		{"ns:4026531837", 404, 0, "no namespace with ID 4026531837"},
 		{"999", 404, 0, "no namespace with ID or inode 999 (it may have ended)"},
-		{"x", 400, 0, `invalid namespace "x": name it by ` + RefForms},
+		{"x", 400, 0, `invalid namespace "x": name it by ` + stream.RefForms},
 		{"0", 400, 0, `invalid namespace "0"`},
 		{"net:", 400, 0, `invalid namespace "net:"`},
 		{"net:[12", 400, 0, `invalid namespace "net:[12"`},
@@ -57,14 +56,9 @@ func TestNamespaceByRef(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.ref, func(t *testing.T) {
-			resp, err := http.Get(srv.URL + "/api/v1/ns/" + url.PathEscape(tc.ref))
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != tc.code || resp.Header.Get("Content-Type") != "application/json" {
-				t.Fatalf("%d %s %s, want %d JSON", resp.StatusCode, resp.Header.Get("Content-Type"), body, tc.code)
+			code, header, body := get(t, srv.URL+"/api/v1/ns/"+url.PathEscape(tc.ref))
+			if code != tc.code || header.Get("Content-Type") != "application/json" {
+				t.Fatalf("%d %s %s, want %d JSON", code, header.Get("Content-Type"), body, tc.code)
 			}
 			if tc.code == 200 {
 				var d wire.NamespaceDetails
@@ -78,18 +72,5 @@ func TestNamespaceByRef(t *testing.T) {
 				t.Errorf("error %s, want it to contain %q", body, tc.want)
 			}
 		})
-	}
-}
-
-// TestRefFormsExamples: the forms the 400 answer offers are accepted, so
-// that a person who copies one is not refused again.
-func TestRefFormsExamples(t *testing.T) {
-	for _, ex := range []string{"4098", "ns:4098", "4026531837", "net:4026531993", "net:[4026531993]"} {
-		if !strings.Contains(RefForms, ex) {
-			t.Errorf("RefForms lacks the example %q", ex)
-		}
-		if _, err := parseRef(ex); err != nil {
-			t.Errorf("example %q refused: %v", ex, err)
-		}
 	}
 }
