@@ -67,8 +67,8 @@ func TestLiveUnfoldBornNone(t *testing.T) {
 	_, srv := livePipeline(t, Config{ParseFilter: heldFilter, Base: layout.Options{FoldThreshold: fold}},
 		watch.Options{Rescan: 50 * time.Millisecond})
 	c := dial(t, srv, nil)
-	c.hello(wire.Hello{Q: "token:" + tok})
-	c.mustNext(wire.TypeSnapshot)
+	c.Hello(wire.Hello{Q: "token:" + tok})
+	c.MustNext(wire.TypeSnapshot)
 	var grp string
 	folded := func(st *wire.State) bool {
 		for id, n := range st.Nodes {
@@ -79,7 +79,7 @@ func TestLiveUnfoldBornNone(t *testing.T) {
 		}
 		return false
 	}
-	c.readUntil("the netns folded", 30*time.Second, folded)
+	c.ReadUntil("the netns folded", 30*time.Second, folded)
 	hideNsfsMount(t)
 	// One at a time, each its own unmount and unlink.
 	go func() {
@@ -103,22 +103,22 @@ func TestLiveUnfoldBornNone(t *testing.T) {
 	}
 	ended := 0
 	deadline := time.Now().Add(30 * time.Second)
-	for !unfolded(&c.st) {
-		if _, err := c.next(time.Until(deadline)); err != nil {
+	for !unfolded(&c.St) {
+		if _, err := c.Next(time.Until(deadline)); err != nil {
 			t.Fatalf("the group %s did not unfold into the %d survivors: %v", grp, len(survivors), err)
 		}
-		if born := slices.DeleteFunc(slices.Clone(c.born), func(id string) bool { return !survivors[id] }); len(born) > 0 {
-			t.Fatalf("patch %d says %d survivors were born: %v", c.st.Seq, len(born), born)
+		if born := slices.DeleteFunc(slices.Clone(c.Born), func(id string) bool { return !survivors[id] }); len(born) > 0 {
+			t.Fatalf("patch %d says %d survivors were born: %v", c.St.Seq, len(born), born)
 		}
-		if gone := slices.DeleteFunc(slices.Clone(c.removed), func(id string) bool { return !survivors[id] }); len(gone) > 0 {
-			t.Fatalf("patch %d removes %d survivors: %v", c.st.Seq, len(gone), gone)
+		if gone := slices.DeleteFunc(slices.Clone(c.Removed), func(id string) bool { return !survivors[id] }); len(gone) > 0 {
+			t.Fatalf("patch %d removes %d survivors: %v", c.St.Seq, len(gone), gone)
 		}
-		for _, f := range c.folded {
+		for _, f := range c.Folded {
 			if f.ID == grp {
 				ended += f.Ended
 			}
 		}
-		c.born, c.removed, c.folded = nil, nil, nil
+		c.Born, c.Removed, c.Folded = nil, nil, nil
 	}
 	if ended != del {
 		t.Errorf("%d ended in %s, want the %d deleted", ended, grp, del)
