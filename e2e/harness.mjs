@@ -4,7 +4,8 @@
  * free loopback port and drive Debian's chromium through playwright-core.
  * Nothing here downloads a browser.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { statSync } from "node:fs";
 import { chmod, copyFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -146,3 +147,41 @@ export function watchErrors(page) {
 
 /** Directory for screenshots and other artefacts (not committed). */
 export const ARTEFACTS = process.env.NSWEB_ARTEFACTS || path.join(process.cwd(), "artefacts");
+
+/**
+ * Run ip(8) with args; its output is returned, a failure thrown.
+ * @param {string[]} args
+ */
+export const ip = (args) => execFileSync("ip", args, { stdio: "pipe" });
+
+/**
+ * Delete the named network namespaces, those that were never made too.
+ * @param {string[]} names
+ */
+export function deleteNetns(names) {
+  for (const n of names) {
+    try {
+      ip(["netns", "del", n]);
+    } catch {
+      // not made
+    }
+  }
+}
+
+/**
+ * The NSID of the namespace of this type a file (bind mount, /proc link)
+ * is, as the server at url names it once a scan found it (within 20 s).
+ * @param {string} url the server's base URL
+ * @param {string} type
+ * @param {string} file
+ * @returns {Promise<number>}
+ */
+export async function nsidOf(url, type, file) {
+  const ino = statSync(file).ino;
+  for (let i = 0; i < 100; i++) {
+    const r = await fetch(new URL(`api/v1/ns/${type}:${ino}`, url));
+    if (r.ok) return (await r.json()).namespace.id;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  throw new Error(`${file} never showed up`);
+}

@@ -11,8 +11,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { readlink } from "node:fs/promises";
-import { statSync } from "node:fs";
-import { startServer, startBrowser, watchErrors } from "./harness.mjs";
+import { startServer, startBrowser, watchErrors, ip, deleteNetns, nsidOf } from "./harness.mjs";
 
 const P = `inside-e2e-${process.pid}`;
 const A = `${P}-a`;
@@ -25,9 +24,6 @@ let server;
 let chrome;
 /** @type {import("node:child_process").ChildProcess[]} */
 const kids = [];
-
-/** @param {string[]} args */
-const ip = (args) => execFileSync("ip", args, { stdio: "pipe" });
 
 before(async () => {
   if (!root) return;
@@ -55,13 +51,7 @@ after(async () => {
       // already gone
     }
   }
-  for (const n of [A, B]) {
-    try {
-      ip(["netns", "del", n]);
-    } catch {
-      // not made
-    }
-  }
+  deleteNetns([A, B]);
 });
 
 /**
@@ -69,15 +59,7 @@ after(async () => {
  * @param {string} type
  * @param {string} file
  */
-async function nsid(type, file) {
-  const ino = statSync(file).ino;
-  for (let i = 0; i < 100; i++) {
-    const r = await fetch(new URL(`api/v1/ns/${type}:${ino}`, server.url));
-    if (r.ok) return (await r.json()).namespace.id;
-    await new Promise((res) => setTimeout(res, 200));
-  }
-  throw new Error(`${file} never showed up`);
-}
+const nsid = (type, file) => nsidOf(server.url, type, file);
 
 /** @param {string} query */
 async function open(query) {

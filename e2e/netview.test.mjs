@@ -7,9 +7,7 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { statSync } from "node:fs";
-import { startServer, startBrowser, watchErrors } from "./harness.mjs";
+import { startServer, startBrowser, watchErrors, ip, deleteNetns, nsidOf } from "./harness.mjs";
 
 const P = `netview-e2e-${process.pid}`;
 const A = `${P}-a`;
@@ -20,9 +18,6 @@ const root = process.getuid?.() === 0;
 let server;
 /** @type {import("./harness.mjs").Browser} */
 let chrome;
-
-/** @param {string[]} args */
-const ip = (args) => execFileSync("ip", args, { stdio: "pipe" });
 
 before(async () => {
   if (!root) return;
@@ -36,25 +31,11 @@ before(async () => {
 after(async () => {
   await chrome?.close();
   await server?.stop();
-  for (const n of [A, B]) {
-    try {
-      ip(["netns", "del", n]);
-    } catch {
-      // not made
-    }
-  }
+  deleteNetns([A, B]);
 });
 
 /** The NSID of the network namespace bind-mounted at file. @param {string} file */
-async function nsid(file) {
-  const ino = statSync(file).ino;
-  for (let i = 0; i < 100; i++) {
-    const r = await fetch(new URL(`api/v1/ns/net:${ino}`, server.url));
-    if (r.ok) return (await r.json()).namespace.id;
-    await new Promise((res) => setTimeout(res, 200));
-  }
-  throw new Error(`${file} never showed up`);
-}
+const nsid = (file) => nsidOf(server.url, "net", file);
 
 test("the view switch to Network shows net namespaces only, keeps view=network in the URL and draws the wiring", { skip: !root && "needs root" }, async () => {
   const a = await nsid(`/run/netns/${A}`);
