@@ -218,15 +218,26 @@ async function withOwnFake(fake, fn) {
   }
 }
 
+/**
+ * Open the page at url, then the group id (foldedNets') with a click, and
+ * wait until ns:11, one of the namespaces it folds, is shown.
+ * @param {import("playwright-core").Page} page
+ * @param {string} url
+ * @param {string} id
+ */
+async function openByClick(page, url, id) {
+  await page.goto(url);
+  await page.waitForFunction((id) => window.nsweb?.has(id) && window.nsweb.timing.firstRender > 0, id);
+  const r = await page.evaluate((id) => window.nsweb.nodeRect(id), id);
+  assert.ok(r, `group ${id} is on the page`);
+  await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
+  await page.waitForFunction(() => window.nsweb.has("ns:11"));
+}
+
 test("opened groups live in the URL, survive a reload and are in the SVG download", async () => {
   const f = foldedNets();
   await withOwnFake([f.tree, f.opts], async ({ own, page, errors }) => {
-    await page.goto(own.url);
-    await page.waitForFunction((id) => window.nsweb?.has(id) && window.nsweb.timing.firstRender > 0, f.GRP);
-    const r = await page.evaluate((id) => window.nsweb.nodeRect(id), f.GRP);
-    assert.ok(r);
-    await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
-    await page.waitForFunction(() => window.nsweb.has("ns:11"));
+    await openByClick(page, own.url, f.GRP);
     assert.deepEqual(new URL(page.url()).searchParams.getAll("expand"), [f.GRP], "the open group is in the URL");
     const href = (await page.locator("#download").getAttribute("href")) || "";
     assert.deepEqual(new URL(href, own.url).searchParams.getAll("expand"), [f.GRP], "and in the download");
@@ -254,12 +265,7 @@ test("a group whose ID holds a comma and spaces opens, and stays open in the URL
   const f = foldedNets(box);
   assert.equal(f.GRP, "grp:ctr:ns:1: box, a :net");
   await withOwnFake([f.tree, f.opts], async ({ own, page, errors }) => {
-    await page.goto(own.url);
-    await page.waitForFunction((id) => window.nsweb?.has(id) && window.nsweb.timing.firstRender > 0, f.GRP);
-    const r = await page.evaluate((id) => window.nsweb.nodeRect(id), f.GRP);
-    assert.ok(r);
-    await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
-    await page.waitForFunction(() => window.nsweb.has("ns:11"));
+    await openByClick(page, own.url, f.GRP);
     assert.deepEqual(own.hellos.at(-1).expand, [f.GRP]);
     assert.deepEqual(new URL(page.url()).searchParams.getAll("expand"), [f.GRP], "one parameter, as it is");
     const href = (await page.locator("#download").getAttribute("href")) || "";
