@@ -148,6 +148,20 @@ export function watchErrors(page) {
 /** Directory for screenshots and other artefacts (not committed). */
 export const ARTEFACTS = process.env.NSWEB_ARTEFACTS || path.join(process.cwd(), "artefacts");
 
+/** Whether the tests run as root, as the ones that make namespaces need. */
+export const isRoot = process.getuid?.() === 0;
+
+/**
+ * Names for two network namespaces of one test file, unique to this run
+ * (other engineers make namespaces on the same host).
+ * @param {string} test the file's short name
+ * @returns {[string, string]}
+ */
+export function netnsNames(test) {
+  const p = `${test}-e2e-${process.pid}`;
+  return [`${p}-a`, `${p}-b`];
+}
+
 /**
  * Run ip(8) with args; its output is returned, a failure thrown.
  * @param {string[]} args

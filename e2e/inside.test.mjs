@@ -11,12 +11,10 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { readlink } from "node:fs/promises";
-import { startServer, startBrowser, watchErrors, ip, deleteNetns, nsidOf } from "./harness.mjs";
+import { startServer, startBrowser, watchErrors, ip, deleteNetns, nsidOf, netnsNames, isRoot } from "./harness.mjs";
 
-const P = `inside-e2e-${process.pid}`;
-const A = `${P}-a`;
-const B = `${P}-b`;
-const root = process.getuid?.() === 0;
+const [A, B] = netnsNames("inside");
+const root = isRoot;
 
 /** @type {import("./harness.mjs").Server} */
 let server;

@@ -7,12 +7,10 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, startBrowser, watchErrors, ip, deleteNetns, nsidOf } from "./harness.mjs";
+import { startServer, startBrowser, watchErrors, ip, deleteNetns, nsidOf, netnsNames, isRoot } from "./harness.mjs";
 
-const P = `netview-e2e-${process.pid}`;
-const A = `${P}-a`;
-const B = `${P}-b`;
-const root = process.getuid?.() === 0;
+const [A, B] = netnsNames("netview");
+const root = isRoot;
 
 /** @type {import("./harness.mjs").Server} */
 let server;
