@@ -45,8 +45,8 @@ export function groupFinder(nodes) {
       byParent = new Map();
       for (const g of nodes.values()) {
         if (g.kind !== "group" || !g.parent) continue;
-        const in_ = byParent.get(g.parent);
-        if (in_) in_.push(g);
+        const list = byParent.get(g.parent);
+        if (list) list.push(g);
         else byParent.set(g.parent, [g]);
       }
     }
