@@ -1,4 +1,5 @@
 // @ts-check
+/// <reference path="./nsweb.d.ts" />
 /**
  * Shared set-up of the end-to-end tests: start the real nsweb binary on a
  * free loopback port and drive Debian's chromium through playwright-core.
@@ -198,4 +199,21 @@ export async function nsidOf(url, type, file) {
     await new Promise((res) => setTimeout(res, 200));
   }
   throw new Error(`${file} never showed up`);
+}
+
+/**
+ * Wait until the page has drawn the wiring (the app's data-wiring says
+ * "drawn/…"), with at least one link when both network namespaces a and b
+ * (NSIDs, a veth pair) are shown; a busy host may fold them.
+ * @param {import("playwright-core").Page} page
+ * @param {number} a
+ * @param {number} b
+ */
+export async function waitWiring(page, a, b) {
+  const both = await page.evaluate(([a, b]) => window.nsweb.has(`ns:${a}`) && window.nsweb.has(`ns:${b}`), [a, b]);
+  await page.waitForFunction((both) => {
+    const w = document.getElementById("app")?.dataset.wiring || "";
+    const [drawn] = w.split("/").map(Number);
+    return w !== "" && (!both || drawn >= 1);
+  }, both, { timeout: 20000 });
 }

@@ -11,7 +11,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { readlink } from "node:fs/promises";
-import { startServer, startBrowser, watchErrors, ip, deleteNetns, nsidOf, netnsNames, isRoot } from "./harness.mjs";
+import { startServer, startBrowser, watchErrors, ip, deleteNetns, nsidOf, netnsNames, isRoot, waitWiring } from "./harness.mjs";
 
 const [A, B] = netnsNames("inside");
 const root = isRoot;
@@ -138,12 +138,7 @@ test("the wiring overlay toggles, stays in the URL and draws the veth pair", { s
   await page.waitForFunction(() => new URL(location.href).searchParams.get("wiring") === "1");
   assert.match((await page.locator("#download").getAttribute("href")) || "", /wiring=1/);
   // Drawn once the wiring came: both ends in view (unless a busy host folds them).
-  const both = await page.evaluate(([a, b]) => window.nsweb.has(`ns:${a}`) && window.nsweb.has(`ns:${b}`), [a, b]);
-  await page.waitForFunction((both) => {
-    const w = document.getElementById("app")?.dataset.wiring || "";
-    const [drawn] = w.split("/").map(Number);
-    return w !== "" && (!both || drawn >= 1);
-  }, both, { timeout: 20000 });
+  await waitWiring(page, a, b);
   // The state survives a reload: the toggle comes back on.
   await page.reload();
   await page.waitForFunction(() => window.nsweb?.conn === "live");

@@ -7,7 +7,7 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, startBrowser, watchErrors, ip, deleteNetns, nsidOf, netnsNames, isRoot } from "./harness.mjs";
+import { startServer, startBrowser, watchErrors, ip, deleteNetns, nsidOf, netnsNames, isRoot, waitWiring } from "./harness.mjs";
 
 const [A, B] = netnsNames("netview");
 const root = isRoot;
@@ -55,12 +55,7 @@ test("the view switch to Network shows net namespaces only, keeps view=network i
   }, null, { timeout: 20000 });
   // The wiring is drawn with the toggle off (our veth pair, unless a busy
   // host folds the namespaces).
-  const both = await page.evaluate(([a, b]) => window.nsweb.has(`ns:${a}`) && window.nsweb.has(`ns:${b}`), [a, b]);
-  await page.waitForFunction((both) => {
-    const w = document.getElementById("app")?.dataset.wiring || "";
-    const [drawn] = w.split("/").map(Number);
-    return w !== "" && (!both || drawn >= 1);
-  }, both, { timeout: 20000 });
+  await waitWiring(page, a, b);
   assert.equal(await page.locator("#wiring").isChecked(), false);
   assert.equal(new URL(page.url()).searchParams.has("wiring"), false);
   assert.match((await page.locator("#download").getAttribute("href")) || "", /view=network/);
