@@ -123,7 +123,7 @@ test("only what is new on the host appeared; what unfolded entered the view; wha
    * @param {string} id @param {string} type @param {number} count @param {number} y
    * @returns {import("../web/static/store.js").WireNode}
    */
-  const group = (id, type, count, y) => ({ id, kind: "group", type, label: `+${count} ${type || "containers"}`, count, parent: root.id, x: -900, y, w: 140, h: 30 });
+  const group = (id, type, count, y) => ({ id, kind: "group", type, folds: type ? "file" : "container", label: `+${count} ${type || "containers"}`, count, parent: root.id, x: -900, y, w: 140, h: 30 });
   // The reviewer's host: 57 net namespaces, the host's own among them,
   // folded into one group, beside 60 folded containers.
   const nets = group(`grp:${root.id}:net`, "net", 57, 0);
@@ -557,7 +557,7 @@ test("a two-finger pinch zooms around its middle", async () => {
 });
 
 test("clicking a group asks the server to expand it; the view switch sends pid", async () => {
-  const group = { id: "grp:ns:4026531837:net", kind: /** @type {const} */ ("group"), type: "net", label: "60 net namespaces", count: 60, parent: "ns:4026531837", x: -400, y: 0, w: 190, h: 28 };
+  const group = { id: "grp:ns:4026531837:net", kind: /** @type {const} */ ("group"), type: "net", folds: /** @type {const} */ ("file"), label: "60 net namespaces", count: 60, parent: "ns:4026531837", x: -400, y: 0, w: 190, h: 28 };
   fake.setNodes([...fake.nodes, group]);
   const { page, errors } = await open();
   await clickNode(page, group.id);
@@ -672,7 +672,7 @@ test("after Enter and Escape the Tab walk goes on from the node it was on", asyn
 });
 
 test("the footer counts in words that agree with the numbers", async () => {
-  const group = { id: "grp:ns:4026531837:ipc", kind: /** @type {const} */ ("group"), type: "ipc", label: "+60 ipc", count: 60, parent: "ns:4026531837", x: -400, y: 0, w: 120, h: 24 };
+  const group = { id: "grp:ns:4026531837:ipc", kind: /** @type {const} */ ("group"), type: "ipc", folds: /** @type {const} */ ("file"), label: "+60 ipc", count: 60, parent: "ns:4026531837", x: -400, y: 0, w: 120, h: 24 };
   const saved = fake.nodes;
   fake.setNodes([saved[0], saved[1], group]);
   fake.setCounts({ namespaces: 1, processes: 1, containers: 1, gaps: 1 });

@@ -139,7 +139,7 @@ test("a container node's details show runtime, ID, name, image, pod and labels",
 test("a group of folded containers shows how many it holds and opens on a click", async () => {
   const GRP = "grp:ns:1:ctr";
   /** @type {WireNode} */
-  const folded = { id: GRP, kind: "group", type: "", label: "+1,000 containers", count: 1000, parent: "ns:1", x: 120, y: 88, w: 154, h: 24 };
+  const folded = { id: GRP, kind: "group", type: "", folds: "container", label: "+1,000 containers", count: 1000, parent: "ns:1", x: 120, y: 88, w: 154, h: 24 };
   await withOwnFake([[root, folded, ns(2, "net", "ns:1", 16, 88)]], async ({ own, page, errors }) => {
     // Selected through the URL, its details say what it holds.
     await page.goto(`${own.url}?sel=${encodeURIComponent(GRP)}`);
@@ -185,7 +185,7 @@ function foldedNets(box) {
   const GRP = `grp:${parent}:net`;
   const y = box ? 160 : 88;
   /** @type {WireNode} */
-  const folded = { id: GRP, kind: "group", type: "net", label: "+60 net", count: 60, parent, x: 16, y, w: 100, h: 24 };
+  const folded = { id: GRP, kind: "group", type: "net", folds: "file", label: "+60 net", count: 60, parent, x: 16, y, w: 100, h: 24 };
   /** @param {number} i @returns {WireNode} */
   const net = (i) => ({ id: `ns:${10 + i}`, kind: "file", type: "net", ns: 10 + i, label: `net 40265320${10 + i}`, parent, x: 16 + 150 * i, y, w: 140, h: 24,
     info: { inode: 4026532010 + i, dev: 4, owner: 1, parentNS: 0, procs: 1 } });
@@ -218,15 +218,26 @@ async function withOwnFake(fake, fn) {
   }
 }
 
+/**
+ * Open the page at url, then the group id (foldedNets') with a click, and
+ * wait until ns:11, one of the namespaces it folds, is shown.
+ * @param {import("playwright-core").Page} page
+ * @param {string} url
+ * @param {string} id
+ */
+async function openByClick(page, url, id) {
+  await page.goto(url);
+  await page.waitForFunction((id) => window.nsweb?.has(id) && window.nsweb.timing.firstRender > 0, id);
+  const r = await page.evaluate((id) => window.nsweb.nodeRect(id), id);
+  assert.ok(r, `group ${id} is on the page`);
+  await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
+  await page.waitForFunction(() => window.nsweb.has("ns:11"));
+}
+
 test("opened groups live in the URL, survive a reload and are in the SVG download", async () => {
   const f = foldedNets();
   await withOwnFake([f.tree, f.opts], async ({ own, page, errors }) => {
-    await page.goto(own.url);
-    await page.waitForFunction((id) => window.nsweb?.has(id) && window.nsweb.timing.firstRender > 0, f.GRP);
-    const r = await page.evaluate((id) => window.nsweb.nodeRect(id), f.GRP);
-    assert.ok(r);
-    await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
-    await page.waitForFunction(() => window.nsweb.has("ns:11"));
+    await openByClick(page, own.url, f.GRP);
     assert.deepEqual(new URL(page.url()).searchParams.getAll("expand"), [f.GRP], "the open group is in the URL");
     const href = (await page.locator("#download").getAttribute("href")) || "";
     assert.deepEqual(new URL(href, own.url).searchParams.getAll("expand"), [f.GRP], "and in the download");
@@ -240,8 +251,7 @@ test("opened groups live in the URL, survive a reload and are in the SVG downloa
     assert.deepEqual(own.hellos.slice(before)[0].expand, [f.GRP], "the first hello after the reload opens it");
     assert.deepEqual(await page.evaluate(() => window.nsweb.expanded), [f.GRP]);
 
-    await page.click("#fold");
-    await page.waitForFunction((id) => window.nsweb.has(id), f.GRP);
+    await foldAgain(page, f.GRP);
     assert.deepEqual(new URL(page.url()).searchParams.getAll("expand"), [], "folding takes it out of the URL");
     assert.doesNotMatch((await page.locator("#download").getAttribute("href")) || "", /expand/);
     assert.deepEqual(errors, []);
@@ -255,12 +265,7 @@ test("a group whose ID holds a comma and spaces opens, and stays open in the URL
   const f = foldedNets(box);
   assert.equal(f.GRP, "grp:ctr:ns:1: box, a :net");
   await withOwnFake([f.tree, f.opts], async ({ own, page, errors }) => {
-    await page.goto(own.url);
-    await page.waitForFunction((id) => window.nsweb?.has(id) && window.nsweb.timing.firstRender > 0, f.GRP);
-    const r = await page.evaluate((id) => window.nsweb.nodeRect(id), f.GRP);
-    assert.ok(r);
-    await page.mouse.click(r.x + r.w / 2, r.y + r.h / 2);
-    await page.waitForFunction(() => window.nsweb.has("ns:11"));
+    await openByClick(page, own.url, f.GRP);
     assert.deepEqual(own.hellos.at(-1).expand, [f.GRP]);
     assert.deepEqual(new URL(page.url()).searchParams.getAll("expand"), [f.GRP], "one parameter, as it is");
     const href = (await page.locator("#download").getAttribute("href")) || "";
@@ -275,11 +280,32 @@ test("a group whose ID holds a comma and spaces opens, and stays open in the URL
   });
 });
 
-test("a link to a namespace inside a folded group opens the group and selects it", async () => {
+/**
+ * Run fn on a page of its own fake (foldedNets) opened with a link to
+ * ns:11, which the fake's folded group hides, once its details show.
+ * @param {(t: {own: Awaited<ReturnType<typeof startFake>>, page: import("playwright-core").Page, errors: string[], f: ReturnType<typeof foldedNets>}) => Promise<void>} fn
+ */
+async function withLinkIntoGroup(fn) {
   const f = foldedNets();
-  await withOwnFake([f.tree, f.opts], async ({ own, page, errors }) => {
-    await page.goto(`${own.url}?sel=ns%3A11`);
-    await page.waitForSelector("#details:not([hidden])");
+  await withOwnFake([f.tree, f.opts], async (t) => {
+    await t.page.goto(`${t.own.url}?sel=ns%3A11`);
+    await t.page.waitForSelector("#details:not([hidden])");
+    await fn({ ...t, f });
+  });
+}
+
+/**
+ * Fold the groups again (the Fold button) and wait for group id to be shown.
+ * @param {import("playwright-core").Page} page
+ * @param {string} id
+ */
+async function foldAgain(page, id) {
+  await page.click("#fold");
+  await page.waitForFunction((id) => window.nsweb.has(id), id);
+}
+
+test("a link to a namespace inside a folded group opens the group and selects it", async () => {
+  await withLinkIntoGroup(async ({ own, page, errors, f }) => {
     assert.equal(await page.locator("#details-title").textContent(), "net 4026532011");
     assert.equal(own.hellos[0].reveal, "ns:11", "the hello asks the server to reveal the selection");
     assert.deepEqual(await page.evaluate(() => window.nsweb.expanded), [f.GRP]);
@@ -289,8 +315,7 @@ test("a link to a namespace inside a folded group opens the group and selects it
     const canvas = await page.locator("#tree").boundingBox();
     assert.ok(r && canvas && r.x >= canvas.x && r.x + r.w <= canvas.x + canvas.width && r.y >= canvas.y && r.y + r.h <= canvas.y + canvas.height, "it is in view");
     // Later hellos no longer reveal: folding the groups keeps them folded.
-    await page.click("#fold");
-    await page.waitForFunction((id) => window.nsweb.has(id), f.GRP);
+    await foldAgain(page, f.GRP);
     assert.equal(own.hellos.at(-1).reveal, undefined);
     assert.match(await page.locator("#summary").textContent() || "", /selected ns:11 is not in this view/);
     assert.deepEqual(errors, []);
@@ -298,13 +323,9 @@ test("a link to a namespace inside a folded group opens the group and selects it
 });
 
 test("groups folded again after a link opened them stay folded across a reload", async () => {
-  const f = foldedNets();
-  await withOwnFake([f.tree, f.opts], async ({ own, page, errors }) => {
-    await page.goto(`${own.url}?sel=ns%3A11`);
-    await page.waitForSelector("#details:not([hidden])");
+  await withLinkIntoGroup(async ({ own, page, errors, f }) => {
     await page.waitForFunction(() => window.nsweb.has("ns:11"));
-    await page.click("#fold");
-    await page.waitForFunction((id) => window.nsweb.has(id), f.GRP);
+    await foldAgain(page, f.GRP);
     const u = new URL(page.url());
     assert.deepEqual([u.searchParams.getAll("expand"), u.searchParams.get("sel")], [[""], "ns:11"], "the URL says no group is open");
     assert.doesNotMatch((await page.locator("#download").getAttribute("href")) || "", /expand/);
@@ -354,8 +375,7 @@ test("the keyboard keeps its place when a group opens or folds: the first node o
     assert.equal(await focus(), "ns:11", "the walk goes on among them");
 
     // Folding the groups again puts the focus on the group that holds it.
-    await page.click("#fold");
-    await page.waitForFunction((id) => window.nsweb.has(id), f.GRP);
+    await foldAgain(page, f.GRP);
     assert.equal(await focus(), f.GRP);
     await page.focus("#tree");
     assert.equal(await said(), "+60 net, group, Enter expands", "back on the tree, the place is announced");
@@ -397,8 +417,7 @@ test("a node selected in a session makes a link that still reveals it, unless gr
     assert.ok(g);
     await page.mouse.click(g.x + g.w / 2, g.y + g.h / 2);
     await page.waitForFunction(() => window.nsweb.has("ns:11"));
-    await page.click("#fold");
-    await page.waitForFunction((id) => window.nsweb.has(id), f.GRP);
+    await foldAgain(page, f.GRP);
     u = new URL(page.url());
     assert.deepEqual(u.searchParams.getAll("expand"), [""], `folded again: said so, and kept: ${u.search}`);
     assert.deepEqual(errors, []);

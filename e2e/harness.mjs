@@ -1,10 +1,12 @@
 // @ts-check
+/// <reference path="./nsweb.d.ts" />
 /**
  * Shared set-up of the end-to-end tests: start the real nsweb binary on a
  * free loopback port and drive Debian's chromium through playwright-core.
  * Nothing here downloads a browser.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { statSync } from "node:fs";
 import { chmod, copyFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -146,3 +148,72 @@ export function watchErrors(page) {
 
 /** Directory for screenshots and other artefacts (not committed). */
 export const ARTEFACTS = process.env.NSWEB_ARTEFACTS || path.join(process.cwd(), "artefacts");
+
+/** Whether the tests run as root, as the ones that make namespaces need. */
+export const isRoot = process.getuid?.() === 0;
+
+/**
+ * Names for two network namespaces of one test file, unique to this run
+ * (other engineers make namespaces on the same host).
+ * @param {string} test the file's short name
+ * @returns {[string, string]}
+ */
+export function netnsNames(test) {
+  const p = `${test}-e2e-${process.pid}`;
+  return [`${p}-a`, `${p}-b`];
+}
+
+/**
+ * Run ip(8) with args; its output is returned, a failure thrown.
+ * @param {string[]} args
+ */
+export const ip = (args) => execFileSync("ip", args, { stdio: "pipe" });
+
+/**
+ * Delete the named network namespaces, those that were never made too.
+ * @param {string[]} names
+ */
+export function deleteNetns(names) {
+  for (const n of names) {
+    try {
+      ip(["netns", "del", n]);
+    } catch {
+      // not made
+    }
+  }
+}
+
+/**
+ * The NSID of the namespace of this type a file (bind mount, /proc link)
+ * is, as the server at url names it once a scan found it (within 20 s).
+ * @param {string} url the server's base URL
+ * @param {string} type
+ * @param {string} file
+ * @returns {Promise<number>}
+ */
+export async function nsidOf(url, type, file) {
+  const ino = statSync(file).ino;
+  for (let i = 0; i < 100; i++) {
+    const r = await fetch(new URL(`api/v1/ns/${type}:${ino}`, url));
+    if (r.ok) return (await r.json()).namespace.id;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  throw new Error(`${file} never showed up`);
+}
+
+/**
+ * Wait until the page has drawn the wiring (the app's data-wiring says
+ * "drawn/…"), with at least one link when both network namespaces a and b
+ * (NSIDs, a veth pair) are shown; a busy host may fold them.
+ * @param {import("playwright-core").Page} page
+ * @param {number} a
+ * @param {number} b
+ */
+export async function waitWiring(page, a, b) {
+  const both = await page.evaluate(([a, b]) => window.nsweb.has(`ns:${a}`) && window.nsweb.has(`ns:${b}`), [a, b]);
+  await page.waitForFunction((both) => {
+    const w = document.getElementById("app")?.dataset.wiring || "";
+    const [drawn] = w.split("/").map(Number);
+    return w !== "" && (!both || drawn >= 1);
+  }, both, { timeout: 20000 });
+}

@@ -11,13 +11,10 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { readlink } from "node:fs/promises";
-import { statSync } from "node:fs";
-import { startServer, startBrowser, watchErrors } from "./harness.mjs";
+import { startServer, startBrowser, watchErrors, ip, deleteNetns, nsidOf, netnsNames, isRoot, waitWiring } from "./harness.mjs";
 
-const P = `inside-e2e-${process.pid}`;
-const A = `${P}-a`;
-const B = `${P}-b`;
-const root = process.getuid?.() === 0;
+const [A, B] = netnsNames("inside");
+const root = isRoot;
 
 /** @type {import("./harness.mjs").Server} */
 let server;
@@ -25,9 +22,6 @@ let server;
 let chrome;
 /** @type {import("node:child_process").ChildProcess[]} */
 const kids = [];
-
-/** @param {string[]} args */
-const ip = (args) => execFileSync("ip", args, { stdio: "pipe" });
 
 before(async () => {
   if (!root) return;
@@ -55,13 +49,7 @@ after(async () => {
       // already gone
     }
   }
-  for (const n of [A, B]) {
-    try {
-      ip(["netns", "del", n]);
-    } catch {
-      // not made
-    }
-  }
+  deleteNetns([A, B]);
 });
 
 /**
@@ -69,15 +57,7 @@ after(async () => {
  * @param {string} type
  * @param {string} file
  */
-async function nsid(type, file) {
-  const ino = statSync(file).ino;
-  for (let i = 0; i < 100; i++) {
-    const r = await fetch(new URL(`api/v1/ns/${type}:${ino}`, server.url));
-    if (r.ok) return (await r.json()).namespace.id;
-    await new Promise((res) => setTimeout(res, 200));
-  }
-  throw new Error(`${file} never showed up`);
-}
+const nsid = (type, file) => nsidOf(server.url, type, file);
 
 /** @param {string} query */
 async function open(query) {
@@ -158,12 +138,7 @@ test("the wiring overlay toggles, stays in the URL and draws the veth pair", { s
   await page.waitForFunction(() => new URL(location.href).searchParams.get("wiring") === "1");
   assert.match((await page.locator("#download").getAttribute("href")) || "", /wiring=1/);
   // Drawn once the wiring came: both ends in view (unless a busy host folds them).
-  const both = await page.evaluate(([a, b]) => window.nsweb.has(`ns:${a}`) && window.nsweb.has(`ns:${b}`), [a, b]);
-  await page.waitForFunction((both) => {
-    const w = document.getElementById("app")?.dataset.wiring || "";
-    const [drawn] = w.split("/").map(Number);
-    return w !== "" && (!both || drawn >= 1);
-  }, both, { timeout: 20000 });
+  await waitWiring(page, a, b);
   // The state survives a reload: the toggle comes back on.
   await page.reload();
   await page.waitForFunction(() => window.nsweb?.conn === "live");

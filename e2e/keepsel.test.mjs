@@ -15,7 +15,10 @@ import { startFake } from "./fixtures/fakeserver.mjs";
 
 /** @typedef {import("../web/static/store.js").WireNode} WireNode */
 
-const GRP = "grp:ns:1:dirs";
+// An ID in no grammar the page knows: it finds the group that took the
+// selection by the group's fields (parent, folds, type), as the server
+// sends them, never by composing "grp:ns:1:dirs".
+const GRP = "fold#7 of ns:1";
 
 /** @type {WireNode} */
 const root = { id: "ns:1", kind: "dir", type: "user", ns: 1, label: "user 4026531837 · host", x: 16, y: 16, w: 160, h: 24, info: { inode: 4026531837, dev: 4, owner: 0, parentNS: 0, procs: 2 } };
@@ -25,7 +28,7 @@ const user = (i) => ({ id: `ns:${10 + i}`, kind: "dir", type: "user", ns: 10 + i
 const users = [0, 1, 2].map(user);
 const members = new Set(users.map((n) => n.id));
 /** @type {WireNode} */
-const folded = { id: GRP, kind: "group", type: "user", label: "+3 user", count: 3, parent: "ns:1", x: 16, y: 88, w: 100, h: 24 };
+const folded = { id: GRP, kind: "group", type: "user", folds: "dir", label: "+3 user", count: 3, parent: "ns:1", x: 16, y: 88, w: 100, h: 24 };
 
 /** @type {import("./harness.mjs").Browser | undefined} */
 let chrome;
@@ -58,7 +61,7 @@ for (const reveals of [true, false]) {
 
       // Its siblings pass the threshold: the patch folds it into the group.
       fake.patch({ remove: users.map((n) => n.id), add: [folded] });
-      await page.waitForFunction(() => window.nsweb.has("ns:11") && !window.nsweb.has("grp:ns:1:dirs"), null, { timeout: 10000 });
+      await page.waitForFunction((g) => window.nsweb.has("ns:11") && !window.nsweb.has(g), GRP, { timeout: 10000 });
       const asked = fake.hellos.slice(hellos);
       assert.ok(asked.some((h) => h.reveal === "ns:11"), `a hello asked to reveal the selection: ${JSON.stringify(asked)}`);
       assert.equal(await page.evaluate(() => window.nsweb.selected), "ns:11", "still selected");
@@ -74,7 +77,7 @@ for (const reveals of [true, false]) {
       await page.keyboard.press("Escape");
       await page.waitForFunction(() => !window.nsweb.selected);
       fake.patch({ remove: users.map((x) => x.id), add: [folded] });
-      await page.waitForFunction(() => window.nsweb.has("grp:ns:1:dirs"));
+      await page.waitForFunction((g) => window.nsweb.has(g), GRP);
       assert.equal(fake.hellos.length, n, "no hello for a fold that hides no selection");
       assert.deepEqual(errors, []);
     } finally {

@@ -7,22 +7,15 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { statSync } from "node:fs";
-import { startServer, startBrowser, watchErrors } from "./harness.mjs";
+import { startServer, startBrowser, watchErrors, ip, deleteNetns, nsidOf, netnsNames, isRoot, waitWiring } from "./harness.mjs";
 
-const P = `netview-e2e-${process.pid}`;
-const A = `${P}-a`;
-const B = `${P}-b`;
-const root = process.getuid?.() === 0;
+const [A, B] = netnsNames("netview");
+const root = isRoot;
 
 /** @type {import("./harness.mjs").Server} */
 let server;
 /** @type {import("./harness.mjs").Browser} */
 let chrome;
-
-/** @param {string[]} args */
-const ip = (args) => execFileSync("ip", args, { stdio: "pipe" });
 
 before(async () => {
   if (!root) return;
@@ -36,25 +29,11 @@ before(async () => {
 after(async () => {
   await chrome?.close();
   await server?.stop();
-  for (const n of [A, B]) {
-    try {
-      ip(["netns", "del", n]);
-    } catch {
-      // not made
-    }
-  }
+  deleteNetns([A, B]);
 });
 
 /** The NSID of the network namespace bind-mounted at file. @param {string} file */
-async function nsid(file) {
-  const ino = statSync(file).ino;
-  for (let i = 0; i < 100; i++) {
-    const r = await fetch(new URL(`api/v1/ns/net:${ino}`, server.url));
-    if (r.ok) return (await r.json()).namespace.id;
-    await new Promise((res) => setTimeout(res, 200));
-  }
-  throw new Error(`${file} never showed up`);
-}
+const nsid = (file) => nsidOf(server.url, "net", file);
 
 test("the view switch to Network shows net namespaces only, keeps view=network in the URL and draws the wiring", { skip: !root && "needs root" }, async () => {
   const a = await nsid(`/run/netns/${A}`);
@@ -76,12 +55,7 @@ test("the view switch to Network shows net namespaces only, keeps view=network i
   }, null, { timeout: 20000 });
   // The wiring is drawn with the toggle off (our veth pair, unless a busy
   // host folds the namespaces).
-  const both = await page.evaluate(([a, b]) => window.nsweb.has(`ns:${a}`) && window.nsweb.has(`ns:${b}`), [a, b]);
-  await page.waitForFunction((both) => {
-    const w = document.getElementById("app")?.dataset.wiring || "";
-    const [drawn] = w.split("/").map(Number);
-    return w !== "" && (!both || drawn >= 1);
-  }, both, { timeout: 20000 });
+  await waitWiring(page, a, b);
   assert.equal(await page.locator("#wiring").isChecked(), false);
   assert.equal(new URL(page.url()).searchParams.has("wiring"), false);
   assert.match((await page.locator("#download").getAttribute("href")) || "", /view=network/);

@@ -9,15 +9,13 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	pmodel "github.com/prometheus/common/model"
 
 	"github.com/nsweb/nsweb/internal/engine/enginetest"
+	"github.com/nsweb/nsweb/internal/metrics/metricstest"
 	"github.com/nsweb/nsweb/internal/model"
 )
 
@@ -40,32 +38,11 @@ func TestMetricsMove(t *testing.T) {
 	} else {
 		t.Logf("no container part: %s", why)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	started := make(chan *pipeline, 1)
-	served := make(chan error, 1)
-	cfg := serveConfig{
+	p, addr, _ := startServing(t, serveConfig{
 		opts: serveOptions{engineSockets: socks}, stdout: io.Discard,
-		log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		started: func(p *pipeline) { started <- p },
-	}
-	go func() { served <- serve(ctx, cfg, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
+		log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
-	var p *pipeline
-	select {
-	case p = <-started:
-	case err := <-served:
-		t.Fatalf("serve ended before it started: %v", err)
-	}
-	base := "http://" + ln.Addr().String()
+	base := "http://" + addr
 	waitFor(t, "the first scan", func() bool { return p.hub.Latest() != nil })
 
 	// Behind the same guard as everything else: another Host is refused.
@@ -173,48 +150,40 @@ func scrapeMetrics(t *testing.T, base string) map[string]*dto.MetricFamily {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		t.Fatalf("GET /metrics: %d %s", resp.StatusCode, b)
-	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
-		t.Fatalf("GET /metrics: Content-Type %q", ct)
-	}
-	p := expfmt.NewTextParser(pmodel.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("parse /metrics: %v", err)
-	}
-	return fams
+	return metricstest.Read(t, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Body)
 }
 
-// metricValue is the value of the family's series with these labels
-// (name, value pairs), a histogram's sample count, or -1 when absent.
+// metricValue is the value of the family's series with these labels (see
+// metricstest.Value).
 func metricValue(fams map[string]*dto.MetricFamily, name string, labels ...string) float64 {
-	f := fams[name]
-	if f == nil {
-		return -1
+	return metricstest.Value(fams, name, labels...)
+}
+
+// startServing runs serve with cfg on a loopback port until the test ends
+// and returns the pipeline once it started, the address it listens on and
+// the context it serves under.
+func startServing(t *testing.T, cfg serveConfig) (*pipeline, string, context.Context) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, m := range f.Metric {
-		have := map[string]string{}
-		for _, lp := range m.Label {
-			have[lp.GetName()] = lp.GetValue()
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan *pipeline, 1)
+	served := make(chan error, 1)
+	cfg.started = func(p *pipeline) { started <- p }
+	go func() { served <- serve(ctx, cfg, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("serve: %v", err)
 		}
-		match := true
-		for i := 0; i+1 < len(labels); i += 2 {
-			match = match && have[labels[i]] == labels[i+1]
-		}
-		if !match {
-			continue
-		}
-		switch {
-		case m.Gauge != nil:
-			return m.Gauge.GetValue()
-		case m.Counter != nil:
-			return m.Counter.GetValue()
-		case m.Histogram != nil:
-			return float64(m.Histogram.GetSampleCount())
-		}
+	})
+	select {
+	case p := <-started:
+		return p, ln.Addr().String(), ctx
+	case err := <-served:
+		t.Fatalf("serve ended before it started: %v", err)
 	}
-	return -1
+	return nil, "", nil
 }

@@ -326,19 +326,12 @@ func unknownExpands(r *layout.Result, ids []string) []string {
 	for i := range r.Nodes {
 		n := &r.Nodes[i]
 		parents[n.ID] = true
-		if n.Parent == "" {
-			continue
+		if g := n.FoldsInto(); g != "" {
+			has[g] = true
 		}
-		switch n.Kind {
-		case layout.Container:
-			has[layout.ContainersGroupID(n.Parent)] = true
-		case layout.Pod:
-			has[layout.PodsGroupID(n.Parent)] = true
-		case layout.File:
+		if n.Kind == layout.Dir && n.Parent != "" {
+			// What the layout once named folded Dirs: an older link's ID.
 			has[layout.GroupID(n.Parent, n.Type)] = true
-		case layout.Dir:
-			has[layout.GroupID(n.Parent, n.Type)] = true
-			has[layout.DirsGroupID(n.Parent)] = true
 		}
 	}
 	var bad []string

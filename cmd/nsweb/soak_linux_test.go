@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"maps"
 	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"regexp"
@@ -94,31 +93,10 @@ func TestChurnSoak(t *testing.T) {
 
 	logs := &testLog{t: t}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	started := make(chan *pipeline, 1)
-	served := make(chan error, 1)
-	cfg := serveConfig{
+	p, addr, ctx := startServing(t, serveConfig{
 		opts: serveOptions{engineSockets: socks}, log: log, stdout: io.Discard,
-		watch:   watch.Options{Rescan: -1},
-		started: func(p *pipeline) { started <- p },
-	}
-	go func() { served <- serve(ctx, cfg, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
+		watch: watch.Options{Rescan: -1},
 	})
-	var p *pipeline
-	select {
-	case p = <-started:
-	case err := <-served:
-		t.Fatalf("serve ended before it started: %v", err)
-	}
 	for _, r := range reqs {
 		if _, err := p.hub.Current(ctx, r); err != nil {
 			t.Fatalf("first scan: %v", err)
@@ -126,7 +104,7 @@ func TestChurnSoak(t *testing.T) {
 	}
 	before := measure()
 
-	url := "ws://" + ln.Addr().String() + "/api/v1/stream"
+	url := "ws://" + addr + "/api/v1/stream"
 	clients := make([]*soakClient, soakClients)
 	for i := range clients {
 		c, err := dialSoak(ctx, url, reqs[i%len(reqs)])

@@ -124,23 +124,16 @@ func nsHandle(dirfd int, name string) (id uint64, typ model.NSType, ino uint64, 
 
 // cloneType maps a CLONE_NEW* flag to its namespace type.
 func cloneType(flag uint32) model.NSType {
-	switch flag {
-	case unix.CLONE_NEWUSER:
-		return model.User
-	case unix.CLONE_NEWPID:
-		return model.PID
-	case unix.CLONE_NEWNET:
-		return model.Net
-	case unix.CLONE_NEWNS:
-		return model.Mnt
-	case unix.CLONE_NEWUTS:
-		return model.UTS
-	case unix.CLONE_NEWIPC:
-		return model.IPC
-	case unix.CLONE_NEWCGROUP:
-		return model.Cgroup
-	case unix.CLONE_NEWTIME:
-		return model.Time
+	for _, c := range [...]struct {
+		flag uint32
+		typ  model.NSType
+	}{
+		{unix.CLONE_NEWUSER, model.User}, {unix.CLONE_NEWPID, model.PID}, {unix.CLONE_NEWNET, model.Net}, {unix.CLONE_NEWNS, model.Mnt},
+		{unix.CLONE_NEWUTS, model.UTS}, {unix.CLONE_NEWIPC, model.IPC}, {unix.CLONE_NEWCGROUP, model.Cgroup}, {unix.CLONE_NEWTIME, model.Time},
+	} {
+		if c.flag == flag {
+			return c.typ
+		}
 	}
 	return ""
 }

@@ -176,24 +176,13 @@ func parseNSLink(b []byte) (model.NSType, uint64, bool) {
 		return "", 0, false
 	}
 	var t model.NSType
-	switch string(b[:i]) {
-	case "user":
-		t = model.User
-	case "pid":
-		t = model.PID
-	case "net":
-		t = model.Net
-	case "mnt":
-		t = model.Mnt
-	case "uts":
-		t = model.UTS
-	case "ipc":
-		t = model.IPC
-	case "cgroup":
-		t = model.Cgroup
-	case "time":
-		t = model.Time
-	default:
+	for _, x := range model.Types {
+		if string(b[:i]) == string(x) {
+			t = x
+			break
+		}
+	}
+	if t == "" {
 		return "", 0, false
 	}
 	var ino uint64

@@ -130,16 +130,7 @@ func TestCommaMeansOr(t *testing.T) {
 		{"-container:webfront,db", []model.NSID{1, 2, 5, 7}, "-container:db,webfront"},
 	}
 	for _, tt := range tests {
-		q, err := Parse(tt.q)
-		if err != nil {
-			t.Fatalf("Parse(%q): %v", tt.q, err)
-		}
-		var got []model.NSID
-		for _, id := range s.SortedIDs() {
-			if q.Match(s, s.Namespaces[id]) {
-				got = append(got, id)
-			}
-		}
+		q, got := matchIDs(t, s, tt.q)
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("%q matched %v, want %v", tt.q, got, tt.want)
 		}

@@ -120,20 +120,27 @@ func TestMatch(t *testing.T) {
 		{"-webfront -systemd", []model.NSID{5}},
 	}
 	for _, tt := range tests {
-		q, err := Parse(tt.q)
-		if err != nil {
-			t.Fatalf("Parse(%q): %v", tt.q, err)
-		}
-		var got []model.NSID
-		for _, id := range s.SortedIDs() {
-			if q.Match(s, s.Namespaces[id]) {
-				got = append(got, id)
-			}
-		}
-		if !slices.Equal(got, tt.want) {
+		if _, got := matchIDs(t, s, tt.q); !slices.Equal(got, tt.want) {
 			t.Errorf("%q matched %v, want %v", tt.q, got, tt.want)
 		}
 	}
+}
+
+// matchIDs parses query q, failing the test if it cannot, and returns it
+// with the IDs of the namespaces of s it matches, in ID order.
+func matchIDs(t *testing.T, s *model.Snapshot, q string) (*Query, []model.NSID) {
+	t.Helper()
+	query, err := Parse(q)
+	if err != nil {
+		t.Fatalf("Parse(%q): %v", q, err)
+	}
+	var got []model.NSID
+	for _, id := range s.SortedIDs() {
+		if query.Match(s, s.Namespaces[id]) {
+			got = append(got, id)
+		}
+	}
+	return query, got
 }
 
 func TestMatchNilAndEmpty(t *testing.T) {

@@ -83,6 +83,27 @@ func (n *Node) Folds() NodeKind {
 	return File
 }
 
+// FoldsInto is the ID of the group node n folds into with its siblings of
+// its kind when they are too many: files by type (GroupID), Dirs
+// (DirsGroupID), Container and Pod nodes (ContainersGroupID, PodsGroupID);
+// "" for nodes that never fold (roots, groups).
+func (n *Node) FoldsInto() string {
+	if n.Parent == "" {
+		return ""
+	}
+	switch n.Kind {
+	case Dir:
+		return DirsGroupID(n.Parent)
+	case File:
+		return GroupID(n.Parent, n.Type)
+	case Container:
+		return ContainersGroupID(n.Parent)
+	case Pod:
+		return PodsGroupID(n.Parent)
+	}
+	return ""
+}
+
 // Ref names what a Container or Pod node stands for: the container ID, or
 // "<pod namespace>/<pod name>"; "" for other nodes. Consumers look up
 // names and images in the snapshot. It is read from the node's ID (see

@@ -10,67 +10,52 @@ import (
 )
 
 func TestParseGroupID(t *testing.T) {
-	long := func(n int) string { return strings.Repeat("a", n) }
 	for _, c := range []struct {
-		id     string
-		parent string
-		what   string
-		folds  NodeKind
-		reason string // "" when the ID is valid
+		id, parent, what string
+		folds            NodeKind
 	}{
-		{id: "grp:ns:5:net", parent: "ns:5", what: "net", folds: File},
-		{id: "grp:ns:4026531837:ctr", parent: "ns:4026531837", what: "ctr", folds: Container},
-		{id: "grp:ns:1:pod", parent: "ns:1", what: "pod", folds: Pod},
-		{id: "grp:ns:1:dirs", parent: "ns:1", what: "dirs", folds: Dir},
-		{id: "grp:unowned:ipc", parent: "unowned", what: "ipc", folds: File},
-		{id: "grp:ns:0:time", parent: "ns:0", what: "time", folds: File},
-		{id: "grp:ns:18446744073709551615:user", parent: "ns:18446744073709551615", what: "user", folds: File},
-		{id: "grp:ns:7:future_ns2", parent: "ns:7", what: "future_ns2", folds: File}, // a type model does not know
-		{id: "grp:pod:ns:5:default/web:ctr", parent: "pod:ns:5:default/web", what: "ctr", folds: Container},
-		{id: "grp:ctr:ns:5:3f2a9c:net", parent: "ctr:ns:5:3f2a9c", what: "net", folds: File},
-		{id: "grp:ctr:unowned:c1:ipc", parent: "ctr:unowned:c1", what: "ipc", folds: File},
-		{id: "grp:ctr:ns:5:a:b:net", parent: "ctr:ns:5:a:b", what: "net", folds: File}, // a ":" in a container ID
-		{id: "", reason: `no "grp:" prefix`},
-		{id: "ns:5", reason: `no "grp:" prefix`},
-		{id: "GRP:ns:5:net", reason: `no "grp:" prefix`},
-		{id: "grp:", reason: `no ":" between`},
-		{id: "grp:net", reason: `no ":" between`},
-		{id: "grp:ns:5:", reason: "no namespace type"},
-		{id: "grp:ns:5:Net", reason: "no namespace type"},
-		{id: "grp:ns:5:net,grp:ns:1:pid", reason: "no node ID"},
-		{id: "grp:ns:5:ne t", reason: "no namespace type"},
-		{id: "grp::net", reason: "no node ID"},
-		{id: "grp:ns::net", reason: "no node ID"},
-		{id: "grp:ns:05:net", reason: "no node ID"},
-		{id: "grp:ns:+5:net", reason: "no node ID"},
-		{id: "grp:ns:-5:net", reason: "no node ID"},
-		{id: "grp:ns:18446744073709551616:net", reason: "no node ID"}, // 2^64
-		{id: "grp:ns:5x:net", reason: "no node ID"},
-		{id: "grp:foo:net", reason: "no node ID"},
-		{id: "grp:ctr:ns:5:net", reason: "no node ID"}, // no container ID
-		{id: "grp:ctr:ns:5::net", reason: "no node ID"},
-		{id: "grp:ctr:unowned::net", reason: "no node ID"},
-		{id: "grp:ctr:x:5:c1:net", reason: "no node ID"},
-		{id: "grp:pod:ns:x:default/web:ctr", reason: "no node ID"},
-		{id: "grp:grp:ns:5:net:net", reason: "no node ID"},
-		{id: "grp:ns:5:net\n", reason: "control byte"},
-		{id: "grp:ns:5\x00:net", reason: "control byte"},
-		{id: "grp:ctr:ns:5:c\x7f:net", reason: "control byte"},
-		{id: "grp:ns:5:" + long(MaxGroupIDLen), reason: "longer than 512 bytes"},
+		{"grp:ns:5:net", "ns:5", "net", File},
+		{"grp:ns:4026531837:ctr", "ns:4026531837", "ctr", Container},
+		{"grp:ns:1:pod", "ns:1", "pod", Pod},
+		{"grp:ns:1:dirs", "ns:1", "dirs", Dir},
+		{"grp:unowned:ipc", "unowned", "ipc", File},
+		{"grp:ns:0:time", "ns:0", "time", File},
+		{"grp:ns:18446744073709551615:user", "ns:18446744073709551615", "user", File},
+		{"grp:ns:7:future_ns2", "ns:7", "future_ns2", File}, // a type model does not know
+		{"grp:pod:ns:5:default/web:ctr", "pod:ns:5:default/web", "ctr", Container},
+		{"grp:ctr:ns:5:3f2a9c:net", "ctr:ns:5:3f2a9c", "net", File},
+		{"grp:ctr:unowned:c1:ipc", "ctr:unowned:c1", "ipc", File},
+		{"grp:ctr:ns:5:a:b:net", "ctr:ns:5:a:b", "net", File}, // a ":" in a container ID
 	} {
 		g, err := ParseGroupID(c.id)
-		if c.reason != "" {
-			var ge *GroupIDError
-			if !errors.As(err, &ge) || !strings.Contains(err.Error(), c.reason) {
-				t.Errorf("ParseGroupID(%q) = %+v, %v; want a *GroupIDError saying %q", c.id, g, err, c.reason)
-			}
-			if g != (GroupRef{}) {
-				t.Errorf("ParseGroupID(%q) = %+v on error, want the zero GroupRef", c.id, g)
-			}
-			continue
-		}
 		if err != nil || g.Parent != c.parent || g.What != c.what || g.Folds() != c.folds || g.String() != c.id {
 			t.Errorf("ParseGroupID(%q) = %+v (folds %q, %q), %v; want parent %q, what %q, folds %q", c.id, g, g.Folds(), g.String(), err, c.parent, c.what, c.folds)
+		}
+	}
+	for _, c := range []struct {
+		reason string
+		ids    []string
+	}{
+		{`no "grp:" prefix`, []string{"", "ns:5", "GRP:ns:5:net"}},
+		{`no ":" between`, []string{"grp:", "grp:net"}},
+		{"no namespace type", []string{"grp:ns:5:", "grp:ns:5:Net", "grp:ns:5:ne t"}},
+		{"no node ID", []string{"grp:ns:5:net,grp:ns:1:pid", "grp::net", "grp:ns::net", "grp:ns:05:net", "grp:ns:+5:net", "grp:ns:-5:net",
+			"grp:ns:18446744073709551616:net", // 2^64
+			"grp:ns:5x:net", "grp:foo:net",
+			"grp:ctr:ns:5:net", // no container ID
+			"grp:ctr:ns:5::net", "grp:ctr:unowned::net", "grp:ctr:x:5:c1:net", "grp:pod:ns:x:default/web:ctr", "grp:grp:ns:5:net:net"}},
+		{"control byte", []string{"grp:ns:5:net\n", "grp:ns:5\x00:net", "grp:ctr:ns:5:c\x7f:net"}},
+		{"longer than 512 bytes", []string{"grp:ns:5:" + strings.Repeat("a", MaxGroupIDLen)}},
+	} {
+		for _, id := range c.ids {
+			g, err := ParseGroupID(id)
+			var ge *GroupIDError
+			if !errors.As(err, &ge) || !strings.Contains(err.Error(), c.reason) {
+				t.Errorf("ParseGroupID(%q) = %+v, %v; want a *GroupIDError saying %q", id, g, err, c.reason)
+			}
+			if g != (GroupRef{}) {
+				t.Errorf("ParseGroupID(%q) = %+v on error, want the zero GroupRef", id, g)
+			}
 		}
 	}
 }

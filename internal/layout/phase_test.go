@@ -9,76 +9,57 @@ import (
 func BenchmarkPhases(b *testing.B) {
 	f := randomForest(2, 60_000, true)
 	mk := func() *builder {
-		bb := &builder{sc: &scratch{}, snap: f.s, view: Owner, fold: -1, td: true}
-		return bb
+		return &builder{sc: &scratch{}, snap: f.s, view: Owner, fold: -1, td: true}
 	}
 	b.Run("collect", func(b *testing.B) {
 		for b.Loop() {
 			mk().collect()
 		}
 	})
-	b.Run("link", func(b *testing.B) {
-		bb := mk()
-		bb.collect()
-		for b.Loop() {
-			bb.linkParents()
+	// The phases in the order a layout runs them; a benchmark of one runs
+	// those before it once, then it in the loop.
+	setup := []func(*builder){
+		func(bb *builder) { bb.collect() },
+		func(bb *builder) { bb.linkParents() },
+		func(bb *builder) { bb.breakCycles() },
+		func(bb *builder) { bb.filter(nil) },
+		func(bb *builder) { bb.sortChildren() },
+		func(bb *builder) { bb.buildTree() },
+	}
+	// resetTree undoes what tidying wrote, keeping the tree's shape.
+	resetTree := func(bb *builder) {
+		for i := range bb.t.n {
+			x := &bb.t.n[i]
+			*x = tnode{par: x.par, first: x.first, nkids: x.nkids, ext: x.ext}
 		}
-	})
-	b.Run("sortChildren", func(b *testing.B) {
-		bb := mk()
-		bb.collect()
-		bb.linkParents()
-		bb.breakCycles()
-		bb.filter(nil)
-		for b.Loop() {
-			bb.sortChildren()
-		}
-	})
-	b.Run("buildTree", func(b *testing.B) {
-		bb := mk()
-		bb.collect()
-		bb.linkParents()
-		bb.breakCycles()
-		bb.filter(nil)
-		bb.sortChildren()
-		for b.Loop() {
-			bb.maxDeep = 0
-			bb.buildTree()
-		}
-	})
-	b.Run("tidy", func(b *testing.B) {
-		bb := mk()
-		bb.collect()
-		bb.linkParents()
-		bb.breakCycles()
-		bb.filter(nil)
-		bb.sortChildren()
-		bb.buildTree()
-		for i := range bb.info {
-			bb.t.n[i].ext = bb.info[i].width
-		}
-		for b.Loop() {
-			for i := range bb.t.n {
-				x := &bb.t.n[i]
-				*x = tnode{par: x.par, first: x.first, nkids: x.nkids, ext: x.ext}
+	}
+	for _, ph := range []struct {
+		name  string
+		after int               // how many setup phases run first
+		prep  func(bb *builder) // more to do once before the loop, or nil
+		loop  func(bb *builder)
+	}{
+		{"link", 1, nil, func(bb *builder) { bb.linkParents() }},
+		{"sortChildren", 4, nil, func(bb *builder) { bb.sortChildren() }},
+		{"buildTree", 5, nil, func(bb *builder) { bb.maxDeep = 0; bb.buildTree() }},
+		{"tidy", 6, func(bb *builder) {
+			for i := range bb.info {
+				bb.t.n[i].ext = bb.info[i].width
 			}
-			bb.t.run()
-		}
-	})
-	b.Run("place", func(b *testing.B) {
-		bb := mk()
-		bb.collect()
-		bb.linkParents()
-		bb.breakCycles()
-		bb.filter(nil)
-		bb.sortChildren()
-		bb.buildTree()
-		for b.Loop() {
-			for i := range bb.t.n {
-				x := &bb.t.n[i]
-				*x = tnode{par: x.par, first: x.first, nkids: x.nkids, ext: x.ext}
+		}, func(bb *builder) { resetTree(bb); bb.t.run() }},
+		{"place", 6, nil, func(bb *builder) { resetTree(bb); bb.place(TopDown, &Result{}) }},
+	} {
+		b.Run(ph.name, func(b *testing.B) {
+			bb := mk()
+			for _, step := range setup[:ph.after] {
+				step(bb)
 			}
-			bb.place(TopDown, &Result{})
-		}
-	})
+			if ph.prep != nil {
+				ph.prep(bb)
+			}
+			for b.Loop() {
+				ph.loop(bb)
+			}
+		})
+	}
 }

@@ -38,7 +38,7 @@ func Hiding(full *Result, id string, opt Options) []string {
 		if n.Parent == "" || !ok {
 			break
 		}
-		if g := foldsInto(n); g != "" && !opt.Expanded[g] && !full.pinned[n.ID] {
+		if g := n.FoldsInto(); g != "" && !opt.Expanded[g] && !full.pinned[n.ID] {
 			chain = append(chain, g)
 		}
 		i = p
@@ -52,7 +52,7 @@ func Hiding(full *Result, id string, opt Options) []string {
 		size[g] = 0
 	}
 	for k := range full.Nodes {
-		g := foldsInto(&full.Nodes[k])
+		g := full.Nodes[k].FoldsInto()
 		if c, ok := size[g]; ok {
 			size[g] = c + 1
 		}
@@ -64,23 +64,4 @@ func Hiding(full *Result, id string, opt Options) []string {
 		}
 	}
 	return out
-}
-
-// foldsInto is the ID of the group node n folds into with its siblings when
-// they are too many; "" for nodes that never fold (roots, groups).
-func foldsInto(n *Node) string {
-	if n.Parent == "" {
-		return ""
-	}
-	switch n.Kind {
-	case Dir:
-		return DirsGroupID(n.Parent)
-	case File:
-		return GroupID(n.Parent, n.Type)
-	case Container:
-		return ContainersGroupID(n.Parent)
-	case Pod:
-		return PodsGroupID(n.Parent)
-	}
-	return ""
 }

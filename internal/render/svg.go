@@ -349,21 +349,7 @@ func writeEdge(w *svgWriter, o layout.Orientation, p, c *layout.Node) {
 	if o == layout.LeftRight {
 		x1, y1 := p.X+p.W, p.Y+p.H/2
 		x2, y2 := c.X, c.Y+c.H/2
-		w.WriteByte('M')
-		w.n(x1)
-		w.WriteByte(' ')
-		w.n(y1)
-		if math.Round(y1*10) == math.Round(y2*10) {
-			w.WriteByte('H') // straight across: no elbow
-			w.n(x2)
-			return
-		}
-		w.WriteByte('H')
-		w.n(x2 - layout.LayerGap/2)
-		w.WriteByte('V')
-		w.n(y2)
-		w.WriteByte('H')
-		w.n(x2)
+		writeElbow(w, x1, y1, 'H', 'V', x2, y1, y2)
 		return
 	}
 	x1, y1 := p.X+p.W/2, p.Y+p.H
@@ -371,21 +357,26 @@ func writeEdge(w *svgWriter, o layout.Orientation, p, c *layout.Node) {
 	if y2-y1 > layout.LayerGap+0.5 {
 		x1 = p.X + min(p.W/2, layout.TrunkInset)
 	}
+	writeElbow(w, x1, y1, 'V', 'H', y2, x1, x2)
+}
+
+// writeElbow appends a connector from (x1, y1) that runs along the main
+// axis (path command main, 'H' or 'V') to m2: straight when the cross
+// coordinates c1 and c2 agree to a tenth, else with an elbow that crosses
+// (command cross) to c2 layout.LayerGap/2 before m2.
+func writeElbow(w *svgWriter, x1, y1 float64, main, cross byte, m2, c1, c2 float64) {
 	w.WriteByte('M')
 	w.n(x1)
 	w.WriteByte(' ')
 	w.n(y1)
-	if math.Round(x1*10) == math.Round(x2*10) {
-		w.WriteByte('V') // straight down: no elbow
-		w.n(y2)
-		return
+	if math.Round(c1*10) != math.Round(c2*10) {
+		w.WriteByte(main)
+		w.n(m2 - layout.LayerGap/2)
+		w.WriteByte(cross)
+		w.n(c2)
 	}
-	w.WriteByte('V')
-	w.n(y2 - layout.LayerGap/2)
-	w.WriteByte('H')
-	w.n(x2)
-	w.WriteByte('V')
-	w.n(y2)
+	w.WriteByte(main)
+	w.n(m2)
 }
 
 // writeBox draws the box of a node of kind k: a rounded rectangle; a pill

@@ -1,7 +1,6 @@
 package watch
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/nsweb/nsweb/internal/kevents"
 )
@@ -50,31 +48,13 @@ func TestWatchBPF(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for BPF")
 	}
-	w, err := Start(context.Background(), Options{Rescan: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := w.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
+	w := startWatch(t, Options{Rescan: -1})
 	if !w.BPF() || w.Events() != "bpf" || !strings.HasPrefix(w.Sources()[0], "bpf (") {
 		t.Fatalf("events %q, sources %v: BPF not in use as root", w.Events(), w.Sources())
 	}
 	waitFor := func(what string, ok func(Signal) bool) {
 		t.Helper()
-		deadline := time.After(10 * time.Second)
-		for {
-			select {
-			case s := <-w.C():
-				if ok(s) {
-					return
-				}
-			case <-deadline:
-				t.Fatalf("no signal for %s within 10 s", what)
-			}
-		}
+		waitSignal(t, w, what, ok)
 	}
 	start := func(args ...string) *exec.Cmd {
 		t.Helper()

@@ -281,25 +281,11 @@ func debounce(ctx context.Context, in <-chan batch, out chan<- Signal, opt Optio
 		pending.Reasons |= b.reasons
 		pending.Events += b.events
 		overflow = overflow || b.overflow
-		for _, p := range b.pids {
-			if overflow {
-				break
-			}
-			if !seen[p] {
-				seen[p] = true
-				pending.PIDs = append(pending.PIDs, p)
-			}
-			overflow = len(pending.PIDs) > MaxPIDs
+		if !overflow {
+			pending.PIDs, overflow = addNew(pending.PIDs, seen, b.pids)
 		}
-		for _, m := range b.mnts {
-			if overflow {
-				break
-			}
-			if !seenMnt[m] {
-				seenMnt[m] = true
-				pending.MntNS = append(pending.MntNS, m)
-			}
-			overflow = len(pending.MntNS) > MaxPIDs
+		if !overflow {
+			pending.MntNS, overflow = addNew(pending.MntNS, seenMnt, b.mnts)
 		}
 		if overflow {
 			pending.PIDs, pending.MntNS = nil, nil
@@ -347,4 +333,20 @@ func debounce(ctx context.Context, in <-chan batch, out chan<- Signal, opt Optio
 			pending = Signal{}
 		}
 	}
+}
+
+// addNew appends to list the values of vs that seen lacks, in order, and
+// marks them seen. It stops and reports true once list holds more than
+// MaxPIDs: the signal then carries no hint.
+func addNew[T comparable](list []T, seen map[T]bool, vs []T) ([]T, bool) {
+	for _, v := range vs {
+		if !seen[v] {
+			seen[v] = true
+			list = append(list, v)
+		}
+		if len(list) > MaxPIDs {
+			return list, true
+		}
+	}
+	return list, false
 }

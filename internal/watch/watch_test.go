@@ -206,14 +206,10 @@ func TestStartNoSource(t *testing.T) {
 	}
 }
 
-// TestWatchReal runs the watcher against the kernel: a new process, its exit
-// and a new bind-mounted network namespace must each produce a signal
-// (without BPF; kernel_linux_test.go has the same with it).
-func TestWatchReal(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for the proc connector")
-	}
-	w, err := Start(context.Background(), Options{Rescan: -1, NoBPF: true})
+// startWatch starts a watcher with opt, closed when the test ends.
+func startWatch(t *testing.T, opt Options) *Watcher {
+	t.Helper()
+	w, err := Start(context.Background(), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,27 +218,43 @@ func TestWatchReal(t *testing.T) {
 			t.Errorf("close: %v", err)
 		}
 	})
+	return w
+}
+
+// waitSignal reads w's signals (other processes on the machine cause some)
+// until one matches ok, for at most 10 s.
+func waitSignal(t *testing.T, w *Watcher, what string, ok func(Signal) bool) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case s := <-w.C():
+			if ok(s) {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no signal for %s within 10 s", what)
+		}
+	}
+}
+
+// TestWatchReal runs the watcher against the kernel: a new process, its exit
+// and a new bind-mounted network namespace must each produce a signal
+// (without BPF; kernel_linux_test.go has the same with it).
+func TestWatchReal(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for the proc connector")
+	}
+	w := startWatch(t, Options{Rescan: -1, NoBPF: true})
 	if len(w.Sources()) != 2 {
 		t.Fatalf("sources %v, want proc connector and mounts", w.Sources())
 	}
 	if w.BPF() || w.Events() != "proc connector, mount changes (bpf off)" {
 		t.Errorf("events %q, bpf %v; want the fallback named", w.Events(), w.BPF())
 	}
-	// waitFor reads signals (other processes on the machine cause some)
-	// until one matches.
 	waitFor := func(what string, ok func(Signal) bool) {
 		t.Helper()
-		deadline := time.After(10 * time.Second)
-		for {
-			select {
-			case s := <-w.C():
-				if ok(s) {
-					return
-				}
-			case <-deadline:
-				t.Fatalf("no signal for %s within 10 s", what)
-			}
-		}
+		waitSignal(t, w, what, ok)
 	}
 	// A signal without a PID hint may cover the PID too.
 	covers := func(pid int) func(Signal) bool {

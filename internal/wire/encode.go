@@ -75,6 +75,10 @@ func appendNode(b []byte, n *Node) ([]byte, error) {
 		b = append(b, `,"count":`...)
 		b = strconv.AppendInt(b, int64(n.Count), 10)
 	}
+	if n.Folds != "" {
+		b = append(b, `,"folds":`...)
+		b = appendString(b, string(n.Folds))
+	}
 	for _, f := range [4]struct {
 		key string
 		v   float64

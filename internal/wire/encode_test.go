@@ -60,6 +60,7 @@ func TestEncodeSnapshotMatchesEncodingJSON(t *testing.T) {
 			}
 			if r.IntN(3) == 0 {
 				n.Count = r.IntN(100000)
+				n.Folds = layout.NodeKind(randomString(r))
 			}
 			if r.IntN(4) == 0 {
 				n.Container = &ContainerInfo{ID: randomString(r), Name: randomString(r), Labels: map[string]string{randomString(r): randomString(r), "b": "<&>"}}

@@ -45,10 +45,15 @@ type Node struct {
 	Label  string          `json:"label"`
 	Parent string          `json:"parent,omitempty"`
 	Count  int             `json:"count,omitempty"`
-	X      float64         `json:"x"`
-	Y      float64         `json:"y"`
-	W      float64         `json:"w"`
-	H      float64         `json:"h"`
+	// Folds says what a group node folds (layout.Node.Folds): "file"
+	// (namespaces of its Type), "dir", "container" or "pod"; absent on
+	// other nodes. With Parent and Type it is all a client needs to know
+	// which group a node folds into, so no client takes IDs apart.
+	Folds layout.NodeKind `json:"folds,omitempty"`
+	X     float64         `json:"x"`
+	Y     float64         `json:"y"`
+	W     float64         `json:"w"`
+	H     float64         `json:"h"`
 	// Inode is the namespace's nsfs inode, as lsns and /proc print it
 	// (namespace nodes only): the one number the page shows.
 	Inode uint64 `json:"ino,omitempty"`
@@ -468,7 +473,7 @@ func BuildNodes(s *model.Snapshot, r *layout.Result, keep func(*model.Namespace)
 	for i, n := range r.Nodes {
 		out[i] = Node{
 			ID: n.ID, Kind: n.Kind, Type: n.Type, NS: n.NS, Label: n.Label,
-			Parent: n.Parent, Count: n.Count, X: n.X, Y: n.Y, W: n.W, H: n.H,
+			Parent: n.Parent, Count: n.Count, Folds: n.Folds(), X: n.X, Y: n.Y, W: n.W, H: n.H,
 		}
 		switch n.Kind {
 		case layout.Container:
@@ -502,7 +507,7 @@ func truncateUTF8(s string, n int) string {
 // sameContent reports whether two nodes differ at most in position.
 func sameContent(a, b *Node) bool {
 	return a.ID == b.ID && a.Kind == b.Kind && a.Type == b.Type && a.NS == b.NS &&
-		a.Label == b.Label && a.Parent == b.Parent && a.Count == b.Count &&
+		a.Label == b.Label && a.Parent == b.Parent && a.Count == b.Count && a.Folds == b.Folds &&
 		a.W == b.W && a.H == b.H && a.Inode == b.Inode && a.Procs == b.Procs && a.Context == b.Context &&
 		a.Container.Equal(b.Container)
 }

@@ -351,9 +351,67 @@ func TestDiffFoldedContainerAdded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fmt.Sprintf(`{"id":%q,"kind":"group","type":"","label":"+%d containers","parent":"ns:1","count":%d,`, id, n+1, n+1)
-	if !strings.HasPrefix(string(b), want) || strings.Contains(string(b), `"info"`) || strings.Contains(string(b), `"container"`) {
+	want := fmt.Sprintf(`{"id":%q,"kind":"group","type":"","label":"+%d containers","parent":"ns:1","count":%d,"folds":"container",`, id, n+1, n+1)
+	if !strings.HasPrefix(string(b), want) || strings.Contains(string(b), `"info"`) || strings.Contains(string(b), `"container":`) {
 		t.Errorf("group node JSON %s; want it to start %s, without info or container", b, want)
+	}
+}
+
+// TestBuildNodesFolds: a group node says what it folds, and with its
+// parent and type that names the group its members fold into (the ID
+// layout.Node.FoldsInto gives), for groups of files, Dirs and containers;
+// other nodes say nothing. A client that matches a node to its group by
+// these fields finds what the ID would (docs/protocol.md, Grouping).
+func TestBuildNodesFolds(t *testing.T) {
+	s := &model.Snapshot{Root: 1, Namespaces: map[model.NSID]*model.Namespace{
+		1: {ID: 1, Type: model.User, Inode: 4026531837, Procs: []int{1}, Leader: 1},
+	}, Processes: map[int]*model.Process{1: {PID: 1, Comm: "systemd"}}, Containers: map[string]*model.Container{}}
+	n := layout.DefaultFoldThreshold + 5
+	for i := range n {
+		// A container with its own net namespace, a bare net namespace
+		// and a user namespace: three runs to fold under the root.
+		cid, pid := fmt.Sprintf("c%03d", i), 100+i
+		s.Containers[cid] = &model.Container{ID: cid, Runtime: "docker", Name: "web-" + cid}
+		s.Processes[pid] = &model.Process{PID: pid, Comm: "nginx", Start: uint64(1000 + i), Container: cid}
+		for k, typ := range []model.NSType{model.Net, model.Net, model.User} {
+			id := model.NSID(1000 + 3*i + k)
+			ns := &model.Namespace{ID: id, Type: typ, Inode: 4026532000 + uint64(id), Owner: 1, Procs: []int{pid}, Leader: pid}
+			if k == 0 {
+				ns.Containers = []string{cid}
+			}
+			s.Namespaces[id] = ns
+		}
+	}
+	folded := BuildNodes(s, layout.Compute(s, layout.Options{Group: layout.GroupContainer}), nil)
+	open := layout.Compute(s, layout.Options{Group: layout.GroupContainer, FoldThreshold: -1})
+	kinds := map[layout.NodeKind]bool{}
+	for _, g := range folded {
+		if g.Kind != layout.Group {
+			if g.Folds != "" {
+				t.Errorf("%s (%s) says it folds %q", g.ID, g.Kind, g.Folds)
+			}
+			continue
+		}
+		kinds[g.Folds] = true
+		members := 0
+		for i := range open.Nodes {
+			m := &open.Nodes[i]
+			byFields := m.Parent == g.Parent && m.Kind == g.Folds && (g.Folds != layout.File || m.Type == g.Type)
+			if byID := m.FoldsInto() == g.ID; byID != byFields {
+				t.Errorf("%s (%s %s in %s) folds into %s: by ID %v, by the fields parent %q, folds %q, type %q %v",
+					m.ID, m.Kind, m.Type, m.Parent, g.ID, byID, g.Parent, g.Folds, g.Type, byFields)
+			} else if byID {
+				members++
+			}
+		}
+		if members < g.Count {
+			t.Errorf("group %s counts %d, the open picture has %d that fold into it", g.ID, g.Count, members)
+		}
+	}
+	for _, k := range []layout.NodeKind{layout.File, layout.Dir, layout.Container} {
+		if !kinds[k] {
+			t.Errorf("no group folds %s nodes: %v", k, kinds)
+		}
 	}
 }
 

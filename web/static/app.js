@@ -20,9 +20,10 @@ import { drawLegend } from "./legend.js";
 import { trail, refocus } from "./walk.js";
 import { foldedAway } from "./keepsel.js";
 import { WiringOverlay } from "./wiring.js";
-import { $ } from "./dom.js";
+import { $, meta } from "./dom.js";
 import { pictureOf } from "./picture.js";
 import { initialUI, createSession } from "./session.js";
+import { readLimits } from "./urlstate.js";
 import { createDetails } from "./details.js";
 import { ChangeLog } from "./changelog.js";
 import { wirePointer } from "./pointer.js";
@@ -54,7 +55,7 @@ wiringToggle.addEventListener("change", () => (wiring.set(wiringToggle.checked),
 const minimap = new Minimap(miniCanvas);
 const store = new Store();
 
-const ui = initialUI(location.search);
+const ui = initialUI(location.search, readLimits(meta));
 
 /** @type {Grid<WireNode>} */
 let grid = new Grid([]);

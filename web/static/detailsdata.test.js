@@ -88,8 +88,8 @@ test("a pod node's details name the pod and count its containers", () => {
 });
 
 test("a group of folded containers or pods says how many and that a click opens it", () => {
-  for (const [id, label, count, many] of [["grp:ns:1:ctr", "+1,234 containers", 1234, "containers"], ["grp:ns:1:pod", "+60 pods", 60, "pods"]]) {
-    const d = fromNode({ id: String(id), kind: "group", type: "", label: String(label), count: Number(count), parent: "ns:1", x: 0, y: 0, w: 1, h: 1 });
+  for (const [folds, label, count, many] of /** @type {const} */ ([["container", "+1,234 containers", 1234, "containers"], ["pod", "+60 pods", 60, "pods"]])) {
+    const d = fromNode({ id: `g-${folds}`, kind: "group", type: "", folds, label, count, parent: "ns:1", x: 0, y: 0, w: 1, h: 1 });
     assert.equal(d.title, label);
     assert.deepEqual(d.rows, [
       { label: "Kind", value: `folded ${many}` },

@@ -60,6 +60,7 @@ export function parseQuery(q) {
  * @property {string} label
  * @property {string} [type]
  * @property {string} [kind]
+ * @property {string} [folds]
  * @property {number} [ns]
  * @property {import("./store.js").NodeInfo} [info]
  * @property {number} [ino]

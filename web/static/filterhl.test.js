@@ -73,9 +73,9 @@ test("container and pod nodes are never veiled, whatever the terms", () => {
 
 test("a group of folded containers is never veiled, a group of namespaces is matched by its type", () => {
   const terms = parseQuery("type:net");
-  assert.equal(matches({ id: "grp:ns:1:ctr", label: "+1,000 containers", type: "", kind: "group" }, terms), true);
-  assert.equal(matches({ id: "grp:ns:1:pod", label: "+60 pods", type: "", kind: "group" }, terms), true);
-  assert.equal(matches({ id: "grp:ns:1:uts", label: "+60 uts", type: "uts", kind: "group" }, terms), false);
+  assert.equal(matches({ id: "g-1", label: "+1,000 containers", type: "", kind: "group", folds: "container" }, terms), true);
+  assert.equal(matches({ id: "g-2", label: "+60 pods", type: "", kind: "group", folds: "pod" }, terms), true);
+  assert.equal(matches({ id: "g-3", label: "+60 uts", type: "uts", kind: "group", folds: "file" }, terms), false);
 });
 
 test("a namespace node without details is veiled as the server says (ctx)", () => {

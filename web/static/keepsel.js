@@ -8,7 +8,7 @@
  * to a namespace. This module decides when: pure, so it
  * is tested under node --test.
  */
-import { foldsInto } from "./walk.js";
+import { groupFinder } from "./walk.js";
 
 /** @typedef {import("./store.js").WireNode} WireNode */
 
@@ -25,11 +25,12 @@ import { foldsInto } from "./walk.js";
 export function foldedAway(was, nodes) {
   const sel = was[0];
   if (!sel || nodes.has(sel.id)) return "";
+  const groupOf = groupFinder(nodes);
   for (let i = 0; i < was.length; i++) {
     const n = was[i];
     if (i > 0 && nodes.has(n.id)) return "";
-    const g = foldsInto(n);
-    if (g && nodes.has(g)) return g;
+    const g = groupOf(n);
+    if (g) return g;
   }
   return "";
 }

@@ -53,7 +53,7 @@ function draw(n) {
 const node = (o) => ({ id: "x", kind: "file", type: "", label: "x", x: 10, y: 20, w: 100, h: 24, ...o });
 
 test("a group of folded containers is a stack of pills in the containers' colour, without a type marker", () => {
-  const log = draw(node({ id: "grp:ns:1:ctr", kind: "group", label: "+1,000 containers", count: 1000 }));
+  const log = draw(node({ id: "g-1", kind: "group", folds: "container", label: "+1,000 containers", count: 1000 }));
   assert.equal(log.stroked.length, 3, "two cards behind the box, and the box");
   for (const s of log.stroked) {
     assert.equal(s.r, 12, "round ends: a pill");
@@ -64,14 +64,14 @@ test("a group of folded containers is a stack of pills in the containers' colour
 });
 
 test("a group of folded pods has the pod's double outline", () => {
-  const log = draw(node({ id: "grp:ns:1:pod", kind: "group", label: "+60 pods", count: 60 }));
+  const log = draw(node({ id: "g-2", kind: "group", folds: "pod", label: "+60 pods", count: 60 }));
   assert.equal(log.stroked.length, 4, "two cards, the box and its inner outline");
   assert.ok(log.stroked.every((s) => s.stroke === theme.fg && s.r < 12));
   assert.equal(log.arcs + log.polys, 0);
 });
 
 test("a group of namespaces keeps its type's colour and marker", () => {
-  const log = draw(node({ id: "grp:ns:1:net", kind: "group", type: "net", label: "+60 net", count: 60 }));
+  const log = draw(node({ id: "g-3", kind: "group", type: "net", folds: "file", label: "+60 net", count: 60 }));
   assert.equal(log.stroked.length, 3);
   assert.ok(log.stroked.every((s) => s.stroke === theme.types.net && s.r === 6));
   assert.ok(log.arcs > 0, "the net marker is a circle");

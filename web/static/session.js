@@ -38,9 +38,10 @@ import { pictureOf } from "./picture.js";
 /**
  * The page's state, at first from the URL's query.
  * @param {string} search location.search
+ * @param {import("./urlstate.js").Limits} [limits] the server's bounds on expand, as the page says them
  */
-export function initialUI(search) {
-  const url = parseState(search);
+export function initialUI(search, limits) {
+  const url = parseState(search, limits);
   return {
     view: url.view,
     group: url.group,

@@ -104,18 +104,14 @@ export const TYPES = ["user", "pid", "net", "mnt", "uts", "ipc", "cgroup", "time
 /**
  * What a folded group holds when it folds container or pod nodes instead of
  * namespaces: "container" or "pod"; "" for every other node. Such a group
- * has no namespace type and an ID ending ":ctr" or ":pod" (docs/protocol.md,
- * Grouping). It is drawn in the shape of what it folds, in the containers'
+ * says so in its folds field (docs/protocol.md, Grouping). It is drawn in the shape of what it folds, in the containers'
  * colour, because it has no type to take a colour from.
- * @param {{id?: string, kind?: string, type?: string}} n
+ * @param {{kind?: string, folds?: string}} n
  * @returns {"container" | "pod" | ""}
  */
 export function foldedBoxes(n) {
-  if (n.kind !== "group" || n.type) return "";
-  const id = n.id || "";
-  if (id.endsWith(":ctr")) return "container";
-  if (id.endsWith(":pod")) return "pod";
-  return "";
+  if (n.kind !== "group") return "";
+  return n.folds === "container" || n.folds === "pod" ? n.folds : "";
 }
 
 /**

@@ -63,13 +63,16 @@ test("each namespace type has its own marker shape", () => {
 });
 
 test("foldedBoxes tells groups of containers and pods from groups of namespaces", () => {
-  for (const [n, want] of /** @type {[{id: string, kind: string, type: string}, string][]} */ ([
-    [{ id: "grp:ns:1:ctr", kind: "group", type: "" }, "container"],
-    [{ id: "grp:ns:1:pod", kind: "group", type: "" }, "pod"],
-    [{ id: "grp:pod:ns:1:default/web:ctr", kind: "group", type: "" }, "container"],
-    [{ id: "grp:ns:1:net", kind: "group", type: "net" }, ""],
-    [{ id: "grp:ns:1:pod", kind: "group", type: "pod" }, ""], // a namespace type named pod
-    [{ id: "ctr:ns:1:ctr", kind: "container", type: "" }, ""],
+  // By the group's folds field, never its ID: the last two IDs end as the
+  // server's groups of pods and containers do, and fold namespaces.
+  for (const [n, want] of /** @type {[{id: string, kind: string, type: string, folds?: string}, string][]} */ ([
+    [{ id: "g-1", kind: "group", type: "", folds: "container" }, "container"],
+    [{ id: "g-2", kind: "group", type: "", folds: "pod" }, "pod"],
+    [{ id: "grp:ns:1:net", kind: "group", type: "net", folds: "file" }, ""],
+    [{ id: "grp:ns:1:dirs", kind: "group", type: "user", folds: "dir" }, ""],
+    [{ id: "grp:ns:1:pod", kind: "group", type: "pod", folds: "file" }, ""], // a namespace type named pod
+    [{ id: "grp:ns:1:ctr", kind: "group", type: "" }, ""], // says nothing of what it folds
+    [{ id: "ctr:ns:1:ctr", kind: "container", type: "", folds: "container" }, ""],
   ])) {
     assert.equal(foldedBoxes(n), want, n.id);
   }

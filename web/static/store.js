@@ -57,6 +57,8 @@
  * @property {string} label
  * @property {string} [parent]
  * @property {number} [count]
+ * @property {"file" | "dir" | "container" | "pod"} [folds] a group: what it
+ *   folds; with parent and type it says which nodes fold into it (walk.js)
  * @property {number} x
  * @property {number} y
  * @property {number} w
@@ -179,9 +181,10 @@ function change(kind, id, text, t) {
 function inGroup(kind, id, g, n, t) {
   const one = n === 1;
   let what = one ? "namespace" : "namespaces";
-  if (g?.type) what = `${g.type} ${what}`;
-  else if (id.endsWith(":ctr")) what = one ? "container" : "containers";
-  else if (id.endsWith(":pod")) what = one ? "pod" : "pods";
+  if (g?.folds === "container") what = one ? "container" : "containers";
+  else if (g?.folds === "pod") what = one ? "pod" : "pods";
+  else if (g?.type) what = `${g.type} ${what}`;
+  else if (!g) what = one ? "member" : "members";
   return { ...change(kind, id, `${n.toLocaleString("en-US")} ${what}`, t), count: n, group: g?.label || id };
 }
 

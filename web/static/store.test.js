@@ -65,7 +65,8 @@ test("a removal is logged as ended only when the patch says so; otherwise it lef
  * @returns {import("./store.js").WireNode}
  */
 function group(id, count, type = "net") {
-  return { id, kind: "group", type, label: `+${count} ${type || "containers"}`, count, parent: "ns:1", x: 0, y: 30, w: 100, h: 20 };
+  const folds = type ? "file" : "container";
+  return { id, kind: "group", type, folds, label: `+${count} ${type || "containers"}`, count, parent: "ns:1", x: 0, y: 30, w: 100, h: 20 };
 }
 
 test("only what the patch says was born appeared and is marked new; the rest entered the view", () => {
@@ -91,13 +92,14 @@ test("only what the patch says was born appeared and is marked new; the rest ent
 
 test("what starts or ends inside a folded group is counted in it, in place of a changed line", () => {
   const s = new Store();
-  s.applySnapshot(snap(1, [node("ns:1"), group("grp:ns:1:ctr", 60, ""), group("grp:ns:1:net", 51)]), 0);
+  // Groups named as no page could guess: it reads what they fold from their fields.
+  s.applySnapshot(snap(1, [node("ns:1"), group("g-1", 60, ""), group("grp:ns:1:net", 51)]), 0);
   const r = s.applyPatch(
     {
       type: "patch",
       seq: 2,
-      update: [group("grp:ns:1:ctr", 61, ""), group("grp:ns:1:net", 52)],
-      folded: [{ id: "grp:ns:1:ctr", born: 2, ended: 1 }, { id: "grp:ns:1:net", born: 1 }],
+      update: [group("g-1", 61, ""), group("grp:ns:1:net", 52)],
+      folded: [{ id: "g-1", born: 2, ended: 1 }, { id: "grp:ns:1:net", born: 1 }],
     },
     10,
   );
@@ -110,7 +112,7 @@ test("what starts or ends inside a folded group is counted in it, in place of a 
   const moved = s.applyPatch({ type: "patch", seq: 3, update: [group("grp:ns:1:net", 53)] }, 20);
   assert.deepEqual(moved.changes.map((c) => `${c.kind} ${c.id}`), ["changed grp:ns:1:net"], "a count that nothing explains changed");
   const pods = s.applyPatch({ type: "patch", seq: 4, folded: [{ id: "grp:ns:1:pod", ended: 1000 }] }, 30);
-  assert.deepEqual(pods.changes.map((c) => `${c.text} in ${c.group}`), ["1,000 pods in grp:ns:1:pod"], "a group the state lacks is named by its ID");
+  assert.deepEqual(pods.changes.map((c) => `${c.text} in ${c.group}`), ["1,000 members in grp:ns:1:pod"], "a group the state lacks is named by its ID, its members by no kind");
 });
 
 test("forLog keeps what happened on the host before what only entered or left the view", async () => {

@@ -32,20 +32,43 @@ export const GROUPS = ["none", "container", "pod"];
 /** The server's grouping when a request names none. */
 export const DEFAULT_GROUP = "container";
 
-/** The server's limits on expand (docs/protocol.md, hello). */
-export const MAX_EXPAND = 1024;
-export const MAX_GROUP_ID_BYTES = 512;
+/**
+ * @typedef {object} Limits the server's bounds on a hello's expand
+ *   (docs/protocol.md, hello), as the page it serves says them
+ * @property {number} expand how many group IDs
+ * @property {number} groupID how many bytes in one ID
+ */
+
+/** No bounds: a page that does not say them leaves the checks to the server. */
+export const NO_LIMITS = Object.freeze({ expand: Infinity, groupID: Infinity });
+
+/**
+ * The limits the page says in its meta elements nsweb-max-expand and
+ * nsweb-max-group-id; a missing or odd one bounds nothing.
+ * @param {(name: string) => string | null | undefined} meta the content of the meta element of that name
+ * @returns {Limits}
+ */
+export function readLimits(meta) {
+  /** @param {string} name */
+  const bound = (name) => {
+    const v = Number(meta(name) ?? NaN);
+    return Number.isInteger(v) && v > 0 ? v : Infinity;
+  };
+  return { expand: bound("nsweb-max-expand"), groupID: bound("nsweb-max-group-id") };
+}
 
 const utf8 = new TextEncoder();
 
 /**
  * Whether the server would take id as a group to open: a link edited by
- * hand must not make the server refuse the whole hello.
+ * hand must not make the server refuse the whole hello. Only the bounds
+ * are checked: what a group ID looks like is the server's business.
  * @param {string} id
+ * @param {Limits} [limits]
  * @returns {boolean}
  */
-export function validGroupID(id) {
-  return id !== "" && !id.includes("\n") && utf8.encode(id).length <= MAX_GROUP_ID_BYTES;
+export function validGroupID(id, limits = NO_LIMITS) {
+  return id !== "" && !id.includes("\n") && utf8.encode(id).length <= limits.groupID;
 }
 
 /**
@@ -54,13 +77,14 @@ export function validGroupID(id) {
  * container node has the container's ID in its own, and container IDs from
  * cgroups (LXC, systemd-nspawn) may hold commas and spaces, so a value is
  * never split or trimmed. Invalid IDs (an empty parameter, say) are
- * dropped, the rest sorted, without duplicates, at most MAX_EXPAND.
+ * dropped, the rest sorted, without duplicates, at most limits.expand.
  * @param {string[]} values
+ * @param {Limits} [limits]
  * @returns {string[]}
  */
-export function parseExpand(values) {
-  const ids = new Set(values.filter(validGroupID));
-  return [...ids].sort().slice(0, MAX_EXPAND);
+export function parseExpand(values, limits = NO_LIMITS) {
+  const ids = new Set(values.filter((id) => validGroupID(id, limits)));
+  return [...ids].sort().slice(0, limits.expand);
 }
 
 /**
@@ -68,15 +92,16 @@ export function parseExpand(values) {
  * to the defaults rather than failing, since a hand-edited link should
  * still open.
  * @param {string} search location.search, with or without the leading "?"
+ * @param {Limits} [limits] the server's bounds on expand
  * @returns {UrlState}
  */
-export function parseState(search) {
+export function parseState(search, limits = NO_LIMITS) {
   const p = new URLSearchParams(search);
   const v = p.get("view") || "owner";
   const view = /** @type {ViewName} */ (VIEWS.includes(/** @type {ViewName} */ (v)) ? v : "owner");
   const g = p.get("group") || DEFAULT_GROUP;
   const group = /** @type {GroupName} */ (GROUPS.includes(/** @type {GroupName} */ (g)) ? g : DEFAULT_GROUP);
-  return { view, group, q: p.get("q") || "", expand: parseExpand(p.getAll("expand")), expandNamed: p.has("expand"), sel: p.get("sel") || "" };
+  return { view, group, q: p.get("q") || "", expand: parseExpand(p.getAll("expand"), limits), expandNamed: p.has("expand"), sel: p.get("sel") || "" };
 }
 
 /**

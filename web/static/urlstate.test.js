@@ -1,7 +1,7 @@
 // @ts-check
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseState, formatState, parseExpand, pictureParams, MAX_EXPAND } from "./urlstate.js";
+import { parseState, formatState, parseExpand, pictureParams, readLimits } from "./urlstate.js";
 
 test("parseState reads view, group, filter, open groups and selection", () => {
   const none = { expand: [], expandNamed: false };
@@ -32,13 +32,23 @@ test("parseState reads view, group, filter, open groups and selection", () => {
   for (const c of cases) assert.deepEqual(parseState(c.in), c.want, c.in);
 });
 
-test("parseExpand keeps only group IDs the server takes", () => {
-  const long = "g".repeat(513);
-  const wide = "é".repeat(257); // 514 bytes in UTF-8
-  assert.deepEqual(parseExpand(["b\nc", long, wide, "", "a", "é".repeat(256)]), ["a", "é".repeat(256)]);
-  assert.deepEqual(parseExpand([" a , b ", "grp:ctr:ns:1: box, a:net"]), [" a , b ", "grp:ctr:ns:1: box, a:net"], "commas and spaces are part of an ID");
-  const many = Array.from({ length: MAX_EXPAND + 5 }, (_, i) => `grp:ns:${String(i).padStart(5, "0")}:net`);
-  assert.equal(parseExpand(many).length, MAX_EXPAND);
+test("parseExpand keeps only group IDs the server takes, by the bounds the page says", () => {
+  // Bounds other than the server's today: the page must take them from the page.
+  const limits = readLimits((name) => ({ "nsweb-max-expand": "7", "nsweb-max-group-id": "20" })[name]);
+  assert.deepEqual(limits, { expand: 7, groupID: 20 });
+  const long = "g".repeat(21);
+  const wide = "é".repeat(11); // 22 bytes in UTF-8
+  assert.deepEqual(parseExpand(["b\nc", long, wide, "", "a", "é".repeat(10)], limits), ["a", "é".repeat(10)]);
+  assert.deepEqual(parseExpand([" a , b ", "c:ns:1: box, a:n"], limits), [" a , b ", "c:ns:1: box, a:n"], "commas and spaces are part of an ID");
+  const many = Array.from({ length: 12 }, (_, i) => `x${String(i).padStart(2, "0")}`);
+  assert.deepEqual(parseExpand(many, limits), many.slice(0, 7));
+  assert.deepEqual(parseState(many.map((id) => `expand=${id}`).join("&"), limits).expand, many.slice(0, 7));
+  // A page that says no bounds, or odd ones, bounds nothing: the server still does.
+  for (const say of [{}, { "nsweb-max-expand": "0", "nsweb-max-group-id": "many" }]) {
+    const none = readLimits((name) => /** @type {Record<string, string>} */ (say)[name]);
+    assert.deepEqual(none, { expand: Infinity, groupID: Infinity });
+    assert.equal(parseExpand([...many, long], none).length, 13);
+  }
 });
 
 test("formatState round-trips, open groups included, and leaves defaults out", () => {

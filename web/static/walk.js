@@ -14,23 +14,45 @@
 const MAX_DEPTH = 256;
 
 /**
- * The ID of the group node n folds into when its siblings of its kind fold
- * (docs/protocol.md, Grouping; internal/layout foldsInto): namespaces by
- * type, directories (user namespaces; PID namespaces in the PID view),
- * container and pod nodes apart. "" for a root or a group, which do not
- * fold.
+ * Whether g is the group that n folds into when its siblings of its kind
+ * fold (docs/protocol.md, Grouping): a group in n's parent that folds n's
+ * kind (namespaces by type, directories, container or pod nodes). It reads
+ * the group's fields, never its ID: the grammar of IDs is the server's.
+ * False for a root or a group, which do not fold.
  * @param {WireNode} n
- * @returns {string}
+ * @param {WireNode} g
+ * @returns {boolean}
  */
-export function foldsInto(n) {
-  if (!n.parent) return "";
-  switch (n.kind) {
-    case "dir": return `grp:${n.parent}:dirs`;
-    case "file": return `grp:${n.parent}:${n.type}`;
-    case "container": return `grp:${n.parent}:ctr`;
-    case "pod": return `grp:${n.parent}:pod`;
-    default: return "";
-  }
+export function foldsInto(n, g) {
+  return g.kind === "group" && !!n.parent && g.parent === n.parent && n.kind !== "group" &&
+    g.folds === n.kind && (n.kind !== "file" || g.type === n.type);
+}
+
+/**
+ * The finder of the group that holds a node in the picture nodes: the ID
+ * of the group node n folds into, if the picture has it, else "". The
+ * groups are indexed by parent on the first question, so that a trail
+ * costs one pass over the picture.
+ * @param {Map<string, WireNode>} nodes
+ * @returns {(n: WireNode) => string}
+ */
+export function groupFinder(nodes) {
+  /** @type {Map<string, WireNode[]> | undefined} */
+  let byParent;
+  return (n) => {
+    if (!n.parent || n.kind === "group") return "";
+    if (!byParent) {
+      byParent = new Map();
+      for (const g of nodes.values()) {
+        if (g.kind !== "group" || !g.parent) continue;
+        const list = byParent.get(g.parent);
+        if (list) list.push(g);
+        else byParent.set(g.parent, [g]);
+      }
+    }
+    const g = (byParent.get(n.parent) || []).find((g) => foldsInto(n, g));
+    return g ? g.id : "";
+  };
 }
 
 /**
@@ -64,14 +86,15 @@ export function refocus(was, nodes, order) {
   if (nodes.has(lost.id)) return lost.id;
   if (lost.kind === "group") {
     // Its members are shown only while it is not: all of them came out of it.
-    const out = order().find((n) => foldsInto(n) === lost.id);
+    const out = order().find((n) => foldsInto(n, lost));
     if (out) return out.id;
   }
+  const groupOf = groupFinder(nodes);
   for (let i = 0; i < was.length; i++) {
     const n = was[i];
     if (i > 0 && nodes.has(n.id)) return n.id;
-    const g = foldsInto(n);
-    if (g && nodes.has(g)) return g;
+    const g = groupOf(n);
+    if (g) return g;
   }
   return "";
 }

@@ -1,7 +1,7 @@
 // @ts-check
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { foldsInto, trail, refocus } from "./walk.js";
+import { foldsInto, groupFinder, trail, refocus } from "./walk.js";
 import { preorder } from "./store.js";
 
 /** @typedef {import("./store.js").WireNode} WireNode */
@@ -27,20 +27,53 @@ const box = node("ctr:ns:1:b", "container", "ns:1", 100);
 const nets = [node("ns:10", "file", "ns:1", 20, "net"), node("ns:11", "file", "ns:1", 40, "net")];
 const inBox = node("ns:20", "file", "ctr:ns:1:b", 100, "mnt");
 
-test("foldsInto names the group a node folds into, as the server's IDs do", () => {
-  assert.equal(foldsInto(nets[0]), "grp:ns:1:net");
-  assert.equal(foldsInto(box), "grp:ns:1:ctr");
-  assert.equal(foldsInto(node("pod:ns:1:d/a", "pod", "ns:1", 0)), "grp:ns:1:pod");
-  assert.equal(foldsInto(inBox), "grp:ctr:ns:1:b:mnt");
-  assert.equal(foldsInto(root), "", "a root folds nowhere");
-  assert.equal(foldsInto(node("grp:ns:1:net", "group", "ns:1", 0, "net")), "");
+/**
+ * A group node with an ID no browser could compose: the page must find it
+ * by its fields (parent, folds, type), as the server sends them.
+ * @param {string} id
+ * @param {string} parent
+ * @param {"file" | "dir" | "container" | "pod"} folds
+ * @param {string} [type]
+ * @returns {WireNode}
+ */
+const group = (id, parent, folds, type = "") => ({ ...node(id, "group", parent, 20, type), folds });
+const netGroup = group("g-1", "ns:1", "file", "net");
+
+test("foldsInto matches a node to its group by parent, what the group folds and type", () => {
+  const pod = node("pod:ns:1:d/a", "pod", "ns:1", 0);
+  const user = node("ns:2", "dir", "ns:1", 0, "user");
+  /** @type {[WireNode, WireNode, boolean, string][]} */
+  const cases = [
+    [nets[0], netGroup, true, "a file into the group of its type"],
+    [nets[0], group("g-2", "ns:1", "file", "mnt"), false, "not into another type's"],
+    [nets[0], group("g-3", "ns:2", "file", "net"), false, "not into another parent's"],
+    [box, group("g-4", "ns:1", "container"), true, "a container into the group of containers"],
+    [box, group("g-5", "ns:1", "pod"), false, "not into the group of pods"],
+    [pod, group("g-5", "ns:1", "pod"), true, "a pod into the group of pods"],
+    [inBox, group("g-6", "ctr:ns:1:b", "file", "mnt"), true, "a file of a container into a group in it"],
+    [user, group("g-7", "ns:1", "dir", "user"), true, "a directory into the group of directories"],
+    [user, group("g-8", "ns:1", "file", "user"), false, "not into a group of files of its type"],
+    [root, group("g-9", "", "dir", "user"), false, "a root folds nowhere"],
+    [netGroup, netGroup, false, "a group folds nowhere"],
+    [nets[0], { ...node("grp:ns:1:net", "group", "ns:1", 0, "net") }, false, "a group that does not say what it folds holds nothing, whatever its ID"],
+  ];
+  for (const [n, g, want, name] of cases) assert.equal(foldsInto(n, g), want, name);
+});
+
+test("groupFinder finds the group in the picture that holds a node", () => {
+  const { nodes } = picture([root, netGroup, group("g-4", "ns:1", "container"), group("g-6", "ctr:ns:1:b", "file", "mnt")]);
+  const groupOf = groupFinder(nodes);
+  assert.equal(groupOf(nets[1]), "g-1");
+  assert.equal(groupOf(box), "g-4");
+  assert.equal(groupOf(inBox), "g-6");
+  assert.equal(groupOf(node("ns:12", "file", "ns:1", 0, "uts")), "", "no group of its type");
+  assert.equal(groupOf(root), "");
 });
 
 test("a group that opened hands the walk to the first node that came out of it", () => {
-  const group = node("grp:ns:1:net", "group", "ns:1", 20, "net");
-  const before = picture([root, group, box]);
-  const was = trail(before.nodes, group.id);
-  assert.deepEqual(was.map((n) => n.id), ["grp:ns:1:net", "ns:1"]);
+  const before = picture([root, netGroup, box]);
+  const was = trail(before.nodes, netGroup.id);
+  assert.deepEqual(was.map((n) => n.id), ["g-1", "ns:1"]);
   // Out of order in the map: the first in tree order wins.
   const after = picture([root, box, nets[1], nets[0]]);
   assert.equal(refocus(was, after.nodes, after.order), "ns:10");
@@ -51,11 +84,11 @@ test("a group that opened hands the walk to the first node that came out of it",
 
 test("a node that folded away hands the walk to the group that holds it, however deep", () => {
   const before = picture([root, ...nets, box, inBox]);
-  const folded = picture([root, node("grp:ns:1:net", "group", "ns:1", 20, "net"), box, inBox]);
-  assert.equal(refocus(trail(before.nodes, "ns:11"), folded.nodes, folded.order), "grp:ns:1:net");
+  const folded = picture([root, netGroup, box, inBox]);
+  assert.equal(refocus(trail(before.nodes, "ns:11"), folded.nodes, folded.order), "g-1");
   // Its container folded with the others: the group of containers.
-  const boxes = picture([root, ...nets, node("grp:ns:1:ctr", "group", "ns:1", 100)]);
-  assert.equal(refocus(trail(before.nodes, "ns:20"), boxes.nodes, boxes.order), "grp:ns:1:ctr");
+  const boxes = picture([root, ...nets, group("g-4", "ns:1", "container")]);
+  assert.equal(refocus(trail(before.nodes, "ns:20"), boxes.nodes, boxes.order), "g-4");
   // Gone with no group for it: its parent.
   const gone = picture([root, nets[0], box]);
   assert.equal(refocus(trail(before.nodes, "ns:20"), gone.nodes, gone.order), "ctr:ns:1:b");

@@ -9,6 +9,12 @@ package templates
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
+import (
+	"strconv"
+
+	"github.com/nsweb/nsweb/internal/layout"
+)
+
 // PageData is what the dashboard page needs from the server at render time;
 // everything live arrives later over the stream.
 type PageData struct {
@@ -65,89 +71,96 @@ func Page(p PageData) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<title>nsweb — ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<meta name=\"nsweb-max-expand\" content=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var2 string
-		templ_7745c5c3_Var2, templ_7745c5c3_Err = templ.JoinStringErrs(p.Host)
+		templ_7745c5c3_Var2, templ_7745c5c3_Err = templruntime.NewAttributeExpression(strconv.Itoa(layout.MaxExpand)).Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 42, Col: 28}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 50, Col: 73}
 		}
-		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var2))
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
-		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "</title><link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\"><link rel=\"stylesheet\" href=\"/static/style.css\"><script type=\"module\" src=\"/static/app.js\"></script>")
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var2)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		for _, m := range modules {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<link rel=\"modulepreload\" href=\"")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			var templ_7745c5c3_Var3 string
-			templ_7745c5c3_Var3, templ_7745c5c3_Err = templruntime.NewAttributeExpression("/static/" + m).ResolveURL(ctx)
-			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 48, Col: 51}
-			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var3)
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "\">")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "\"><meta name=\"nsweb-max-group-id\" content=\"")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "</head><body><a class=\"skip\" href=\"#tree\">Skip to the tree</a><header class=\"bar\"><h1 class=\"brand\">nsweb <span class=\"host\">")
+		var templ_7745c5c3_Var3 string
+		templ_7745c5c3_Var3, templ_7745c5c3_Err = templruntime.NewAttributeExpression(strconv.Itoa(layout.MaxGroupIDLen)).Resolve(ctx)
+		if templ_7745c5c3_Err != nil {
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 51, Col: 79}
+		}
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var3)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "\"><title>nsweb — ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var4 string
 		templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(p.Host)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 54, Col: 55}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 52, Col: 28}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</span></h1><form id=\"search\" class=\"search\" role=\"search\" action=\"#\"><label for=\"q\" class=\"sr-only\">Filter namespaces</label> <input id=\"q\" name=\"q\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"Filter: type:net container:web pid:123 cmd:nginx -type:user\" aria-describedby=\"q-error q-hint\"> <kbd id=\"q-hint\" class=\"hint\" title=\"Press / to search\">/</kbd> <span id=\"q-error\" class=\"q-error\" role=\"alert\"></span></form><label class=\"view-pick\"><span>View</span> <select id=\"view\" name=\"view\"><option value=\"owner\">Owner: user → namespaces</option> <option value=\"pid\">PID tree</option> <option value=\"network\">Network: net namespaces and wiring</option></select></label> <label class=\"view-pick\" title=\"Gather the owner view's namespaces under the containers and pods that use them\"><span>Group</span> <select id=\"group\" name=\"group\"><option value=\"none\">None</option> <option value=\"container\" selected>Containers</option> <option value=\"pod\">Pods</option></select></label> <label class=\"view-pick\" title=\"Draw the links between network namespaces: veth pairs, macvlan and ipvlan parents\"><input id=\"wiring\" type=\"checkbox\"> <span>Wiring</span></label> <a id=\"download\" class=\"btn\" href=\"/snapshot.svg\" download=\"nsweb.svg\">Download SVG</a> <span id=\"status\" class=\"status\" role=\"status\" aria-live=\"polite\" data-state=\"connecting\"><span class=\"dot\" aria-hidden=\"true\"></span><span id=\"status-text\">connecting…</span></span></header>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</title><link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\"><link rel=\"stylesheet\" href=\"/static/style.css\"><script type=\"module\" src=\"/static/app.js\"></script>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if p.Unprivileged {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<div id=\"banner\" class=\"banner\" role=\"alert\">Partial view: ")
+		for _, m := range modules {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<link rel=\"modulepreload\" href=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var5 string
-			templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(p.Reason)
+			templ_7745c5c3_Var5, templ_7745c5c3_Err = templruntime.NewAttributeExpression("/static/" + m).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 85, Col: 73}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 58, Col: 51}
 			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var5)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "</div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
-		if p.Slow != "" {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<div id=\"events-banner\" class=\"banner\" role=\"status\">Slower updates: ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "</head><body><a class=\"skip\" href=\"#tree\">Skip to the tree</a><header class=\"bar\"><h1 class=\"brand\">nsweb <span class=\"host\">")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		var templ_7745c5c3_Var6 string
+		templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(p.Host)
+		if templ_7745c5c3_Err != nil {
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 64, Col: 55}
+		}
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "</span></h1><form id=\"search\" class=\"search\" role=\"search\" action=\"#\"><label for=\"q\" class=\"sr-only\">Filter namespaces</label> <input id=\"q\" name=\"q\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\" placeholder=\"Filter: type:net container:web pid:123 cmd:nginx -type:user\" aria-describedby=\"q-error q-hint\"> <kbd id=\"q-hint\" class=\"hint\" title=\"Press / to search\">/</kbd> <span id=\"q-error\" class=\"q-error\" role=\"alert\"></span></form><label class=\"view-pick\"><span>View</span> <select id=\"view\" name=\"view\"><option value=\"owner\">Owner: user → namespaces</option> <option value=\"pid\">PID tree</option> <option value=\"network\">Network: net namespaces and wiring</option></select></label> <label class=\"view-pick\" title=\"Gather the owner view's namespaces under the containers and pods that use them\"><span>Group</span> <select id=\"group\" name=\"group\"><option value=\"none\">None</option> <option value=\"container\" selected>Containers</option> <option value=\"pod\">Pods</option></select></label> <label class=\"view-pick\" title=\"Draw the links between network namespaces: veth pairs, macvlan and ipvlan parents\"><input id=\"wiring\" type=\"checkbox\"> <span>Wiring</span></label> <a id=\"download\" class=\"btn\" href=\"/snapshot.svg\" download=\"nsweb.svg\">Download SVG</a> <span id=\"status\" class=\"status\" role=\"status\" aria-live=\"polite\" data-state=\"connecting\"><span class=\"dot\" aria-hidden=\"true\"></span><span id=\"status-text\">connecting…</span></span></header>")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		if p.Unprivileged {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<div id=\"banner\" class=\"banner\" role=\"alert\">Partial view: ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var6 string
-			templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(p.Slow)
+			var templ_7745c5c3_Var7 string
+			templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(p.Reason)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 88, Col: 81}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 95, Col: 73}
 			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -156,20 +169,39 @@ func Page(p PageData) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<main id=\"app\" class=\"app\"><section class=\"stage\" aria-label=\"Namespace tree\"><canvas id=\"tree\" class=\"tree\" tabindex=\"0\" role=\"application\" aria-roledescription=\"namespace map\" aria-label=\"Namespace tree. Arrow keys pan, plus and minus zoom, 0 fits, F follows the tree, Tab and Shift+Tab move through every node, bringing it into view, Enter opens one.\" aria-describedby=\"summary\"></canvas><div class=\"controls\" role=\"toolbar\" aria-label=\"Zoom\"><button id=\"zoom-in\" type=\"button\" aria-label=\"Zoom in\" title=\"Zoom in (+)\">+</button> <button id=\"zoom-out\" type=\"button\" aria-label=\"Zoom out\" title=\"Zoom out (−)\">−</button> <button id=\"fit\" type=\"button\" aria-label=\"Fit the tree to the screen\" title=\"Fit to screen (0)\">Fit</button> <button id=\"follow\" type=\"button\" class=\"follow\" aria-pressed=\"true\">Following</button> <button id=\"fold\" type=\"button\" hidden>Fold groups</button></div><canvas id=\"minimap\" class=\"minimap\" role=\"img\" aria-label=\"Overview of the whole tree; click or drag to move the view\" hidden></canvas><div id=\"tip\" class=\"tip\" hidden></div><p id=\"empty\" class=\"empty\" hidden></p><p id=\"lod-hint\" class=\"lod-hint\" role=\"status\" hidden></p><p id=\"focus-say\" class=\"sr-only\" aria-live=\"polite\"></p></section><aside class=\"side\" aria-label=\"Details, legend and changes\"><section id=\"details\" class=\"details panel\" role=\"region\" aria-labelledby=\"details-title\" hidden><div class=\"details-head\"><h2 id=\"details-title\" tabindex=\"-1\">Details</h2><button id=\"details-close\" type=\"button\" class=\"icon\" aria-label=\"Close details\">×</button></div><p id=\"details-state\" class=\"details-state\" role=\"status\" hidden></p><dl id=\"details-rows\" class=\"rows\"></dl><div id=\"inside\" class=\"inside\"></div><div id=\"ns-parts\"><h3 id=\"procs-title\">Processes</h3><div class=\"procs-wrap\"><table id=\"procs\" class=\"procs\" aria-labelledby=\"procs-title\"><thead><tr><th scope=\"col\">PID</th><th scope=\"col\">Command</th><th scope=\"col\">User</th></tr></thead> <tbody></tbody></table></div><p id=\"procs-note\" class=\"note\"></p><h3>Containers</h3><ul id=\"containers\" class=\"plain\"></ul><h3>Kept alive by</h3><ul id=\"held\" class=\"plain\"></ul></div></section><section class=\"panel legend\" aria-labelledby=\"legend-title\"><h2 id=\"legend-title\">Legend</h2><ul id=\"legend\" class=\"legend-list\"></ul></section><section class=\"panel log\" aria-labelledby=\"log-title\"><h2 id=\"log-title\">Recent changes</h2><ol id=\"log\" class=\"log-list\"></ol></section></aside></main><footer class=\"foot\"><span id=\"summary\" class=\"summary\">Waiting for the first snapshot…</span> <span class=\"keys\">Keys: / search · + − 0 zoom · f follow · arrows pan · Tab nodes · Enter open · Esc close</span> <span class=\"ver\">nsweb ")
+		if p.Slow != "" {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<div id=\"events-banner\" class=\"banner\" role=\"status\">Slower updates: ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var8 string
+			templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(p.Slow)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 98, Col: 81}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "</div>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<main id=\"app\" class=\"app\"><section class=\"stage\" aria-label=\"Namespace tree\"><canvas id=\"tree\" class=\"tree\" tabindex=\"0\" role=\"application\" aria-roledescription=\"namespace map\" aria-label=\"Namespace tree. Arrow keys pan, plus and minus zoom, 0 fits, F follows the tree, Tab and Shift+Tab move through every node, bringing it into view, Enter opens one.\" aria-describedby=\"summary\"></canvas><div class=\"controls\" role=\"toolbar\" aria-label=\"Zoom\"><button id=\"zoom-in\" type=\"button\" aria-label=\"Zoom in\" title=\"Zoom in (+)\">+</button> <button id=\"zoom-out\" type=\"button\" aria-label=\"Zoom out\" title=\"Zoom out (−)\">−</button> <button id=\"fit\" type=\"button\" aria-label=\"Fit the tree to the screen\" title=\"Fit to screen (0)\">Fit</button> <button id=\"follow\" type=\"button\" class=\"follow\" aria-pressed=\"true\">Following</button> <button id=\"fold\" type=\"button\" hidden>Fold groups</button></div><canvas id=\"minimap\" class=\"minimap\" role=\"img\" aria-label=\"Overview of the whole tree; click or drag to move the view\" hidden></canvas><div id=\"tip\" class=\"tip\" hidden></div><p id=\"empty\" class=\"empty\" hidden></p><p id=\"lod-hint\" class=\"lod-hint\" role=\"status\" hidden></p><p id=\"focus-say\" class=\"sr-only\" aria-live=\"polite\"></p></section><aside class=\"side\" aria-label=\"Details, legend and changes\"><section id=\"details\" class=\"details panel\" role=\"region\" aria-labelledby=\"details-title\" hidden><div class=\"details-head\"><h2 id=\"details-title\" tabindex=\"-1\">Details</h2><button id=\"details-close\" type=\"button\" class=\"icon\" aria-label=\"Close details\">×</button></div><p id=\"details-state\" class=\"details-state\" role=\"status\" hidden></p><dl id=\"details-rows\" class=\"rows\"></dl><div id=\"inside\" class=\"inside\"></div><div id=\"ns-parts\"><h3 id=\"procs-title\">Processes</h3><div class=\"procs-wrap\"><table id=\"procs\" class=\"procs\" aria-labelledby=\"procs-title\"><thead><tr><th scope=\"col\">PID</th><th scope=\"col\">Command</th><th scope=\"col\">User</th></tr></thead> <tbody></tbody></table></div><p id=\"procs-note\" class=\"note\"></p><h3>Containers</h3><ul id=\"containers\" class=\"plain\"></ul><h3>Kept alive by</h3><ul id=\"held\" class=\"plain\"></ul></div></section><section class=\"panel legend\" aria-labelledby=\"legend-title\"><h2 id=\"legend-title\">Legend</h2><ul id=\"legend\" class=\"legend-list\"></ul></section><section class=\"panel log\" aria-labelledby=\"log-title\"><h2 id=\"log-title\">Recent changes</h2><ol id=\"log\" class=\"log-list\"></ol></section></aside></main><footer class=\"foot\"><span id=\"summary\" class=\"summary\">Waiting for the first snapshot…</span> <span class=\"keys\">Keys: / search · + − 0 zoom · f follow · arrows pan · Tab nodes · Enter open · Esc close</span> <span class=\"ver\">nsweb ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		var templ_7745c5c3_Var7 string
-		templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(p.Version)
+		var templ_7745c5c3_Var9 string
+		templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(p.Version)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 143, Col: 39}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/page.templ`, Line: 153, Col: 39}
 		}
-		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "</span></footer></body></html>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "</span></footer></body></html>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
