@@ -28,7 +28,7 @@ func NodeID(id model.NSID) string {
 // type, so a client can name a group in Options.Expanded before and after
 // its count changes.
 func GroupID(parent string, t model.NSType) string {
-	return "grp:" + parent + ":" + string(t)
+	return groupPrefix + parent + ":" + string(t)
 }
 
 // Group ID suffixes of the group nodes that fold Container and Pod nodes,
@@ -44,20 +44,20 @@ const (
 // "grp:ns:5:ctr". Like GroupID it depends only on the parent, so a client
 // names it in Options.Expanded whatever the number of containers.
 func ContainersGroupID(parent string) string {
-	return "grp:" + parent + ":" + foldedContainers
+	return groupPrefix + parent + ":" + foldedContainers
 }
 
 // DirsGroupID is the ID of the group node that folds the Dirs (user
 // namespaces; PID namespaces in the PID view) under the node with ID
 // parent, e.g. "grp:ns:5:dirs".
 func DirsGroupID(parent string) string {
-	return "grp:" + parent + ":" + foldedDirs
+	return groupPrefix + parent + ":" + foldedDirs
 }
 
 // PodsGroupID is the ID of the group node that folds the Pod nodes of the
 // Dir with ID parent, e.g. "grp:ns:5:pod".
 func PodsGroupID(parent string) string {
-	return "grp:" + parent + ":" + foldedPods
+	return groupPrefix + parent + ":" + foldedPods
 }
 
 // Folds says what a Group node folds: Container or Pod nodes (their group
@@ -171,7 +171,7 @@ func (b *builder) writeParentID(slot int32) {
 // ContainersGroupID), under arena node v, whose parent slot is slot (-1
 // for a bucket).
 func (b *builder) writeGroupID(v, slot int32, what string) {
-	b.text = append(b.text, "grp:"...)
+	b.text = append(b.text, groupPrefix...)
 	if slot >= 0 {
 		b.writeParentID(slot)
 	} else {
@@ -210,7 +210,7 @@ type GroupRef struct {
 
 // String is the group's ID, as the constructors make it.
 func (g GroupRef) String() string {
-	return "grp:" + g.Parent + ":" + g.What
+	return groupPrefix + g.Parent + ":" + g.What
 }
 
 // Folds says what kind of node the group folds: Container, Pod, Dir, or
@@ -238,6 +238,13 @@ func (e *GroupIDError) Error() string {
 	return "layout: group ID " + strconv.Quote(e.ID) + ": " + e.Reason
 }
 
+// groupPrefix starts every folded group's ID: the grammar's one owner.
+const groupPrefix = "grp:"
+
+// IsGroupID reports whether id names a folded group rather than a
+// namespace or a container (it may still be malformed: ParseGroupID says).
+func IsGroupID(id string) bool { return strings.HasPrefix(id, groupPrefix) }
+
 // ParseGroupID takes apart a group ID as the layout makes it (GroupID,
 // ContainersGroupID, PodsGroupID, DirsGroupID):
 // "grp:<parent node ID>:<what>". It checks the grammar, not whether such a
@@ -263,7 +270,7 @@ func ParseGroupID(id string) (GroupRef, error) {
 			return fail("control byte at " + strconv.Itoa(i))
 		}
 	}
-	rest, ok := strings.CutPrefix(id, "grp:")
+	rest, ok := strings.CutPrefix(id, groupPrefix)
 	if !ok {
 		return fail(`no "grp:" prefix`)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/nsweb/nsweb/internal/history"
+	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/stream"
 	"github.com/nsweb/nsweb/internal/wire"
@@ -164,7 +165,7 @@ func (s *Server) namespace(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if stream.IsGroupRef(raw) {
+	if layout.IsGroupID(raw) {
 		s.group(w, r, raw)
 		return
 	}

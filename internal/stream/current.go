@@ -7,7 +7,6 @@ package stream
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/nsweb/nsweb/internal/layout"
@@ -114,10 +113,6 @@ func (h *Hub) Namespace(ctx context.Context, ref string) (*model.Snapshot, *wire
 	}
 	return s, Details(s, ns.ID), nil
 }
-
-// IsGroupRef reports whether a reference names a folded group ("grp:…")
-// rather than a namespace.
-func IsGroupRef(ref string) bool { return strings.HasPrefix(ref, "grp:") }
 
 // Group returns the details of the folded group id in the picture r
 // names (a group's members depend on the view, the filter and what is
