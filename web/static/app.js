@@ -28,6 +28,7 @@ import { ChangeLog } from "./changelog.js";
 import { wirePointer } from "./pointer.js";
 import { wireKeys } from "./keys.js";
 import { Timeline } from "./timeline.js";
+import { replayFrom, addHistory, tabStorage } from "./histlog.js";
 
 /** @typedef {import("./store.js").WireNode} WireNode */
 /** @typedef {import("./session.js").ServerMsg} ServerMsg */
@@ -294,6 +295,10 @@ function onMessage(msg) {
     case "error":
       session.refused(msg);
       break;
+    case "history": // the change log's past, before the live patches
+      ui.replay = "";
+      addHistory(log.list, msg, 100);
+      break;
     default:
       console.warn("nsweb: unknown message type", /** @type {{type?: unknown}} */ (msg).type);
   }
@@ -443,7 +448,8 @@ const timeline = new Timeline({
   show: onMessage, live: () => hello(false),
   params: () => ({ view: ui.view, group: ui.group, q: ui.q, expand: [...ui.expand] }),
 });
-void timeline.start().then(() => { if (!timeline.el.hidden) void timeline.fillLog(log.list); });
+void timeline.start();
+ui.replay = replayFrom(tabStorage(), Date.now());
 conn.connect();
 
 /**

@@ -22,7 +22,7 @@ import { pictureOf } from "./picture.js";
  * @property {string} [value] that field's value as the hello sent it
  */
 /** @typedef {import("./store.js").SnapshotMsg & {group?: string}} SnapshotMsg */
-/** @typedef {SnapshotMsg | import("./store.js").PatchMsg | ErrorMsg} ServerMsg what the stream sends (docs/protocol.md) */
+/** @typedef {SnapshotMsg | import("./store.js").PatchMsg | ErrorMsg | import("./histlog.js").HistoryMsg} ServerMsg what the stream sends (docs/protocol.md) */
 
 /**
  * @typedef {object} HelloMsg what the page asks the stream for
@@ -33,6 +33,7 @@ import { pictureOf } from "./picture.js";
  * @property {string[]} expand
  * @property {number} [since] the last seq the page has, to resume
  * @property {string} [reveal] a node whose folded groups to open
+ * @property {string} [replay] the recorded events since then first (histlog.js)
  */
 
 /**
@@ -84,6 +85,11 @@ export function initialUI(search) {
     fitNext: true,
     /** waiting for an answer to a hello sent because of a seq gap */
     resyncing: false,
+    /**
+     * The time the change log's past is replayed from (histlog.js), sent
+     * with hellos until the server's "history" answer arrives; "" none.
+     */
+    replay: "",
   };
 }
 
@@ -140,6 +146,10 @@ export function createSession(app) {
     const msg = { type: "hello", view: ui.view, group: ui.group, q: ui.q, expand };
     if (resume && sameKey && store.seq >= 0) msg.since = store.seq;
     if (ui.revealPending && ui.sel) msg.reveal = ui.sel;
+    if (ui.replay) {
+      msg.replay = ui.replay;
+      delete msg.since; // the events lead to a picture, not to patches
+    }
     if (conn.send(msg)) {
       timing.hellos++;
       ui.revealSent = !!msg.reveal;
@@ -162,6 +172,11 @@ export function createSession(app) {
     /** @type {Record<string, string>} */
     const sent = { q: ui.q, view: ui.view, group: ui.group };
     if (field in sent && typeof msg.value === "string" && msg.value !== sent[field]) return; // superseded
+    if (field === "replay") {
+      ui.replay = ""; // the log starts empty rather than the page waiting
+      hello(true);
+      return;
+    }
     setError(text);
     if (!field || ++ui.refusals > 2) return;
     if (field === "q") ui.badQ = msg.value ?? ui.q;

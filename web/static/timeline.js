@@ -67,7 +67,8 @@ export function atOf(v, since, until) {
 }
 
 /**
- * Change-log lines of recorded events (GET /api/v1/history).
+ * Change-log lines of recorded events (the stream's history message,
+ * histlog.js; GET /api/v1/history gives the same events).
  * @param {{t: string, kind: string, text?: string}[]} events
  */
 export function logItems(events) {
@@ -232,24 +233,6 @@ export class Timeline {
         y += bh;
       }
     });
-  }
-
-  /**
-   * Fills the change log with what history recorded in the last hour, so
-   * that it survives a reload: below what the live stream adds.
-   * @param {HTMLElement} list
-   */
-  async fillLog(list) {
-    let page;
-    try {
-      const since = new Date(Date.now() - this.span).toISOString();
-      const r = await this.fetch(`/api/v1/history?order=desc&limit=50&since=${since}`);
-      if (!r.ok) return;
-      page = await r.json();
-    } catch {
-      return;
-    }
-    for (const li of logItems(page.events || [])) list.append(li);
   }
 
   /** Shows the picture of a past moment. @param {Date} at */
