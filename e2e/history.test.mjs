@@ -92,6 +92,16 @@ test("scrub the timeline back to see a namespace that ended, then return to live
   // The change log is filled from history (on a busy host, with others'
   // changes too), so it survives the reload.
   await page.waitForFunction(() => document.querySelectorAll("#log li.hist").length > 0, null, { timeout: 10000 });
+  // The log comes through the stream's replay: a reload shows the same
+  // past again (from the start kept in sessionStorage), each line once.
+  const lines = () => page.$$eval("#log li.hist", (lis) => lis.map((li) => `${li.querySelector("time")?.dateTime} ${li.querySelector(".what")?.textContent}`));
+  const before = await lines();
+  assert.ok(before.some((l) => l.includes(`(${id})`)), `the namespace's events are in the log: ${before.slice(0, 5)}`);
+  await page.reload();
+  await page.waitForFunction(() => window.nsweb?.conn === "live" && document.querySelectorAll("#log li.hist").length > 0, null, { timeout: 20000 });
+  const again = await lines();
+  assert.equal(new Set(again).size, again.length, "no line twice after a reload");
+  for (const l of before.filter((l) => l.includes(`(${id})`))) assert.ok(again.includes(l), `after the reload the log still has ${l}`);
 
   // The scrubber spans the last hour: put it where the namespace lived.
   await page.$eval("#tl-scrub", (el, mid) => {

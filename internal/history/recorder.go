@@ -169,8 +169,11 @@ func (r *Recorder) take(s *model.Snapshot) {
 		r.noteTaken(s, r.lastKey)
 		return
 	}
-	c := diff(r.prev, s)
 	first := r.prev == nil
+	c := &change{} // the first: everything was there before; the checkpoint holds it
+	if !first {
+		c = diff(r.prev, s)
+	}
 	r.prev = s
 	if c.empty() && !r.needCP {
 		r.noteTaken(s, r.lastKey) // the rows so far describe it
@@ -182,9 +185,6 @@ func (r *Recorder) take(s *model.Snapshot) {
 	}
 	r.lastKey = k
 	r.noteTaken(s, k)
-	if first {
-		c = &change{} // everything was there before; the checkpoint holds it
-	}
 	r.pending = append(r.pending, pendingRow{k: k, c: c, snap: s, first: first})
 	if r.needCP {
 		r.cpPending, r.needCP = s, false
