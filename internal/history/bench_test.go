@@ -288,3 +288,47 @@ func BenchmarkRecordStart(b *testing.B) {
 		b.ReportMetric(float64(size-size0)/float64(ev), "bytes/event")
 	}
 }
+
+// BenchmarkRowDecode compares decoding change rows whole (as rebuilds did)
+// with skipping their events (stateChange): 200 rows of container churn.
+func BenchmarkRowDecode(b *testing.B) {
+	h := newBigHost(1000)
+	prev := h.s
+	var rows [][]byte
+	for i := range 200 {
+		next := h.churn(100 + i)
+		data, err := encode(diff(prev, next), true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows = append(rows, data)
+		prev = next
+	}
+	for _, whole := range []bool{true, false} {
+		name := "events-skipped"
+		if whole {
+			name = "whole"
+		}
+		b.Run(name, func(b *testing.B) {
+			cpu0 := cpuTime()
+			n := 0
+			for b.Loop() {
+				n++
+				for _, r := range rows {
+					var err error
+					if whole {
+						var c change
+						err = decode(r, &c, true)
+					} else {
+						var c stateChange
+						err = decode(r, &c, true)
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(n*len(rows)), "cpu-µs/row")
+		})
+	}
+}
