@@ -97,15 +97,14 @@ func (st *state) snapshot(t time.Time) *model.Snapshot {
 	for _, ns := range st.ns {
 		ns.Procs = nil
 	}
-	for pid, p := range st.procs {
-		for typ, id := range p.NS {
+	// Processes in PID order fill sorted member lists: one sort of the
+	// PIDs instead of one per namespace (the host's have them all).
+	for _, pid := range slices.Sorted(maps.Keys(st.procs)) {
+		for typ, id := range st.procs[pid].NS {
 			if ns := st.ns[id]; ns != nil && ns.Type == typ {
 				ns.Procs = append(ns.Procs, pid)
 			}
 		}
-	}
-	for _, ns := range st.ns {
-		slices.Sort(ns.Procs)
 	}
 	s := &model.Snapshot{Taken: t, Host: st.meta.Host, Kernel: st.meta.Kernel, Root: st.meta.Root,
 		Partial: st.meta.Partial, Reason: st.meta.Reason, Namespaces: st.ns, Processes: st.procs}
