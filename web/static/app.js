@@ -189,7 +189,13 @@ const conn = new Conn(wsURL.href, {
     hello(true);
   },
   // While the timeline shows a past moment, the live picture waits.
-  onMessage: (/** @type {any} */ m) => { if (!timeline.past) onMessage(m); },
+  // While the timeline shows a past moment, the live picture waits (the
+  // server sends none): the stream carries the past picture instead.
+  // A past picture still on its way once live again is dropped.
+  onMessage: (/** @type {any} */ m) => {
+    if (timeline.past) timeline.message(m);
+    else if (!(m && m.type === "snapshot" && m.at)) onMessage(m);
+  },
   onBytes: () => {
     if (!timing.firstBytes) timing.firstBytes = performance.now();
   },
@@ -445,7 +451,8 @@ saveURL();
 drawLegend($("legend"), renderer.theme);
 renderer.resize();
 const timeline = new Timeline({
-  show: onMessage, live: () => hello(false),
+  show: onMessage, live: () => { ui.at = ""; hello(false); },
+  ask: (at) => { ui.at = at.toISOString(); hello(false); },
   params: () => ({ view: ui.view, group: ui.group, q: ui.q, expand: [...ui.expand] }),
 });
 void timeline.start();

@@ -34,6 +34,7 @@ import { pictureOf } from "./picture.js";
  * @property {number} [since] the last seq the page has, to resume
  * @property {string} [reveal] a node whose folded groups to open
  * @property {string} [replay] the recorded events since then first (histlog.js)
+ * @property {string} [at] the picture of that past moment, no live patches (timeline.js)
  */
 
 /**
@@ -90,6 +91,8 @@ export function initialUI(search) {
      * with hellos until the server's "history" answer arrives; "" none.
      */
     replay: "",
+    /** the past moment the timeline shows (ISO), sent with hellos; "" live */
+    at: "",
   };
 }
 
@@ -146,9 +149,14 @@ export function createSession(app) {
     const msg = { type: "hello", view: ui.view, group: ui.group, q: ui.q, expand };
     if (resume && sameKey && store.seq >= 0) msg.since = store.seq;
     if (ui.revealPending && ui.sel) msg.reveal = ui.sel;
-    if (ui.replay) {
+    if (ui.replay && store.seq < 0) { // the page's first picture only
       msg.replay = ui.replay;
       delete msg.since; // the events lead to a picture, not to patches
+    }
+    if (ui.at) {
+      msg.at = ui.at;
+      delete msg.since;
+      delete msg.replay; // asked again when live
     }
     if (conn.send(msg)) {
       timing.hellos++;

@@ -99,7 +99,7 @@ const COLORS = /** @type {Record<string, string>} */ ({
 
 export class Timeline {
   /**
-   * @param {{show: (msg: any) => void, live: () => void, params: () => Params, fetch?: typeof fetch}} opts
+   * @param {{show: (msg: any) => void, ask: (at: Date) => void, live: () => void, params: () => Params, fetch?: typeof fetch}} opts
    */
   constructor(opts) {
     this.opts = opts;
@@ -235,26 +235,34 @@ export class Timeline {
     });
   }
 
-  /** Shows the picture of a past moment. @param {Date} at */
-  async goTo(at) {
+  /**
+   * Shows the picture of a past moment: the stream's hello with at
+   * (docs/protocol.md, Replay in the stream) pauses the live patches on
+   * the server and answers the newest moment asked for; message() shows it.
+   * @param {Date} at
+   */
+  goTo(at) {
     this.at = at;
     this.label(at);
     this.liveBtn.hidden = false;
     this.el.dataset.mode = "past";
-    const url = pictureURL(at, this.opts.params());
     const dl = document.getElementById("download");
     if (dl) dl.setAttribute("href", pictureURL(at, this.opts.params(), "/snapshot.svg"));
-    try {
-      const r = await this.fetch(url);
-      const msg = await r.json();
-      if (this.at !== at) return; // scrubbed on meanwhile
-      if (!r.ok) {
-        this.mode.textContent = "At " + formatAt(at, new Date()) + ": " + (msg.error || r.statusText);
-        return;
-      }
-      this.opts.show(msg);
-    } catch (e) {
-      this.mode.textContent = "At " + formatAt(at, new Date()) + ": " + String(e);
+    this.opts.ask(at);
+  }
+
+  /**
+   * A stream message while a past moment is shown: its picture, or why
+   * the server refused it; live messages still on their way are dropped.
+   * @param {any} msg
+   */
+  message(msg) {
+    const at = this.at;
+    if (!at || !msg) return;
+    if (msg.type === "snapshot" && typeof msg.at === "string") {
+      if (Date.parse(msg.at) === at.getTime()) this.opts.show(msg);
+    } else if (msg.type === "error") {
+      this.mode.textContent = "At " + formatAt(at, new Date()) + ": " + (msg.error || "refused");
     }
   }
 
