@@ -92,7 +92,23 @@ test("scrub the timeline back to see a namespace that ended, then return to live
   // The change log is filled from history (on a busy host, with others'
   // changes too), so it survives the reload.
   await page.waitForFunction(() => document.querySelectorAll("#log li.hist").length > 0, null, { timeout: 10000 });
-
+  // The log comes through the stream's replay: a reload shows the same
+  // past again (from the start kept in sessionStorage), each line once.
+  // Others' changes on a busy host may push older lines out of the newest
+  // 100 meanwhile: lines as old as the oldest shown after the reload must
+  // all be there.
+  const lines = () => page.$$eval("#log li.hist:not(.more)", (lis) => lis.map((li) => ({
+    t: Date.parse(li.querySelector("time")?.dateTime || ""),
+    text: `${li.querySelector("time")?.dateTime} ${li.querySelector(".what")?.textContent}`,
+  })));
+  const before = await lines();
+  await page.reload();
+  await page.waitForFunction(() => window.nsweb?.conn === "live" && document.querySelectorAll("#log li.hist").length > 0, null, { timeout: 20000 });
+  const again = await lines();
+  const texts = again.map((l) => l.text);
+  assert.equal(new Set(texts).size, texts.length, "no line twice after a reload");
+  const oldest = Math.min(...again.map((l) => l.t));
+  for (const l of before.filter((l) => l.t > oldest)) assert.ok(texts.includes(l.text), `after the reload the log still has ${l.text}`);
   // The scrubber spans the last hour: put it where the namespace lived.
   await page.$eval("#tl-scrub", (el, mid) => {
     const input = /** @type {HTMLInputElement} */ (el);

@@ -272,6 +272,9 @@ func serveHistory(cfg *server.Config, r *recording, offline string) {
 	}
 	if r != nil && r.store != nil {
 		cfg.History = r.store
+		if cfg.Stream != nil { // hellos with replay or at read it
+			cfg.Stream.SetHistory(r.store, r.rec)
+		}
 	}
 	cfg.HistoryStatus = func() server.HistoryStatus {
 		if offline != "" {

@@ -204,20 +204,23 @@ func diff(prev, next *model.Snapshot) *change {
 	}
 	slices.SortFunc(c.P, func(a, b *model.Process) int { return a.PID - b.PID })
 	slices.Sort(c.PGone)
-	count := func(evs []Event, id string) int {
-		n := 0
+	// Namespaces born and ended per container, counted once (a start of
+	// thousands of containers would otherwise count them per container).
+	perCtr := func(evs []Event) map[string]int {
+		m := map[string]int{}
 		for _, e := range evs {
-			if e.Container == id {
-				n++
+			if e.Container != "" {
+				m[e.Container]++
 			}
 		}
-		return n
+		return m
 	}
+	nBorn, nEnded := perCtr(born), perCtr(ended)
 	var cev []Event
 	for id, ct := range next.Containers {
 		q := prev.Containers[id]
 		if q == nil {
-			cev = append(cev, ctrEvent(Started, ct, count(born, id)))
+			cev = append(cev, ctrEvent(Started, ct, nBorn[id]))
 		}
 		if q == nil || (q != ct && !sameCtr(q, ct)) {
 			c.C = append(c.C, ct)
@@ -226,7 +229,7 @@ func diff(prev, next *model.Snapshot) *change {
 	for id, ct := range prev.Containers {
 		if _, ok := next.Containers[id]; !ok {
 			c.CGone = append(c.CGone, id)
-			cev = append(cev, ctrEvent(Stopped, ct, count(ended, id)))
+			cev = append(cev, ctrEvent(Stopped, ct, nEnded[id]))
 		}
 	}
 	slices.SortFunc(cev, func(a, b Event) int {

@@ -51,10 +51,15 @@ func encode(v any, withDict bool) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// encodeCheckpoint writes a checkpoint as gob, compressed: it decodes
-// about three times faster than JSON, and one stream of thousands of
-// records pays gob's type descriptions once.
+// encodeCheckpoint writes a checkpoint in the binary codec (cpcodec.go).
 func encodeCheckpoint(cp *checkpoint) ([]byte, error) {
+	return encodeCheckpointBin(cp)
+}
+
+// encodeCheckpointGob writes a checkpoint as gob, compressed, as nsweb did
+// before the binary codec (kept to compare them, and to test that such
+// checkpoints are still read).
+func encodeCheckpointGob(cp *checkpoint) ([]byte, error) {
 	var buf bytes.Buffer
 	zw := writers[0].Get().(*flate.Writer)
 	defer writers[0].Put(zw)
@@ -69,6 +74,9 @@ func encodeCheckpoint(cp *checkpoint) ([]byte, error) {
 }
 
 func decodeCheckpoint(data []byte, cp *checkpoint) error {
+	if len(data) > 0 && data[0] == cpMagic {
+		return decodeCheckpointBin(data, cp)
+	}
 	zr := flate.NewReader(bytes.NewReader(data))
 	defer zr.Close()
 	if err := gob.NewDecoder(zr).Decode(cp); err != nil {

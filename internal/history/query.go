@@ -49,12 +49,12 @@ func (st *Store) Range(ctx context.Context) (oldest, newest time.Time, err error
 // At rebuilds the snapshot of moment t: the nearest checkpoint before it
 // with every change up to t applied. Its Taken is the time of the last
 // change applied. A moment before the oldest checkpoint gives a
-// *NotRecordedError.
+// *NotRecordedError. The snapshot may be shared with other callers (the
+// store keeps the last ones rebuilt, cache.go): it must not be modified.
 func (st *Store) At(ctx context.Context, t time.Time) (*model.Snapshot, error) {
 	k := key(t)
 	var cpKey int64
-	var data []byte
-	err := st.db.QueryRowContext(ctx, "SELECT t, data FROM checkpoints WHERE t <= ? ORDER BY t DESC LIMIT 1", k).Scan(&cpKey, &data)
+	err := st.db.QueryRowContext(ctx, "SELECT t FROM checkpoints WHERE t <= ? ORDER BY t DESC LIMIT 1", k).Scan(&cpKey)
 	if errors.Is(err, sql.ErrNoRows) {
 		o, n, rerr := st.Range(ctx)
 		if rerr != nil {
@@ -65,32 +65,41 @@ func (st *Store) At(ctx context.Context, t time.Time) (*model.Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("history: read checkpoint: %w", err)
 	}
-	cpData := data
-	rows, err := st.db.QueryContext(ctx, "SELECT t, data FROM changes WHERE t > ? AND t <= ? ORDER BY t", cpKey, k)
+	var lastRow sql.NullInt64
+	if err := st.db.QueryRowContext(ctx, "SELECT max(t) FROM changes WHERE t > ? AND t <= ?", cpKey, k).Scan(&lastRow); err != nil {
+		return nil, fmt.Errorf("history: read changes: %w", err)
+	}
+	ck := cacheKey{cp: cpKey, last: cpKey}
+	if lastRow.Valid {
+		ck.last = lastRow.Int64
+	}
+	exact, base, baseLast := st.cache.get(ck)
+	if exact != nil {
+		return exact, nil
+	}
+	from := cpKey
+	if base != nil {
+		from = baseLast
+	}
+	raw, err := st.rows(ctx, from, ck.last)
 	if err != nil {
-		return nil, fmt.Errorf("history: read changes: %w", err)
+		return nil, err
 	}
-	last := cpKey
-	var raw [][]byte
-	for rows.Next() {
-		var d []byte
-		if err := rows.Scan(&last, &d); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("history: read changes: %w", err)
+	var cpData []byte
+	if base == nil {
+		if err := st.db.QueryRowContext(ctx, "SELECT data FROM checkpoints WHERE t = ?", cpKey).Scan(&cpData); err != nil {
+			return nil, fmt.Errorf("history: read checkpoint: %w", err)
 		}
-		raw = append(raw, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("history: read changes: %w", err)
 	}
 	// The checkpoint and the rows decode in parallel (decoding is most of
 	// a rebuild); they are applied in order.
 	var cp checkpoint
-	changes := make([]change, len(raw))
+	changes := make([]stateChange, len(raw))
 	errs := make([]error, len(raw)+1)
 	var wg sync.WaitGroup
-	wg.Go(func() { errs[len(raw)] = decodeCheckpoint(cpData, &cp) })
+	if base == nil {
+		wg.Go(func() { errs[len(raw)] = decodeCheckpoint(cpData, &cp) })
+	}
 	workers := max(1, runtime.GOMAXPROCS(0))
 	var next atomic.Int64
 	for range workers {
@@ -108,11 +117,39 @@ func (st *Store) At(ctx context.Context, t time.Time) (*model.Snapshot, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	s := fromCheckpoint(&cp)
+	var s *state
+	if base != nil {
+		s = fromSnapshot(base)
+	} else {
+		s = fromCheckpoint(&cp)
+	}
 	for i := range changes {
 		s.apply(&changes[i])
 	}
-	return s.snapshot(fromKey(last)), nil
+	snap := s.snapshot(fromKey(ck.last))
+	st.cache.put(ck, snap)
+	return snap, nil
+}
+
+// rows reads the change rows after key from up to key to, in order.
+func (st *Store) rows(ctx context.Context, from, to int64) ([][]byte, error) {
+	rows, err := st.db.QueryContext(ctx, "SELECT data FROM changes WHERE t > ? AND t <= ? ORDER BY t", from, to)
+	if err != nil {
+		return nil, fmt.Errorf("history: read changes: %w", err)
+	}
+	defer rows.Close()
+	var raw [][]byte
+	for rows.Next() {
+		var d []byte
+		if err := rows.Scan(&d); err != nil {
+			return nil, fmt.Errorf("history: read changes: %w", err)
+		}
+		raw = append(raw, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("history: read changes: %w", err)
+	}
+	return raw, nil
 }
 
 // Query selects events.

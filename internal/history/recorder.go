@@ -26,6 +26,11 @@ type Recorder struct {
 	drops, recorded, events atomic.Int64
 	errMu                   sync.Mutex
 	lastErr                 error
+	droppedMu               sync.Mutex
+	dropped                 []*model.Snapshot // the last ones Record dropped
+
+	syncs   chan syncReq  // Sync's requests to Run
+	stopped chan struct{} // closed when Run returns
 
 	// Owned by Run.
 	prev      *model.Snapshot
@@ -34,6 +39,9 @@ type Recorder struct {
 	lastRet   time.Time
 	needCP    bool
 	cpPending *model.Snapshot
+	committed int64        // key through which the store is committed
+	recent    []recentSnap // the last snapshots taken and their keys
+	waiting   []syncReq
 }
 
 type pendingRow struct {
@@ -57,7 +65,8 @@ func NewRecorder(st *Store, log *slog.Logger) *Recorder {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Recorder{st: st, log: log, q: make(chan *model.Snapshot, QueueLen)}
+	return &Recorder{st: st, log: log, q: make(chan *model.Snapshot, QueueLen),
+		syncs: make(chan syncReq), stopped: make(chan struct{})}
 }
 
 // Record queues s to be recorded, or drops it if the queue is full.
@@ -69,6 +78,7 @@ func (r *Recorder) Record(s *model.Snapshot) {
 	case r.q <- s:
 	default:
 		r.drops.Add(1)
+		r.noteDropped(s)
 	}
 }
 
@@ -105,12 +115,18 @@ func (r *Recorder) Run(ctx context.Context) {
 	if err := r.start(ctx); err != nil {
 		r.fail(err)
 	}
+	defer close(r.stopped)
+	defer r.failSyncs()
 	tick := time.NewTicker(FlushEvery)
 	defer tick.Stop()
 	for {
 		select {
 		case s := <-r.q:
 			r.take(s)
+			r.serveSyncs(context.WithoutCancel(ctx))
+		case w := <-r.syncs:
+			r.waiting = append(r.waiting, w)
+			r.serveSyncs(context.WithoutCancel(ctx))
 		case <-tick.C:
 			r.flush(context.WithoutCancel(ctx))
 		case <-ctx.Done():
@@ -136,7 +152,7 @@ func (r *Recorder) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.lastKey = last
+	r.lastKey, r.committed = last, last
 	if last == 0 {
 		return nil
 	}
@@ -150,12 +166,17 @@ func (r *Recorder) start(ctx context.Context) error {
 
 func (r *Recorder) take(s *model.Snapshot) {
 	if s == r.prev {
+		r.noteTaken(s, r.lastKey)
 		return
 	}
-	c := diff(r.prev, s)
 	first := r.prev == nil
+	c := &change{} // the first: everything was there before; the checkpoint holds it
+	if !first {
+		c = diff(r.prev, s)
+	}
 	r.prev = s
 	if c.empty() && !r.needCP {
+		r.noteTaken(s, r.lastKey) // the rows so far describe it
 		return
 	}
 	k := key(s.Taken)
@@ -163,23 +184,26 @@ func (r *Recorder) take(s *model.Snapshot) {
 		k = r.lastKey + 1
 	}
 	r.lastKey = k
-	if first {
-		c = &change{} // everything was there before; the checkpoint holds it
-	}
+	r.noteTaken(s, k)
 	r.pending = append(r.pending, pendingRow{k: k, c: c, snap: s, first: first})
 	if r.needCP {
 		r.cpPending, r.needCP = s, false
 	}
 }
 
-// flush commits the pending rows (and a checkpoint, when due) in one
-// transaction, then applies retention at most once a minute.
-func (r *Recorder) flush(ctx context.Context) {
+// flushPending commits the pending rows, if any.
+func (r *Recorder) flushPending(ctx context.Context) {
 	if len(r.pending) > 0 {
 		if err := r.commit(ctx); err != nil {
 			r.fail(err)
 		}
 	}
+}
+
+// flush commits the pending rows (and a checkpoint, when due) in one
+// transaction, then applies retention at most once a minute.
+func (r *Recorder) flush(ctx context.Context) {
+	r.flushPending(ctx)
 	now := r.st.opt.Now()
 	if now.Sub(r.lastRet) >= time.Minute {
 		r.lastRet = now
@@ -237,6 +261,7 @@ func (r *Recorder) commit(ctx context.Context) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("history: commit: %w", err)
 	}
+	r.committed = r.lastKey
 	r.recorded.Add(int64(len(r.pending)))
 	r.events.Add(int64(nev))
 	r.pending, r.cpPending = r.pending[:0], nil

@@ -86,5 +86,8 @@ func (st *Store) dropBefore(ctx context.Context, k int64) (bool, error) {
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("history: retention: %w", err)
 	}
+	if n > 0 {
+		st.cache.drop()
+	}
 	return n > 0, nil
 }

@@ -1,6 +1,7 @@
 package history
 
 import (
+	"maps"
 	"slices"
 	"time"
 
@@ -30,7 +31,42 @@ func fromCheckpoint(cp *checkpoint) *state {
 	return st
 }
 
-func (st *state) apply(c *change) {
+// fromSnapshot starts from a snapshot rebuilt earlier, which stays as it
+// is: its namespaces are copied (snapshot fills their member lists anew),
+// its processes and containers shared (apply replaces them, never
+// modifies them).
+func fromSnapshot(s *model.Snapshot) *state {
+	st := &state{meta: metaOf(s), ns: make(map[model.NSID]*model.Namespace, len(s.Namespaces)),
+		procs: maps.Clone(s.Processes), ctrs: maps.Clone(s.Containers)}
+	if st.procs == nil {
+		st.procs = map[int]*model.Process{}
+	}
+	if st.ctrs == nil {
+		st.ctrs = map[string]*model.Container{}
+	}
+	copies := make([]model.Namespace, len(s.Namespaces))
+	i := 0
+	for id, ns := range s.Namespaces {
+		copies[i] = *ns
+		st.ns[id] = &copies[i]
+		i++
+	}
+	return st
+}
+
+// stateChange is the part of a change row a rebuild applies: the events
+// are skipped by the decoder rather than decoded.
+type stateChange struct {
+	Meta   *snapMeta          `json:"m,omitempty"`
+	NS     []*model.Namespace `json:"n,omitempty"`
+	NSGone []model.NSID       `json:"ng,omitempty"`
+	P      []*model.Process   `json:"p,omitempty"`
+	PGone  []int              `json:"pg,omitempty"`
+	C      []*model.Container `json:"c,omitempty"`
+	CGone  []string           `json:"cg,omitempty"`
+}
+
+func (st *state) apply(c *stateChange) {
 	if c.Meta != nil {
 		st.meta = *c.Meta
 	}
@@ -61,15 +97,14 @@ func (st *state) snapshot(t time.Time) *model.Snapshot {
 	for _, ns := range st.ns {
 		ns.Procs = nil
 	}
-	for pid, p := range st.procs {
-		for typ, id := range p.NS {
+	// Processes in PID order fill sorted member lists: one sort of the
+	// PIDs instead of one per namespace (the host's have them all).
+	for _, pid := range slices.Sorted(maps.Keys(st.procs)) {
+		for typ, id := range st.procs[pid].NS {
 			if ns := st.ns[id]; ns != nil && ns.Type == typ {
 				ns.Procs = append(ns.Procs, pid)
 			}
 		}
-	}
-	for _, ns := range st.ns {
-		slices.Sort(ns.Procs)
 	}
 	s := &model.Snapshot{Taken: t, Host: st.meta.Host, Kernel: st.meta.Kernel, Root: st.meta.Root,
 		Partial: st.meta.Partial, Reason: st.meta.Reason, Namespaces: st.ns, Processes: st.procs}

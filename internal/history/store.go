@@ -91,6 +91,8 @@ type Store struct {
 	opt  Options
 	lock *os.File // flock held while writing; nil read-only
 
+	cache rebuildCache // the last snapshots At rebuilt
+
 	mu      sync.Mutex
 	lastCP  int64 // time key of the newest checkpoint, 0 none
 	cpBytes int64 // its size

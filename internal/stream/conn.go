@@ -14,6 +14,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/wire"
 )
 
@@ -63,6 +64,14 @@ type client struct {
 	mu    sync.Mutex
 	queue [][]byte
 	sub   *sub
+	// A replay (replay.go) holds the patches aside while it reads the
+	// history: they follow its events.
+	replayGen uint64 // hellos with replay, and what ends a replay
+	atGen     uint64 // hellos: a past moment is shown only for the last
+	holding   bool
+	held      [][]byte
+	atNext    *atRequest // the past moment asked for last, not yet shown
+	atBusy    bool       // a goroutine rebuilds past moments
 }
 
 // wake tells the writer that the queue changed.
@@ -78,6 +87,16 @@ func (c *client) wake() {
 // already includes this patch. Called with sb.mu held.
 func (c *client) send(msg []byte, sb *sub) {
 	c.mu.Lock()
+	if c.holding {
+		if len(c.held) >= c.h.cfg.QueueLen {
+			c.held = append(c.held[:0], sb.snapshotMsg())
+			c.h.stats.resyncs.Add(1)
+		} else {
+			c.held = append(c.held, msg)
+		}
+		c.mu.Unlock()
+		return
+	}
 	if len(c.queue) >= c.h.cfg.QueueLen {
 		c.queue = append(c.queue[:0], sb.snapshotMsg())
 		c.h.stats.resyncs.Add(1)
@@ -92,6 +111,7 @@ func (c *client) send(msg []byte, sb *sub) {
 // reset replaces the queue by one message (a snapshot).
 func (c *client) reset(msg []byte) {
 	c.mu.Lock()
+	c.held = nil
 	c.queue = append(c.queue[:0], msg)
 	c.mu.Unlock()
 	c.wake()
@@ -132,45 +152,55 @@ func (c *client) take() [][]byte {
 // queues what it needs: the missed patches when it reconnects with since
 // and they are still in the ring, else a fresh snapshot.
 func (c *client) subscribe(hello *wire.Hello) error {
+	_, err := c.subscribePicture(hello)
+	return err
+}
+
+// subscribePicture is subscribe that returns the snapshot whose picture it
+// queued (nil when it queued patches, or nothing before the first scan).
+func (c *client) subscribePicture(hello *wire.Hello) (*model.Snapshot, error) {
 	req := Request{View: hello.View, Group: hello.Group, Q: hello.Q, Expand: hello.Expand, Reveal: hello.Reveal, Client: c.remote}
 	if c.revealed && req.Reveal != "" {
 		if !validGroupID(req.Reveal) {
-			return &BadRequestError{Field: "reveal", Value: req.Reveal, Err: fmt.Errorf("reveal: invalid node ID %q", truncate(req.Reveal, 64))}
+			return nil, &BadRequestError{Field: "reveal", Value: req.Reveal, Err: fmt.Errorf("reveal: invalid node ID %q", truncate(req.Reveal, 64))}
 		}
 		req.Reveal = ""
 	}
 	r, err := c.h.resolve(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if req.Reveal != "" {
 		c.revealed = true
 	}
 	sb, err := c.h.acquire(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	c.unsubscribe()
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
 	sb.catchUp()
 	var msgs [][]byte
+	var pictured *model.Snapshot
 	if sb.gen != 0 { // else the first Publish sends the snapshot
 		patches, ok := sb.since(hello.Since)
 		if ok && len(patches) <= c.h.cfg.QueueLen {
 			msgs = patches
 		} else {
 			msgs = [][]byte{sb.snapshotMsg()}
+			pictured = sb.snap
 		}
 	}
 	c.mu.Lock()
 	// Whatever was queued for the previous subscription is moot now.
 	c.queue = msgs
+	c.held = nil
 	c.sub = sb
 	c.mu.Unlock()
 	sb.clients[c] = struct{}{}
 	c.wake()
-	return nil
+	return pictured, nil
 }
 
 // unsubscribe leaves the current subscription, if any.
@@ -295,7 +325,7 @@ func (c *client) readLoop(ctx context.Context) {
 				return
 			}
 		}
-		if err := c.subscribe(hello); err != nil {
+		if err := c.handleHello(ctx, hello); err != nil {
 			e := wire.Error{Type: wire.TypeError, Error: err.Error()}
 			if bad, ok := errors.AsType[*BadRequestError](err); ok {
 				e.Field, e.Value = bad.Field, bad.Value
@@ -324,7 +354,7 @@ func decodeHello(data []byte) (*wire.Hello, error) {
 			return nil, errors.New("invalid message: since: must be a non-negative integer (the seq of the last message received, or 0)")
 		case "expand":
 			return nil, errors.New("invalid message: expand: must be a list of group IDs (strings)")
-		case "type", "view", "group", "q":
+		case "type", "view", "group", "q", "replay", "at":
 			return nil, fmt.Errorf("invalid message: %s: must be a string, not %s", te.Field, jsonKind(te.Value))
 		}
 		return nil, fmt.Errorf("invalid message: %s: %s is not allowed here", te.Field, jsonKind(te.Value))

@@ -152,6 +152,8 @@ type Hub struct {
 	unfoldedMu sync.Mutex
 	unfolded   atomic.Pointer[unfolded]
 
+	history hubHistory // replay.go
+
 	mu       sync.Mutex
 	latest   *model.Snapshot
 	gen      uint64 // number of snapshots published

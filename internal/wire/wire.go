@@ -424,6 +424,13 @@ type Hello struct {
 	// hide it to Expand (the snapshot's expand lists them), so that a link
 	// to a namespace inside a folded group opens on it.
 	Reveal string `json:"reveal,omitempty"`
+	// Replay asks for the recorded events after that time (RFC 3339, or
+	// a duration before now), sent after the snapshot and before the
+	// patches that follow it (docs/protocol.md, Replay in the stream).
+	Replay string `json:"replay,omitempty"`
+	// At asks for the picture of that past moment instead of the live
+	// one; no patch follows until a hello without At.
+	At string `json:"at,omitempty"`
 }
 
 // NewMeta summarises a snapshot and the size of its drawing.

@@ -30,6 +30,7 @@ import { wirePointer } from "./pointer.js";
 import { wireKeys } from "./keys.js";
 import { Timeline } from "./timeline.js";
 import { Compare } from "./compare.js";
+import { replayFrom, addHistory, tabStorage } from "./histlog.js";
 
 /** @typedef {import("./store.js").WireNode} WireNode */
 /** @typedef {import("./session.js").ServerMsg} ServerMsg */
@@ -191,7 +192,13 @@ const conn = new Conn(wsURL.href, {
     hello(true);
   },
   // While the timeline shows a past moment, the live picture waits.
-  onMessage: (/** @type {any} */ m) => { if (!timeline.past) onMessage(m); },
+  // While the timeline shows a past moment, the live picture waits (the
+  // server sends none): the stream carries the past picture instead.
+  // A past picture still on its way once live again is dropped.
+  onMessage: (/** @type {any} */ m) => {
+    if (timeline.past) timeline.message(m);
+    else if (!(m && m.type === "snapshot" && m.at)) onMessage(m);
+  },
   onBytes: () => {
     if (!timing.firstBytes) timing.firstBytes = performance.now();
   },
@@ -296,6 +303,10 @@ function onMessage(msg) {
     }
     case "error":
       session.refused(msg);
+      break;
+    case "history": // the change log's past, before the live patches
+      ui.replay = "";
+      addHistory(log.list, msg, 100);
       break;
     default:
       console.warn("nsweb: unknown message type", /** @type {{type?: unknown}} */ (msg).type);
@@ -443,14 +454,16 @@ saveURL();
 drawLegend($("legend"), renderer.theme);
 renderer.resize();
 const timeline = new Timeline({
-  show: onMessage, live: () => hello(false),
+  show: onMessage, live: () => { ui.at = ""; hello(false); },
+  ask: (at) => { ui.at = at.toISOString(); hello(false); },
   params: () => ({ view: ui.view, group: ui.group, q: ui.q, expand: [...ui.expand] }),
 });
 const comparer = new Compare({
   timeline, has: (id) => store.nodes.has(id), requestDraw, color: renderer.theme.born,
   select: (id) => { const n = store.nodes.get(id); if (n) (select(id), centerOn(n)); },
 });
-void timeline.start().then(() => { if (!timeline.el.hidden) void timeline.fillLog(log.list); });
+void timeline.start();
+ui.replay = replayFrom(tabStorage(), Date.now());
 conn.connect();
 
 /**

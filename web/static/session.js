@@ -22,7 +22,7 @@ import { pictureOf } from "./picture.js";
  * @property {string} [value] that field's value as the hello sent it
  */
 /** @typedef {import("./store.js").SnapshotMsg & {group?: string}} SnapshotMsg */
-/** @typedef {SnapshotMsg | import("./store.js").PatchMsg | ErrorMsg} ServerMsg what the stream sends (docs/protocol.md) */
+/** @typedef {SnapshotMsg | import("./store.js").PatchMsg | ErrorMsg | import("./histlog.js").HistoryMsg} ServerMsg what the stream sends (docs/protocol.md) */
 
 /**
  * @typedef {object} HelloMsg what the page asks the stream for
@@ -33,6 +33,8 @@ import { pictureOf } from "./picture.js";
  * @property {string[]} expand
  * @property {number} [since] the last seq the page has, to resume
  * @property {string} [reveal] a node whose folded groups to open
+ * @property {string} [replay] the recorded events since then first (histlog.js)
+ * @property {string} [at] the picture of that past moment, no live patches (timeline.js)
  */
 
 /**
@@ -85,6 +87,13 @@ export function initialUI(search, limits) {
     fitNext: true,
     /** waiting for an answer to a hello sent because of a seq gap */
     resyncing: false,
+    /**
+     * The time the change log's past is replayed from (histlog.js), sent
+     * with hellos until the server's "history" answer arrives; "" none.
+     */
+    replay: "",
+    /** the past moment the timeline shows (ISO), sent with hellos; "" live */
+    at: "",
   };
 }
 
@@ -141,6 +150,15 @@ export function createSession(app) {
     const msg = { type: "hello", view: ui.view, group: ui.group, q: ui.q, expand };
     if (resume && sameKey && store.seq >= 0) msg.since = store.seq;
     if (ui.revealPending && ui.sel) msg.reveal = ui.sel;
+    if (ui.replay && store.seq < 0) { // the page's first picture only
+      msg.replay = ui.replay;
+      delete msg.since; // the events lead to a picture, not to patches
+    }
+    if (ui.at) {
+      msg.at = ui.at;
+      delete msg.since;
+      delete msg.replay; // asked again when live
+    }
     if (conn.send(msg)) {
       timing.hellos++;
       ui.revealSent = !!msg.reveal;
@@ -163,6 +181,11 @@ export function createSession(app) {
     /** @type {Record<string, string>} */
     const sent = { q: ui.q, view: ui.view, group: ui.group };
     if (field in sent && typeof msg.value === "string" && msg.value !== sent[field]) return; // superseded
+    if (field === "replay") {
+      ui.replay = ""; // the log starts empty rather than the page waiting
+      hello(true);
+      return;
+    }
     setError(text);
     if (!field || ++ui.refusals > 2) return;
     if (field === "q") ui.badQ = msg.value ?? ui.q;

@@ -67,7 +67,8 @@ export function atOf(v, since, until) {
 }
 
 /**
- * Change-log lines of recorded events (GET /api/v1/history).
+ * Change-log lines of recorded events (the stream's history message,
+ * histlog.js; GET /api/v1/history gives the same events).
  * @param {{t: string, kind: string, text?: string}[]} events
  */
 export function logItems(events) {
@@ -98,13 +99,15 @@ const COLORS = /** @type {Record<string, string>} */ ({
 
 export class Timeline {
   /**
-   * @param {{show: (msg: any) => void, live: () => void, params: () => Params, fetch?: typeof fetch}} opts
+   * @param {{show: (msg: any) => void, ask: (at: Date) => void, live: () => void, params: () => Params, fetch?: typeof fetch}} opts
    */
   constructor(opts) {
     this.opts = opts;
     this.fetch = opts.fetch || window.fetch.bind(window);
     /** @type {Date | null} the moment shown; null: live */
     this.at = null;
+    /** @type {() => void} settles the promise of the last goTo */
+    this.settle = () => {};
     this.span = 60 * 60 * 1000;
     this.el = document.createElement("div");
     this.el.className = "timeline";
@@ -235,48 +238,45 @@ export class Timeline {
   }
 
   /**
-   * Fills the change log with what history recorded in the last hour, so
-   * that it survives a reload: below what the live stream adds.
-   * @param {HTMLElement} list
+   * Shows the picture of a past moment: the stream's hello with at
+   * (docs/protocol.md, Replay in the stream) pauses the live patches on
+   * the server and answers the newest moment asked for; message() shows it.
+   * @param {Date} at
+   * @returns {Promise<void>} settled once that picture is shown, refused or left
    */
-  async fillLog(list) {
-    let page;
-    try {
-      const since = new Date(Date.now() - this.span).toISOString();
-      const r = await this.fetch(`/api/v1/history?order=desc&limit=50&since=${since}`);
-      if (!r.ok) return;
-      page = await r.json();
-    } catch {
-      return;
-    }
-    for (const li of logItems(page.events || [])) list.append(li);
-  }
-
-  /** Shows the picture of a past moment. @param {Date} at */
-  async goTo(at) {
+  goTo(at) {
+    this.settle();
     this.at = at;
     this.label(at);
     this.liveBtn.hidden = false;
     this.el.dataset.mode = "past";
-    const url = pictureURL(at, this.opts.params());
     const dl = document.getElementById("download");
     if (dl) dl.setAttribute("href", pictureURL(at, this.opts.params(), "/snapshot.svg"));
-    try {
-      const r = await this.fetch(url);
-      const msg = await r.json();
-      if (this.at !== at) return; // scrubbed on meanwhile
-      if (!r.ok) {
-        this.mode.textContent = "At " + formatAt(at, new Date()) + ": " + (msg.error || r.statusText);
-        return;
-      }
-      this.opts.show(msg);
-    } catch (e) {
-      this.mode.textContent = "At " + formatAt(at, new Date()) + ": " + String(e);
+    /** @type {Promise<void>} */
+    const shown = new Promise((resolve) => { this.settle = () => { this.settle = () => {}; resolve(); }; });
+    this.opts.ask(at);
+    return shown;
+  }
+
+  /**
+   * A stream message while a past moment is shown: its picture, or why
+   * the server refused it; live messages still on their way are dropped.
+   * @param {any} msg
+   */
+  message(msg) {
+    const at = this.at;
+    if (!at || !msg) return;
+    if (msg.type === "snapshot" && typeof msg.at === "string") {
+      if (Date.parse(msg.at) === at.getTime()) (this.opts.show(msg), this.settle());
+    } else if (msg.type === "error") {
+      this.mode.textContent = "At " + formatAt(at, new Date()) + ": " + (msg.error || "refused");
+      this.settle();
     }
   }
 
   /** Returns to the live picture. */
   goLive() {
+    this.settle();
     this.at = null;
     this.scrub.value = "1000";
     this.label(null);

@@ -39,7 +39,7 @@ type PageData struct {
 // modules are the ES modules app.js imports, directly or not, preloaded so
 // that the browser fetches them at once instead of one import level at a
 // time. A missing entry only costs that speed-up.
-var modules = []string{"store.js", "spatial.js", "camera.js", "render.js", "lod.js", "shapes.js", "filterhl.js", "conn.js", "backoff.js", "urlstate.js", "detailsdata.js", "legend.js", "walk.js", "keepsel.js", "groupdetails.js", "follow.js", "edgemarks.js", "copy.js", "inside.js", "wiring.js", "dom.js", "picture.js", "session.js", "details.js", "changelog.js", "pointer.js", "keys.js", "timeline.js", "compare.js"}
+var modules = []string{"store.js", "spatial.js", "camera.js", "render.js", "lod.js", "shapes.js", "filterhl.js", "conn.js", "backoff.js", "urlstate.js", "detailsdata.js", "legend.js", "walk.js", "keepsel.js", "groupdetails.js", "follow.js", "edgemarks.js", "copy.js", "inside.js", "wiring.js", "dom.js", "picture.js", "session.js", "details.js", "changelog.js", "pointer.js", "keys.js", "timeline.js", "compare.js", "histlog.js"}
 
 // Page is the dashboard: a toolbar, the tree canvas, a details panel and a
 // change log. The script fills them from the stream. The markup holds no
