@@ -61,6 +61,9 @@ for (const reveals of [true, false]) {
 
       // Its siblings pass the threshold: the patch folds it into the group.
       fake.patch({ remove: users.map((n) => n.id), add: [folded] });
+      // The state before the patch passes the check below too: first wait
+      // for the page to ask again (the fold reached it), then for the answer.
+      for (const end = Date.now() + 10000; fake.hellos.length === hellos && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
       await page.waitForFunction((g) => window.nsweb.has("ns:11") && !window.nsweb.has(g), GRP, { timeout: 10000 });
       const asked = fake.hellos.slice(hellos);
       assert.ok(asked.some((h) => h.reveal === "ns:11"), `a hello asked to reveal the selection: ${JSON.stringify(asked)}`);
