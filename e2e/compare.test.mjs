@@ -11,60 +11,20 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { startServer, startBrowser, watchErrors, ARTEFACTS } from "./harness.mjs";
+import { watchErrors, ARTEFACTS } from "./harness.mjs";
+import { HistoryRig, sleep } from "./historyrig.mjs";
 
-/** @type {import("./harness.mjs").Server} */
-let server;
-/** @type {import("./harness.mjs").Browser} */
-let chrome;
-/** @type {string} */
-let stateDir;
-const name = `compare-e2e-${process.pid}`;
-let added = false;
-
+const rig = new HistoryRig("compare");
+const { name } = rig;
 const root = process.getuid?.() === 0;
 
 before(async () => {
-  if (!root) return;
-  stateDir = await mkdtemp(path.join(tmpdir(), "nsweb-compare-"));
-  server = await startServer(["--state-dir", stateDir]);
-  chrome = await startBrowser();
+  if (root) await rig.start();
 });
 
-after(async () => {
-  if (added) execFileSync("ip", ["netns", "delete", name]);
-  await chrome?.close();
-  await server?.stop();
-  if (stateDir) await rm(stateDir, { recursive: true, force: true });
-});
-
-/** @param {string} p */
-async function get(p) {
-  const r = await fetch(new URL(p, server.url));
-  return r.json();
-}
-
-/** @param {number} ms */
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * The first recorded event whose text holds q (and of kind, if given).
- * @param {string} q
- * @param {string} [kind]
- */
-async function waitEvent(q, kind) {
-  for (let i = 0; i < 150; i++) {
-    const page = await get("api/v1/history?q=" + encodeURIComponent(q));
-    const e = page.events?.find((/** @type {any} */ e) => !kind || e.kind === kind);
-    if (e) return e;
-    await sleep(200);
-  }
-  throw new Error(`no ${kind || "event"} for ${q} in the history`);
-}
+after(() => rig.stop());
 
 /**
  * Clicks the picking layer over the strip where moment t is (the strip
@@ -83,29 +43,24 @@ async function clickMoment(page, t) {
 }
 
 test("mark two moments on the strip, see what appeared between them, leave compare", { skip: !root && "needs root (ip netns)" }, async () => {
-  for (let i = 0; i < 100; i++) {
-    const h = await get("healthz");
-    if (h.history?.newest) break;
-    await sleep(100);
-  }
+  await rig.recording();
   // A pixel of the strip is about 1.5 s of the hour it spans at this
   // width: the moments lie well apart from the namespace's birth.
   await sleep(6000);
   const tA = Date.now();
   await sleep(6000);
-  execFileSync("ip", ["netns", "add", name]);
-  added = true;
-  const named = await waitEvent(`/run/netns/${name}`);
+  rig.netns("add");
+  const named = await rig.waitEvent(`/run/netns/${name}`);
   const id = `ns:${named.ns}`;
-  await waitEvent(`(${id})`, "born");
+  await rig.waitEvent(`(${id})`, "born");
   await sleep(7000);
   const tB = Date.now();
   await sleep(10000); // B lies well left of the strip's right end, the present
 
-  const page = await chrome.browser.newPage();
+  const page = await rig.chrome.browser.newPage();
   await page.setViewportSize({ width: 2400, height: 900 });
   const errors = watchErrors(page);
-  await page.goto(server.url + "?q=" + encodeURIComponent(id));
+  await page.goto(rig.server.url + "?q=" + encodeURIComponent(id));
   await page.waitForFunction(() => window.nsweb?.conn === "live" && window.nsweb.seq >= 0, null, { timeout: 20000 });
   await page.waitForSelector("#cmp-start", { state: "visible" });
   await page.waitForFunction((id) => window.nsweb.has(id), id, { timeout: 15000 });

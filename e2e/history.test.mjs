@@ -8,83 +8,35 @@
  */
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { startServer, startBrowser, watchErrors } from "./harness.mjs";
+import { watchErrors } from "./harness.mjs";
+import { HistoryRig, sleep } from "./historyrig.mjs";
 
-/** @type {import("./harness.mjs").Server} */
-let server;
-/** @type {import("./harness.mjs").Browser} */
-let chrome;
-/** @type {string} */
-let stateDir;
-const name = `history-e2e-${process.pid}`;
-let added = false;
-
+const rig = new HistoryRig("history");
+const { name } = rig;
 const root = process.getuid?.() === 0;
 
 before(async () => {
-  if (!root) return;
-  stateDir = await mkdtemp(path.join(tmpdir(), "nsweb-history-"));
-  server = await startServer(["--state-dir", stateDir]);
-  chrome = await startBrowser();
+  if (root) await rig.start();
 });
 
-after(async () => {
-  if (added) execFileSync("ip", ["netns", "delete", name]);
-  await chrome?.close();
-  await server?.stop();
-  if (stateDir) await rm(stateDir, { recursive: true, force: true });
-});
-
-/** @param {string} p */
-async function get(p) {
-  const r = await fetch(new URL(p, server.url));
-  return r.json();
-}
-
-/** @param {number} ms */
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * The first recorded event whose text holds q (and of kind, if given).
- * @param {string} q
- * @param {string} [kind]
- */
-async function waitEvent(q, kind) {
-  for (let i = 0; i < 150; i++) {
-    const page = await get("api/v1/history?q=" + encodeURIComponent(q));
-    const e = page.events?.find((/** @type {any} */ e) => !kind || e.kind === kind);
-    if (e) return e;
-    await sleep(200);
-  }
-  throw new Error(`no ${kind || "event"} for ${q} in the history`);
-}
+after(() => rig.stop());
 
 test("scrub the timeline back to see a namespace that ended, then return to live", { skip: !root && "needs root (ip netns)" }, async () => {
-  for (let i = 0; i < 100; i++) {
-    const h = await get("healthz");
-    if (h.history?.newest) break;
-    await sleep(100);
-  }
-  execFileSync("ip", ["netns", "add", name]);
-  added = true;
-  const named = await waitEvent(`/run/netns/${name}`);
+  await rig.recording();
+  rig.netns("add");
+  const named = await rig.waitEvent(`/run/netns/${name}`);
   const id = `ns:${named.ns}`;
-  const born = await waitEvent(`(${id})`, "born");
+  const born = await rig.waitEvent(`(${id})`, "born");
   await sleep(6000);
-  execFileSync("ip", ["netns", "delete", name]);
-  added = false;
-  const ended = await waitEvent(`(${id})`, "ended");
+  rig.netns("delete");
+  const ended = await rig.waitEvent(`(${id})`, "ended");
   await sleep(1500);
   const mid = (Date.parse(born.t) + Date.parse(ended.t)) / 2;
 
-  const page = await chrome.browser.newPage();
+  const page = await rig.chrome.browser.newPage();
   await page.setViewportSize({ width: 1400, height: 860 });
   const errors = watchErrors(page);
-  await page.goto(server.url + "?q=" + encodeURIComponent(id));
+  await page.goto(rig.server.url + "?q=" + encodeURIComponent(id));
   await page.waitForFunction(() => window.nsweb?.conn === "live" && window.nsweb.seq >= 0, null, { timeout: 20000 });
   await page.waitForSelector("#tl-scrub", { state: "visible" });
   assert.equal(await page.evaluate((id) => window.nsweb.has(id), id), false, "the live picture has no ended namespace");

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -226,18 +225,7 @@ func rebuildOld(ctx context.Context, st *Store, cpData []byte, cpKey, k int64) (
 	errs := make([]error, len(raw)+1)
 	var wg sync.WaitGroup
 	wg.Go(func() { errs[len(raw)] = decodeCheckpoint(cpData, &cp) })
-	var next atomic.Int64
-	for range max(1, runtime.GOMAXPROCS(0)) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(raw) {
-					return
-				}
-				errs[i] = decode(raw[i], &changes[i], true)
-			}
-		})
-	}
+	decodeRows(&wg, raw, changes, errs)
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -245,7 +233,7 @@ func rebuildOld(ctx context.Context, st *Store, cpData []byte, cpKey, k int64) (
 	s := fromCheckpoint(&cp)
 	for i := range changes {
 		c := &changes[i]
-		s.apply(&stateChange{Meta: c.Meta, NS: c.NS, NSGone: c.NSGone, P: c.P, PGone: c.PGone, C: c.C, CGone: c.CGone})
+		s.apply(&c.stateChange)
 	}
 	return s.snapshot(fromKey(k)), nil
 }

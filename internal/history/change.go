@@ -15,14 +15,8 @@ import (
 // host's own namespaces would change: it is rebuilt from the processes'
 // namespaces.
 type change struct {
-	Meta   *snapMeta          `json:"m,omitempty"`
-	NS     []*model.Namespace `json:"n,omitempty"`
-	NSGone []model.NSID       `json:"ng,omitempty"`
-	P      []*model.Process   `json:"p,omitempty"`
-	PGone  []int              `json:"pg,omitempty"`
-	C      []*model.Container `json:"c,omitempty"`
-	CGone  []string           `json:"cg,omitempty"`
-	Ev     []Event            `json:"e,omitempty"`
+	stateChange
+	Ev []Event `json:"e,omitempty"`
 }
 
 func (c *change) empty() bool {

@@ -100,19 +100,7 @@ func (st *Store) At(ctx context.Context, t time.Time) (*model.Snapshot, error) {
 	if base == nil {
 		wg.Go(func() { errs[len(raw)] = decodeCheckpoint(cpData, &cp) })
 	}
-	workers := max(1, runtime.GOMAXPROCS(0))
-	var next atomic.Int64
-	for range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(raw) {
-					return
-				}
-				errs[i] = decode(raw[i], &changes[i], true)
-			}
-		})
-	}
+	decodeRows(&wg, raw, changes, errs)
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -460,4 +448,21 @@ func (st *Store) Timeline(ctx context.Context, since, until time.Time, n int) ([
 		}
 	}
 	return out, nil
+}
+
+// decodeRows decodes raw[i] into rows[i] on one goroutine of wg a core,
+// the error of each in errs[i].
+func decodeRows[T any](wg *sync.WaitGroup, raw [][]byte, rows []T, errs []error) {
+	var next atomic.Int64
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(raw) {
+					return
+				}
+				errs[i] = decode(raw[i], &rows[i], true)
+			}
+		})
+	}
 }
