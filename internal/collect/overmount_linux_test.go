@@ -3,15 +3,11 @@
 package collect
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/nsweb/nsweb/internal/model"
@@ -31,47 +27,8 @@ import (
 // just appeared.
 func TestMountOfNoNamespaceKeepsIDs(t *testing.T) {
 	needRoot(t)
-	dir := t.TempDir()
-	point, plain := filepath.Join(dir, "uts"), filepath.Join(dir, "plain")
-	for _, f := range []string{point, plain} {
-		if err := os.WriteFile(f, nil, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// In a private mount namespace: a new UTS namespace, which nothing
-	// else holds, bind-mounted at point; on a line on stdin, a plain file
-	// mounted over it.
-	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c",
-		`unshare --uts mount --bind /proc/self/ns/uts "$1" && echo ready && read -r x && mount --bind "$2" "$1" && echo ready && exec sleep 600`,
-		"sh", point, plain)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	pid := cmd.Process.Pid
-	lines := bufio.NewReader(out)
-	// mounted waits for the helper to say ready with n mounts at point.
-	mounted := func(n int) {
-		t.Helper()
-		if line, err := lines.ReadString('\n'); err != nil || line != "ready\n" {
-			t.Fatalf("helper: %q, %v", line, err)
-		}
-		mi, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", pid))
-		if err != nil || strings.Count(string(mi), point) != n {
-			t.Fatalf("the helper's mountinfo does not show %d mounts at %s (%v):\n%s", n, point, err, mi)
-		}
-	}
-	mounted(1)
+	om := zoo.PlantNsfsMount(t)
+	point, pid := om.Point, om.PID
 	mnt := zoo.NSOf(t, strconv.Itoa(pid), model.Mnt)
 	// What must keep its NS_GET_ID: namespaces of ours and of the helper.
 	want := []zoo.NS{
@@ -102,10 +59,7 @@ func TestMountOfNoNamespaceKeepsIDs(t *testing.T) {
 		}
 		cs, prevs = append(cs, c), append(prevs, prev)
 	}
-	if _, err := in.Write([]byte("over\n")); err != nil {
-		t.Fatal(err)
-	}
-	mounted(2)
+	om.Cover()
 	for i, c := range cs {
 		// The rescan of that mount namespace, as a kernel mount event
 		// asks for it, then a full scan.

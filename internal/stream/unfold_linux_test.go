@@ -3,20 +3,18 @@
 package stream
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/nsweb/nsweb/internal/layout"
 	"github.com/nsweb/nsweb/internal/watch"
 	"github.com/nsweb/nsweb/internal/wire"
+	"github.com/nsweb/nsweb/internal/zoo"
 )
 
 // TestLiveUnfoldBornNone is the reviewer's case on the real host, through
@@ -80,7 +78,7 @@ func TestLiveUnfoldBornNone(t *testing.T) {
 		return false
 	}
 	c.ReadUntil("the netns folded", 30*time.Second, folded)
-	hideNsfsMount(t)
+	zoo.PlantNsfsMount(t).Cover()
 	// One at a time, each its own unmount and unlink.
 	go func() {
 		for _, n := range names[:del] {
@@ -122,34 +120,5 @@ func TestLiveUnfoldBornNone(t *testing.T) {
 	}
 	if ended != del {
 		t.Errorf("%d ended in %s, want the %d deleted", ended, grp, del)
-	}
-}
-
-// hideNsfsMount starts a process in a mount namespace of its own where a
-// new UTS namespace is bind-mounted on a file and a plain file mounted
-// over it: mountinfo lists an nsfs mount whose path leads to a plain file.
-func hideNsfsMount(t *testing.T) {
-	t.Helper()
-	dir := t.TempDir()
-	point, plain := filepath.Join(dir, "uts"), filepath.Join(dir, "plain")
-	for _, f := range []string{point, plain} {
-		if err := os.WriteFile(f, nil, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c",
-		`unshare --uts mount --bind /proc/self/ns/uts "$1" && mount --bind "$2" "$1" && echo ready && exec sleep 600`, "sh", point, plain)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
-		t.Fatalf("helper: %q, %v", line, err)
 	}
 }
