@@ -121,3 +121,65 @@ func ifindex(n *NetNS, name string) int {
 	}
 	return 0
 }
+
+// BenchmarkNoticeToFresh: an address added in a namespace with a netnsid
+// in the test's, until the cache has it: the notice reaches Listen, the
+// next Wiring reads that namespace again (the others stay cached).
+func BenchmarkNoticeToFresh(b *testing.B) {
+	tp := plant(b, "insidee2e-bench")
+	a := tp.names["a"]
+	ip(b, "netns", "set", a, "auto")
+	h, err := netns.GetFromName(a)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer h.Close()
+	nh, err := netlink.NewHandleAt(h)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nh.Close()
+	va, err := nh.LinkByName("va")
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := NewReader()
+	r.MaxAge = time.Hour
+	go func() { _ = r.Listen(b.Context()) }()
+	for !r.listening.Load() {
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := r.Wiring(b.Context(), tp.snap); err != nil {
+		b.Fatal(err)
+	}
+	addr, _ := netlink.ParseAddr("10.77.8.1/24")
+	add := true
+	for b.Loop() {
+		op := nh.AddrAdd
+		if !add {
+			op = nh.AddrDel
+		}
+		if err := op(va, addr); err != nil {
+			b.Fatal(err)
+		}
+		for {
+			if _, err := r.Wiring(b.Context(), tp.snap); err != nil {
+				b.Fatal(err)
+			}
+			if has := slices.ContainsFunc(r.entries[tp.ids["a"]].n.Ifaces[ifaceAt(r.entries[tp.ids["a"]].n, "va")].Addrs, func(x Addr) bool { return x.IP == "10.77.8.1" }); has == add {
+				break
+			}
+		}
+		add = !add
+	}
+}
+
+// ifaceAt is the position of the interface named name in n.Ifaces.
+func ifaceAt(n *NetNS, name string) int {
+	for i, f := range n.Ifaces {
+		if f.Name == name {
+			return i
+		}
+	}
+	return 0
+}
