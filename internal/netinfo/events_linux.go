@@ -49,7 +49,9 @@ func (r *Reader) Listen(ctx context.Context) error {
 			return fmt.Errorf("join rtnetlink group %d: %w", g, err)
 		}
 	}
-	if err := unix.SetsockoptInt(fd, unix.SOL_NETLINK, unix.NETLINK_LISTEN_ALL_NSID, 1); err != nil {
+	// Without CAP_NET_BROADCAST only nsweb's own namespace is heard, which
+	// is the only one read then.
+	if err := unix.SetsockoptInt(fd, unix.SOL_NETLINK, unix.NETLINK_LISTEN_ALL_NSID, 1); err != nil && !errors.Is(err, unix.EPERM) {
 		return fmt.Errorf("listen in all namespaces with a netnsid: %w", err)
 	}
 	rc, err := f.SyscallConn()
@@ -105,6 +107,3 @@ func sourceNSID(oob []byte) (nsid int32, ok bool) {
 	}
 	return 0, false
 }
-
-// Heard is how many change notices Listen has heard.
-func (r *Reader) Heard() uint64 { return r.marks.count() }
