@@ -195,7 +195,8 @@ func enrichedScan(col *collect.Collector, engines *engine.Catalog) stream.ScanFu
 // startPipeline starts the watcher, the engine catalog and the runner that
 // publishes to a new hub, until ctx ends; wait for p.done after that.
 func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log *slog.Logger, published func(*model.Snapshot)) (*pipeline, error) {
-	ins := inspect.New(netinfo.NewReader())
+	netReader := netinfo.NewReader()
+	ins := inspect.New(netReader)
 	hub, err := newHub(log)
 	if err != nil {
 		return nil, err
@@ -245,6 +246,14 @@ func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log 
 	p.runner = &stream.Runner{Scan: p.metrics.Scan(p.scan), Rescan: p.metrics.Rescan(rescan), RescanMounts: rescanMounts, Relabel: p.metrics.Relabel(relabel), Unsettled: col.Unsettled, Hub: hub, Logger: log, Published: published}
 	enginesDone := make(chan struct{})
 	go func() { _ = engines.Run(ctx); close(enginesDone) }()
+	// Link, address and route changes refresh the wiring cache at once.
+	listenDone := make(chan struct{})
+	go func() {
+		if err := netReader.Listen(ctx); err != nil {
+			log.Info("wiring cache: no netlink change notices; it refreshes after 2 s", "err", err)
+		}
+		close(listenDone)
+	}()
 	runDone := make(chan struct{})
 	go func() {
 		p.runner.Run(ctx, p.metrics.Tap(ctx, watch.Merge(ctx, watcher.C(), engines.Changes())))
@@ -253,6 +262,7 @@ func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log 
 	go func() {
 		<-runDone
 		<-enginesDone
+		<-listenDone
 		_ = watcher.Close()
 		close(p.done)
 	}()

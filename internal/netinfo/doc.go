@@ -9,7 +9,10 @@
 // netlink socket in that namespace through vishvananda/netlink's
 // NewHandleAt, whose setns happens on a locked OS thread; a thread that
 // could not be moved back is never returned to the Go scheduler. No
-// socket outlives a read, so nsweb keeps no network namespace alive.
+// socket in another namespace outlives a read, so nsweb keeps no network
+// namespace alive. Change notices come through one socket in nsweb's own
+// namespace (Reader.Listen, NETLINK_LISTEN_ALL_NSID), which hears the
+// namespaces that have a netnsid there and marks them stale in the cache.
 //
 // The pure parts (types, turning netnsids into namespace IDs, the edge
 // list) are in files without a build tag and tested anywhere; the Linux

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vishvananda/netlink"
@@ -29,9 +30,9 @@ const DefaultMaxAge = 2 * time.Second
 
 // Reader reads network namespaces and keeps what it read per namespace,
 // so that the wiring of a thousand namespaces is a lookup while they are
-// fresh. A namespace is read again when its entry is older than MaxAge or
-// when its details are asked for; namespaces gone from the snapshot are
-// dropped. The netnsid → namespace mapping, stable for as long as both
+// fresh. A namespace is read again when its entry is older than MaxAge,
+// when Listen heard that it changed, or when its details are asked for;
+// namespaces gone from the snapshot are dropped. The netnsid → namespace mapping, stable for as long as both
 // namespaces live, is kept across reads.
 type Reader struct {
 	// MaxAge bounds the age of what Wiring serves; 0 means DefaultMaxAge.
@@ -48,11 +49,17 @@ type Reader struct {
 	home    model.NSID // nsweb's network namespace
 	selfMnt model.NSID // nsweb's mount namespace
 	now     func() time.Time
+
+	marks     marks       // changes Listen heard, for the next refresh
+	listening atomic.Bool // Listen runs: learn each namespace's netnsid
 }
 
 type entry struct {
 	n    *NetNS
 	read time.Time
+	// nsid is the netnsid nsweb's namespace gives this one (what Listen's
+	// notices carry); -1 when it had none or nobody listened.
+	nsid int32
 }
 
 // NewReader returns an empty Reader.
@@ -105,6 +112,7 @@ func (r *Reader) Namespace(ctx context.Context, s *model.Snapshot, id model.NSID
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.applyMarks()
 	force := id
 	age := r.DetailsMaxAge
 	if age == 0 {
@@ -145,6 +153,7 @@ func (r *Reader) refresh(ctx context.Context, s *model.Snapshot, force model.NSI
 		maxAge = DefaultMaxAge
 	}
 	now := r.now()
+	r.applyMarks()
 	var stale []*model.Namespace
 	live := map[model.NSID]bool{}
 	for id, ns := range s.Namespaces {
@@ -203,6 +212,13 @@ func (r *Reader) refresh(ctx context.Context, s *model.Snapshot, force model.NSI
 		}
 		return nil, err
 	}
+	var home *netlink.Handle
+	if r.listening.Load() && len(stale) > 0 {
+		if h, err := netlink.NewHandle(unix.NETLINK_ROUTE); err == nil {
+			home = h
+			defer h.Close()
+		}
+	}
 	for i, ns := range stale {
 		n := results[i]
 		if old := r.entries[ns.ID]; old != nil {
@@ -212,7 +228,7 @@ func (r *Reader) refresh(ctx context.Context, s *model.Snapshot, force model.NSI
 				}
 			}
 		}
-		r.entries[ns.ID] = &entry{n: n, read: now}
+		r.entries[ns.ID] = &entry{n: n, read: now, nsid: homeNsid(home, handles[i])}
 		if handles[i] != nil {
 			open[ns.ID] = handles[i]
 		}
@@ -227,6 +243,35 @@ func (r *Reader) refresh(ctx context.Context, s *model.Snapshot, force model.NSI
 		}
 	}
 	return nets, nil
+}
+
+// applyMarks makes the namespaces Listen heard change since the last
+// refresh stale. r.mu is held.
+func (r *Reader) applyMarks() {
+	self, all, nsids := r.marks.take()
+	if !self && !all && len(nsids) == 0 {
+		return
+	}
+	nsidOf := make(map[model.NSID]int32, len(r.entries))
+	for id, e := range r.entries {
+		nsidOf[id] = e.nsid
+	}
+	for id := range staleSet(nsidOf, r.home, self, all, nsids) {
+		r.entries[id].read = time.Time{}
+	}
+}
+
+// homeNsid asks nsweb's namespace (through home, nil when nobody listens)
+// which netnsid it gives the namespace o is open on; -1 for none.
+func homeNsid(home *netlink.Handle, o *opened) int32 {
+	if home == nil || o == nil {
+		return -1
+	}
+	id, err := home.GetNetNsIdByFd(int(o.fd))
+	if err != nil || id < 0 {
+		return -1
+	}
+	return int32(id)
 }
 
 // read opens and reads one namespace; the handle stays open for matching
