@@ -103,6 +103,9 @@ test("scrub the timeline back to see a namespace that ended, then return to live
     text: `${li.querySelector("time")?.dateTime} ${li.querySelector(".what")?.textContent}`,
   })));
   const before = await lines();
+  // Lines are clipped to the panel: each one's words are its title too.
+  const untitled = await page.$$eval("#log li:not(.more) .what", (els) => els.filter((e) => !e.getAttribute("title")?.includes((e.lastChild?.textContent || "").trim())).map((e) => e.textContent));
+  assert.deepEqual(untitled, [], "every log line has its full words as a title");
   await page.reload();
   await page.waitForFunction(() => window.nsweb?.conn === "live" && document.querySelectorAll("#log li.hist").length > 0, null, { timeout: 20000 });
   const again = await lines();

@@ -103,6 +103,7 @@ export function logItems(events) {
     const text = document.createElement("span");
     text.className = "what";
     text.textContent = String(e.text);
+    text.title = text.textContent; // the line is clipped to the panel: hover reads it whole
     li.append(time, sign, text);
     return li;
   });
