@@ -687,6 +687,21 @@ test("the footer counts in words that agree with the numbers", async () => {
   }
 });
 
+test("in a small laptop window (900×700) the tree keeps the full height beside the side panel", async () => {
+  const page = await chrome.browser.newPage();
+  await page.setViewportSize({ width: 900, height: 700 });
+  const errors = watchErrors(page);
+  await page.goto(fake.url);
+  await page.waitForFunction(() => window.nsweb?.nodeCount > 0 && window.nsweb.timing.firstRender > 0);
+  const stage = await page.locator("#tree").boundingBox();
+  const side = await page.locator(".side").boundingBox();
+  assert.ok(stage && side);
+  assert.ok(stage.height > 700 * 0.6, `the tree is ${stage.height} px high of 700`);
+  assert.ok(side.x >= stage.x + stage.width - 1, "the side panel is beside the tree, not under it");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("on a phone-sized screen the overview map stays small", async () => {
   const page = await chrome.browser.newPage();
   await page.setViewportSize({ width: 420, height: 860 });

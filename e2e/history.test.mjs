@@ -41,6 +41,7 @@ test("scrub the timeline back to see a namespace that ended, then return to live
   await page.waitForSelector("#tl-scrub", { state: "visible" });
   assert.equal(await page.evaluate((id) => window.nsweb.has(id), id), false, "the live picture has no ended namespace");
   assert.match(await page.textContent("#tl-mode") || "", /Live/);
+  await page.waitForFunction(() => /^live/.test(document.getElementById("status-text")?.textContent || ""), null, { timeout: 5000 });
   // The change log is filled from history (on a busy host, with others'
   // changes too), so it survives the reload.
   await page.waitForFunction(() => document.querySelectorAll("#log li.hist").length > 0, null, { timeout: 10000 });
@@ -54,6 +55,9 @@ test("scrub the timeline back to see a namespace that ended, then return to live
     text: `${li.querySelector("time")?.dateTime} ${li.querySelector(".what")?.textContent}`,
   })));
   const before = await lines();
+  // Lines are clipped to the panel: each one's words are its title too.
+  const untitled = await page.$$eval("#log li:not(.more) .what", (els) => els.filter((e) => !e.getAttribute("title")?.includes((e.lastChild?.textContent || "").trim())).map((e) => e.textContent));
+  assert.deepEqual(untitled, [], "every log line has its full words as a title");
   await page.reload();
   await page.waitForFunction(() => window.nsweb?.conn === "live" && document.querySelectorAll("#log li.hist").length > 0, null, { timeout: 20000 });
   const again = await lines();
@@ -73,10 +77,13 @@ test("scrub the timeline back to see a namespace that ended, then return to live
   assert.match(await page.textContent("#tl-mode") || "", /^At /);
   assert.equal(await page.isVisible("#tl-live"), true);
   assert.match(await page.getAttribute("#download", "href") || "", /at=/);
+  // The header's status does not call the past "live".
+  assert.match(await page.textContent("#status-text") || "", /^connected · showing/);
 
   await page.click("#tl-live");
   await page.waitForFunction((id) => window.nsweb.at === null && !window.nsweb.has(id) && window.nsweb.conn === "live", id, { timeout: 15000 });
   assert.match(await page.textContent("#tl-mode") || "", /Live/);
+  await page.waitForFunction(() => /^live/.test(document.getElementById("status-text")?.textContent || ""), null, { timeout: 5000 });
   assert.deepEqual(errors, []);
   await page.close();
 });

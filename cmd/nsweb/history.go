@@ -221,10 +221,34 @@ func historyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			}
 		}
 		if page.Next == "" {
+			if n == 0 {
+				oldest, newest, err := st.Range(ctx)
+				if err != nil {
+					fmt.Fprintf(stderr, "nsweb history: %v\n", err)
+					return 1
+				}
+				fmt.Fprintln(stderr, "nsweb history: "+noEvents(st.Path(), q.Since, o.q, oldest, newest))
+			}
 			return 0
 		}
 		q.Cursor = page.Next
 	}
+}
+
+// noEvents says on stderr why nsweb history printed nothing, so that an
+// empty answer is not read as a quiet host when the file is another
+// serve's (--state-dir) or holds another span.
+func noEvents(path string, since time.Time, q string, oldest, newest time.Time) string {
+	what := "no events"
+	if q != "" {
+		what = fmt.Sprintf("no events match %q", q)
+	}
+	const layout = "2006-01-02 15:04:05"
+	msg := fmt.Sprintf("%s since %s in %s", what, since.Local().Format(layout), path)
+	if oldest.IsZero() {
+		return msg + " (it is empty; nsweb serve records into its --state-dir)"
+	}
+	return fmt.Sprintf("%s (it holds %s to %s; nsweb serve records into its --state-dir)", msg, oldest.Local().Format(layout), newest.Local().Format(layout))
 }
 
 // openReadOnly opens the history of a state directory for reading, or

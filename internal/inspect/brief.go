@@ -67,6 +67,9 @@ func Brief(d *Details) string {
 	case d.Cgroup != nil:
 		return "root " + d.Cgroup.Root
 	case d.Mnt != nil:
+		if d.Mnt.Count == 1 {
+			return "1 mount"
+		}
 		return strconv.Itoa(d.Mnt.Count) + " mounts"
 	}
 	return ""

@@ -30,6 +30,7 @@ func TestBrief(t *testing.T) {
 		{&Details{Time: &Time{Offsets: []Offset{{"monotonic", 86400, 0}, {"boottime", 0, 0}}}}, "monotonic +86400 s"},
 		{&Details{Cgroup: &Cgroup{Root: "/a"}}, "root /a"},
 		{&Details{Mnt: &Mnt{Count: 24}}, "24 mounts"},
+		{&Details{Mnt: &Mnt{Count: 1}}, "1 mount"},
 	} {
 		if got := Brief(tc.d); got != tc.want {
 			t.Errorf("Brief(%+v) = %q, want %q", tc.d, got, tc.want)

@@ -350,7 +350,8 @@ function showState(s) {
   const at = taken && !isNaN(+taken) ? taken.toLocaleTimeString() : "";
   const text = {
     connecting: "connecting…",
-    live: at ? `live · ${at}` : "live",
+    // Looking at the past, the picture is not live: say whose moment it is.
+    live: ui.at ? (at ? `connected · showing ${at}` : "connected · showing the past") : at ? `live · ${at}` : "live",
     reconnecting: "reconnecting…",
     stale: at ? `stale since ${at} · reconnecting` : "stale · reconnecting",
   }[s];

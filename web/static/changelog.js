@@ -75,6 +75,8 @@ export class ChangeLog {
       text.className = "what";
       if (c.count) text.append(`${c.text} ${how.said} (in ${c.group})`);
       else text.append(said, c.text);
+      // The line is clipped to the panel: hover reads it whole.
+      text.title = c.count ? `${c.text} ${how.said} (in ${c.group})` : `${how.said}: ${c.text}`;
       if (text instanceof HTMLButtonElement) {
         text.type = "button";
         text.dataset.id = c.id;

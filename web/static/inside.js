@@ -260,8 +260,13 @@ export function namesFrom(nodes) {
     /** @param {number} id */
     nameOf(id) {
       const n = nodes.get(`ns:${id}`);
-      const ino = n?.info?.inode;
-      return n ? `${n.type} ns ${ino ?? visibleText(n.label)}` : `ns:${id}`;
+      if (!n) return `ns:${id}`;
+      const ino = n.info?.inode;
+      if (ino !== undefined) return `${n.type} ns ${ino}`;
+      // A label names its type already ("user 4026531837 · host"): no
+      // "user ns user 4026531837".
+      const label = visibleText(n.label);
+      return label.startsWith(`${n.type} `) ? label : `${n.type} ns ${label}`;
     },
     /** @param {string} cid */
     ctrNode(cid) {

@@ -1,7 +1,7 @@
 // @ts-check
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { insideSections, chain, MAX_ROWS } from "./inside.js";
+import { insideSections, chain, MAX_ROWS, namesFrom } from "./inside.js";
 
 const nameOf = (/** @type {number} */ id) => `net ns #${id}`;
 
@@ -96,4 +96,17 @@ test("a container's processes, its namespaces with who shares them, a pod's cont
   assert.equal(boxURL(node({ kind: "container", container: { id: "a b" } })), "/api/v1/container/a%20b");
   assert.equal(boxURL(node({ kind: "pod", container: { pod: "shop", podNamespace: "default" } })), "/api/v1/pod/default/shop");
   assert.equal(boxURL(node({ kind: "file" })), "");
+});
+
+test("a namespace is named once by its type: the label's own type word is not repeated", () => {
+  const nodes = new Map(/** @type {[string, any][]} */ ([
+    ["ns:1", { id: "ns:1", kind: "file", type: "user", label: "user 4026531837 · host" }],
+    ["ns:2", { id: "ns:2", kind: "file", type: "net", label: "net 4026531833", info: { inode: 4026531833 } }],
+    ["ns:3", { id: "ns:3", kind: "file", type: "mnt", label: "/run/netns/x" }],
+  ]));
+  const { nameOf } = namesFrom(nodes);
+  assert.equal(nameOf(1), "user 4026531837 · host");
+  assert.equal(nameOf(2), "net ns 4026531833");
+  assert.equal(nameOf(3), "mnt ns /run/netns/x");
+  assert.equal(nameOf(9), "ns:9");
 });

@@ -61,6 +61,21 @@ export function formatAt(t, now) {
   return t.toDateString() === now.toDateString() ? time : t.toLocaleDateString() + " " + time;
 }
 
+/**
+ * Why the server refused a past moment, in the strip's words: its "at:"
+ * prefix dropped, and a moment before the history begins said as such
+ * rather than as two RFC 3339 stamps.
+ * @param {string | undefined} err
+ * @param {Date} now
+ */
+export function refusal(err, now) {
+  const e = (err || "refused").replace(/^at: /, "");
+  const m = /^no history at \S+: it holds (\S+) to \S+$/.exec(e);
+  const from = m ? new Date(m[1]) : null;
+  if (!from || isNaN(+from)) return e;
+  return "nothing recorded then; history starts at " + formatAt(from, now);
+}
+
 /** The moment a scrubber position (0…1000) stands for. @param {number} v @param {Date} since @param {Date} until */
 export function atOf(v, since, until) {
   return new Date(since.getTime() + (until.getTime() - since.getTime()) * Math.min(1, Math.max(0, v / 1000)));
@@ -88,6 +103,7 @@ export function logItems(events) {
     const text = document.createElement("span");
     text.className = "what";
     text.textContent = String(e.text);
+    text.title = text.textContent; // the line is clipped to the panel: hover reads it whole
     li.append(time, sign, text);
     return li;
   });
@@ -164,6 +180,7 @@ export class Timeline {
   label(at) {
     this.mode.dataset.mode = at ? "past" : "live";
     this.mode.textContent = at ? "At " + formatAt(at, new Date()) : "● Live";
+    this.mode.title = "";
   }
 
   /** Asks the server whether it keeps history, and starts the strip. */
@@ -269,7 +286,8 @@ export class Timeline {
     if (msg.type === "snapshot" && typeof msg.at === "string") {
       if (Date.parse(msg.at) === at.getTime()) (this.opts.show(msg), this.settle());
     } else if (msg.type === "error") {
-      this.mode.textContent = "At " + formatAt(at, new Date()) + ": " + (msg.error || "refused");
+      this.mode.textContent = "At " + formatAt(at, new Date()) + ": " + refusal(msg.error, new Date());
+      this.mode.title = msg.error || "";
       this.settle();
     }
   }

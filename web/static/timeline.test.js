@@ -1,7 +1,7 @@
 // @ts-check
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bars, pictureURL, atOf, formatAt } from "./timeline.js";
+import { bars, pictureURL, atOf, formatAt, refusal } from "./timeline.js";
 
 test("bars stack births and ends by type and scale to the busiest bucket", () => {
   const r = bars([
@@ -36,4 +36,14 @@ test("a moment of another day shows its date", () => {
   const now = new Date("2026-12-07T12:00:00");
   assert.ok(!formatAt(new Date("2026-12-07T11:00:00"), now).includes("2026"));
   assert.notEqual(formatAt(new Date("2026-12-05T11:00:00"), now), formatAt(new Date("2026-12-07T11:00:00"), now));
+});
+
+test("a refused moment says why in words: before the history, or the server's reason", () => {
+  const now = new Date("2026-12-07T04:20:00Z");
+  const said = refusal("at: no history at 2026-12-07T04:00:46Z: it holds 2026-12-07T04:11:28Z to 2026-12-07T04:18:45Z", now);
+  assert.equal(said, "nothing recorded then; history starts at " + formatAt(new Date("2026-12-07T04:11:28Z"), now));
+  assert.doesNotMatch(said, /Z\b/);
+  assert.equal(refusal("at: nsweb records no history: only the present can be shown", now), "nsweb records no history: only the present can be shown");
+  assert.equal(refusal("at: no history at x: it holds garbage to y", now), "no history at x: it holds garbage to y");
+  assert.equal(refusal(undefined, now), "refused");
 });
