@@ -75,7 +75,9 @@ func (s *scan) mounts(w *worker, mntIno uint64) {
 			if ns == nil {
 				ns, err = s.resolveMount(path, m)
 				if err != nil {
-					s.gap(nil, path, err)
+					// Unmounted since mountinfo was read (ip netns del):
+					// nothing is hidden. Still listed: a blind spot.
+					s.record(nil, model.Gap{What: path, Err: errText(err), Vanished: !stillMounted(w, base, m)})
 					st = nil
 					continue
 				}
@@ -119,6 +121,17 @@ func (s *scan) resolveMount(path string, m NSMount) (*model.Namespace, error) {
 		return nil, fmt.Errorf("over-mounted or unmounted: %s:[%d] not reachable", m.Type, m.Inode)
 	}
 	return s.resolve(fd, m.Type)
+}
+
+// stillMounted reports whether the mountinfo of the process at base still
+// lists nsfs mount m (true when it cannot be read: a gap hides something).
+func stillMounted(w *worker, base string, m NSMount) bool {
+	data, err := w.readFile(unix.AT_FDCWD, base+"/mountinfo")
+	if err != nil {
+		return !exited(base, unix.ENOENT)
+	}
+	ms, err := ParseMountinfo(data)
+	return err != nil || slices.Contains(ms, m)
 }
 
 // reuseMounts records the remembered nsfs mounts of an unchanged mount

@@ -6,12 +6,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/zoo"
+	"golang.org/x/sys/unix"
 )
 
 // TestMountOfNoNamespaceKeepsIDs: a path that mountinfo lists as an nsfs
@@ -76,12 +78,58 @@ func TestMountOfNoNamespaceKeepsIDs(t *testing.T) {
 	}
 }
 
-// hasGap reports whether s has a gap about path (under any /proc/PID/root).
+// hasGap reports whether s has a blind spot about path (under any
+// /proc/PID/root): a gap not marked vanished.
 func hasGap(s *model.Snapshot, path string) bool {
 	for _, g := range s.Gaps {
-		if strings.HasSuffix(g.What, "/root"+path) {
+		if strings.HasSuffix(g.What, "/root"+path) && !g.Vanished {
 			return true
 		}
 	}
 	return false
+}
+
+// TestStillMounted: a mount that resolves to another file is a blind spot
+// while mountinfo still lists it (covered), and hides nothing once it is
+// gone from mountinfo (ip netns del unmounted it after the read) or its
+// process exited.
+func TestStillMounted(t *testing.T) {
+	needRoot(t)
+	om := zoo.PlantNsfsMount(t)
+	om.Cover()
+	// The UTS namespace bind-mounted at Point (the helper's own is the host's).
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", om.PID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := ParseMountinfo(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(ms, func(m NSMount) bool { return m.MountPoint == om.Point })
+	if i < 0 {
+		t.Fatalf("no nsfs mount at %s in the helper's mountinfo: %+v", om.Point, ms)
+	}
+	uts := ms[i]
+	var fi unix.Stat_t
+	if err := unix.Stat(fmt.Sprintf("/proc/%d/ns/uts", os.Getpid()), &fi); err != nil {
+		t.Fatal(err)
+	}
+	w := &worker{buf: make([]byte, 64), lbuf: make([]byte, 256)} // small: the read grows it
+	base := fmt.Sprintf("/proc/%d", om.PID)
+	for _, tc := range []struct {
+		name string
+		base string
+		m    NSMount
+		want bool
+	}{
+		{"listed", base, NSMount{MountPoint: om.Point, Type: model.UTS, Inode: uts.Inode}, true},
+		{"another inode", base, NSMount{MountPoint: om.Point, Type: model.UTS, Inode: fi.Ino}, false},
+		{"another path", base, NSMount{MountPoint: om.Point + "x", Type: model.UTS, Inode: uts.Inode}, false},
+		{"no such process", "/proc/999999999", NSMount{MountPoint: om.Point, Type: model.UTS, Inode: uts.Inode}, false},
+	} {
+		if got := stillMounted(w, tc.base, tc.m); got != tc.want {
+			t.Errorf("%s: stillMounted = %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }
