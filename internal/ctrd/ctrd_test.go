@@ -24,7 +24,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 const hexID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 // fakeProc writes /proc/PID/cgroup files under a new directory.
-func fakeProc(t *testing.T, cgroups map[int]string) string {
+func fakeProc(t testing.TB, cgroups map[int]string) string {
 	t.Helper()
 	root := t.TempDir()
 	for pid, text := range cgroups {
@@ -39,7 +39,7 @@ func fakeProc(t *testing.T, cgroups map[int]string) string {
 	return root
 }
 
-func dialAPI(t *testing.T, sock string) api {
+func dialAPI(t testing.TB, sock string) api {
 	t.Helper()
 	conn, err := grpc.NewClient("unix://"+sock, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {

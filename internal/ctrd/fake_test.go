@@ -113,7 +113,7 @@ func (s fakeContainers) Get(ctx context.Context, req *containers.GetContainerReq
 }
 
 // startFake serves f on a new unix socket until the test ends.
-func startFake(t *testing.T) (*fakeCtrd, string) {
+func startFake(t testing.TB) (*fakeCtrd, string) {
 	t.Helper()
 	f := &fakeCtrd{ns: map[string][]fakeContainer{}, gets: map[string]int{}, listed: map[string]int{}}
 	sock := filepath.Join(t.TempDir(), "containerd.sock")
