@@ -66,20 +66,30 @@ func taskCgroups(procRoot string, pid int, id string) (paths []string, read bool
 // container moves itself to <cgroup>/init.scope). A cgroup directly under
 // the root counts only when it is /<id>: /system.slice names a container
 // called "slice" but belongs to the host.
+//
+// Seen from inside a cgroup namespace (nsweb in a pod), the cgroups of
+// other processes start with "/.." once per level above its root; the
+// collector reads them the same way, so they are kept as they are and
+// judged without those steps.
 func containerCgroup(p, id string) (string, bool) {
-	if len(p) < 2 || p[0] != '/' || path.Clean(p) != p {
+	up := ""
+	for strings.HasPrefix(p[len(up):], "/../") {
+		up += "/.."
+	}
+	rest := p[len(up):]
+	if len(rest) < 2 || rest[0] != '/' || path.Clean(rest) != rest {
 		return "", false
 	}
-	if !names(path.Base(p), id) {
-		p = path.Dir(p)
-		if !names(path.Base(p), id) {
+	if !names(path.Base(rest), id) {
+		rest = path.Dir(rest)
+		if !names(path.Base(rest), id) {
 			return "", false
 		}
 	}
-	if strings.Count(p, "/") < 2 && p != "/"+id {
+	if strings.Count(rest, "/") < 2 && rest != "/"+id {
 		return "", false
 	}
-	return p, true
+	return up + rest, true
 }
 
 // names reports whether cgroup name elem holds id as a whole word: at its

@@ -102,11 +102,11 @@ type Catalog struct {
 // goroutine that polls it, under Catalog.mu; entries are never changed in
 // place.
 type socketState struct {
-	socket  string
-	tried   bool // one poll finished, well or not
-	err     string
-	version bool // it answered once since it last failed
-	entries map[string]*entry
+	socket    string
+	tried     bool // one poll finished, well or not
+	err       string
+	connected bool // it answered since it last failed
+	entries   map[string]*entry
 }
 
 // New returns a catalogue of the containerd sockets cfg names.
@@ -234,7 +234,7 @@ func (c *Catalog) follow(ctx context.Context, s *socketState) {
 // tell).
 func (c *Catalog) failed(s *socketState, err error) {
 	c.mu.Lock()
-	s.tried, s.err, s.version = true, err.Error(), false
+	s.tried, s.err, s.connected = true, err.Error(), false
 	gone := len(s.entries) > 0
 	s.entries = nil
 	names, paths := c.mergeLocked()
@@ -247,8 +247,8 @@ func (c *Catalog) failed(s *socketState, err error) {
 // install makes one poll's entries the socket's, and signals what changed.
 func (c *Catalog) install(s *socketState, next map[string]*entry) {
 	c.mu.Lock()
-	first := !s.version
-	s.entries, s.tried, s.err, s.version = next, true, "", true
+	first := !s.connected
+	s.entries, s.tried, s.err, s.connected = next, true, "", true
 	names, paths := c.mergeLocked()
 	n := len(c.byID)
 	c.mu.Unlock()
@@ -395,7 +395,7 @@ func (c *Catalog) Sockets() []Status {
 	defer c.mu.RUnlock()
 	out := make([]Status, 0, len(c.sockets))
 	for _, s := range c.sockets {
-		st := Status{Socket: s.socket, Connected: s.version, Err: s.err}
+		st := Status{Socket: s.socket, Connected: s.connected, Err: s.err}
 		for _, e := range s.entries {
 			if !e.skip {
 				st.Containers++
