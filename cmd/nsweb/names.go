@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/nsweb/nsweb/internal/collect"
 	"github.com/nsweb/nsweb/internal/cri"
+	"github.com/nsweb/nsweb/internal/ctrd"
 	"github.com/nsweb/nsweb/internal/engine"
 	"github.com/nsweb/nsweb/internal/model"
 )
@@ -27,15 +29,23 @@ func namedScan(ctx context.Context, o snapshotOptions, stderr io.Writer) (*model
 	// lists did not have yet (podman lists a container once it runs).
 	lookup := max(o.engineWait/4, time.Millisecond)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ctr := ctrd.New(ctrd.Config{Sockets: o.containerdSockets, Logger: log, Timeout: o.engineWait})
 	cat := engine.New(engine.Config{Sockets: o.engineSockets, Logger: log, LookupTimeout: lookup,
 		Timeout: o.engineWait, MaxBackoff: o.engineWait,
-		Sources: []engine.Source{cri.New(cri.Config{Sockets: o.criSockets, Logger: log, Timeout: o.engineWait})}})
+		Sources: []engine.Source{cri.New(cri.Config{Sockets: o.criSockets, Logger: log, Timeout: o.engineWait}), ctr}})
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { _ = cat.Run(runCtx); close(done) }()
 	defer func() { stop(); <-done }()
 
-	snap, err := collect.Scan(ctx, collect.Options{})
+	// containerd's tasks tie processes to containers through their
+	// cgroups (ctr's IDs are no hex a cgroup layout names): its answer is
+	// needed before /proc is read. A containerd that is absent settles at
+	// once; one that is slow leaves its containers by ID.
+	cctx, ccancel := context.WithDeadline(ctx, deadline.Add(-lookup))
+	ctr.WaitSettled(cctx)
+	ccancel()
+	snap, err := collect.Scan(ctx, collect.Options{Cgroups: ctr.Resolve})
 	if err != nil {
 		return nil, err
 	}
@@ -52,3 +62,8 @@ func namedScan(ctx context.Context, o snapshotOptions, stderr io.Writer) (*model
 	cat.Enrich(snap)
 	return snap, nil
 }
+
+// containerdSocketHelp describes --containerd-socket, which serve and
+// snapshot share.
+var containerdSocketHelp = "containerd API socket to ask for the names of containers not made by Kubernetes (ctr, nerdctl, Docker's moby namespace; repeatable; replaces the defaults " +
+	strings.Join(ctrd.DefaultSockets(), " and ") + ")"

@@ -19,6 +19,7 @@ import (
 
 	"github.com/nsweb/nsweb/internal/collect"
 	"github.com/nsweb/nsweb/internal/cri"
+	"github.com/nsweb/nsweb/internal/ctrd"
 	"github.com/nsweb/nsweb/internal/engine"
 	"github.com/nsweb/nsweb/internal/history"
 	"github.com/nsweb/nsweb/internal/inspect"
@@ -43,6 +44,8 @@ type serveOptions struct {
 	engineSockets stringList
 	// criSockets replaces the default CRI runtime sockets.
 	criSockets stringList
+	// containerdSockets replaces the default containerd API sockets.
+	containerdSockets stringList
 	// noBPF turns off the kernel events (internal/kevents).
 	noBPF bool
 	// History: where it is kept ("" none), whether at all, its bounds;
@@ -70,6 +73,7 @@ func parseServe(args []string, stdout, stderr io.Writer) (serveOptions, int, boo
 	fs.BoolVar(&o.requireToken, "token", false, "require a token on loopback too, so that other local users cannot read the dashboard (from --token-file or $NSWEB_TOKEN, else a random one printed in the URL)")
 	fs.Var(&o.engineSockets, "engine-socket", "Docker Engine API socket to ask for container names (repeatable; replaces the defaults)")
 	fs.Var(&o.criSockets, "cri-socket", "CRI runtime socket (containerd, CRI-O) to ask for pod and container names (repeatable; replaces the defaults)")
+	fs.Var(&o.containerdSockets, "containerd-socket", containerdSocketHelp)
 	fs.BoolVar(&o.noBPF, "no-bpf", false, "do not attach eBPF programs for namespace and mount events; unshare, setns and mounts outside the host's mount namespace then show at the 10 s safety rescan")
 	fs.Var(&o.hosts, "host", "extra host name clients may use to reach nsweb (repeatable), e.g. nsweb.example:8080")
 	fs.StringVar(&o.stateDir, "state-dir", history.DefaultDir(), "directory of the history file ("+history.FileName+")")
@@ -207,9 +211,10 @@ func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log 
 	if err != nil {
 		return nil, fmt.Errorf("watch: %w", err)
 	}
-	col := collect.New(collect.Options{})
+	ctr := ctrd.New(ctrd.Config{Sockets: o.containerdSockets, Logger: log})
+	col := collect.New(collect.Options{Cgroups: ctr.Resolve})
 	engines := engine.New(engine.Config{Sockets: o.engineSockets, Logger: log,
-		Sources: []engine.Source{cri.New(cri.Config{Sockets: o.criSockets, Logger: log})}})
+		Sources: []engine.Source{cri.New(cri.Config{Sockets: o.criSockets, Logger: log}), ctr}})
 	// After process events, only the processes they name are read again:
 	// a container start costs milliseconds however big the host is.
 	rescan := func(ctx context.Context, prev *model.Snapshot, pids []int) (*model.Snapshot, error) {
@@ -256,7 +261,8 @@ func startPipeline(ctx context.Context, o serveOptions, wopt watch.Options, log 
 	}()
 	runDone := make(chan struct{})
 	go func() {
-		p.runner.Run(ctx, p.metrics.Tap(ctx, watch.Merge(ctx, watcher.C(), engines.Changes())))
+		sigs := watch.MergeScans(ctx, watch.Merge(ctx, watcher.C(), engines.Changes()), ctr.Rescans())
+		p.runner.Run(ctx, p.metrics.Tap(ctx, sigs))
 		close(runDone)
 	}()
 	go func() {

@@ -40,7 +40,9 @@ type snapshotOptions struct {
 	// bounds the time spent asking engines for names (0: do not ask).
 	engineSockets stringList
 	criSockets    stringList
-	engineWait    time.Duration
+	// containerdSockets replaces the default containerd API sockets.
+	containerdSockets stringList
+	engineWait        time.Duration
 	// at is a past moment to draw from the history in stateDir.
 	at, stateDir string
 }
@@ -91,6 +93,7 @@ func parseSnapshot(args []string, stdout, stderr io.Writer) (snapshotOptions, in
 	fs.Var(&expand, "expand", "open the folded group with this `ID` (text, svg), as the text tree shows it (id:grp:…); repeat it for more groups; \"all\" opens every group")
 	fs.Var(&o.engineSockets, "engine-socket", "Docker Engine API socket to ask for container names (repeatable; replaces the defaults)")
 	fs.Var(&o.criSockets, "cri-socket", "CRI runtime socket (containerd, CRI-O) to ask for pod and container names (repeatable; replaces the defaults)")
+	fs.Var(&o.containerdSockets, "containerd-socket", containerdSocketHelp)
 	fs.DurationVar(&o.engineWait, "engine-wait", 2*time.Second, "how long to wait for the container engines' names at most; 0 does not ask them")
 	fold := fs.Int("fold", layout.DefaultFoldThreshold, "fold more than `N` sibling namespaces of one type, containers or pods into a group (text, svg); 0 never folds")
 	fs.StringVar(&o.at, "at", "", "draw this past `moment` (RFC 3339, or a duration before now such as 10m) from nsweb serve's history instead of scanning")

@@ -40,6 +40,18 @@ type Ref struct {
 // hybrid host may place the container only in some hierarchies. ok is
 // false for a process in no container.
 func Parse(data []byte) (ref Ref, ok bool) {
+	return ParseWith(data, nil)
+}
+
+// Resolver names the container of a cgroup path that no known layout
+// recognises, from what an engine said about its containers (containerd's
+// tasks run by ctr under /<namespace>/<any ID>: internal/ctrd). It must be
+// safe for concurrent use.
+type Resolver func(path string) (Ref, bool)
+
+// ParseWith is Parse that, when no known layout matches any of the file's
+// paths, asks extra (if not nil) about each path in the same order.
+func ParseWith(data []byte, extra Resolver) (ref Ref, ok bool) {
 	var unified, systemd string
 	var others []string
 	for _, line := range bytes.Split(data, []byte{'\n'}) {
@@ -61,11 +73,23 @@ func Parse(data []byte) (ref Ref, ok bool) {
 			others = append(others, string(path))
 		}
 	}
-	for _, p := range append([]string{unified, systemd}, others...) {
+	paths := append([]string{unified, systemd}, others...)
+	for _, p := range paths {
 		if p == "" {
 			continue
 		}
 		if ref, ok = ParsePath(p); ok {
+			return ref, true
+		}
+	}
+	if extra == nil {
+		return Ref{}, false
+	}
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		if ref, ok = extra(p); ok {
 			return ref, true
 		}
 	}
@@ -131,7 +155,7 @@ func ParsePath(path string) (Ref, bool) {
 
 // scopeLeaf recognises the systemd scope names engines create:
 // docker-<id>.scope, libpod-<id>.scope, cri-containerd-<id>.scope,
-// crio-<id>.scope. The conmon scopes of podman and CRI-O are monitors, not
+// nerdctl-<id>.scope, crio-<id>.scope. The conmon scopes of podman and CRI-O are monitors, not
 // containers, and are not matched.
 func scopeLeaf(leaf string) (Ref, bool) {
 	name := strings.TrimSuffix(leaf, ".scope")
@@ -139,6 +163,7 @@ func scopeLeaf(leaf string) (Ref, bool) {
 		{"docker-", Docker},
 		{"libpod-", Podman},
 		{"cri-containerd-", Containerd},
+		{"nerdctl-", Containerd}, // nerdctl with the systemd cgroup driver
 		{"crio-", CRIO},
 	} {
 		if id, ok := strings.CutPrefix(name, p.prefix); ok && isHexID(id) {

@@ -29,6 +29,7 @@ func TestParse(t *testing.T) {
 		{"hex under a slice is not containerd", "0::/system.slice/" + id + "\n", Ref{}, false},
 		{"short hex under a word is not containerd", "4:memory:/process_api/fb39420938092eac451f373f8277f9de\n1:name=systemd:/\n0::/\n", Ref{}, false},
 		{"cri-containerd scope", "0::/system.slice/cri-containerd-" + id + ".scope\n", Ref{Runtime: Containerd, ID: id}, true},
+		{"nerdctl systemd scope", "0::/system.slice/nerdctl-" + id + ".scope\n", Ref{Runtime: Containerd, ID: id}, true},
 		{"crio scope", "0::/crio-" + id + ".scope\n", Ref{Runtime: CRIO, ID: id}, true},
 		{"crio conmon", "0::/crio-conmon-" + id + ".scope\n", Ref{}, false},
 		{"k8s systemd containerd", "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0b1c2d3e_4f50_6172_8394_a5b6c7d8e9f0.slice/cri-containerd-" + id + ".scope\n",
@@ -59,6 +60,48 @@ func TestParse(t *testing.T) {
 			got, ok := Parse([]byte(tt.file))
 			if ok != tt.ok || got != tt.want {
 				t.Errorf("Parse(%q) = %+v, %v; want %+v, %v", tt.file, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+// TestParseWith: the resolver is asked only when no known layout matches,
+// about every path in Parse's order (unified, systemd, the others), and
+// its first answer wins.
+func TestParseWith(t *testing.T) {
+	known := map[string]Ref{
+		"/ctrd/web":    {Runtime: Containerd, ID: "web", Namespace: "ctrd"},
+		"/ctrd/web-v1": {Runtime: Containerd, ID: "web-v1", Namespace: "ctrd"},
+	}
+	var asked []string
+	resolve := func(p string) (Ref, bool) {
+		asked = append(asked, p)
+		r, ok := known[p]
+		return r, ok
+	}
+	tests := []struct {
+		name  string
+		file  string
+		want  Ref
+		ok    bool
+		asked []string
+	}{
+		{"known layout first", "0::/docker/" + id + "\n", Ref{Runtime: Docker, ID: id}, true, nil},
+		{"resolved", "0::/ctrd/web\n", known["/ctrd/web"], true, []string{"/ctrd/web"}},
+		{"v1: unified, then systemd, then the others", "4:memory:/ctrd/web-v1\n1:name=systemd:/user.slice\n0::/\n",
+			known["/ctrd/web-v1"], true, []string{"/", "/user.slice", "/ctrd/web-v1"}},
+		{"unknown", "0::/ctrd/other\n", Ref{}, false, []string{"/ctrd/other"}},
+		{"empty", "", Ref{}, false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			asked = nil
+			got, ok := ParseWith([]byte(tt.file), resolve)
+			if ok != tt.ok || got != tt.want || strings.Join(asked, " ") != strings.Join(tt.asked, " ") {
+				t.Errorf("ParseWith(%q) = %+v, %v asking %q; want %+v, %v asking %q", tt.file, got, ok, asked, tt.want, tt.ok, tt.asked)
+			}
+			if plain, pok := Parse([]byte(tt.file)); tt.asked != nil && pok {
+				t.Errorf("Parse(%q) = %+v without a resolver", tt.file, plain)
 			}
 		})
 	}

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/nsweb/nsweb/internal/cgroup"
 	"github.com/nsweb/nsweb/internal/model"
 )
 
@@ -35,6 +36,10 @@ type Options struct {
 	// NS_GET_ID, as on kernels before 6.18, instead of by nsfs file
 	// handles; for tests of that path.
 	NoFileHandles bool
+	// Cgroups, if set, names the containers of cgroups that no layout
+	// internal/cgroup knows names: containerd's tasks under IDs that are
+	// not hex (ctr run … web), from internal/ctrd.
+	Cgroups cgroup.Resolver
 }
 
 // Scan takes one snapshot of the host with a fresh Collector. Callers that

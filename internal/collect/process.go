@@ -100,7 +100,7 @@ func (s *scan) process(w *worker, pid int) {
 	}
 	if data, err := w.readShort(dfd, "cgroup"); err != nil {
 		s.gap(p, base+"/cgroup", err)
-	} else if ref, ok := cgroup.Parse(data); ok {
+	} else if ref, ok := cgroup.ParseWith(data, s.c.opts.Cgroups); ok {
 		p.Container = ref.ID
 		s.mu.Lock()
 		if _, seen := s.conts[ref.ID]; !seen {

@@ -289,7 +289,7 @@ func (c *Catalog) Enrich(s *model.Snapshot) {
 			x = c.lookupLocked("", id)
 		}
 		if x == nil {
-			x = c.fromSources(id)
+			x = c.fromSources(id, sc.Runtime)
 		}
 		if x == nil {
 			continue

@@ -53,14 +53,13 @@ func (c *Catalog) runSources(ctx context.Context) func() {
 	return func() { <-done }
 }
 
-// fromSources names sc from the first source that knows it. Only full IDs
-// are asked: a cgroup's short ID could match another runtime's container.
-func (c *Catalog) fromSources(id string) *model.Container {
-	if len(id) < 32 {
-		return nil
-	}
+// fromSources names a container from the first source that knows it. A
+// short ID (LXC's machine names, ctr's "web") could be another runtime's
+// container: it counts only when the source's runtime is the one its
+// cgroup named.
+func (c *Catalog) fromSources(id, runtime string) *model.Container {
 	for _, s := range c.cfg.Sources {
-		if x, ok := s.Lookup(id); ok {
+		if x, ok := s.Lookup(id); ok && (len(id) >= 32 || runtime != "" && x.Runtime == runtime) {
 			return x
 		}
 	}

@@ -76,3 +76,21 @@ func TestSources(t *testing.T) {
 		t.Errorf("a container the source does not know was named: %+v", other)
 	}
 }
+
+// TestSourcesShortIDs: a short ID (ctr's "web") is named by a source only
+// when the source's runtime is the one the cgroup named: an LXC machine
+// called "web" is not containerd's container "web".
+func TestSourcesShortIDs(t *testing.T) {
+	src := &fakeSource{c: &model.Container{ID: "web", Runtime: "containerd", Name: "web", Image: "busybox"}, changes: make(chan struct{})}
+	c := New(Config{Sockets: []string{filepath.Join(t.TempDir(), "none.sock")}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Sources: []Source{src}, LookupTimeout: -1})
+	for _, tt := range []struct {
+		runtime, image string
+	}{{"containerd", "busybox"}, {"lxc", ""}, {"", ""}} {
+		s := &model.Snapshot{Containers: map[string]*model.Container{"web": {ID: "web", Runtime: tt.runtime}}}
+		c.Enrich(s)
+		if got := s.Containers["web"]; got.Image != tt.image {
+			t.Errorf("cgroup runtime %q: enriched to %+v, want image %q", tt.runtime, got, tt.image)
+		}
+	}
+}
