@@ -8,6 +8,7 @@ import (
 
 	"github.com/nsweb/nsweb/internal/model"
 	"github.com/nsweb/nsweb/internal/netinfo"
+	"github.com/nsweb/nsweb/internal/render"
 )
 
 // clean keeps host-controlled text (interface names, host names, paths)
@@ -66,6 +67,21 @@ func Text(w io.Writer, s *model.Snapshot, ns *model.Namespace, d *Details) error
 		p(" (leader %d%s)", ns.Leader, comm)
 	}
 	p("\n")
+	// What keeps it alive besides its members: for a namespace without
+	// processes, the only reason it exists.
+	shown := 0
+	for _, h := range ns.HeldBy {
+		t := render.HolderText(s, ns.Type, h)
+		if t == "" {
+			continue
+		}
+		if shown == maxList {
+			p("  … and more holders\n")
+			break
+		}
+		p("  %s\n", clean(t))
+		shown++
+	}
 	for _, cid := range ns.Containers {
 		name := cid
 		if c := s.Containers[cid]; c != nil {

@@ -64,9 +64,11 @@ func nsRef(s *model.Snapshot, id model.NSID) string {
 	return "ns id " + strconv.FormatUint(uint64(id), 10)
 }
 
-// holderText describes one holder of a namespace of type t; "" for member
-// processes, which the process count already shows.
-func holderText(s *model.Snapshot, t model.NSType, h model.Holder) string {
+// HolderText describes one holder of a namespace of type t ("held by bind
+// mount /run/netns/x in mnt ns …"); "" for member processes, which the
+// process count already shows. The snapshot text and `nsweb inspect` say
+// holders this one way.
+func HolderText(s *model.Snapshot, t model.NSType, h model.Holder) string {
 	pid := strconv.Itoa(h.PID)
 	switch h.Kind {
 	case model.HeldByProcess:
@@ -111,7 +113,7 @@ func markers(s *model.Snapshot, ns *model.Namespace) []string {
 	var out []string
 	more := 0
 	for _, h := range ns.HeldBy {
-		t := holderText(s, ns.Type, h)
+		t := HolderText(s, ns.Type, h)
 		if t == "" {
 			continue
 		}
